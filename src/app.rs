@@ -1,0 +1,155 @@
+//! The HTML shell, the route table and the role-aware frame around every `/app` page.
+
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+use crate::admin::pages::DashboardPage;
+use crate::auth::api::me;
+use crate::auth::guard::{PageAccess, login_url_for, page_access};
+use crate::auth::model::{Role, User};
+use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
+use crate::tickets::pages::{InboxPage, MyTicketsPage};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/myrelay.css" />
+        <Title formatter=|page: String| if page.is_empty() { "MyRelay".to_owned() } else { format!("{page} · MyRelay") } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Landing />
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/register") view=RegisterPage />
+                <ParentRoute path=path!("/app") view=AppShell>
+                    <Route path=path!("") view=RoleHome />
+                    <Route path=path!("tickets") view=MyTicketsPage />
+                    <Route path=path!("inbox") view=InboxPage />
+                    <Route path=path!("admin") view=DashboardPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn Landing() -> impl IntoView {
+    view! {
+        <Title text="" />
+        <main class="landing">
+            <p class="brand">"MyRelay"</p>
+            <h1>"Support tickets with a live conversation in every one."</h1>
+            <p class="lead">
+                "Your customers open a ticket and talk to your team in real time; your agents work one inbox; "
+                "nothing said is ever lost."
+            </p>
+            <div class="actions">
+                <a class="button primary" href="/app">"Open MyRelay"</a>
+                <a class="button" href="/register">"Create an account"</a>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found" />
+        <main class="landing">
+            <h1>"Page not found"</h1>
+            <p class="lead">"There is nothing at this address."</p>
+            <a class="button primary" href="/">"Go to the start page"</a>
+        </main>
+    }
+}
+
+/// The frame of every `/app` page: fetches the signed-in user once, provides it as context to the
+/// page, and re-checks page access after client-side navigation (the server checked it on load).
+#[component]
+fn AppShell() -> impl IntoView {
+    let session = Resource::new(|| (), |_| me());
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let path = location.pathname.get_untracked();
+                match session.await {
+                    Ok(Some(user)) => EitherOf3::B(view! { <AppFrame user /> }),
+                    Ok(None) => EitherOf3::A(view! { <Redirect path=login_url_for(&path) /> }),
+                    Err(err) => EitherOf3::C(view! {
+                        <main class="landing">
+                            <h1>"MyRelay is not reachable"</h1>
+                            <p class="form-error" role="alert">{err.message}</p>
+                            <a class="button primary" href=path>"Try again"</a>
+                        </main>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AppFrame(user: User) -> impl IntoView {
+    provide_context(user.clone());
+    let location = use_location();
+    let home = user.role.home_path();
+    let guard_user = user.clone();
+    let misplaced = move || page_access(&location.pathname.get(), Some(&guard_user)) != PageAccess::Allow;
+    let links: &[(&str, &str)] = match user.role {
+        Role::User => &[("/app/tickets", "My tickets")],
+        Role::Agent => &[("/app/inbox", "Inbox")],
+        Role::Admin => &[("/app/admin", "Dashboard"), ("/app/inbox", "Inbox")],
+    };
+    view! {
+        <header class="app-header">
+            <a href=user.role.home_path() class="brand">"MyRelay"</a>
+            <nav aria-label="Main">
+                {links.iter().map(|(href, label)| view! { <A href=*href>{*label}</A> }).collect_view()}
+            </nav>
+            <div class="whoami">
+                <span class="user-name" data-testid="current-user">{user.display_name.clone()}</span>
+                <span class="role-badge">{user.role.as_str()}</span>
+                <LogoutButton />
+            </div>
+        </header>
+        <main class="app-main">
+            <Show when=misplaced fallback=|| view! { <Outlet /> }>
+                <Redirect path=home />
+            </Show>
+        </main>
+    }
+}
+
+/// `/app`: the server redirects to the role's home before rendering; this covers client navigation.
+#[component]
+fn RoleHome() -> impl IntoView {
+    let user = expect_context::<User>();
+    view! { <Redirect path=user.role.home_path() /> }
+}

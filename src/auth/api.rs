@@ -1,0 +1,64 @@
+//! The account server functions, at stable paths under `/api/auth/` (documented in docs/api.md).
+//! Each is a thin shell: the work happens in `auth::server`.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use super::model::User;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use {super::model::safe_next_path, super::server, crate::error::with_status, crate::server::state::AppState};
+
+/// Creates a `user` account, signs it in and sends it to its home.
+#[server(prefix = "/api/auth", endpoint = "register")]
+pub async fn register(email: String, display_name: String, password: String) -> Result<User, AppError> {
+    with_status(
+        async {
+            let state = AppState::from_context()?;
+            let account = super::model::validate_new_account(&email, &display_name, &password)?;
+            let user = server::register(&state, account).await?;
+            server::set_cookie(server::start_session(&state, user.id).await?);
+            leptos_axum::redirect(user.role.home_path());
+            Ok(user)
+        }
+        .await,
+    )
+}
+
+/// Signs in and sends the person to `next` (a path on this site) or their role's home.
+#[server(prefix = "/api/auth", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
+    with_status(
+        async {
+            let state = AppState::from_context()?;
+            let client = server::client_addr(&state);
+            let user = server::authenticate(&state, &email, password, &client).await?;
+            server::set_cookie(server::start_session(&state, user.id).await?);
+            let destination = safe_next_path(next.as_deref()).unwrap_or_else(|| user.role.home_path().to_owned());
+            leptos_axum::redirect(&destination);
+            Ok(user)
+        }
+        .await,
+    )
+}
+
+/// Ends the session (its row is deleted, so the token is dead everywhere) and clears the cookie.
+#[server(prefix = "/api/auth", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    with_status(
+        async {
+            let state = AppState::from_context()?;
+            server::end_session(&state).await?;
+            server::clear_cookie(&state);
+            leptos_axum::redirect("/login?signed_out=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user, or `null` when there is no valid session.
+#[server(prefix = "/api/auth", endpoint = "me", input = GetUrl)]
+pub async fn me() -> Result<Option<User>, AppError> {
+    Ok(server::current_session().map(|session| session.user))
+}

@@ -1,0 +1,10 @@
+//! Accounts, sessions and roles.
+
+pub mod api;
+pub mod guard;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod server;

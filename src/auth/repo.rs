@@ -1,0 +1,151 @@
+//! Every SQL statement touching `users`, `sessions` and `login_failures`.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::model::{Role, User};
+use crate::error::{AppError, AppResult, ErrorCode};
+
+const USER_COLUMNS: &str = "id, email, display_name, role, is_active, created_at";
+
+/// A user row with its password hash, for login only.
+#[derive(sqlx::FromRow)]
+pub struct UserWithHash {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub password_hash: String,
+}
+
+pub async fn insert_user(
+    pool: &PgPool,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: Role,
+) -> AppResult<User> {
+    let sql = format!(
+        "INSERT INTO users (email, display_name, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"
+    );
+    sqlx::query_as::<_, User>(&sql)
+        .bind(email)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(role)
+        .fetch_one(pool)
+        .await
+        .map_err(|err| match &err {
+            sqlx::Error::Database(db) if db.constraint() == Some("users_email_lower_key") => AppError {
+                code: ErrorCode::Conflict,
+                message: "An account with this email already exists. Sign in instead?".into(),
+                field: Some("email".into()),
+            },
+            _ => err.into(),
+        })
+}
+
+pub async fn find_user_by_email(pool: &PgPool, email: &str) -> AppResult<Option<UserWithHash>> {
+    let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)");
+    Ok(sqlx::query_as::<_, UserWithHash>(&sql).bind(email).fetch_optional(pool).await?)
+}
+
+/// Sets role and, when given, a new password; reactivates the account.
+pub async fn update_staff(pool: &PgPool, user_id: i64, role: Role, password_hash: Option<&str>) -> AppResult<User> {
+    let sql = format!(
+        "UPDATE users SET role = $2, password_hash = COALESCE($3, password_hash), is_active = TRUE, updated_at = now()
+         WHERE id = $1 RETURNING {USER_COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, User>(&sql).bind(user_id).bind(role).bind(password_hash).fetch_one(pool).await?)
+}
+
+/// Deactivating ends every session of the person at once.
+pub async fn set_active(pool: &PgPool, user_id: i64, active: bool) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET is_active = $2, updated_at = now() WHERE id = $1")
+        .bind(user_id)
+        .bind(active)
+        .execute(&mut *tx)
+        .await?;
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn insert_session(pool: &PgPool, token_hash: &[u8], user_id: i64, expires_at: DateTime<Utc>) -> AppResult<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The live session's user and when it was last used; `None` when expired, unknown or deactivated.
+pub async fn find_session_user(pool: &PgPool, token_hash: &[u8]) -> AppResult<Option<(User, DateTime<Utc>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: User,
+        last_used_at: DateTime<Utc>,
+    }
+    let row = sqlx::query_as::<_, Row>(
+        "SELECT u.id, u.email, u.display_name, u.role, u.is_active, u.created_at, s.last_used_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > now() AND u.is_active",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| (row.user, row.last_used_at)))
+}
+
+pub async fn touch_session(pool: &PgPool, token_hash: &[u8], expires_at: DateTime<Utc>) -> AppResult<()> {
+    sqlx::query("UPDATE sessions SET last_used_at = now(), expires_at = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(pool: &PgPool, token_hash: &[u8]) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    Ok(())
+}
+
+/// Failed logins within `window_minutes`, for this account and for this client address.
+pub async fn count_recent_failures(pool: &PgPool, email: &str, client_addr: &str, window_minutes: i32) -> AppResult<(i64, i64)> {
+    Ok(sqlx::query_as::<_, (i64, i64)>(
+        "SELECT count(*) FILTER (WHERE lower(email) = lower($1)), count(*) FILTER (WHERE client_addr = $2)
+         FROM login_failures
+         WHERE attempted_at > now() - make_interval(mins => $3) AND (lower(email) = lower($1) OR client_addr = $2)",
+    )
+    .bind(email)
+    .bind(client_addr)
+    .bind(window_minutes)
+    .fetch_one(pool)
+    .await?)
+}
+
+pub async fn record_failure(pool: &PgPool, email: &str, client_addr: &str) -> AppResult<()> {
+    sqlx::query("INSERT INTO login_failures (email, client_addr) VALUES ($1, $2)")
+        .bind(email)
+        .bind(client_addr)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(pool: &PgPool, email: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM login_failures WHERE lower(email) = lower($1)").bind(email).execute(pool).await?;
+    Ok(())
+}
+
+/// Housekeeping: drops expired sessions and old failure records.
+pub async fn delete_stale_rows(pool: &PgPool) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at < now()").execute(pool).await?;
+    sqlx::query("DELETE FROM login_failures WHERE attempted_at < now() - interval '1 day'").execute(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! Server side of accounts: password hashing, sessions, the request middleware that finds the
+//! signed-in user, and the guards every server function, route and socket uses.
+
+use std::net::SocketAddr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use chrono::Utc;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::guard::{PageAccess, login_url_for, page_access};
+use super::model::{NewAccount, Role, User, normalize_email, validate_password};
+use super::repo;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::server::state::AppState;
+
+pub const SESSION_COOKIE: &str = "myrelay_session";
+
+/// Failed logins allowed per account, and per client address, within the window.
+const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+const FAILURE_WINDOW_MINUTES: i32 = 15;
+/// A session's expiry slides forward on use, at most this often (saves a write per request).
+const TOUCH_INTERVAL_SECONDS: i64 = 300;
+
+/// The signed-in user of a request, put into the request's extensions by [`session_layer`].
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub user: User,
+    pub token_hash: Vec<u8>,
+}
+
+// ---- passwords ------------------------------------------------------------------------------
+
+/// argon2id (19 MiB, 2 passes): run on the blocking pool so it never stalls the async runtime.
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|_| AppError::internal())?
+    .map_err(|err| {
+        tracing::error!(%err, "password hashing failed");
+        AppError::internal()
+    })
+}
+
+/// `stored_hash: None` (unknown account) still costs one verification, so timing does not reveal
+/// which emails have accounts.
+async fn verify_password(password: String, stored_hash: Option<String>) -> AppResult<bool> {
+    static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(b"no such account", &salt).map(|h| h.to_string()).unwrap_or_default()
+    });
+    tokio::task::spawn_blocking(move || {
+        let known = stored_hash.is_some();
+        let hash_text = stored_hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        let Ok(hash) = PasswordHash::new(&hash_text) else { return false };
+        Argon2::default().verify_password(password.as_bytes(), &hash).is_ok() && known
+    })
+    .await
+    .map_err(|_| AppError::internal())
+}
+
+// ---- sessions -------------------------------------------------------------------------------
+
+fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_seconds: u64) -> HeaderValue {
+    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_seconds}{secure}");
+    HeaderValue::from_str(&cookie).expect("session cookie is ASCII")
+}
+
+fn clearing_cookie(state: &AppState) -> HeaderValue {
+    session_cookie(state, "", 0)
+}
+
+/// Starts a session: stores the token's hash and returns the `Set-Cookie` value carrying the token.
+pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<HeaderValue> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let ttl = state.config.session_ttl;
+    let expires_at = Utc::now() + chrono::Duration::from_std(ttl).map_err(|_| AppError::internal())?;
+    repo::insert_session(&state.pool, &hash_token(&token), user_id, expires_at).await?;
+    Ok(session_cookie(state, &token, ttl.as_secs()))
+}
+
+async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<CurrentSession>> {
+    let token_hash = hash_token(token);
+    let Some((user, last_used_at)) = repo::find_session_user(&state.pool, &token_hash).await? else {
+        return Ok(None);
+    };
+    if (Utc::now() - last_used_at).num_seconds() > TOUCH_INTERVAL_SECONDS {
+        let expires_at = Utc::now() + chrono::Duration::from_std(state.config.session_ttl).unwrap_or_default();
+        repo::touch_session(&state.pool, &token_hash, expires_at).await?;
+    }
+    Ok(Some(CurrentSession { user, token_hash }))
+}
+
+/// Middleware on every page and server function: finds the session, puts [`CurrentSession`] into
+/// the request, and answers page requests that need another page with a redirect before any HTML.
+pub async fn session_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(request.headers());
+    let token = jar.get(SESSION_COOKIE).map(|cookie| cookie.value().to_owned()).filter(|t| !t.is_empty());
+    let session = match &token {
+        Some(token) => match resolve_session(&state, token).await {
+            Ok(session) => session,
+            Err(err) => return err.into_response(),
+        },
+        None => None,
+    };
+    let stale_cookie = token.is_some() && session.is_none();
+
+    let is_page = request.method() == axum::http::Method::GET && !request.uri().path().starts_with("/api/");
+    let page_redirect = if is_page {
+        match page_access(request.uri().path(), session.as_ref().map(|s| &s.user)) {
+            PageAccess::Allow => None,
+            PageAccess::SignIn => {
+                let wanted = request.uri().path_and_query().map_or("/app", |pq| pq.as_str());
+                Some(login_url_for(wanted))
+            }
+            PageAccess::Redirect(path) => Some(path.to_owned()),
+        }
+    } else {
+        None
+    };
+
+    if let Some(session) = session {
+        request.extensions_mut().insert(session);
+    }
+    let mut response = match page_redirect {
+        Some(location) => Redirect::to(&location).into_response(),
+        None => next.run(request).await,
+    };
+    if stale_cookie {
+        response.headers_mut().append(header::SET_COOKIE, clearing_cookie(&state));
+    }
+    response
+}
+
+// ---- guards ---------------------------------------------------------------------------------
+
+/// The session of the current request, if any. Works in server functions and during SSR.
+pub fn current_session() -> Option<CurrentSession> {
+    leptos::prelude::use_context::<Parts>()?.extensions.get::<CurrentSession>().cloned()
+}
+
+/// The signed-in user, or `unauthenticated`.
+pub fn require_user() -> AppResult<User> {
+    current_session().map(|s| s.user).ok_or_else(AppError::unauthenticated)
+}
+
+/// The signed-in user if their role is one of `roles`; `forbidden` otherwise.
+pub fn require_role(roles: &[Role]) -> AppResult<User> {
+    let user = require_user()?;
+    if roles.contains(&user.role) { Ok(user) } else { Err(AppError::forbidden()) }
+}
+
+// ---- account flows --------------------------------------------------------------------------
+
+/// Creates a `user` account (never staff: staff come from the CLI or an admin).
+pub async fn register(state: &AppState, account: NewAccount) -> AppResult<User> {
+    let hash = hash_password(account.password).await?;
+    repo::insert_user(&state.pool, &account.email, &account.display_name, &hash, Role::User).await
+}
+
+/// Checks credentials with throttling per account and per client address.
+pub async fn authenticate(state: &AppState, email: &str, password: String, client_addr: &str) -> AppResult<User> {
+    let email = normalize_email(email)?;
+    if password.is_empty() {
+        return Err(AppError::invalid("password", "Please enter your password."));
+    }
+    let (account_failures, address_failures) =
+        repo::count_recent_failures(&state.pool, &email, client_addr, FAILURE_WINDOW_MINUTES).await?;
+    if account_failures >= MAX_FAILURES_PER_ACCOUNT || address_failures >= MAX_FAILURES_PER_ADDRESS {
+        return Err(AppError::new(
+            ErrorCode::TooManyRequests,
+            format!("Too many failed sign-in attempts. Please wait {FAILURE_WINDOW_MINUTES} minutes and try again."),
+        ));
+    }
+    let found = repo::find_user_by_email(&state.pool, &email).await?;
+    // Over-long passwords are never valid; skip hashing them.
+    let password_ok = validate_password(&password).is_ok()
+        && verify_password(password, found.as_ref().map(|f| f.password_hash.clone())).await?;
+    match found {
+        Some(found) if password_ok => {
+            if !found.user.is_active {
+                return Err(AppError::new(
+                    ErrorCode::AccountDisabled,
+                    "This account has been deactivated. Please contact your administrator.",
+                ));
+            }
+            repo::clear_failures(&state.pool, &email).await?;
+            Ok(found.user)
+        }
+        _ => {
+            repo::record_failure(&state.pool, &email, client_addr).await?;
+            Err(AppError::new(ErrorCode::InvalidCredentials, "Wrong email or password."))
+        }
+    }
+}
+
+/// Ends the current request's session, if any.
+pub async fn end_session(state: &AppState) -> AppResult<()> {
+    if let Some(session) = current_session() {
+        repo::delete_session(&state.pool, &session.token_hash).await?;
+    }
+    Ok(())
+}
+
+/// The client's address: the socket peer, or the last `X-Forwarded-For` hop behind a trusted proxy.
+pub fn client_addr(state: &AppState) -> String {
+    let Some(parts) = leptos::prelude::use_context::<Parts>() else { return "unknown".into() };
+    if state.config.trust_forwarded_for
+        && let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(last) = forwarded.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty())
+    {
+        return last.to_owned();
+    }
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
+}
+
+/// Adds a `Set-Cookie` header to the server function's response.
+pub fn set_cookie(value: HeaderValue) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(header::SET_COOKIE, value);
+    }
+}
+
+pub fn clear_cookie(state: &AppState) {
+    set_cookie(clearing_cookie(state));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leptos::prelude::{Owner, provide_context};
+
+    fn with_request<T>(session: Option<CurrentSession>, check: impl FnOnce() -> T) -> T {
+        let mut request = axum::http::Request::new(());
+        if let Some(session) = session {
+            request.extensions_mut().insert(session);
+        }
+        let (parts, ()) = request.into_parts();
+        Owner::new().with(|| {
+            provide_context(parts);
+            check()
+        })
+    }
+
+    fn session(role: Role) -> CurrentSession {
+        let user = User {
+            id: 7,
+            email: "x@example.com".into(),
+            display_name: "X".into(),
+            role,
+            is_active: true,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        CurrentSession { user, token_hash: vec![0; 32] }
+    }
+
+    #[test]
+    fn guards_refuse_the_anonymous_and_the_wrong_role() {
+        let anonymous = with_request(None, || require_role(&[Role::User, Role::Agent, Role::Admin]));
+        assert_eq!(anonymous.unwrap_err().code, ErrorCode::Unauthenticated);
+
+        let user_as_admin = with_request(Some(session(Role::User)), || require_role(&[Role::Admin]));
+        assert_eq!(user_as_admin.unwrap_err().code, ErrorCode::Forbidden);
+
+        let agent_as_staff = with_request(Some(session(Role::Agent)), || require_role(&[Role::Agent, Role::Admin]));
+        assert_eq!(agent_as_staff.unwrap().id, 7);
+    }
+}

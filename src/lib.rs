@@ -1,0 +1,18 @@
+//! MyRelay: ticket-based support with a live chat room per ticket.
+//! One crate: the `ssr` feature builds the server, `hydrate` the browser bundle.
+
+pub mod admin;
+pub mod app;
+pub mod auth;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod tickets;
+pub mod ui;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

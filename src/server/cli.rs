@@ -1,0 +1,116 @@
+//! The server binary's commands: `serve` (default), `migrate`, `create-staff`, `demo`.
+
+use std::process::ExitCode;
+
+use leptos::config::get_configuration;
+use tokio::net::TcpListener;
+
+use super::config::Config;
+use super::state::AppState;
+use crate::auth::model::{Role, normalize_email, validate_new_account, validate_password};
+use crate::auth::{repo, server::hash_password};
+
+const USAGE: &str = "\
+Usage: myrelay [COMMAND]
+
+Commands:
+  serve          Run the web server (the default)
+  migrate        Apply database migrations and exit
+  create-staff   Create an agent or admin, or promote an existing account:
+                   myrelay create-staff --email EMAIL --role agent|admin [--name NAME] [--password-stdin]
+                 The password is read from stdin with --password-stdin, else from MYRELAY_STAFF_PASSWORD;
+                 it is required for a new account and optional (a reset) for an existing one.
+  demo           Create demo accounts and tickets with known passwords (local use only)
+  help           Show this text
+
+Configuration comes from environment variables; see the README.";
+
+pub async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map_or("serve", String::as_str);
+    let result = match command {
+        "serve" => serve().await,
+        "migrate" => with_state(|_| async { Ok(()) }).await,
+        "create-staff" => create_staff(&args[1..]).await,
+        "demo" => with_state(|state| async move { super::demo::seed(&state).await }).await,
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn state() -> Result<AppState, String> {
+    let leptos_options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    let config = Config::from_env(leptos_options.site_addr).map_err(|e| e.to_string())?;
+    super::prepare(leptos_options, config).await.map_err(|e| format!("database: {e}"))
+}
+
+async fn with_state<F, Fut>(job: F) -> Result<(), String>
+where
+    F: FnOnce(AppState) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    job(state().await?).await
+}
+
+async fn serve() -> Result<(), String> {
+    let state = state().await?;
+    let addr = state.leptos_options.site_addr;
+    let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("MyRelay listening on http://{addr}");
+    super::serve(listener, state, super::shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+async fn create_staff(args: &[String]) -> Result<(), String> {
+    let email = flag(args, "--email").ok_or("--email is required")?;
+    let role = flag(args, "--role").and_then(Role::parse).filter(|r| r.is_staff()).ok_or("--role must be agent or admin")?;
+    let password = if args.iter().any(|a| a == "--password-stdin") {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+        Some(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        std::env::var("MYRELAY_STAFF_PASSWORD").ok()
+    };
+    let state = state().await?;
+    let email = normalize_email(email).map_err(|e| e.message)?;
+    let existing = repo::find_user_by_email(&state.pool, &email).await.map_err(|e| e.message)?;
+    let user = match existing {
+        Some(found) => {
+            let hash = match password {
+                Some(password) => {
+                    validate_password(&password).map_err(|e| e.message)?;
+                    Some(hash_password(password).await.map_err(|e| e.message)?)
+                }
+                None => None,
+            };
+            repo::update_staff(&state.pool, found.user.id, role, hash.as_deref()).await.map_err(|e| e.message)?
+        }
+        None => {
+            let password = password.ok_or("a new account needs a password (--password-stdin or MYRELAY_STAFF_PASSWORD)")?;
+            let name = flag(args, "--name").unwrap_or(email.split('@').next().unwrap_or("Staff"));
+            let account = validate_new_account(&email, name, &password).map_err(|e| e.message)?;
+            let hash = hash_password(account.password).await.map_err(|e| e.message)?;
+            repo::insert_user(&state.pool, &account.email, &account.display_name, &hash, role).await.map_err(|e| e.message)?
+        }
+    };
+    println!("{} <{}> is now {} (id {})", user.display_name, user.email, user.role.as_str(), user.id);
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! Configuration, read from the environment once at start-up (see the README's table).
+
+use std::time::Duration;
+
+pub use self::config_error::ConfigError;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Where people reach the site, e.g. `https://support.example.com`. Decides `Secure` cookies
+    /// and (with the chat) which `Origin` may open a WebSocket.
+    pub public_url: String,
+    pub session_ttl: Duration,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    pub fn from_env(site_addr: std::net::SocketAddr) -> Result<Self, ConfigError> {
+        let database_url = std::env::var("DATABASE_URL")
+            .map_err(|_| ConfigError("DATABASE_URL is not set (e.g. postgres://user@127.0.0.1:5432/myrelay)".into()))?;
+        Ok(Self {
+            database_url,
+            database_max_connections: parse_env("DATABASE_MAX_CONNECTIONS", 20)?,
+            public_url: std::env::var("MYRELAY_PUBLIC_URL")
+                .unwrap_or_else(|_| format!("http://{site_addr}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            session_ttl: Duration::from_secs(60 * 60 * 24 * parse_env::<u64>("MYRELAY_SESSION_TTL_DAYS", 30)?),
+            trust_forwarded_for: parse_env("MYRELAY_TRUST_FORWARDED_FOR", false)?,
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+    match std::env::var(name) {
+        Ok(text) => text.trim().parse().map_err(|_| ConfigError(format!("{name}={text:?} is not a valid value"))),
+        Err(_) => Ok(default),
+    }
+}
+
+mod config_error {
+    #[derive(Debug)]
+    pub struct ConfigError(pub String);
+    impl std::fmt::Display for ConfigError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl std::error::Error for ConfigError {}
+}

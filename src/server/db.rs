@@ -1,0 +1,20 @@
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use super::config::Config;
+
+pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&config.database_url)
+        .await
+}
+
+/// Applies `migrations/` (embedded at build time). Safe with several nodes starting at once:
+/// sqlx takes an advisory lock.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::migrate!("./migrations").run(pool).await.map_err(Into::into)
+}

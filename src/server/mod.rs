@@ -1,0 +1,80 @@
+//! The axum server: state, router, start-up and shutdown. Server-only.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+
+use crate::app::{App, shell};
+use crate::auth::server::session_layer;
+use config::Config;
+use state::AppState;
+
+/// Connects to PostgreSQL, applies migrations and assembles the state.
+pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<AppState, sqlx::Error> {
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    Ok(AppState { leptos_options, pool, config: Arc::new(config) })
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        // leptos_routes also mounts every server function and provides AppState to them as context.
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .route_layer(from_fn_with_state(state.clone(), session_layer))
+        // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes; then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    tokio::spawn(housekeeping(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Deletes expired sessions and old login failures once an hour.
+async fn housekeeping(state: AppState) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        if let Err(err) = crate::auth::repo::delete_stale_rows(&state.pool).await {
+            tracing::warn!(%err, "housekeeping failed");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

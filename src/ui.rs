@@ -1,0 +1,48 @@
+//! Small view pieces shared by every form and page.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The error of a form's last submission, if it failed.
+pub fn last_error<T, V>(value: V) -> Signal<Option<AppError>>
+where
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
+/// `aria-invalid` for an input: "true" while the last error is about `field`.
+pub fn aria_invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> &'static str + Send + Sync {
+    move || if error.get().is_some_and(|e| e.field.as_deref() == Some(field)) { "true" } else { "false" }
+}
+
+/// The message under an input when the last error is about that input.
+#[component]
+pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+    move || {
+        error.get().and_then(|e| e.message_for(field).map(str::to_owned)).map(|message| {
+            view! { <p class="field-error" id=format!("{field}-error") role="alert">{message}</p> }
+        })
+    }
+}
+
+/// The message above a form for errors that are not about one input (wrong password, network…).
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().filter(|e| e.field.is_none()).map(|e| {
+            view! { <p class="form-error" role="alert">{e.message}</p> }
+        })
+    }
+}
+
+/// The submit button of a form: disabled and relabelled while the request is on its way.
+#[component]
+pub fn SubmitButton(pending: Memo<bool>, label: &'static str, busy_label: &'static str) -> impl IntoView {
+    view! {
+        <button type="submit" class="button primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}
