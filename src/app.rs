@@ -35,6 +35,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: this marks the page as interactive (tests wait for it).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/myrelay.css" />
         <Title formatter=|page: String| if page.is_empty() { "MyRelay".to_owned() } else { format!("{page} · MyRelay") } />
@@ -121,7 +127,12 @@ fn AppFrame(user: User) -> impl IntoView {
     let location = use_location();
     let home = user.role.home_path();
     let guard_user = user.clone();
-    let misplaced = move || page_access(&location.pathname.get(), Some(&guard_user)) != PageAccess::Allow;
+    // Only /app paths: while navigating away (e.g. to /login after signing out) this frame is still
+    // mounted for a moment and must not send the person back in.
+    let misplaced = move || {
+        let path = location.pathname.get();
+        path.starts_with("/app") && page_access(&path, Some(&guard_user)) != PageAccess::Allow
+    };
     let links: &[(&str, &str)] = match user.role {
         Role::User => &[("/app/tickets", "My tickets")],
         Role::Agent => &[("/app/inbox", "Inbox")],

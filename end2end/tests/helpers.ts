@@ -1,0 +1,35 @@
+import { expect, type Page } from "@playwright/test";
+
+export const PASSWORD = "correct horse battery";
+
+/** Staff accounts that scripts/test.sh creates with `myrelay create-staff` before the run. */
+export const ADMIN = { email: "admin@e2e.myrelay.test", password: process.env.MYRELAY_E2E_STAFF_PASSWORD ?? "" };
+export const AGENT = { email: "agent@e2e.myrelay.test", password: process.env.MYRELAY_E2E_STAFF_PASSWORD ?? "" };
+
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Opens a page and waits until the WebAssembly has hydrated it (the app marks <body>). */
+export async function open(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function register(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {
+  await open(page, "/register");
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

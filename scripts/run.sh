@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs MyRelay at http://127.0.0.1:3000.
+# Without DATABASE_URL it uses a private PostgreSQL in .data/ and loads demo accounts (see README).
+# Pass --release for an optimised build.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_rust_tools
+ensure_node_packages
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  server="$(ensure_private_postgres)"
+  ensure_database "$server" myrelay
+  export DATABASE_URL="$server/myrelay"
+  private_db=1
+fi
+
+say "Building"
+cargo leptos build "$@"
+profile=debug; for arg in "$@"; do [ "$arg" = "--release" ] && profile=release; done
+if [ -n "${private_db:-}" ]; then
+  "$ROOT/target/$profile/myrelay" demo
+fi
+say "Serving MyRelay at http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
+exec cargo leptos serve "$@"

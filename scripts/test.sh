@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests (a fresh database per test), then the Playwright
+# browser tests against the real server on a fresh database. Installs what is missing first.
+# Uses DATABASE_URL's server when set (tests create and drop their own databases there), else the
+# private cluster in .data/.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_rust_tools
+ensure_node_packages
+ensure_chromium
+server="$(postgres_server_url)"
+export DATABASE_URL="$server/postgres"
+drop_databases_like "$server" 'myrelay_test_%'
+
+say "Rust tests"
+cargo test --features ssr --locked
+
+say "Building the site for the browser tests"
+cargo leptos build
+
+mkdir -p "$DATA_DIR"
+E2E_PORT="${MYRELAY_E2E_PORT:-3100}"
+E2E_DB="myrelay_test_e2e_$$"
+ensure_database "$server" "$E2E_DB"
+export MYRELAY_E2E_URL="http://127.0.0.1:$E2E_PORT"
+export MYRELAY_E2E_STAFF_PASSWORD="staff-password-$RANDOM$RANDOM"
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  drop_databases_like "$server" 'myrelay_test_%' || true
+}
+trap cleanup EXIT
+
+server_env=(env "DATABASE_URL=$server/$E2E_DB" "LEPTOS_SITE_ADDR=127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site
+  LEPTOS_RELOAD_PORT=3101 "RUST_LOG=${RUST_LOG:-warn}" "$ROOT/target/debug/myrelay")
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$E2E_PORT") 2>/dev/null; }
+if port_open; then
+  say "Port $E2E_PORT is already in use (an old server?); set MYRELAY_E2E_PORT to another port"; exit 1
+fi
+"${server_env[@]}" migrate
+for staff in "admin Eda" "agent Abe"; do
+  set -- $staff
+  echo "$MYRELAY_E2E_STAFF_PASSWORD" | "${server_env[@]}" create-staff --email "$1@e2e.myrelay.test" --name "$2" --role "$1" --password-stdin
+done
+"${server_env[@]}" serve > "$DATA_DIR/e2e-server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  port_open && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$DATA_DIR/e2e-server.log"; say "The server did not start"; exit 1; }
+  sleep 0.2
+done
+
+say "Browser tests"
+(cd end2end && npx playwright test)
