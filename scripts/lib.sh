@@ -2,10 +2,10 @@
 # nothing is) and runs a private PostgreSQL cluster when DATABASE_URL is not set. Source it; don't run it.
 
 set -euo pipefail
+shopt -s inherit_errexit
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA_DIR="$ROOT/.data"
 CARGO_LEPTOS_VERSION="0.3.10"
-PG_PORT="${MYRELAY_PG_PORT:-55432}"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # Compile-time name of the site bundle: the same for cargo-leptos and plain cargo, so both agree.
 export LEPTOS_OUTPUT_NAME=myrelay
@@ -73,10 +73,20 @@ as_pg_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# Starts (or reuses) the private cluster in .data/pg and prints the server URL (no database part).
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The first free local port from $1 on.
+free_port() {
+  local port="$1"
+  while port_in_use "$port"; do port=$((port + 1)); done
+  printf '%s' "$port"
+}
+
+# Starts (or reuses) the private cluster in .data/pg; sets PG_SERVER_URL (no database part).
+# Its port is kept in .data/pg-port: MYRELAY_PG_PORT, else the first free one from 55432.
 ensure_private_postgres() {
   if [ -z "$(pg_bin initdb)" ] || [ -z "$(pg_bin psql)" ]; then apt_install postgresql; fi
-  local initdb pg_ctl pgdata="$DATA_DIR/pg" socket_dir="$DATA_DIR/pg-socket"
+  local initdb pg_ctl pgdata="$DATA_DIR/pg" socket_dir="$DATA_DIR/pg-socket" port
   initdb="$(pg_bin initdb)"; pg_ctl="$(pg_bin pg_ctl)"
   mkdir -p "$DATA_DIR" "$socket_dir"
   if [ "$(id -u)" -eq 0 ]; then
@@ -91,18 +101,23 @@ ensure_private_postgres() {
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgdata"; fi
     as_pg_owner "$initdb" -D "$pgdata" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  port="${MYRELAY_PG_PORT:-$(cat "$DATA_DIR/pg-port" 2>/dev/null || echo 55432)}"
   if ! as_pg_owner "$pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
-    say "Starting the private PostgreSQL on 127.0.0.1:$PG_PORT"
-    as_pg_owner "$pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
-      -o "-p $PG_PORT -k $socket_dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    if port_in_use "$port"; then port="$(free_port 55432)"; fi
+    say "Starting the private PostgreSQL on 127.0.0.1:$port"
+    if ! as_pg_owner "$pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
+      -o "-p $port -k $socket_dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null; then
+      tail -n 20 "$pgdata/server.log" >&2; say "PostgreSQL did not start"; return 1
+    fi
+    echo "$port" > "$DATA_DIR/pg-port"
   fi
-  printf 'postgres://postgres@127.0.0.1:%s' "$PG_PORT"
+  PG_SERVER_URL="postgres://postgres@127.0.0.1:$port"
 }
 
-# The URL of a server the scripts may create databases on: DATABASE_URL's server, or the private one.
-postgres_server_url() {
+# Sets PG_SERVER_URL to a server the scripts may create databases on: DATABASE_URL's, or the private one.
+use_postgres_server() {
   if [ -n "${DATABASE_URL:-}" ]; then
-    printf '%s' "${DATABASE_URL%/*}"
+    PG_SERVER_URL="${DATABASE_URL%/*}"
   else
     ensure_private_postgres
   fi

@@ -9,9 +9,9 @@ ensure_rust_tools
 ensure_node_packages
 
 if [ -z "${DATABASE_URL:-}" ]; then
-  server="$(ensure_private_postgres)"
-  ensure_database "$server" myrelay
-  export DATABASE_URL="$server/myrelay"
+  ensure_private_postgres
+  ensure_database "$PG_SERVER_URL" myrelay
+  export DATABASE_URL="$PG_SERVER_URL/myrelay"
   private_db=1
 fi
 

@@ -9,7 +9,8 @@ cd "$ROOT"
 ensure_rust_tools
 ensure_node_packages
 ensure_chromium
-server="$(postgres_server_url)"
+use_postgres_server
+server="$PG_SERVER_URL"
 export DATABASE_URL="$server/postgres"
 drop_databases_like "$server" 'myrelay_test_%'
 
@@ -20,7 +21,7 @@ say "Building the site for the browser tests"
 cargo leptos build
 
 mkdir -p "$DATA_DIR"
-E2E_PORT="${MYRELAY_E2E_PORT:-3100}"
+E2E_PORT="${MYRELAY_E2E_PORT:-$(free_port 3100)}"
 E2E_DB="myrelay_test_e2e_$$"
 ensure_database "$server" "$E2E_DB"
 export MYRELAY_E2E_URL="http://127.0.0.1:$E2E_PORT"
@@ -33,11 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 server_env=(env "DATABASE_URL=$server/$E2E_DB" "LEPTOS_SITE_ADDR=127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site
-  LEPTOS_RELOAD_PORT=3101 "RUST_LOG=${RUST_LOG:-warn}" "$ROOT/target/debug/myrelay")
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$E2E_PORT") 2>/dev/null; }
-if port_open; then
-  say "Port $E2E_PORT is already in use (an old server?); set MYRELAY_E2E_PORT to another port"; exit 1
-fi
+  "LEPTOS_RELOAD_PORT=$(free_port $((E2E_PORT + 1)))" "RUST_LOG=${RUST_LOG:-warn}" "$ROOT/target/debug/myrelay")
 "${server_env[@]}" migrate
 for staff in "admin Eda" "agent Abe"; do
   set -- $staff
@@ -46,7 +43,7 @@ done
 "${server_env[@]}" serve > "$DATA_DIR/e2e-server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
-  port_open && break
+  port_in_use "$E2E_PORT" && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$DATA_DIR/e2e-server.log"; say "The server did not start"; exit 1; }
   sleep 0.2
 done
