@@ -7,12 +7,12 @@ use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router,
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-use crate::admin::pages::DashboardPage;
+use crate::admin::pages::{AdminAgentsPage, AdminTicketsPage, AdminUsersPage, DashboardPage};
 use crate::auth::api::me;
 use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
-use crate::tickets::pages::{InboxPage, MyTicketsPage};
+use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -52,8 +52,14 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/app") view=AppShell>
                     <Route path=path!("") view=RoleHome />
                     <Route path=path!("tickets") view=MyTicketsPage />
+                    <Route path=path!("tickets/new") view=NewTicketPage />
+                    <Route path=path!("tickets/:ticketId") view=UserTicketPage />
                     <Route path=path!("inbox") view=InboxPage />
+                    <Route path=path!("inbox/:ticketId") view=AgentTicketPage />
                     <Route path=path!("admin") view=DashboardPage />
+                    <Route path=path!("admin/tickets") view=AdminTicketsPage />
+                    <Route path=path!("admin/users") view=AdminUsersPage />
+                    <Route path=path!("admin/agents") view=AdminAgentsPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -134,9 +140,15 @@ fn AppFrame(user: User) -> impl IntoView {
         path.starts_with("/app") && page_access(&path, Some(&guard_user)) != PageAccess::Allow
     };
     let links: &[(&str, &str)] = match user.role {
-        Role::User => &[("/app/tickets", "My tickets")],
+        Role::User => &[("/app/tickets", "My tickets"), ("/app/tickets/new", "New ticket")],
         Role::Agent => &[("/app/inbox", "Inbox")],
-        Role::Admin => &[("/app/admin", "Dashboard"), ("/app/inbox", "Inbox")],
+        Role::Admin => &[
+            ("/app/admin", "Dashboard"),
+            ("/app/admin/tickets", "All tickets"),
+            ("/app/admin/users", "Users"),
+            ("/app/admin/agents", "Agents"),
+            ("/app/inbox", "Inbox"),
+        ],
     };
     view! {
         <header class="app-header">

@@ -1,8 +1,10 @@
-//! Small view pieces shared by every form and page.
+//! Small view pieces shared by forms and pages.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::tickets::model::TicketStatus;
 
 /// The error of a form's last submission, if it failed.
 pub fn last_error<T, V>(value: V) -> Signal<Option<AppError>>
@@ -45,4 +47,30 @@ pub fn SubmitButton(pending: Memo<bool>, label: &'static str, busy_label: &'stat
             {move || if pending.get() { busy_label } else { label }}
         </button>
     }
+}
+
+/// Absolute UTC times: the same text on the server and in the browser (no hydration mismatch).
+pub fn format_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[component]
+pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
+    view! { <span class=format!("status status-{}", status.as_str())>{status.as_str()}</span> }
+}
+
+/// A failed load, with a way to try again.
+#[component]
+pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="load-error" role="alert">
+            <p>{error.message}</p>
+            <button type="button" class="button" on:click=move |_| retry.run(())>"Try again"</button>
+        </div>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" role="status">"Loading…"</p> }
 }

@@ -1,3 +1,5 @@
-//! The admin area. Stats and user management come with the Tickets issue.
+//! The admin area: system figures and people management.
 
+pub mod api;
+pub mod model;
 pub mod pages;

@@ -1,18 +1,206 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::auth::model::User;
+use super::api::{SetUserActive, SetUserRole, admin_stats, list_users};
+use crate::auth::model::{Role, User};
+use crate::error::AppError;
+use crate::tickets::pages::{ListKind, TicketList};
+use crate::ui::{LoadError, Loading, format_time};
 
-/// `/app/admin`: an admin's home.
+/// `/app/admin`: system figures.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let user = expect_context::<User>();
+    let stats = Resource::new(|| (), |_| admin_stats());
     view! {
         <Title text="Dashboard" />
-        <h1>"Dashboard"</h1>
-        <p class="lead">{format!("Welcome, {}.", user.display_name)}</p>
-        <div class="empty-state">
-            <p>"System statistics arrive in the next release of MyRelay."</p>
+        <div class="page-head"><h1>"Dashboard"</h1></div>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match stats.await {
+                    Ok(s) => {
+                        let live = |value: Option<i64>| value.map_or_else(|| "—".to_owned(), |v| v.to_string());
+                        Either::Left(view! {
+                            <section aria-label="Tickets">
+                                <h2>"Tickets"</h2>
+                                <dl class="stats">
+                                    <Stat label="Total tickets" value=s.tickets_total.to_string() />
+                                    <Stat label="Open" value=s.tickets_open.to_string() />
+                                    <Stat label="Assigned" value=s.tickets_assigned.to_string() />
+                                    <Stat label="Resolved" value=s.tickets_resolved.to_string() />
+                                    <Stat label="Closed" value=s.tickets_closed.to_string() />
+                                </dl>
+                            </section>
+                            <section aria-label="People">
+                                <h2>"People"</h2>
+                                <dl class="stats">
+                                    <Stat label="Users" value=s.users_total.to_string() />
+                                    <Stat label="Agents" value=s.agents_total.to_string() />
+                                    <Stat label="Admins" value=s.admins_total.to_string() />
+                                </dl>
+                            </section>
+                            <section aria-label="Live">
+                                <h2>"Live"</h2>
+                                <dl class="stats live">
+                                    <Stat label="connected_clients" value=live(s.connected_clients) />
+                                    <Stat label="connected_agents" value=live(s.connected_agents) />
+                                    <Stat label="active_ticket_rooms" value=live(s.active_ticket_rooms) />
+                                </dl>
+                                <p class="muted">"Live counters start with real-time chat (next release)."</p>
+                            </section>
+                        })
+                    }
+                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| stats.refetch() /> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Stat(label: &'static str, value: String) -> impl IntoView {
+    view! {
+        <div class="stat" data-stat=label>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
         </div>
+    }
+}
+
+/// `/app/admin/tickets`: every ticket, closed ones included.
+#[component]
+pub fn AdminTicketsPage() -> impl IntoView {
+    view! {
+        <Title text="All tickets" />
+        <div class="page-head"><h1>"All tickets"</h1></div>
+        <TicketList kind=ListKind::All />
+    }
+}
+
+/// `/app/admin/users`: every account.
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users" />
+        <div class="page-head"><h1>"Users"</h1></div>
+        <PeopleTable role=None />
+    }
+}
+
+/// `/app/admin/agents`: the support team.
+#[component]
+pub fn AdminAgentsPage() -> impl IntoView {
+    view! {
+        <Title text="Agents" />
+        <div class="page-head"><h1>"Agents"</h1></div>
+        <PeopleTable role=Some(Role::Agent) />
+    }
+}
+
+/// People with their role and state, and the admin's controls for each.
+#[component]
+fn PeopleTable(role: Option<Role>) -> impl IntoView {
+    let me = expect_context::<User>();
+    let cursor = RwSignal::new(None::<String>);
+    let people = Resource::new(move || cursor.get(), move |cursor| list_users(role.map(|r| r.as_str().to_owned()), cursor, None));
+    let set_role = ServerAction::<SetUserRole>::new();
+    let set_active = ServerAction::<SetUserActive>::new();
+    let outcome = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| {
+        if let Some(result) = set_role.value().get() {
+            outcome.set(result.err());
+            people.refetch();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = set_active.value().get() {
+            outcome.set(result.err());
+            people.refetch();
+        }
+    });
+
+    view! {
+        {move || outcome.get().map(|error| view! { <p class="form-error" role="alert">{error.message}</p> })}
+        <Transition fallback=Loading>
+            {move || {
+                let me = me.clone();
+                Suspend::new(async move {
+                match people.await {
+                    Ok(page) if page.items.is_empty() => Either::Left(view! {
+                        <div class="empty-state"><p>"Nobody here yet."</p></div>
+                    }.into_any()),
+                    Ok(page) => {
+                        let rows = page.items.into_iter().map(|person| {
+                            let is_me = person.id == me.id;
+                            view! { <PersonRow person is_me set_role set_active /> }
+                        }).collect_view();
+                        let next = page.next_cursor;
+                        Either::Left(view! {
+                            <table class="people">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Email"</th>
+                                        <th scope="col">"Role"</th>
+                                        <th scope="col">"State"</th>
+                                        <th scope="col">"Joined"</th>
+                                        <th scope="col">"Actions"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages">
+                                <Show when=move || cursor.get().is_some()>
+                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(None)>"← First page"</button>
+                                </Show>
+                                {next.map(|next| view! {
+                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(Some(next.clone()))>"Next page →"</button>
+                                })}
+                            </nav>
+                        }.into_any())
+                    }
+                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| people.refetch() /> }),
+                }
+            })}}
+        </Transition>
+    }
+}
+
+#[component]
+fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set_active: ServerAction<SetUserActive>) -> impl IntoView {
+    let id = person.id.to_string();
+    let role_options = Role::ALL
+        .into_iter()
+        .map(|role| view! { <option value=role.as_str() selected=role == person.role>{role.as_str()}</option> })
+        .collect_view();
+    let (toggle_value, toggle_label) = if person.is_active { ("false", "Deactivate") } else { ("true", "Reactivate") };
+    view! {
+        <tr data-user-id=person.id>
+            <td>{person.display_name.clone()}{is_me.then_some(" (you)")}</td>
+            <td>{person.email.clone()}</td>
+            <td><span class="role-badge">{person.role.as_str()}</span></td>
+            <td>{if person.is_active { "active" } else { "deactivated" }}</td>
+            <td class="time">{format_time(person.created_at)}</td>
+            <td class="row-actions">
+                {(!is_me).then(|| {
+                    let field_id = format!("role-{id}");
+                    let field_label = format!("Role of {}", person.display_name);
+                    let (role_user_id, active_user_id) = (id.clone(), id.clone());
+                    view! {
+                        <ActionForm action=set_role attr:class="inline-form">
+                            <input type="hidden" name="user_id" value=role_user_id />
+                            <label class="visually-hidden" for=field_id.clone()>{field_label}</label>
+                            <select name="role" id=field_id>{role_options}</select>
+                            <button type="submit" class="button subtle">"Change role"</button>
+                        </ActionForm>
+                        <ActionForm action=set_active attr:class="inline-form">
+                            <input type="hidden" name="user_id" value=active_user_id />
+                            <input type="hidden" name="active" value=toggle_value />
+                            <button type="submit" class="button subtle">{toggle_label}</button>
+                        </ActionForm>
+                    }
+                })}
+            </td>
+        </tr>
     }
 }

@@ -149,3 +149,35 @@ pub async fn delete_stale_rows(pool: &PgPool) -> AppResult<()> {
     sqlx::query("DELETE FROM login_failures WHERE attempted_at < now() - interval '1 day'").execute(pool).await?;
     Ok(())
 }
+
+/// Accounts, oldest first, keyset-paged by id; `role` narrows to one role.
+pub async fn list_users(pool: &PgPool, role: Option<Role>, after_id: Option<i64>, limit: i64) -> AppResult<Vec<User>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE ($1::user_role IS NULL OR role = $1) AND ($2::BIGINT IS NULL OR id > $2)
+         ORDER BY id LIMIT $3"
+    );
+    Ok(sqlx::query_as::<_, User>(&sql).bind(role).bind(after_id).bind(limit).fetch_all(pool).await?)
+}
+
+pub async fn find_user(pool: &PgPool, id: i64) -> AppResult<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    Ok(sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(pool).await?)
+}
+
+pub async fn set_role(pool: &PgPool, user_id: i64, role: Role) -> AppResult<()> {
+    sqlx::query("UPDATE users SET role = $2, updated_at = now() WHERE id = $1").bind(user_id).bind(role).execute(pool).await?;
+    Ok(())
+}
+
+/// Account counts per role, in `Role::ALL` order.
+pub async fn count_by_role(pool: &PgPool) -> AppResult<[i64; 3]> {
+    let (users, agents, admins): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE role = 'user'), count(*) FILTER (WHERE role = 'agent'),
+                count(*) FILTER (WHERE role = 'admin')
+         FROM users",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok([users, agents, admins])
+}

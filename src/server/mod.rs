@@ -25,7 +25,7 @@ use state::AppState;
 pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<AppState, sqlx::Error> {
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
-    Ok(AppState { leptos_options, pool, config: Arc::new(config) })
+    Ok(AppState { leptos_options, pool, config: Arc::new(config), events: Default::default() })
 }
 
 pub fn router(state: AppState) -> Router {

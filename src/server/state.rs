@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use super::config::Config;
 use crate::error::{AppError, AppResult};
+use crate::tickets::events::EventBus;
 
 /// Everything a handler or server function needs; cheap to clone.
 #[derive(Clone, FromRef)]
@@ -13,6 +14,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub config: Arc<Config>,
+    pub events: EventBus,
 }
 
 impl AppState {

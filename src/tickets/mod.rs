@@ -1,7 +1,9 @@
-//! Tickets: the support case. This issue only lays the tables and role homes; the lifecycle,
-//! server functions and screens come with the Tickets issue.
+//! Tickets: the support case, its lifecycle, and the screens of users and agents.
 
+pub mod api;
 pub mod model;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod events;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -1,4 +1,15 @@
+//! Ticket types shared by server and browser, and the lifecycle state machine: which action is
+//! allowed from which status, by whom, and what it changes. Pure functions; the SQL enforces the
+//! outcome again with a conditional update.
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::auth::model::{Role, User};
+use crate::error::{AppError, AppResult, ErrorCode};
+
+pub const SUBJECT_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -9,4 +20,277 @@ pub enum TicketStatus {
     Assigned,
     Resolved,
     Closed,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 4] = [Self::Open, Self::Assigned, Self::Resolved, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Assigned => "assigned",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A person as shown on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+}
+
+/// A ticket as lists and the detail page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub subject: Option<String>,
+    pub description: String,
+    pub status: TicketStatus,
+    pub creator: PersonRef,
+    pub assigned_agent: Option<PersonRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Changes name the version they were based on; a stale one is refused.
+    pub version: i32,
+}
+
+impl Ticket {
+    pub fn title(&self) -> String {
+        match self.subject.as_deref() {
+            Some(subject) if !subject.is_empty() => subject.to_owned(),
+            _ => {
+                let first_line = self.description.lines().next().unwrap_or_default();
+                let mut title: String = first_line.chars().take(80).collect();
+                if first_line.chars().count() > 80 {
+                    title.push('…');
+                }
+                title
+            }
+        }
+    }
+}
+
+/// A change someone asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum TicketAction {
+    /// Assign to this agent (an agent may only assign to themselves).
+    Assign { agent_id: i64 },
+    Resolve,
+    Close,
+    /// Back from resolved to assigned, to the same agent.
+    Reopen,
+}
+
+impl TicketAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Assign { .. } => "assign",
+            Self::Resolve => "resolve",
+            Self::Close => "close",
+            Self::Reopen => "reopen",
+        }
+    }
+}
+
+/// What an allowed action does to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub to_status: TicketStatus,
+    pub to_agent_id: Option<i64>,
+    pub sets_resolved_at: bool,
+    pub clears_resolved_at: bool,
+    pub sets_closed_at: bool,
+}
+
+/// The facts about a ticket the state machine decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketState {
+    pub status: TicketStatus,
+    pub created_by: i64,
+    pub assigned_agent_id: Option<i64>,
+}
+
+/// Decides whether `actor` may apply `action` to a ticket in `state`. The names in messages are
+/// filled in by the caller (`assigned_to` is the current assignee's name, if any).
+///
+/// | action  | from                 | to       | who                                                  |
+/// |---------|----------------------|----------|------------------------------------------------------|
+/// | assign  | open                 | assigned | an agent (to self), an admin (to any agent)          |
+/// | assign  | assigned             | assigned | an admin (reassign); an agent only if not yet theirs  — refused when it is someone else's |
+/// | resolve | assigned             | resolved | the assigned agent, an admin                          |
+/// | close   | resolved             | closed   | the assigned agent, an admin                          |
+/// | close   | open/assigned        | closed   | an admin                                              |
+/// | reopen  | resolved             | assigned | the assigned agent, an admin, the ticket's creator    |
+pub fn decide(state: TicketState, action: TicketAction, actor: &User, assigned_to: Option<&str>) -> AppResult<Transition> {
+    use TicketStatus::*;
+    let is_admin = actor.role == Role::Admin;
+    let is_assignee = state.assigned_agent_id == Some(actor.id);
+    let keep_agent = state.assigned_agent_id;
+    let to = |to_status| Transition {
+        to_status,
+        to_agent_id: keep_agent,
+        sets_resolved_at: false,
+        clears_resolved_at: false,
+        sets_closed_at: false,
+    };
+    let refuse = |message: String| Err(AppError::new(ErrorCode::Conflict, message));
+    let forbidden = || Err(AppError::forbidden());
+
+    if state.status == Closed {
+        return refuse("This ticket is closed; it can no longer change.".into());
+    }
+    match action {
+        TicketAction::Assign { agent_id } => {
+            match actor.role {
+                Role::User => return forbidden(),
+                Role::Agent if agent_id != actor.id => {
+                    return Err(AppError::new(ErrorCode::Forbidden, "Agents can only assign tickets to themselves."));
+                }
+                _ => {}
+            }
+            if state.status == Resolved {
+                return refuse("This ticket is resolved; reopen it to work on it again.".into());
+            }
+            if state.assigned_agent_id == Some(agent_id) {
+                let who = if agent_id == actor.id { "you".to_owned() } else { assigned_to.unwrap_or("that agent").to_owned() };
+                return refuse(format!("This ticket is already assigned to {who}."));
+            }
+            if state.assigned_agent_id.is_some() && !is_admin {
+                return refuse(format!("This ticket is already assigned to {}.", assigned_to.unwrap_or("another agent")));
+            }
+            Ok(Transition { to_agent_id: Some(agent_id), ..to(Assigned) })
+        }
+        TicketAction::Resolve => match state.status {
+            _ if !(is_admin || (actor.role == Role::Agent && is_assignee)) => forbidden_or_not_assignee(actor),
+            Assigned => Ok(Transition { sets_resolved_at: true, ..to(Resolved) }),
+            Open => refuse("Assign this ticket before resolving it.".into()),
+            _ => refuse("This ticket is already resolved.".into()),
+        },
+        TicketAction::Close => match state.status {
+            Resolved if is_admin || (actor.role == Role::Agent && is_assignee) => Ok(Transition { sets_closed_at: true, ..to(Closed) }),
+            Open | Assigned if is_admin => Ok(Transition { sets_closed_at: true, ..to(Closed) }),
+            _ if !actor.role.is_staff() => forbidden(),
+            Resolved => forbidden_or_not_assignee(actor),
+            _ => refuse("Only resolved tickets can be closed (an admin can close any ticket).".into()),
+        },
+        TicketAction::Reopen => {
+            let allowed = is_admin || (actor.role == Role::Agent && is_assignee) || (actor.role == Role::User && state.created_by == actor.id);
+            match state.status {
+                _ if !allowed => forbidden_or_not_assignee(actor),
+                Resolved => Ok(Transition { clears_resolved_at: true, ..to(Assigned) }),
+                _ => refuse("Only resolved tickets can be reopened.".into()),
+            }
+        }
+    }
+}
+
+fn forbidden_or_not_assignee<T>(actor: &User) -> AppResult<T> {
+    if actor.role == Role::Agent {
+        Err(AppError::new(ErrorCode::Forbidden, "Only the assigned agent or an admin can do that."))
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+/// The actions to offer `viewer` on a ticket now: exactly those `decide` would allow.
+pub fn allowed_actions(ticket: &Ticket, viewer: &User) -> Vec<TicketAction> {
+    let state = TicketState {
+        status: ticket.status,
+        created_by: ticket.creator.id,
+        assigned_agent_id: ticket.assigned_agent.as_ref().map(|a| a.id),
+    };
+    let mut candidates = vec![TicketAction::Resolve, TicketAction::Reopen, TicketAction::Close];
+    if viewer.role.is_staff() {
+        candidates.insert(0, TicketAction::Assign { agent_id: viewer.id });
+    }
+    candidates.into_iter().filter(|action| decide(state, *action, viewer, None).is_ok()).collect()
+}
+
+/// Validated input for a new ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub subject: Option<String>,
+    pub description: String,
+}
+
+pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResult<NewTicket> {
+    let subject = subject.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(subject) = subject
+        && subject.chars().count() > SUBJECT_MAX_CHARS
+    {
+        return Err(AppError::invalid("subject", format!("The subject can be at most {SUBJECT_MAX_CHARS} characters.")));
+    }
+    let description = description.trim();
+    if description.is_empty() {
+        return Err(AppError::invalid("description", "Please describe your issue."));
+    }
+    if description.chars().count() > DESCRIPTION_MAX_CHARS {
+        return Err(AppError::invalid(
+            "description",
+            format!("The description can be at most {DESCRIPTION_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned() })
+}
+
+/// Which tickets a list shows (visibility by role is applied on top, on the server).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketFilter {
+    pub status: Option<TicketStatus>,
+    /// `unassigned` or `mine`; anything else means all.
+    pub assignment: Option<String>,
+    /// Agents see closed tickets only when they ask.
+    pub include_closed: bool,
+}
+
+/// One page of a keyset-paged list; `next_cursor` fetches the page after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub const PAGE_SIZE_DEFAULT: i64 = 25;
+pub const PAGE_SIZE_MAX: i64 = 100;
+
+/// Recorded for every assignment and status change; published to the ticket's room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    pub ticket_id: i64,
+    pub seq: i64,
+    pub actor_id: i64,
+    pub from_status: TicketStatus,
+    pub to_status: TicketStatus,
+    pub from_agent_id: Option<i64>,
+    pub to_agent_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+impl TicketEvent {
+    /// `ticket:assigned` when the assignee changed, else `ticket:status:updated`.
+    pub fn event_name(&self) -> &'static str {
+        if self.from_agent_id != self.to_agent_id { "ticket:assigned" } else { "ticket:status:updated" }
+    }
+}
+
+/// A chat message in a ticket's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub sender: PersonRef,
+    pub sender_role: Role,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
 }

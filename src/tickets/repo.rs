@@ -1,12 +1,304 @@
-//! SQL touching `tickets` and `ticket_messages`.
+//! Every SQL statement touching `tickets`, `ticket_events` and `ticket_messages`. Visibility is part
+//! of each query: a ticket someone may not see is simply not found.
 
-use sqlx::PgPool;
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::model::TicketStatus;
-use crate::auth::model::Role;
-use crate::error::AppResult;
+use super::model::{
+    Message, NewTicket, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus,
+    decide,
+};
+use crate::auth::model::{Role, User};
+use crate::error::{AppError, AppResult, ErrorCode};
 
-/// A ticket row as stored, for seeding data; the Tickets issue adds the checked lifecycle on top.
+const TICKET_SELECT: &str = "
+    SELECT t.id, t.subject, t.description, t.status, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
+           t.version, t.created_by_user_id,
+           c.display_name AS creator_name, c.email AS creator_email,
+           t.assigned_agent_id, a.display_name AS agent_name, a.email AS agent_email
+    FROM tickets t
+    JOIN users c ON c.id = t.created_by_user_id
+    LEFT JOIN users a ON a.id = t.assigned_agent_id";
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: i64,
+    subject: Option<String>,
+    description: String,
+    status: TicketStatus,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    version: i32,
+    created_by_user_id: i64,
+    creator_name: String,
+    creator_email: String,
+    assigned_agent_id: Option<i64>,
+    agent_name: Option<String>,
+    agent_email: Option<String>,
+}
+
+impl From<TicketRow> for Ticket {
+    fn from(row: TicketRow) -> Self {
+        let assigned_agent = match (row.assigned_agent_id, row.agent_name, row.agent_email) {
+            (Some(id), Some(display_name), Some(email)) => Some(PersonRef { id, display_name, email }),
+            _ => None,
+        };
+        Ticket {
+            id: row.id,
+            subject: row.subject,
+            description: row.description,
+            status: row.status,
+            creator: PersonRef { id: row.created_by_user_id, display_name: row.creator_name, email: row.creator_email },
+            assigned_agent,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            resolved_at: row.resolved_at,
+            closed_at: row.closed_at,
+            version: row.version,
+        }
+    }
+}
+
+/// Appends "who may see `t`" for `viewer`: users their own tickets, staff every ticket.
+fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
+    match viewer.role {
+        Role::User => {
+            query.push(" (t.created_by_user_id = ").push_bind(viewer.id).push(")");
+        }
+        Role::Agent | Role::Admin => {
+            query.push(" TRUE");
+        }
+    }
+}
+
+pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) -> AppResult<Ticket> {
+    let id: i64 = sqlx::query_scalar("INSERT INTO tickets (created_by_user_id, subject, description) VALUES ($1, $2, $3) RETURNING id")
+        .bind(creator.id)
+        .bind(ticket.subject.as_deref())
+        .bind(&ticket.description)
+        .fetch_one(pool)
+        .await?;
+    find_ticket(pool, creator, id).await?.ok_or_else(AppError::internal)
+}
+
+pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<Ticket>> {
+    let mut query = QueryBuilder::new(TICKET_SELECT);
+    query.push(" WHERE t.id = ").push_bind(id).push(" AND");
+    push_visibility(&mut query, viewer);
+    Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(Ticket::from))
+}
+
+pub fn not_found() -> AppError {
+    AppError::new(ErrorCode::NotFound, "Ticket not found.")
+}
+
+/// A list cursor: the last row's `updated_at` (microseconds) and id.
+fn encode_cursor(ticket: &Ticket) -> String {
+    format!("{}_{}", ticket.updated_at.timestamp_micros(), ticket.id)
+}
+
+fn decode_cursor(cursor: &str) -> AppResult<(DateTime<Utc>, i64)> {
+    let invalid = || AppError::invalid("cursor", "The page cursor is not valid; start from the first page.");
+    let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
+    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| invalid())?).ok_or_else(invalid)?;
+    Ok((at, id.parse().map_err(|_| invalid())?))
+}
+
+/// Newest activity first, keyset-paged. Agents see closed tickets only when the filter asks.
+pub async fn list_tickets(
+    pool: &PgPool,
+    viewer: &User,
+    filter: &TicketFilter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Page<Ticket>> {
+    let mut query = QueryBuilder::new(TICKET_SELECT);
+    query.push(" WHERE");
+    push_visibility(&mut query, viewer);
+    if let Some(status) = filter.status {
+        query.push(" AND t.status = ").push_bind(status);
+    } else if viewer.role == Role::Agent && !filter.include_closed {
+        query.push(" AND t.status <> 'closed'");
+    }
+    match filter.assignment.as_deref() {
+        Some("unassigned") => {
+            query.push(" AND t.assigned_agent_id IS NULL");
+        }
+        Some("mine") => {
+            query.push(" AND t.assigned_agent_id = ").push_bind(viewer.id);
+        }
+        _ => {}
+    }
+    if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
+        let (at, id) = decode_cursor(cursor)?;
+        query.push(" AND (t.updated_at, t.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
+    }
+    query.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ").push_bind(limit + 1);
+    let mut items: Vec<Ticket> = query.build_query_as::<TicketRow>().fetch_all(pool).await?.into_iter().map(Ticket::from).collect();
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(encode_cursor)
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Applies `action` if the state machine allows it on the ticket as it is *now* (the row is
+/// locked) and the caller saw the current `expected_version`. Records the event in the same
+/// transaction, with the ticket's next timeline sequence number.
+pub async fn apply_action(
+    pool: &PgPool,
+    actor: &User,
+    ticket_id: i64,
+    action: TicketAction,
+    expected_version: i32,
+) -> AppResult<(Ticket, TicketEvent)> {
+    let mut tx = pool.begin().await?;
+    let mut query = QueryBuilder::new(TICKET_SELECT);
+    query.push(" WHERE t.id = ").push_bind(ticket_id).push(" AND");
+    push_visibility(&mut query, actor);
+    query.push(" FOR UPDATE OF t");
+    let current: Ticket = query.build_query_as::<TicketRow>().fetch_optional(&mut *tx).await?.ok_or_else(not_found)?.into();
+
+    let state = TicketState {
+        status: current.status,
+        created_by: current.creator.id,
+        assigned_agent_id: current.assigned_agent.as_ref().map(|a| a.id),
+    };
+    let assigned_to = current.assigned_agent.as_ref().map(|a| a.display_name.as_str());
+    let transition = decide(state, action, actor, assigned_to)?;
+    if current.version != expected_version {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "This ticket was changed by someone else since you loaded it. Reload to see it as it is now.",
+        ));
+    }
+    if let TicketAction::Assign { agent_id } = action {
+        let assignee: Option<(Role, bool)> = sqlx::query_as("SELECT role, is_active FROM users WHERE id = $1")
+            .bind(agent_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if !matches!(assignee, Some((role, true)) if role.is_staff()) {
+            return Err(AppError::invalid("agent_id", "Tickets can only be assigned to an active agent."));
+        }
+    }
+
+    let (seq, at): (i64, DateTime<Utc>) = sqlx::query_as(
+        "UPDATE tickets SET
+             status = $3, assigned_agent_id = $4, version = version + 1, last_seq = last_seq + 1, updated_at = now(),
+             resolved_at = CASE WHEN $5 THEN now() WHEN $6 THEN NULL ELSE resolved_at END,
+             closed_at = CASE WHEN $7 THEN now() ELSE closed_at END
+         WHERE id = $1 AND version = $2
+         RETURNING last_seq, updated_at",
+    )
+    .bind(ticket_id)
+    .bind(expected_version)
+    .bind(transition.to_status)
+    .bind(transition.to_agent_id)
+    .bind(transition.sets_resolved_at)
+    .bind(transition.clears_resolved_at)
+    .bind(transition.sets_closed_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let event = TicketEvent {
+        ticket_id,
+        seq,
+        actor_id: actor.id,
+        from_status: current.status,
+        to_status: transition.to_status,
+        from_agent_id: state.assigned_agent_id,
+        to_agent_id: transition.to_agent_id,
+        at,
+    };
+    sqlx::query(
+        "INSERT INTO ticket_events (ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(event.ticket_id)
+    .bind(event.seq)
+    .bind(event.actor_id)
+    .bind(event.from_status)
+    .bind(event.to_status)
+    .bind(event.from_agent_id)
+    .bind(event.to_agent_id)
+    .bind(event.at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let ticket = find_ticket(pool, actor, ticket_id).await?.ok_or_else(not_found)?;
+    Ok((ticket, event))
+}
+
+/// A ticket's chat history, newest first, `limit` messages older than message `before`.
+pub async fn list_messages(
+    pool: &PgPool,
+    viewer: &User,
+    ticket_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> AppResult<Page<Message>> {
+    if find_ticket(pool, viewer, ticket_id).await?.is_none() {
+        return Err(not_found());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        ticket_id: i64,
+        sender_user_id: i64,
+        sender_name: String,
+        sender_email: String,
+        sender_role: Role,
+        content: String,
+        created_at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT m.id, m.ticket_id, m.sender_user_id, u.display_name AS sender_name, u.email AS sender_email,
+                m.sender_role, m.content, m.created_at
+         FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id
+         WHERE m.ticket_id = $1 AND ($2::BIGINT IS NULL OR m.id < $2)
+         ORDER BY m.id DESC LIMIT $3",
+    )
+    .bind(ticket_id)
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let mut items: Vec<Message> = rows
+        .into_iter()
+        .map(|r| Message {
+            id: r.id,
+            ticket_id: r.ticket_id,
+            sender: PersonRef { id: r.sender_user_id, display_name: r.sender_name, email: r.sender_email },
+            sender_role: r.sender_role,
+            content: r.content,
+            created_at: r.created_at,
+        })
+        .collect();
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|m| m.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Ticket counts: total and per status, in `TicketStatus::ALL` order.
+pub async fn count_by_status(pool: &PgPool) -> AppResult<(i64, [i64; 4])> {
+    let (total, open, assigned, resolved, closed): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE status = 'assigned'),
+                count(*) FILTER (WHERE status = 'resolved'), count(*) FILTER (WHERE status = 'closed')
+         FROM tickets",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((total, [open, assigned, resolved, closed]))
+}
+
+/// A ticket row as stored, for seeding demo data.
 pub struct TicketSeed<'a> {
     pub created_by: i64,
     pub subject: Option<&'a str>,

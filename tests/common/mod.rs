@@ -164,3 +164,41 @@ fn with_database(url: &str, database: &str) -> String {
         None => format!("{prefix}/{database}"),
     }
 }
+
+impl Browser {
+    pub async fn id(&self) -> i64 {
+        self.me().await["id"].as_i64().expect("signed in")
+    }
+
+    pub async fn create_ticket(&self, subject: &str, description: &str) -> Response {
+        self.post_form("/api/tickets/create", &[("subject", subject), ("description", description)]).await
+    }
+
+    /// Creates a ticket and returns its id, asserting success.
+    pub async fn new_ticket(&self, description: &str) -> i64 {
+        let response = self.create_ticket("", description).await;
+        assert_eq!(response.status(), StatusCode::OK, "creating a ticket");
+        response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(format!("{}{path}", self.base_url)).header(ACCEPT, "application/json").send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = self.post_form(path, fields).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A ticket's stored status, assignee and version.
+pub async fn ticket_row(app: &TestApp, id: i64) -> (String, Option<i64>, i32) {
+    sqlx::query_as("SELECT status::TEXT, assigned_agent_id, version FROM tickets WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}

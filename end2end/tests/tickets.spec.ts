@@ -1,0 +1,109 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+
+async function signedIn(browser: Browser, who: { email: string; password: string }): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await open(page, "/login");
+  await signIn(page, who.email, who.password);
+  await expect(page).toHaveURL(/\/app\//);
+  return page;
+}
+
+async function newUser(browser: Browser, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await register(page, name, uniqueEmail(name.split(" ")[0].toLowerCase()));
+  await expect(page).toHaveURL(/\/app\/tickets$/);
+  return page;
+}
+
+async function openTicket(page: Page, description: string, subject = ""): Promise<string> {
+  await open(page, "/app/tickets/new");
+  if (subject) await page.getByLabel("Subject").fill(subject);
+  await page.getByLabel("Describe your issue").fill(description);
+  await page.getByRole("button", { name: "Open ticket" }).click();
+  await expect(page).toHaveURL(/\/app\/tickets\/\d+$/);
+  return page.url().split("/").pop()!;
+}
+
+function stat(page: Page, label: string) {
+  return page.locator(`[data-stat="${label}"] dd`);
+}
+
+test("a ticket goes from the user through the agent and shows up for everyone", async ({ browser }) => {
+  const admin = await signedIn(browser, ADMIN);
+  await expect(admin).toHaveURL(/\/app\/admin$/);
+  const totalBefore = Number(await stat(admin, "Total tickets").textContent());
+  const resolvedBefore = Number(await stat(admin, "Resolved").textContent());
+
+  const user = await newUser(browser, "Tina Ticket");
+  const subject = `Cannot export ${Date.now()}`;
+  const id = await openTicket(user, "The export button does nothing.\nTried twice.", subject);
+  await expect(user.getByRole("heading", { level: 1 })).toHaveText(subject);
+  await expect(user.getByTestId("ticket-status")).toHaveText("open");
+  await expect(user.getByTestId("ticket-agent")).toHaveText("Unassigned");
+  await open(user, "/app/tickets");
+  await expect(user.locator(`tr[data-ticket-id="${id}"]`)).toContainText(subject);
+
+  const agent = await signedIn(browser, AGENT);
+  await expect(agent).toHaveURL(/\/app\/inbox$/);
+  const row = agent.locator(`tr[data-ticket-id="${id}"]`);
+  await expect(row).toContainText("Tina Ticket");
+  await expect(row).toContainText("open");
+  await row.getByRole("link", { name: subject }).click();
+  await expect(agent).toHaveURL(new RegExp(`/app/inbox/${id}$`));
+  await expect(agent.getByRole("button", { name: "Mark resolved" })).toHaveCount(0);
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  await expect(agent.getByTestId("ticket-status")).toHaveText("assigned");
+  await expect(agent.getByTestId("ticket-agent")).toHaveText("Abe");
+  await agent.getByRole("button", { name: "Mark resolved" }).click();
+  await expect(agent.getByTestId("ticket-status")).toHaveText("resolved");
+  await expect(agent.getByRole("button", { name: "Reopen" })).toBeVisible();
+
+  await user.goto(`/app/tickets/${id}`);
+  await expect(user.getByTestId("ticket-status")).toHaveText("resolved");
+  await expect(user.getByTestId("ticket-agent")).toHaveText("Abe");
+
+  await admin.reload();
+  await expect(stat(admin, "Total tickets")).toHaveText(String(totalBefore + 1));
+  await expect(stat(admin, "Resolved")).toHaveText(String(resolvedBefore + 1));
+  await expect(stat(admin, "connected_clients")).toBeVisible();
+});
+
+test("a ticket without a description is refused next to the field", async ({ browser }) => {
+  const user = await newUser(browser, "Vera Valid");
+  await open(user, "/app/tickets/new");
+  await user.getByLabel("Subject").fill("Only a subject");
+  await user.getByLabel("Describe your issue").fill("   ");
+  await user.getByRole("button", { name: "Open ticket" }).click();
+  await expect(user.locator("#description-error")).toHaveText("Please describe your issue.");
+  await expect(user.getByLabel("Subject")).toHaveValue("Only a subject");
+  await expect(user).toHaveURL(/\/app\/tickets\/new$/);
+  await open(user, "/app/tickets");
+  await expect(user.getByText("You have no tickets yet.")).toBeVisible();
+});
+
+test("a user cannot open another user's ticket", async ({ browser }) => {
+  const owner = await newUser(browser, "Olive Owner");
+  const secret = `Private matter ${Date.now()}`;
+  const id = await openTicket(owner, secret);
+
+  const stranger = await newUser(browser, "Sid Stranger");
+  await stranger.goto(`/app/tickets/${id}`);
+  await expect(stranger.getByRole("alert")).toContainText("Ticket not found.");
+  await expect(stranger.getByText(secret)).toHaveCount(0);
+});
+
+test("the inbox filters by assignment", async ({ browser }) => {
+  const user = await newUser(browser, "Fran Filter");
+  const id = await openTicket(user, `Filter me ${Date.now()}`);
+  const agent = await signedIn(browser, AGENT);
+  await open(agent, "/app/inbox");
+  await agent.getByLabel("Assigned to").selectOption("unassigned");
+  await agent.getByRole("button", { name: "Apply" }).click();
+  await expect(agent).toHaveURL(/assignment=unassigned/);
+  await expect(agent.locator(`tr[data-ticket-id="${id}"]`)).toBeVisible();
+  await agent.getByLabel("Assigned to").selectOption("mine");
+  await agent.getByRole("button", { name: "Apply" }).click();
+  await expect(agent).toHaveURL(/assignment=mine/);
+  await expect(agent.locator(`tr[data-ticket-id="${id}"]`)).toHaveCount(0);
+});

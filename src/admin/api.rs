@@ -1,0 +1,121 @@
+//! Admin server functions under `/api/admin/` (admins only; see docs/api.md).
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use super::model::SystemStats;
+use crate::auth::model::User;
+use crate::error::AppError;
+use crate::tickets::model::Page;
+#[cfg(feature = "ssr")]
+use {
+    crate::auth::model::Role,
+    crate::auth::repo as users,
+    crate::auth::server::require_role,
+    crate::error::{AppResult, ErrorCode, with_status},
+    crate::server::state::AppState,
+    crate::tickets::{api::page_size, repo as tickets},
+};
+
+#[cfg(feature = "ssr")]
+fn require_admin() -> AppResult<User> {
+    require_role(&[Role::Admin])
+}
+
+#[server(prefix = "/api/admin", endpoint = "stats", input = GetUrl)]
+pub async fn admin_stats() -> Result<SystemStats, AppError> {
+    with_status(
+        async {
+            require_admin()?;
+            let state = AppState::from_context()?;
+            let (tickets_total, [open, assigned, resolved, closed]) = tickets::count_by_status(&state.pool).await?;
+            let [users_total, agents_total, admins_total] = users::count_by_role(&state.pool).await?;
+            Ok(SystemStats {
+                tickets_total,
+                tickets_open: open,
+                tickets_assigned: assigned,
+                tickets_resolved: resolved,
+                tickets_closed: closed,
+                users_total,
+                agents_total,
+                admins_total,
+                connected_clients: None,
+                connected_agents: None,
+                active_ticket_rooms: None,
+            })
+        }
+        .await,
+    )
+}
+
+/// Accounts, oldest first; `role` narrows to `user`, `agent` or `admin`; `cursor` is the previous
+/// page's `next_cursor`.
+#[server(prefix = "/api/admin", endpoint = "users", input = GetUrl)]
+pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Option<i64>) -> Result<Page<User>, AppError> {
+    with_status(
+        async {
+            require_admin()?;
+            let state = AppState::from_context()?;
+            let role = match role.as_deref().filter(|r| !r.is_empty() && *r != "all") {
+                Some(text) => Some(Role::parse(text).ok_or_else(|| AppError::invalid("role", "Unknown role: use user, agent or admin."))?),
+                None => None,
+            };
+            let after = match cursor.as_deref().filter(|c| !c.is_empty()) {
+                Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::invalid("cursor", "The page cursor is not valid."))?),
+                None => None,
+            };
+            let limit = page_size(limit)?;
+            let mut items = users::list_users(&state.pool, role, after, limit + 1).await?;
+            let next_cursor = if items.len() as i64 > limit {
+                items.truncate(limit as usize);
+                items.last().map(|u| u.id.to_string())
+            } else {
+                None
+            };
+            Ok(Page { items, next_cursor })
+        }
+        .await,
+    )
+}
+
+/// Changes a person's role. Admins cannot change their own role (no locking yourself out).
+#[server(prefix = "/api/admin", endpoint = "set-role")]
+pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError> {
+    with_status(
+        async {
+            let admin = require_admin()?;
+            let state = AppState::from_context()?;
+            let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Unknown role: use user, agent or admin."))?;
+            if user_id == admin.id {
+                return Err(AppError::new(ErrorCode::Conflict, "You cannot change your own role."));
+            }
+            let target = users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)?;
+            users::set_role(&state.pool, target.id, role).await?;
+            users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)
+        }
+        .await,
+    )
+}
+
+/// Deactivates (ending all their sessions at once) or reactivates a person.
+#[server(prefix = "/api/admin", endpoint = "set-active")]
+pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppError> {
+    with_status(
+        async {
+            let admin = require_admin()?;
+            let state = AppState::from_context()?;
+            if user_id == admin.id && !active {
+                return Err(AppError::new(ErrorCode::Conflict, "You cannot deactivate your own account."));
+            }
+            let target = users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)?;
+            users::set_active(&state.pool, target.id, active).await?;
+            users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn not_found() -> AppError {
+    AppError::new(ErrorCode::NotFound, "No such person.")
+}

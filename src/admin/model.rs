@@ -1,0 +1,18 @@
+use serde::{Deserialize, Serialize};
+
+/// The admin dashboard's figures. The three live counters come with the chat (WebSocket) layer;
+/// until then they are `None` and shown as not yet available.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStats {
+    pub tickets_total: i64,
+    pub tickets_open: i64,
+    pub tickets_assigned: i64,
+    pub tickets_resolved: i64,
+    pub tickets_closed: i64,
+    pub users_total: i64,
+    pub agents_total: i64,
+    pub admins_total: i64,
+    pub connected_clients: Option<i64>,
+    pub connected_agents: Option<i64>,
+    pub active_ticket_rooms: Option<i64>,
+}

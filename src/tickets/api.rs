@@ -1,0 +1,140 @@
+//! Ticket server functions, at stable paths under `/api/tickets/` (see docs/api.md). Each checks
+//! the session and role here; visibility and the lifecycle are enforced again in `repo`.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use super::model::{Message, Page, Ticket};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use {
+    super::model::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, TicketAction, TicketFilter, TicketStatus, validate_new_ticket},
+    super::repo,
+    crate::auth::model::Role,
+    crate::auth::server::{require_role, require_user},
+    crate::error::{AppResult, with_status},
+    crate::server::state::AppState,
+};
+
+/// Opens a ticket (users only) and redirects to its page.
+#[server(prefix = "/api/tickets", endpoint = "create")]
+pub async fn create_ticket(subject: Option<String>, description: String) -> Result<Ticket, AppError> {
+    with_status(
+        async {
+            let user = require_role(&[Role::User])?;
+            let state = AppState::from_context()?;
+            let ticket = validate_new_ticket(subject.as_deref(), &description)?;
+            let ticket = repo::create_ticket(&state.pool, &user, &ticket).await?;
+            leptos_axum::redirect(&format!("/app/tickets/{}", ticket.id));
+            Ok(ticket)
+        }
+        .await,
+    )
+}
+
+/// Tickets the caller may see, newest activity first. Users: their own. Agents: every ticket not
+/// closed (closed ones with `include_closed=true` or `status=closed`). Admins: all.
+#[server(prefix = "/api/tickets", endpoint = "list", input = GetUrl)]
+pub async fn list_tickets(
+    status: Option<String>,
+    assignment: Option<String>,
+    include_closed: Option<bool>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+) -> Result<Page<Ticket>, AppError> {
+    with_status(
+        async {
+            let user = require_user()?;
+            let state = AppState::from_context()?;
+            let status = match status.as_deref().filter(|s| !s.is_empty() && *s != "all") {
+                Some(text) => Some(TicketStatus::parse(text).ok_or_else(|| {
+                    AppError::invalid("status", "Unknown status: use open, assigned, resolved or closed.")
+                })?),
+                None => None,
+            };
+            let assignment = match assignment.as_deref().filter(|a| !a.is_empty() && *a != "all") {
+                Some(kind @ ("unassigned" | "mine")) => Some(kind.to_owned()),
+                Some(_) => return Err(AppError::invalid("assignment", "Unknown assignment filter: use unassigned or mine.")),
+                None => None,
+            };
+            let filter = TicketFilter { status, assignment, include_closed: include_closed.unwrap_or(false) };
+            repo::list_tickets(&state.pool, &user, &filter, cursor.as_deref(), page_size(limit)?).await
+        }
+        .await,
+    )
+}
+
+/// One ticket, if the caller may see it (otherwise `not_found`, never its data).
+#[server(prefix = "/api/tickets", endpoint = "get", input = GetUrl)]
+pub async fn get_ticket(id: i64) -> Result<Ticket, AppError> {
+    with_status(
+        async {
+            let user = require_user()?;
+            let state = AppState::from_context()?;
+            repo::find_ticket(&state.pool, &user, id).await?.ok_or_else(repo::not_found)
+        }
+        .await,
+    )
+}
+
+/// Assigns a ticket: agents to themselves (`agent_id` omitted), admins to any active agent.
+/// `version` is the ticket version the caller saw.
+#[server(prefix = "/api/tickets", endpoint = "assign")]
+pub async fn assign_ticket(id: i64, version: i32, agent_id: Option<i64>) -> Result<Ticket, AppError> {
+    with_status(
+        async {
+            let user = require_role(&[Role::Agent, Role::Admin])?;
+            let action = TicketAction::Assign { agent_id: agent_id.unwrap_or(user.id) };
+            apply(&user, id, action, version).await
+        }
+        .await,
+    )
+}
+
+/// `action`: `resolve`, `close` or `reopen`. `version` is the ticket version the caller saw.
+#[server(prefix = "/api/tickets", endpoint = "status")]
+pub async fn change_status(id: i64, version: i32, action: String) -> Result<Ticket, AppError> {
+    with_status(
+        async {
+            let user = require_user()?;
+            let action = match action.as_str() {
+                "resolve" => TicketAction::Resolve,
+                "close" => TicketAction::Close,
+                "reopen" => TicketAction::Reopen,
+                _ => return Err(AppError::invalid("action", "Unknown action: use resolve, close or reopen.")),
+            };
+            apply(&user, id, action, version).await
+        }
+        .await,
+    )
+}
+
+/// A ticket's chat history, newest first; `before` is the `next_cursor` of the previous page.
+#[server(prefix = "/api/tickets", endpoint = "messages", input = GetUrl)]
+pub async fn ticket_messages(ticket_id: i64, before: Option<i64>, limit: Option<i64>) -> Result<Page<Message>, AppError> {
+    with_status(
+        async {
+            let user = require_user()?;
+            let state = AppState::from_context()?;
+            repo::list_messages(&state.pool, &user, ticket_id, before, page_size(limit)?).await
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+async fn apply(user: &crate::auth::model::User, id: i64, action: TicketAction, version: i32) -> AppResult<Ticket> {
+    let state = AppState::from_context()?;
+    let (ticket, event) = repo::apply_action(&state.pool, user, id, action, version).await?;
+    state.events.publish(event);
+    Ok(ticket)
+}
+
+#[cfg(feature = "ssr")]
+pub fn page_size(limit: Option<i64>) -> AppResult<i64> {
+    match limit {
+        None => Ok(PAGE_SIZE_DEFAULT),
+        Some(n) if (1..=PAGE_SIZE_MAX).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::invalid("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}."))),
+    }
+}

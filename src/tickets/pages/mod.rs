@@ -1,0 +1,10 @@
+//! Ticket screens: the user's list, new-ticket form and ticket page; the agent inbox and ticket
+//! page with its controls. Lists page by URL (`?cursor=`), so every page state is a link.
+
+mod detail;
+mod list;
+mod new;
+
+pub use detail::{AgentTicketPage, UserTicketPage};
+pub use list::{InboxPage, ListKind, MyTicketsPage, TicketList};
+pub use new::NewTicketPage;
