@@ -154,7 +154,14 @@ fn AppFrame(user: User) -> impl IntoView {
         <header class="app-header">
             <a href=user.role.home_path() class="brand">"MyRelay"</a>
             <nav aria-label="Main">
-                {links.iter().map(|(href, label)| view! { <A href=*href>{*label}</A> }).collect_view()}
+                {links
+                    .iter()
+                    .map(|(href, label)| {
+                        // A section's front page is only "current" on itself, not under other links.
+                        let exact = matches!(*href, "/app/admin" | "/app/tickets");
+                        view! { <A href=*href exact>{*label}</A> }
+                    })
+                    .collect_view()}
             </nav>
             <div class="whoami">
                 <span class="user-name" data-testid="current-user">{user.display_name.clone()}</span>

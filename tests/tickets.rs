@@ -172,7 +172,7 @@ async fn transitions_set_their_timestamps_and_record_events() {
 async fn two_agents_assigning_at_once_exactly_one_wins() {
     let app = spawn_app().await;
     let cast = cast(&app).await;
-    for round in 0..5 {
+    for round in 0..20 {
         let id = cast.owner.new_ticket(&format!("Race {round}")).await;
         let (a, b) = tokio::join!(act(&cast, Who::AgentA, Act::AssignSelf, id, 1), act(&cast, Who::AgentB, Act::AssignSelf, id, 1));
         let (winner, loser, winner_id) = match (a.0, b.0) {

@@ -181,8 +181,8 @@ fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set
             <td><span class="role-badge">{person.role.as_str()}</span></td>
             <td>{if person.is_active { "active" } else { "deactivated" }}</td>
             <td class="time">{format_time(person.created_at)}</td>
-            <td class="row-actions">
-                {(!is_me).then(|| {
+            <td>
+                <div class="row-actions">{(!is_me).then(|| {
                     let field_id = format!("role-{id}");
                     let field_label = format!("Role of {}", person.display_name);
                     let (role_user_id, active_user_id) = (id.clone(), id.clone());
@@ -199,7 +199,7 @@ fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set
                             <button type="submit" class="button subtle">{toggle_label}</button>
                         </ActionForm>
                     }
-                })}
+                })}</div>
             </td>
         </tr>
     }

@@ -157,11 +157,17 @@ pub async fn apply_action(
     expected_version: i32,
 ) -> AppResult<(Ticket, TicketEvent)> {
     let mut tx = pool.begin().await?;
+    // Lock the bare row first, then read it with its joins in a new statement: a locking read that
+    // waited for a concurrent change re-checks only the locked table, and would pair the new
+    // assignee id with the old (empty) joined agent row.
+    let mut lock = QueryBuilder::new("SELECT t.id FROM tickets t WHERE t.id = ");
+    lock.push_bind(ticket_id).push(" AND");
+    push_visibility(&mut lock, actor);
+    lock.push(" FOR UPDATE");
+    lock.build_query_scalar::<i64>().fetch_optional(&mut *tx).await?.ok_or_else(not_found)?;
     let mut query = QueryBuilder::new(TICKET_SELECT);
-    query.push(" WHERE t.id = ").push_bind(ticket_id).push(" AND");
-    push_visibility(&mut query, actor);
-    query.push(" FOR UPDATE OF t");
-    let current: Ticket = query.build_query_as::<TicketRow>().fetch_optional(&mut *tx).await?.ok_or_else(not_found)?.into();
+    query.push(" WHERE t.id = ").push_bind(ticket_id);
+    let current: Ticket = query.build_query_as::<TicketRow>().fetch_one(&mut *tx).await?.into();
 
     let state = TicketState {
         status: current.status,
