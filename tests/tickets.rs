@@ -5,6 +5,8 @@ mod common;
 
 use common::{Browser, TestApp, spawn_app, ticket_row};
 use myrelay::auth::model::Role;
+use myrelay::chat::hub::Broadcast;
+use myrelay::chat::protocol::TimelineEntry;
 use myrelay::tickets::model::TicketStatus;
 use myrelay::tickets::repo::{TicketSeed, insert_ticket};
 use reqwest::StatusCode;
@@ -139,7 +141,7 @@ async fn the_transition_table_holds_for_every_status_action_and_role() {
 async fn transitions_set_their_timestamps_and_record_events() {
     let app = spawn_app().await;
     let cast = cast(&app).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.hub.subscribe();
     let id = cast.owner.new_ticket("Printer is on fire").await;
 
     let steps = [(Act::AssignSelf, "ticket:assigned"), (Act::Resolve, "ticket:status:updated"), (Act::Reopen, "ticket:status:updated"), (Act::Resolve, "ticket:status:updated"), (Act::Close, "ticket:status:updated")];
@@ -147,7 +149,13 @@ async fn transitions_set_their_timestamps_and_record_events() {
         let version = ticket_row(&app, id).await.2;
         let (status, body) = act(&cast, Who::AgentA, step, id, version).await;
         assert_eq!(status, StatusCode::OK, "{step:?}: {body}");
-        let event = events.recv().await.expect("an event per change");
+        let event = loop {
+            if let Broadcast::Entry(entry) = events.recv().await.expect("an event per change")
+                && let TimelineEntry::Change(event) = &*entry
+            {
+                break event.clone();
+            }
+        };
         assert_eq!((event.ticket_id, event.seq, event.event_name()), (id, n as i64 + 1, event_name));
         match step {
             Act::Resolve => assert!(body["resolved_at"].is_string()),

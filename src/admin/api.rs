@@ -30,6 +30,7 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
             let state = AppState::from_context()?;
             let (tickets_total, [open, assigned, resolved, closed]) = tickets::count_by_status(&state.pool).await?;
             let [users_total, agents_total, admins_total] = users::count_by_role(&state.pool).await?;
+            let (clients, agents, rooms) = crate::chat::repo::live_counters(&state.pool).await?;
             Ok(SystemStats {
                 tickets_total,
                 tickets_open: open,
@@ -39,9 +40,9 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
                 users_total,
                 agents_total,
                 admins_total,
-                connected_clients: None,
-                connected_agents: None,
-                active_ticket_rooms: None,
+                connected_clients: Some(clients),
+                connected_agents: Some(agents),
+                active_ticket_rooms: Some(rooms),
             })
         }
         .await,
@@ -91,6 +92,7 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError>
             }
             let target = users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)?;
             users::set_role(&state.pool, target.id, role).await?;
+            crate::chat::hub::announce_user_changed(&state.pool, target.id).await;
             users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)
         }
         .await,
@@ -109,6 +111,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
             }
             let target = users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)?;
             users::set_active(&state.pool, target.id, active).await?;
+            crate::chat::hub::announce_user_changed(&state.pool, target.id).await;
             users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)
         }
         .await,

@@ -5,7 +5,8 @@ use super::state::AppState;
 use crate::auth::model::{Role, User};
 use crate::auth::{repo as users, server::hash_password};
 use crate::tickets::model::TicketStatus;
-use crate::tickets::repo::{TicketSeed, insert_message, insert_ticket};
+use crate::chat::repo::send_message;
+use crate::tickets::repo::{TicketSeed, insert_ticket};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -45,9 +46,11 @@ pub async fn seed(state: &AppState) -> Result<(), String> {
             assigned_agent_id: assignee.map(|a| a.id),
         };
         let id = insert_ticket(&state.pool, &seed).await.map_err(|e| e.message)?;
-        if let Some(agent) = assignee {
-            insert_message(&state.pool, id, creator.id, creator.role, "Hello, any news on this?").await.map_err(|e| e.message)?;
-            insert_message(&state.pool, id, agent.id, agent.role, "Hi! I'm looking into it now.").await.map_err(|e| e.message)?;
+        if let Some(agent) = assignee.filter(|_| status != TicketStatus::Closed) {
+            for (sender, text) in [(creator, "Hello, any news on this?"), (agent, "Hi! I'm looking into it now.")] {
+                let client_id = format!("demo-{id}-{}", sender.id);
+                send_message(&state.pool, sender, id, &client_id, text).await.map_err(|e| e.message)?;
+            }
         }
     }
     println!("Demo data created.");

@@ -25,7 +25,7 @@ use state::AppState;
 pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<AppState, sqlx::Error> {
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
-    Ok(AppState { leptos_options, pool, config: Arc::new(config), events: Default::default() })
+    Ok(AppState { leptos_options, pool, config: Arc::new(config), hub: Default::default() })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         // leptos_routes also mounts every server function and provides AppState to them as context.
+        .route("/ws", axum::routing::get(crate::chat::socket::ws_handler))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .route_layer(from_fn_with_state(state.clone(), session_layer))
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.
@@ -40,14 +41,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes; then finishes in-flight requests.
+/// Starts listening for other nodes' changes, then serves until `shutdown` completes: sockets are
+/// closed with "going away" (clients reconnect elsewhere) and in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.hub.start(&state.pool).await.map_err(std::io::Error::other)?;
     tokio::spawn(housekeeping(state.clone()));
+    let hub = state.hub.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let shutdown = async move {
+        shutdown.await;
+        hub.begin_shutdown();
+    };
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 

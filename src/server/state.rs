@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use super::config::Config;
 use crate::error::{AppError, AppResult};
-use crate::tickets::events::EventBus;
+use crate::chat::hub::Hub;
 
 /// Everything a handler or server function needs; cheap to clone.
 #[derive(Clone, FromRef)]
@@ -14,7 +14,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub config: Arc<Config>,
-    pub events: EventBus,
+    /// This node's end of the cross-node bus (LISTEN/NOTIFY) and its sockets' fan-out.
+    pub hub: Hub,
 }
 
 impl AppState {

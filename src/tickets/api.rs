@@ -109,14 +109,14 @@ pub async fn change_status(id: i64, version: i32, action: String) -> Result<Tick
     )
 }
 
-/// A ticket's chat history, newest first; `before` is the `next_cursor` of the previous page.
+/// A ticket's chat history, newest first; `before` (a timeline seq) is the previous page's `next_cursor`.
 #[server(prefix = "/api/tickets", endpoint = "messages", input = GetUrl)]
 pub async fn ticket_messages(ticket_id: i64, before: Option<i64>, limit: Option<i64>) -> Result<Page<Message>, AppError> {
     with_status(
         async {
             let user = require_user()?;
             let state = AppState::from_context()?;
-            repo::list_messages(&state.pool, &user, ticket_id, before, page_size(limit)?).await
+            crate::chat::repo::list_messages(&state.pool, &user, ticket_id, before, page_size(limit)?).await
         }
         .await,
     )
@@ -125,8 +125,8 @@ pub async fn ticket_messages(ticket_id: i64, before: Option<i64>, limit: Option<
 #[cfg(feature = "ssr")]
 async fn apply(user: &crate::auth::model::User, id: i64, action: TicketAction, version: i32) -> AppResult<Ticket> {
     let state = AppState::from_context()?;
-    let (ticket, event) = repo::apply_action(&state.pool, user, id, action, version).await?;
-    state.events.publish(event);
+    // The change is announced to every node (and so to the ticket's room) by the database.
+    let (ticket, _event) = repo::apply_action(&state.pool, user, id, action, version).await?;
     Ok(ticket)
 }
 

@@ -4,6 +4,4 @@ pub mod api;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
-pub mod events;
-#[cfg(feature = "ssr")]
 pub mod repo;

@@ -289,6 +289,10 @@ impl TicketEvent {
 pub struct Message {
     pub id: i64,
     pub ticket_id: i64,
+    /// Position in the ticket's timeline (shared with status and assignment changes).
+    pub seq: i64,
+    /// The sender's idempotency key, if the message was sent with one.
+    pub client_id: Option<String>,
     pub sender: PersonRef,
     pub sender_role: Role,
     pub content: String,

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{
-    Message, NewTicket, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus,
-    decide,
+    NewTicket, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
 };
 use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -233,63 +232,10 @@ pub async fn apply_action(
     .bind(event.at)
     .execute(&mut *tx)
     .await?;
+    crate::chat::repo::notify_timeline(&mut tx, ticket_id, seq).await?;
     tx.commit().await?;
     let ticket = find_ticket(pool, actor, ticket_id).await?.ok_or_else(not_found)?;
     Ok((ticket, event))
-}
-
-/// A ticket's chat history, newest first, `limit` messages older than message `before`.
-pub async fn list_messages(
-    pool: &PgPool,
-    viewer: &User,
-    ticket_id: i64,
-    before: Option<i64>,
-    limit: i64,
-) -> AppResult<Page<Message>> {
-    if find_ticket(pool, viewer, ticket_id).await?.is_none() {
-        return Err(not_found());
-    }
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        ticket_id: i64,
-        sender_user_id: i64,
-        sender_name: String,
-        sender_email: String,
-        sender_role: Role,
-        content: String,
-        created_at: DateTime<Utc>,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT m.id, m.ticket_id, m.sender_user_id, u.display_name AS sender_name, u.email AS sender_email,
-                m.sender_role, m.content, m.created_at
-         FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id
-         WHERE m.ticket_id = $1 AND ($2::BIGINT IS NULL OR m.id < $2)
-         ORDER BY m.id DESC LIMIT $3",
-    )
-    .bind(ticket_id)
-    .bind(before)
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
-    let mut items: Vec<Message> = rows
-        .into_iter()
-        .map(|r| Message {
-            id: r.id,
-            ticket_id: r.ticket_id,
-            sender: PersonRef { id: r.sender_user_id, display_name: r.sender_name, email: r.sender_email },
-            sender_role: r.sender_role,
-            content: r.content,
-            created_at: r.created_at,
-        })
-        .collect();
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|m| m.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
 }
 
 /// Ticket counts: total and per status, in `TicketStatus::ALL` order.
@@ -329,15 +275,4 @@ pub async fn insert_ticket(pool: &PgPool, seed: &TicketSeed<'_>) -> AppResult<i6
     .fetch_one(pool)
     .await?;
     Ok(id)
-}
-
-pub async fn insert_message(pool: &PgPool, ticket_id: i64, sender_id: i64, sender_role: Role, content: &str) -> AppResult<()> {
-    sqlx::query("INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content) VALUES ($1, $2, $3, $4)")
-        .bind(ticket_id)
-        .bind(sender_id)
-        .bind(sender_role)
-        .bind(content)
-        .execute(pool)
-        .await?;
-    Ok(())
 }

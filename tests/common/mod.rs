@@ -146,6 +146,8 @@ pub async fn spawn_app() -> TestApp {
         trust_forwarded_for: false,
     };
     let state = myrelay::server::prepare(leptos_options, config).await.expect("prepare app");
+    // Listening before the test acts, so no change is announced before anyone hears it.
+    state.hub.start(&state.pool).await.expect("start the hub");
     tokio::spawn(myrelay::server::serve(listener, state.clone(), std::future::pending()));
     TestApp { base_url: format!("http://{addr}"), state }
 }
@@ -201,4 +203,125 @@ pub async fn ticket_row(app: &TestApp, id: i64) -> (String, Option<i64>, i32) {
         .fetch_one(app.pool())
         .await
         .unwrap()
+}
+
+// ---- WebSocket -------------------------------------------------------------------------------
+
+use futures::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, Message as Frame};
+
+pub type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A test's WebSocket client, speaking the JSON protocol.
+pub struct Ws {
+    pub stream: WsStream,
+}
+
+impl TestApp {
+    /// Registers a user (or staff with `role`) and returns the session cookie.
+    pub async fn cookie_for(&self, role: myrelay::auth::model::Role, email: &str) -> String {
+        if role != myrelay::auth::model::Role::User {
+            let hash = myrelay::auth::server::hash_password(PASSWORD.into()).await.unwrap();
+            myrelay::auth::repo::insert_user(self.pool(), email, email.split('@').next().unwrap(), &hash, role).await.unwrap();
+        } else {
+            let response = self.browser().register(email, email.split('@').next().unwrap(), PASSWORD).await;
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        let response = self.browser().login(email, PASSWORD, None).await;
+        session_cookie(response.headers()).expect("a session cookie")
+    }
+
+    /// A browser-like client for the HTTP API carrying `cookie`.
+    pub fn browser_with(&self, cookie: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+        let client = reqwest::Client::builder().default_headers(headers).redirect(Policy::none()).build().unwrap();
+        Browser { client, base_url: self.base_url.clone() }
+    }
+
+    pub async fn try_socket(&self, cookie: Option<&str>, origin: Option<&str>) -> Result<Ws, tungstenite::Error> {
+        connect_socket(&self.base_url, cookie, origin).await
+    }
+
+    /// Opens `/ws` as a same-site browser tab would.
+    pub async fn socket(&self, cookie: &str) -> Ws {
+        self.try_socket(Some(cookie), Some(&self.base_url)).await.expect("websocket upgrade")
+    }
+}
+
+pub async fn connect_socket(base_url: &str, cookie: Option<&str>, origin: Option<&str>) -> Result<Ws, tungstenite::Error> {
+    let mut request = format!("{}/ws", base_url.replacen("http", "ws", 1)).into_client_request().unwrap();
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
+    }
+    if let Some(origin) = origin {
+        request.headers_mut().insert("origin", origin.parse().unwrap());
+    }
+    let (stream, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(Ws { stream })
+}
+
+impl Ws {
+    pub async fn send(&mut self, event: &str, data: Value) {
+        self.send_text(&serde_json::json!({ "event": event, "data": data }).to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(Frame::text(text)).await.expect("send a frame");
+    }
+
+    /// The next protocol event (pings and pongs skipped), as (name, data).
+    pub async fn next(&mut self) -> (String, Value) {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
+                .await
+                .expect("an event within 10 s")
+                .expect("the socket is open")
+                .expect("a frame");
+            if let Frame::Text(text) = frame {
+                let value: Value = serde_json::from_str(text.as_str()).unwrap();
+                return (value["event"].as_str().unwrap().to_owned(), value["data"].clone());
+            }
+            assert!(!matches!(frame, Frame::Close(_)), "closed unexpectedly: {frame:?}");
+        }
+    }
+
+    /// The next event, which must be `name`.
+    pub async fn expect(&mut self, name: &str) -> Value {
+        let (got, data) = self.next().await;
+        assert_eq!(got, name, "expected {name}, got {got}: {data}");
+        data
+    }
+
+    /// Skips other events until `name` arrives.
+    pub async fn until(&mut self, name: &str) -> Value {
+        loop {
+            let (got, data) = self.next().await;
+            if got == name {
+                return data;
+            }
+        }
+    }
+
+    pub async fn join(&mut self, ticket_id: i64, after_seq: Option<i64>) -> Value {
+        self.send("ticket:join", serde_json::json!({ "ticket_id": ticket_id, "after_seq": after_seq })).await;
+        self.until("ticket:joined").await
+    }
+
+    /// Sends a message and returns its acknowledgement.
+    pub async fn say(&mut self, ticket_id: i64, client_id: &str, content: &str) -> Value {
+        self.send("ticket:message:send", serde_json::json!({ "ticket_id": ticket_id, "client_id": client_id, "content": content })).await;
+        self.until("ticket:message:ack").await
+    }
+
+    /// The close frame the server sends next (other events skipped).
+    pub async fn closed_with(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.stream.next()).await.expect("closing within 10 s") {
+                Some(Ok(Frame::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    }
 }

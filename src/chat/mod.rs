@@ -1,0 +1,10 @@
+//! Live ticket rooms over WebSocket (protocol in docs/protocol.md).
+
+pub mod api;
+pub mod protocol;
+#[cfg(feature = "ssr")]
+pub mod hub;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod socket;

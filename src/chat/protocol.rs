@@ -1,0 +1,151 @@
+//! The WebSocket protocol (docs/protocol.md): JSON text frames `{"event": "...", "data": {...}}`.
+//! One definition, used by the server, the browser and the tests.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::model::Role;
+use crate::tickets::model::{Message, TicketEvent};
+
+/// Content limit of one chat message, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 5_000;
+/// Largest text frame the server reads as a request; larger ones get `frame_too_large`.
+pub const FRAME_MAX_BYTES: usize = 32 * 1024;
+/// A client may send this many messages in a burst, refilled at `SEND_RATE_PER_SECOND`.
+pub const SEND_BURST: u32 = 10;
+pub const SEND_RATE_PER_SECOND: u32 = 5;
+pub const CLIENT_ID_MAX_CHARS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data")]
+pub enum ClientEvent {
+    #[serde(rename = "ticket:join")]
+    Join { ticket_id: i64, #[serde(default)] after_seq: Option<i64> },
+    #[serde(rename = "ticket:leave")]
+    Leave { ticket_id: i64 },
+    #[serde(rename = "ticket:message:send")]
+    Send { ticket_id: i64, client_id: String, content: String },
+    #[serde(rename = "ticket:typing:start")]
+    TypingStart { ticket_id: i64 },
+    #[serde(rename = "ticket:typing:stop")]
+    TypingStop { ticket_id: i64 },
+}
+
+/// Someone in a ticket's room.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data")]
+pub enum ServerEvent {
+    #[serde(rename = "ticket:joined")]
+    Joined { ticket_id: i64, last_seq: i64, members: Vec<Member> },
+    #[serde(rename = "ticket:message:new")]
+    MessageNew(Message),
+    #[serde(rename = "ticket:message:ack")]
+    MessageAck { ticket_id: i64, client_id: String, id: i64, seq: i64, created_at: chrono::DateTime<chrono::Utc> },
+    #[serde(rename = "ticket:status:updated")]
+    StatusUpdated(TicketEvent),
+    #[serde(rename = "ticket:assigned")]
+    Assigned(TicketEvent),
+    #[serde(rename = "ticket:user_joined")]
+    UserJoined { ticket_id: i64, user: Member },
+    #[serde(rename = "ticket:user_left")]
+    UserLeft { ticket_id: i64, user: Member },
+    #[serde(rename = "ticket:typing")]
+    Typing { ticket_id: i64, user: Member, typing: bool },
+    #[serde(rename = "error")]
+    Error(ErrorEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorEvent {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// One entry of a ticket's timeline, in sequence order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimelineEntry {
+    Message(Message),
+    Change(TicketEvent),
+}
+
+impl TimelineEntry {
+    pub fn seq(&self) -> i64 {
+        match self {
+            Self::Message(m) => m.seq,
+            Self::Change(e) => e.seq,
+        }
+    }
+
+    pub fn ticket_id(&self) -> i64 {
+        match self {
+            Self::Message(m) => m.ticket_id,
+            Self::Change(e) => e.ticket_id,
+        }
+    }
+
+    pub fn into_event(self) -> ServerEvent {
+        match self {
+            Self::Message(m) => ServerEvent::MessageNew(m),
+            Self::Change(e) if e.from_agent_id != e.to_agent_id => ServerEvent::Assigned(e),
+            Self::Change(e) => ServerEvent::StatusUpdated(e),
+        }
+    }
+}
+
+impl ClientEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Join { .. } => "ticket:join",
+            Self::Leave { .. } => "ticket:leave",
+            Self::Send { .. } => "ticket:message:send",
+            Self::TypingStart { .. } => "ticket:typing:start",
+            Self::TypingStop { .. } => "ticket:typing:stop",
+        }
+    }
+
+    pub fn ticket_id(&self) -> i64 {
+        match self {
+            Self::Join { ticket_id, .. }
+            | Self::Leave { ticket_id }
+            | Self::Send { ticket_id, .. }
+            | Self::TypingStart { ticket_id }
+            | Self::TypingStop { ticket_id } => *ticket_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_have_the_documented_shape() {
+        let join: ClientEvent = serde_json::from_str(r#"{"event":"ticket:join","data":{"ticket_id":4,"after_seq":7}}"#).unwrap();
+        assert_eq!(join, ClientEvent::Join { ticket_id: 4, after_seq: Some(7) });
+        let join: ClientEvent = serde_json::from_str(r#"{"event":"ticket:join","data":{"ticket_id":4}}"#).unwrap();
+        assert_eq!(join, ClientEvent::Join { ticket_id: 4, after_seq: None });
+        let error = ServerEvent::Error(ErrorEvent {
+            code: "rate_limited".into(),
+            message: "Slow down".into(),
+            event: Some("ticket:message:send".into()),
+            ticket_id: Some(4),
+            client_id: None,
+        });
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"event":"error","data":{"code":"rate_limited","message":"Slow down","event":"ticket:message:send","ticket_id":4}}"#
+        );
+    }
+}

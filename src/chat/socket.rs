@@ -1,0 +1,406 @@
+//! The `/ws` route: authentication, the Origin check and frame limits before the upgrade, then one
+//! task per socket that serves the protocol and keeps every joined room gap-free by sequence number.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::Extension;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::hub::{Broadcast, RoomSignal, RoomSignalKind, announce_room};
+use super::protocol::{
+    ClientEvent, ErrorEvent, FRAME_MAX_BYTES, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, TimelineEntry,
+};
+use super::repo;
+use crate::auth::model::User;
+use crate::auth::server::CurrentSession;
+use crate::error::{AppError, ErrorCode};
+use crate::server::state::AppState;
+use crate::tickets::repo::find_ticket;
+
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A socket that sent nothing (not even a pong) for this long is dead.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+/// Frames above this are refused by the WebSocket layer itself (the connection closes); frames
+/// between `FRAME_MAX_BYTES` and this get an `error` and the socket stays open.
+const HARD_FRAME_LIMIT: usize = 256 * 1024;
+const REPLAY_BATCH: i64 = 500;
+
+pub async fn ws_handler(
+    State(state): State<AppState>,
+    session: Option<Extension<CurrentSession>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Some(Extension(session)) = session else {
+        return AppError::unauthenticated().into_response();
+    };
+    if !origin_allowed(&headers, &state.config.public_url) {
+        return AppError::new(ErrorCode::Forbidden, "WebSocket connections are only accepted from this site.").into_response();
+    }
+    upgrade
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| Connection::serve(state, session.user, socket))
+}
+
+/// Browsers always send `Origin` on a WebSocket: it must be this site (the configured public URL,
+/// or the same host the request was sent to). Clients that send none are not browsers and cannot
+/// be tricked into using someone's cookie.
+fn origin_allowed(headers: &HeaderMap, public_url: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    if origin == public_url {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+}
+
+/// A token bucket: `SEND_BURST` messages at once, refilled at `SEND_RATE_PER_SECOND`.
+struct SendBudget {
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+impl SendBudget {
+    fn new() -> Self {
+        Self { tokens: f64::from(SEND_BURST), refilled_at: Instant::now() }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.refilled_at).as_secs_f64() * f64::from(SEND_RATE_PER_SECOND);
+        self.tokens = (self.tokens + refill).min(f64::from(SEND_BURST));
+        self.refilled_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Connection {
+    state: AppState,
+    user: User,
+    id: i64,
+    socket: WebSocket,
+    /// Joined rooms and the last timeline seq sent to this socket in each.
+    rooms: HashMap<i64, i64>,
+    budget: SendBudget,
+}
+
+enum Flow {
+    Continue,
+    Close(Option<CloseFrame>),
+}
+
+impl Connection {
+    async fn serve(state: AppState, user: User, socket: WebSocket) {
+        let id = rand::random::<i64>().abs();
+        if let Err(err) = repo::add_connection(&state.pool, state.hub.node_id, id, &user).await {
+            tracing::warn!(err = %err.message, "could not register a connection");
+            return;
+        }
+        let mut connection = Connection { state, user, id, socket, rooms: HashMap::new(), budget: SendBudget::new() };
+        connection.run().await;
+        connection.cleanup().await;
+    }
+
+    async fn run(&mut self) {
+        let mut bus = self.state.hub.subscribe();
+        let mut shutdown = self.state.hub.shutdown_signal();
+        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut last_heard = Instant::now();
+        loop {
+            let flow = tokio::select! {
+                frame = self.socket.recv() => match frame {
+                    Some(Ok(frame)) => {
+                        last_heard = Instant::now();
+                        self.on_frame(frame).await
+                    }
+                    _ => Flow::Close(None),
+                },
+                news = bus.recv() => match news {
+                    Ok(news) => self.on_broadcast(news).await,
+                    Err(RecvError::Lagged(_)) => self.resync().await,
+                    Err(RecvError::Closed) => Flow::Close(None),
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > IDLE_LIMIT {
+                        Flow::Close(None)
+                    } else if self.socket.send(Frame::Ping(Default::default())).await.is_err() {
+                        Flow::Close(None)
+                    } else {
+                        Flow::Continue
+                    }
+                }
+                _ = shutdown.changed() => Flow::Close(Some(CloseFrame { code: 1001, reason: Utf8Bytes::from_static("server shutting down") })),
+            };
+            if let Flow::Close(frame) = flow {
+                if let Some(frame) = frame {
+                    let _ = self.socket.send(Frame::Close(Some(frame))).await;
+                }
+                return;
+            }
+        }
+    }
+
+    async fn cleanup(&mut self) {
+        let rooms: Vec<i64> = self.rooms.keys().copied().collect();
+        for ticket_id in rooms {
+            self.leave(ticket_id).await;
+        }
+        let _ = repo::remove_connection(&self.state.pool, self.id).await;
+    }
+
+    async fn send(&mut self, event: &ServerEvent) -> Flow {
+        let text = serde_json::to_string(event).unwrap_or_default();
+        match self.socket.send(Frame::Text(text.into())).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close(None),
+        }
+    }
+
+    async fn send_error(&mut self, code: &str, message: &str, event: Option<&str>, ticket_id: Option<i64>, client_id: Option<String>) -> Flow {
+        let error = ErrorEvent {
+            code: code.to_owned(),
+            message: message.to_owned(),
+            event: event.map(str::to_owned),
+            ticket_id,
+            client_id,
+        };
+        self.send(&ServerEvent::Error(error)).await
+    }
+
+    async fn on_frame(&mut self, frame: Frame) -> Flow {
+        let text = match frame {
+            Frame::Text(text) => text,
+            Frame::Binary(_) => return self.send_error("unsupported_frame", "Send JSON text frames.", None, None, None).await,
+            Frame::Close(_) => return Flow::Close(None),
+            Frame::Ping(_) | Frame::Pong(_) => return Flow::Continue,
+        };
+        if text.len() > FRAME_MAX_BYTES {
+            let message = format!("Frames can be at most {FRAME_MAX_BYTES} bytes.");
+            return self.send_error("frame_too_large", &message, None, None, None).await;
+        }
+        let value: serde_json::Value = match serde_json::from_str(text.as_str()) {
+            Ok(value) => value,
+            Err(_) => return self.send_error("malformed_json", "The frame is not valid JSON.", None, None, None).await,
+        };
+        let name = value.get("event").and_then(|e| e.as_str()).map(str::to_owned);
+        let event: ClientEvent = match serde_json::from_value(value) {
+            Ok(event) => event,
+            Err(err) => {
+                let known = ["ticket:join", "ticket:leave", "ticket:message:send", "ticket:typing:start", "ticket:typing:stop"];
+                return match name.as_deref() {
+                    Some(name) if known.contains(&name) => {
+                        let message = format!("Invalid data for {name}: {err}");
+                        self.send_error("invalid_data", &message, Some(name), None, None).await
+                    }
+                    _ => self.send_error("unknown_event", "Unknown event.", name.as_deref(), None, None).await,
+                };
+            }
+        };
+        self.on_event(event).await
+    }
+
+    async fn on_event(&mut self, event: ClientEvent) -> Flow {
+        match event {
+            ClientEvent::Join { ticket_id, after_seq } => self.join(ticket_id, after_seq).await,
+            ClientEvent::Leave { ticket_id } => {
+                self.leave(ticket_id).await;
+                Flow::Continue
+            }
+            ClientEvent::Send { ticket_id, client_id, content } => self.send_message(ticket_id, client_id, content).await,
+            ClientEvent::TypingStart { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStarted).await,
+            ClientEvent::TypingStop { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStopped).await,
+        }
+    }
+
+    fn member(&self) -> Member {
+        Member { user_id: self.user.id, display_name: self.user.display_name.clone(), role: self.user.role }
+    }
+
+    async fn join(&mut self, ticket_id: i64, after_seq: Option<i64>) -> Flow {
+        let pool = self.state.pool.clone();
+        match find_ticket(&pool, &self.user, ticket_id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return self.send_error("not_found", "Ticket not found.", Some("ticket:join"), Some(ticket_id), None).await,
+            Err(err) => return self.send_error("internal", &err.message, Some("ticket:join"), Some(ticket_id), None).await,
+        }
+        // Live entries queue up on the bus meanwhile; anything at or below the position reached
+        // here is skipped when they are read, so the hand-over has no gap and no duplicate.
+        let start = match after_seq {
+            Some(after) => after.max(0),
+            None => repo::last_seq(&pool, ticket_id).await.unwrap_or(0),
+        };
+        let first_time = !self.rooms.contains_key(&ticket_id);
+        self.rooms.insert(ticket_id, start);
+        if let Flow::Close(frame) = self.catch_up(ticket_id).await {
+            return Flow::Close(frame);
+        }
+        if first_time {
+            let _ = repo::join_room(&pool, self.id, ticket_id).await;
+            if repo::user_connections_in_room(&pool, ticket_id, self.user.id).await.unwrap_or(0) == 1 {
+                announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Joined }).await;
+            }
+        }
+        let members = repo::room_members(&pool, ticket_id).await.unwrap_or_default();
+        let last_seq = self.rooms.get(&ticket_id).copied().unwrap_or(start);
+        self.send(&ServerEvent::Joined { ticket_id, last_seq, members }).await
+    }
+
+    async fn leave(&mut self, ticket_id: i64) {
+        if self.rooms.remove(&ticket_id).is_none() {
+            return;
+        }
+        let pool = self.state.pool.clone();
+        let _ = repo::leave_room(&pool, self.id, ticket_id).await;
+        if repo::user_connections_in_room(&pool, ticket_id, self.user.id).await.unwrap_or(0) == 0 {
+            announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Left }).await;
+        }
+    }
+
+    /// Sends every entry after the room's position, in order.
+    async fn catch_up(&mut self, ticket_id: i64) -> Flow {
+        loop {
+            let Some(&after) = self.rooms.get(&ticket_id) else { return Flow::Continue };
+            let entries = match repo::timeline_after(&self.state.pool, ticket_id, after, REPLAY_BATCH).await {
+                Ok(entries) => entries,
+                Err(_) => return Flow::Continue,
+            };
+            let count = entries.len() as i64;
+            for entry in entries {
+                if let Flow::Close(frame) = self.deliver_in_order(entry).await {
+                    return Flow::Close(frame);
+                }
+            }
+            if count < REPLAY_BATCH {
+                return Flow::Continue;
+            }
+        }
+    }
+
+    async fn deliver_in_order(&mut self, entry: TimelineEntry) -> Flow {
+        let ticket_id = entry.ticket_id();
+        let seq = entry.seq();
+        self.rooms.insert(ticket_id, seq);
+        self.send(&entry.into_event()).await
+    }
+
+    async fn on_broadcast(&mut self, news: Broadcast) -> Flow {
+        match news {
+            Broadcast::Entry(entry) => {
+                let Some(&last) = self.rooms.get(&entry.ticket_id()) else { return Flow::Continue };
+                if entry.seq() <= last {
+                    Flow::Continue // already sent (replay or an earlier catch-up)
+                } else if entry.seq() == last + 1 {
+                    self.deliver_in_order((*entry).clone()).await
+                } else {
+                    self.catch_up(entry.ticket_id()).await // a gap: fill it from the database
+                }
+            }
+            Broadcast::Room(signal) => {
+                if !self.rooms.contains_key(&signal.ticket_id) || signal.user.user_id == self.user.id {
+                    return Flow::Continue;
+                }
+                let (ticket_id, user) = (signal.ticket_id, signal.user.clone());
+                let event = match signal.kind {
+                    RoomSignalKind::Joined => ServerEvent::UserJoined { ticket_id, user },
+                    RoomSignalKind::Left => ServerEvent::UserLeft { ticket_id, user },
+                    RoomSignalKind::TypingStarted => ServerEvent::Typing { ticket_id, user, typing: true },
+                    RoomSignalKind::TypingStopped => ServerEvent::Typing { ticket_id, user, typing: false },
+                };
+                self.send(&event).await
+            }
+            Broadcast::UserChanged(user_id) if user_id == self.user.id => self.recheck_rights().await,
+            Broadcast::UserChanged(_) => Flow::Continue,
+            Broadcast::Resync => self.resync().await,
+        }
+    }
+
+    async fn resync(&mut self) -> Flow {
+        let rooms: Vec<i64> = self.rooms.keys().copied().collect();
+        for ticket_id in rooms {
+            if let Flow::Close(frame) = self.catch_up(ticket_id).await {
+                return Flow::Close(frame);
+            }
+        }
+        Flow::Continue
+    }
+
+    /// After a role change or deactivation: close, or leave the rooms no longer visible.
+    async fn recheck_rights(&mut self) -> Flow {
+        let pool = self.state.pool.clone();
+        let current = crate::auth::repo::find_user(&pool, self.user.id).await.ok().flatten();
+        let Some(user) = current.filter(|u| u.is_active) else {
+            return Flow::Close(Some(CloseFrame { code: 1008, reason: Utf8Bytes::from_static("account deactivated") }));
+        };
+        self.user = user;
+        let rooms: Vec<i64> = self.rooms.keys().copied().collect();
+        for ticket_id in rooms {
+            if matches!(find_ticket(&pool, &self.user, ticket_id).await, Ok(None)) {
+                self.leave(ticket_id).await;
+                let message = "You no longer have access to this ticket.";
+                if let Flow::Close(frame) = self.send_error("access_lost", message, None, Some(ticket_id), None).await {
+                    return Flow::Close(frame);
+                }
+            }
+        }
+        Flow::Continue
+    }
+
+    async fn send_message(&mut self, ticket_id: i64, client_id: String, content: String) -> Flow {
+        const EVENT: Option<&str> = Some("ticket:message:send");
+        if !self.budget.take() {
+            let message = format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST}).");
+            return self.send_error("rate_limited", &message, EVENT, Some(ticket_id), Some(client_id)).await;
+        }
+        let pool = self.state.pool.clone();
+        match repo::send_message(&pool, &self.user, ticket_id, &client_id, &content).await {
+            Ok((message, _)) => {
+                let ack = ServerEvent::MessageAck {
+                    ticket_id,
+                    client_id,
+                    id: message.id,
+                    seq: message.seq,
+                    created_at: message.created_at,
+                };
+                self.send(&ack).await
+            }
+            Err(err) => {
+                let code = socket_error_code(&err);
+                self.send_error(code, &err.message, EVENT, Some(ticket_id), Some(client_id)).await
+            }
+        }
+    }
+
+    async fn typing(&mut self, ticket_id: i64, kind: RoomSignalKind) -> Flow {
+        if !self.rooms.contains_key(&ticket_id) {
+            let event = if kind == RoomSignalKind::TypingStarted { "ticket:typing:start" } else { "ticket:typing:stop" };
+            return self.send_error("not_joined", "Join the ticket first.", Some(event), Some(ticket_id), None).await;
+        }
+        announce_room(&self.state.pool, &RoomSignal { ticket_id, user: self.member(), kind }).await;
+        Flow::Continue
+    }
+}
+
+/// The protocol's error code for a failed send.
+fn socket_error_code(err: &AppError) -> &'static str {
+    match (err.code, err.field.as_deref()) {
+        (ErrorCode::Validation, Some("content")) => "invalid_content",
+        (ErrorCode::Validation, _) => "invalid_client_id",
+        (ErrorCode::Conflict, _) => "ticket_closed",
+        (ErrorCode::NotFound, _) => "not_found",
+        (ErrorCode::Forbidden, _) => "forbidden",
+        _ => "internal",
+    }
+}

@@ -1,0 +1,370 @@
+//! The live ticket rooms over WebSocket, against the real app (and a second app process) on a
+//! fresh database per test.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestApp, Ws, connect_socket, spawn_app};
+use myrelay::auth::model::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio_tungstenite::tungstenite;
+
+struct Room {
+    owner: String,
+    agent: String,
+    ticket_id: i64,
+}
+
+/// A user's ticket and an agent, both with session cookies.
+async fn room(app: &TestApp) -> Room {
+    let owner = app.cookie_for(Role::User, "owner@example.com").await;
+    let agent = app.cookie_for(Role::Agent, "agent@example.com").await;
+    let ticket_id = app.browser_with(&owner).new_ticket("Help with the live chat").await;
+    Room { owner, agent, ticket_id }
+}
+
+async fn stored_messages(app: &TestApp, ticket_id: i64) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT seq, content FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq")
+        .bind(ticket_id)
+        .fetch_all(app.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_upgrade_needs_a_session_and_this_sites_origin() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    match app.try_socket(None, Some(&app.base_url)).await {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
+        other => panic!("expected 401, got {:?}", other.map(|_| "a socket")),
+    }
+    match app.try_socket(Some(&room.owner), Some("https://evil.example")).await {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        other => panic!("expected 403, got {:?}", other.map(|_| "a socket")),
+    }
+    match app.try_socket(Some("myrelay_session=forged"), Some(&app.base_url)).await {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
+        other => panic!("expected 401, got {:?}", other.map(|_| "a socket")),
+    }
+    let mut ws = app.socket(&room.owner).await;
+    let joined = ws.join(room.ticket_id, None).await;
+    assert_eq!(joined["ticket_id"], room.ticket_id);
+}
+
+#[tokio::test]
+async fn only_people_who_may_see_the_ticket_can_join() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let stranger = app.cookie_for(Role::User, "stranger@example.com").await;
+    let mut ws = app.socket(&stranger).await;
+    ws.send("ticket:join", json!({ "ticket_id": room.ticket_id })).await;
+    let error = ws.expect("error").await;
+    assert_eq!((error["code"].as_str(), error["ticket_id"].as_i64()), (Some("not_found"), Some(room.ticket_id)));
+    assert!(!error.to_string().contains("Help with"), "no data leaks");
+    // The stranger's messages are refused too, and nothing is stored.
+    ws.send("ticket:message:send", json!({ "ticket_id": room.ticket_id, "client_id": "x1", "content": "hi" })).await;
+    assert_eq!(ws.expect("error").await["code"], "not_found");
+    assert!(stored_messages(&app, room.ticket_id).await.is_empty());
+
+    for cookie in [&room.owner, &room.agent, &app.cookie_for(Role::Admin, "admin@example.com").await] {
+        let mut ws = app.socket(cookie).await;
+        assert_eq!(ws.join(room.ticket_id, None).await["ticket_id"], room.ticket_id);
+    }
+}
+
+#[tokio::test]
+async fn a_message_is_acknowledged_after_commit_and_delivered_to_the_room() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    let mut agent = app.socket(&room.agent).await;
+    owner.join(room.ticket_id, None).await;
+    let joined = agent.join(room.ticket_id, None).await;
+    assert_eq!(joined["members"].as_array().unwrap().len(), 2, "{joined}");
+    let seen = owner.expect("ticket:user_joined").await;
+    assert_eq!(seen["user"]["role"], "agent");
+
+    let ack = owner.say(room.ticket_id, "c-1", "  My export is empty  ").await;
+    assert_eq!((ack["client_id"].as_str(), ack["seq"].as_i64()), (Some("c-1"), Some(1)));
+    // Acknowledged means stored.
+    assert_eq!(stored_messages(&app, room.ticket_id).await, [(1, "My export is empty".to_owned())]);
+
+    let delivered = agent.expect("ticket:message:new").await;
+    assert_eq!((delivered["seq"].as_i64(), delivered["content"].as_str()), (Some(1), Some("My export is empty")));
+    assert_eq!(delivered["id"], ack["id"]);
+    assert_eq!(delivered["sender"]["display_name"], "owner");
+
+    let reply = agent.say(room.ticket_id, "a-1", "Looking now").await;
+    assert_eq!(reply["seq"], 2);
+    let mine = owner.until("ticket:message:new").await;
+    assert_eq!(mine["seq"], 1, "the sender sees its own message in order too");
+    assert_eq!(owner.expect("ticket:message:new").await["content"], "Looking now");
+}
+
+#[tokio::test]
+async fn resending_a_client_id_returns_the_original_ack_and_stores_nothing() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    let mut agent = app.socket(&room.agent).await;
+    agent.join(room.ticket_id, None).await;
+    let first = owner.say(room.ticket_id, "same-id", "Once only").await;
+
+    // As after a reconnect: a new socket resends the unacknowledged message.
+    let mut again = app.socket(&room.owner).await;
+    let second = again.say(room.ticket_id, "same-id", "Once only").await;
+    assert_eq!((first["id"].clone(), first["seq"].clone()), (second["id"].clone(), second["seq"].clone()));
+    // The HTTP fallback follows the same rule.
+    let (status, via_http) = app
+        .browser_with(&room.owner)
+        .post_json("/api/tickets/send-message", &[("ticket_id", &room.ticket_id.to_string()), ("client_id", "same-id"), ("content", "Once only")])
+        .await;
+    assert_eq!((status, via_http["id"].clone()), (StatusCode::OK, first["id"].clone()));
+    assert_eq!(stored_messages(&app, room.ticket_id).await.len(), 1);
+
+    // The agent got it once: the next thing it sees is the next message.
+    assert_eq!(agent.expect("ticket:message:new").await["seq"], 1);
+    owner.say(room.ticket_id, "next-id", "Second").await;
+    assert_eq!(agent.until("ticket:message:new").await["seq"], 2);
+}
+
+#[tokio::test]
+async fn a_client_that_reconnects_with_after_seq_misses_nothing_and_sees_nothing_twice() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    let mut agent = app.socket(&room.agent).await;
+    agent.join(room.ticket_id, None).await;
+    owner.say(room.ticket_id, "m1", "one").await;
+    assert_eq!(agent.until("ticket:message:new").await["seq"], 1);
+    drop(agent); // the agent's connection drops
+
+    owner.say(room.ticket_id, "m2", "two").await;
+    owner.say(room.ticket_id, "m3", "three").await;
+    app.browser_with(&room.agent)
+        .post_json("/api/tickets/assign", &[("id", &room.ticket_id.to_string()), ("version", "1")])
+        .await;
+
+    let mut agent = app.socket(&room.agent).await;
+    agent.send("ticket:join", json!({ "ticket_id": room.ticket_id, "after_seq": 1 })).await;
+    let mut seen = Vec::new();
+    loop {
+        let (name, data) = agent.next().await;
+        match name.as_str() {
+            "ticket:joined" => {
+                assert_eq!(data["last_seq"], 4);
+                break;
+            }
+            "ticket:message:new" | "ticket:assigned" | "ticket:status:updated" => seen.push((data["seq"].as_i64().unwrap(), name)),
+            _ => {}
+        }
+    }
+    let seqs: Vec<i64> = seen.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, [2, 3, 4], "replayed in order: {seen:?}");
+    assert_eq!(seen[2].1, "ticket:assigned");
+    owner.say(room.ticket_id, "m5", "five").await;
+    let live = agent.until("ticket:message:new").await;
+    assert_eq!(live["seq"], 5, "then live, with no duplicate of the replay");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_specific_error_stores_nothing_and_keeps_the_socket() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut ws = app.socket(&room.owner).await;
+    ws.join(room.ticket_id, None).await;
+    let id = room.ticket_id;
+
+    let cases: Vec<(String, &str)> = vec![
+        (json!({"event": "ticket:message:send", "data": {"ticket_id": id, "client_id": "e1", "content": "   "}}).to_string(), "invalid_content"),
+        (json!({"event": "ticket:message:send", "data": {"ticket_id": id, "client_id": "e2", "content": "x".repeat(5001)}}).to_string(), "invalid_content"),
+        (json!({"event": "ticket:message:send", "data": {"ticket_id": id, "client_id": "", "content": "hi"}}).to_string(), "invalid_client_id"),
+        ("{not json".to_owned(), "malformed_json"),
+        (json!({"event": "ticket:dance", "data": {}}).to_string(), "unknown_event"),
+        (json!({"event": "ticket:join", "data": {"ticket_id": "seven"}}).to_string(), "invalid_data"),
+        (json!({"event": "ticket:message:send", "data": {"ticket_id": id, "client_id": "big", "content": "x".repeat(40_000)}}).to_string(), "frame_too_large"),
+    ];
+    for (frame, code) in cases {
+        ws.send_text(&frame).await;
+        let error = ws.expect("error").await;
+        assert_eq!(error["code"], code, "{error}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    assert!(stored_messages(&app, id).await.is_empty());
+
+    // A burst beyond the limit is refused, message by message, and the rest are stored once.
+    for n in 0..15 {
+        ws.send("ticket:message:send", json!({ "ticket_id": id, "client_id": format!("b{n}"), "content": format!("burst {n}") })).await;
+    }
+    let mut acks = 0;
+    let mut limited = 0;
+    while acks + limited < 15 {
+        let (name, data) = ws.next().await;
+        match name.as_str() {
+            "ticket:message:ack" => acks += 1,
+            "error" => {
+                assert_eq!(data["code"], "rate_limited");
+                limited += 1;
+            }
+            _ => {}
+        }
+    }
+    // Every attempt spends from the burst budget, the refused ones above included.
+    assert!(limited >= 1 && acks >= 5, "acks {acks}, limited {limited}");
+    assert_eq!(stored_messages(&app, id).await.len(), acks);
+
+    // Closed tickets take no messages; the socket still works afterwards.
+    let admin = app.cookie_for(Role::Admin, "admin@example.com").await;
+    let (status, _) = app.browser_with(&admin).post_json("/api/tickets/status", &[("id", &id.to_string()), ("version", "1"), ("action", "close")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut fresh = app.socket(&room.owner).await; // a full send budget
+    fresh.send("ticket:message:send", json!({ "ticket_id": id, "client_id": "late", "content": "hello?" })).await;
+    assert_eq!(fresh.until("error").await["code"], "ticket_closed");
+    assert_eq!(stored_messages(&app, id).await.len(), acks);
+    assert_eq!(ws.join(id, None).await["ticket_id"], id, "the first socket is still usable");
+}
+
+#[tokio::test]
+async fn status_and_assignment_changes_reach_the_room_live() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    owner.join(room.ticket_id, None).await;
+    let agent = app.browser_with(&room.agent);
+    let id = room.ticket_id.to_string();
+
+    agent.post_json("/api/tickets/assign", &[("id", &id), ("version", "1")]).await;
+    let assigned = owner.until("ticket:assigned").await;
+    assert_eq!((assigned["to_status"].as_str(), assigned["seq"].as_i64()), (Some("assigned"), Some(1)));
+    agent.post_json("/api/tickets/status", &[("id", &id), ("version", "2"), ("action", "resolve")]).await;
+    let resolved = owner.until("ticket:status:updated").await;
+    assert_eq!((resolved["from_status"].as_str(), resolved["to_status"].as_str()), (Some("assigned"), Some("resolved")));
+}
+
+/// A second, separate server process on the same database.
+struct SecondNode {
+    child: tokio::process::Child,
+    base_url: String,
+}
+
+impl Drop for SecondNode {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+async fn second_node(app: &TestApp) -> SecondNode {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_myrelay"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.state.config.database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start a second node");
+    let base_url = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return SecondNode { child, base_url };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the second node did not start");
+}
+
+#[tokio::test]
+async fn two_server_processes_on_one_database_behave_as_one() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let node_b = second_node(&app).await;
+
+    let mut owner_on_a = app.socket(&room.owner).await;
+    let mut agent_on_b: Ws = connect_socket(&node_b.base_url, Some(&room.agent), Some(&node_b.base_url)).await.unwrap();
+    owner_on_a.join(room.ticket_id, None).await;
+    let joined = agent_on_b.join(room.ticket_id, None).await;
+    assert_eq!(joined["members"].as_array().unwrap().len(), 2, "presence spans nodes: {joined}");
+
+    owner_on_a.say(room.ticket_id, "x-1", "from node A").await;
+    assert_eq!(agent_on_b.until("ticket:message:new").await["content"], "from node A");
+    agent_on_b.say(room.ticket_id, "x-2", "from node B").await;
+    assert_eq!(owner_on_a.until("ticket:message:new").await["content"], "from node A", "its own, first");
+    assert_eq!(owner_on_a.until("ticket:message:new").await["content"], "from node B");
+
+    // A change made through node B's HTTP API reaches node A's socket.
+    let agent_http = TestApp { base_url: node_b.base_url.clone(), state: app.state.clone() }.browser_with(&room.agent);
+    let (status, _) = agent_http.post_json("/api/tickets/assign", &[("id", &room.ticket_id.to_string()), ("version", "1")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(owner_on_a.until("ticket:assigned").await["seq"], 3);
+}
+
+#[tokio::test]
+async fn live_counters_count_sockets_agents_and_rooms_across_nodes() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let admin = app.browser_with(&app.cookie_for(Role::Admin, "admin@example.com").await);
+    let counters = || async {
+        let (_, stats) = admin.get_json("/api/admin/stats").await;
+        (stats["connected_clients"].as_i64().unwrap(), stats["connected_agents"].as_i64().unwrap(), stats["active_ticket_rooms"].as_i64().unwrap())
+    };
+    assert_eq!(counters().await, (0, 0, 0));
+    let node_b = second_node(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    let mut agent = connect_socket(&node_b.base_url, Some(&room.agent), Some(&node_b.base_url)).await.unwrap();
+    let mut agent_tab_2 = app.socket(&room.agent).await;
+    owner.join(room.ticket_id, None).await;
+    agent.join(room.ticket_id, None).await;
+    agent_tab_2.join(room.ticket_id, None).await;
+    assert_eq!(counters().await, (3, 1, 1));
+
+    drop((owner, agent, agent_tab_2));
+    // Disconnects are cleaned up as each socket task ends.
+    let mut last = counters().await;
+    for _ in 0..100 {
+        if last == (0, 0, 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        last = counters().await;
+    }
+    assert_eq!(last, (0, 0, 0));
+}
+
+#[tokio::test]
+async fn deactivation_closes_the_socket_and_demotion_removes_access() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let admin = app.browser_with(&app.cookie_for(Role::Admin, "admin@example.com").await);
+    let mut agent = app.socket(&room.agent).await;
+    agent.join(room.ticket_id, None).await;
+    let agent_id = app.browser_with(&room.agent).id().await.to_string();
+
+    let (status, _) = admin.post_json("/api/admin/set-role", &[("user_id", &agent_id), ("role", "user")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let lost = agent.until("error").await;
+    assert_eq!((lost["code"].as_str(), lost["ticket_id"].as_i64()), (Some("access_lost"), Some(room.ticket_id)));
+
+    let mut owner = app.socket(&room.owner).await;
+    owner.join(room.ticket_id, None).await;
+    let owner_id = app.browser_with(&room.owner).id().await.to_string();
+    admin.post_json("/api/admin/set-active", &[("user_id", &owner_id), ("active", "false")]).await;
+    assert_eq!(owner.closed_with().await, Some(1008));
+}
+
+#[tokio::test]
+async fn typing_reaches_the_other_members() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    let mut agent = app.socket(&room.agent).await;
+    owner.join(room.ticket_id, None).await;
+    agent.join(room.ticket_id, None).await;
+    owner.send("ticket:typing:start", json!({ "ticket_id": room.ticket_id })).await;
+    let typing = agent.until("ticket:typing").await;
+    assert_eq!((typing["typing"].as_bool(), typing["user"]["display_name"].as_str()), (Some(true), Some("owner")));
+    owner.send("ticket:typing:stop", json!({ "ticket_id": room.ticket_id })).await;
+    assert_eq!(agent.until("ticket:typing").await["typing"], false);
+}
