@@ -12,6 +12,7 @@ use crate::auth::api::me;
 use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
+use crate::chat::store::ChatClient;
 use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -130,6 +131,7 @@ fn AppShell() -> impl IntoView {
 #[component]
 fn AppFrame(user: User) -> impl IntoView {
     provide_context(user.clone());
+    provide_context(ChatClient::new(user.clone()));
     let location = use_location();
     let home = user.role.home_path();
     let guard_user = user.clone();

@@ -1,6 +1,8 @@
 //! Live ticket rooms over WebSocket (protocol in docs/protocol.md).
 
 pub mod api;
+pub mod store;
+pub mod view;
 pub mod protocol;
 #[cfg(feature = "ssr")]
 pub mod hub;

@@ -7,7 +7,10 @@ use crate::ui::{LoadError, Loading, StatusBadge, format_time};
 use crate::auth::model::User;
 use crate::error::{AppError, ErrorCode};
 use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, ticket_messages};
-use crate::tickets::model::{Message, Page, Ticket, TicketAction, allowed_actions};
+use crate::chat::view::ChatPanel;
+use crate::tickets::model::{Ticket, TicketAction, allowed_actions};
+
+const CHAT_HISTORY_PAGE: i64 = 50;
 
 /// `/app/tickets/:ticketId`: a user's ticket.
 #[component]
@@ -31,13 +34,16 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
             None => Err(AppError::new(ErrorCode::NotFound, "Ticket not found.")),
         }
     });
-    // Loaded next to the ticket, not in a nested <Transition/>: nested suspense here duplicated
-    // the list on hydration.
+    // Its own <Transition/> beside the ticket's (not inside it): reloading the ticket after a
+    // change must not rebuild the live chat.
     let history = Resource::new(ticket_id, |id| async move {
         match id {
-            Some(id) => ticket_messages(id, None, Some(HISTORY_PAGE)).await,
+            Some(id) => ticket_messages(id, None, Some(CHAT_HISTORY_PAGE)).await,
             None => Err(AppError::new(ErrorCode::NotFound, "Ticket not found.")),
         }
+    });
+    let closed = Signal::derive(move || {
+        ticket.get().and_then(Result::ok).is_some_and(|t| t.status == crate::tickets::model::TicketStatus::Closed)
     });
     let assign = ServerAction::<AssignTicket>::new();
     let change = ServerAction::<ChangeStatus>::new();
@@ -66,13 +72,20 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                         <Title text=format!("#{} {}", ticket.id, ticket.title()) />
                         <TicketContext ticket=ticket.clone() />
                         <Controls ticket=ticket.clone() assign change outcome />
-                        <ChatHistory ticket_id=ticket.id history=history.await />
                     }),
                     Err(error) => Either::Right(view! {
                         <Title text="Ticket not available" />
                         <LoadError error retry=move |_| ticket.refetch() />
                     }),
                 }
+            })}
+        </Transition>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                // Only for a ticket this person may see (the error shows above otherwise).
+                history.await.ok().zip(ticket_id()).map(|(page, id)| view! {
+                    <ChatPanel ticket_id=id history=page on_change=move |_| ticket.refetch() closed />
+                })
             })}
         </Transition>
     }
@@ -165,61 +178,5 @@ fn StatusForm(
             <input type="hidden" name="action" value=name />
             <button type="submit" class="button" disabled=pending>{label}</button>
         </ActionForm>
-    }
-}
-
-const HISTORY_PAGE: i64 = 50;
-
-/// The conversation so far, oldest at the top; older pages load on request.
-#[component]
-fn ChatHistory(ticket_id: i64, history: Result<Page<Message>, AppError>) -> impl IntoView {
-    view! {
-        <section class="chat" aria-label="Conversation">
-            <h2>"Conversation"</h2>
-            {match history {
-                Ok(page) => Either::Left(view! { <MessageList ticket_id page /> }),
-                Err(error) => Either::Right(view! { <p class="form-error" role="alert">{error.message}</p> }),
-            }}
-            <p class="muted chat-note">"Live chat arrives with the next release; until then the conversation is read-only."</p>
-        </section>
-    }
-}
-
-#[component]
-fn MessageList(ticket_id: i64, page: Page<Message>) -> impl IntoView {
-    // Newest first, as the server pages them; shown reversed.
-    let history = RwSignal::new(page.items);
-    let older_cursor = RwSignal::new(page.next_cursor);
-    let load_older = Action::new(move |before: &Option<i64>| {
-        let before = *before;
-        async move {
-            if let Ok(page) = ticket_messages(ticket_id, before, Some(HISTORY_PAGE)).await {
-                history.update(|list| list.extend(page.items));
-                older_cursor.set(page.next_cursor);
-            }
-        }
-    });
-    let chronological = move || history.with(|list| list.iter().rev().cloned().collect::<Vec<_>>());
-    view! {
-        {move || older_cursor.get().map(|cursor| view! {
-            <button type="button" class="button subtle" disabled=move || load_older.pending().get()
-                on:click=move |_| { load_older.dispatch(cursor.parse().ok()); }>
-                "Show older messages"
-            </button>
-        })}
-        <Show when=move || history.with(Vec::is_empty)>
-            <p class="muted">"No messages yet."</p>
-        </Show>
-        <ol class="messages">
-            <For each=chronological key=|m| m.id let:message>
-                <li class=format!("message from-{}", message.sender_role.as_str())>
-                    <p class="meta">
-                        <strong>{message.sender.display_name.clone()}</strong>
-                        " · " {format_time(message.created_at)}
-                    </p>
-                    <p class="content">{message.content.clone()}</p>
-                </li>
-            </For>
-        </ol>
     }
 }

@@ -1,0 +1,393 @@
+//! The browser's side of the live rooms: one reconnecting socket per tab feeding a reactive store
+//! per open ticket. Messages are kept by timeline seq, so a replay after a reconnect can never show
+//! one twice; own messages show at once as "sending" and are confirmed by their ack. On the server
+//! (SSR) the store only holds the history it was given.
+
+use std::collections::{BTreeMap, HashMap};
+
+use leptos::prelude::*;
+
+use super::protocol::{Member, ServerEvent, TimelineEntry};
+use crate::auth::model::User;
+use crate::tickets::model::{Message, PersonRef};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    Connecting,
+    Live,
+    Reconnecting,
+    Offline,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PendingState {
+    Sending,
+    Failed(String),
+}
+
+/// An own message not yet acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub client_id: String,
+    pub content: String,
+    pub state: PendingState,
+}
+
+/// What one ticket's chat shows.
+#[derive(Clone, Copy)]
+pub struct Room {
+    pub ticket_id: i64,
+    pub entries: RwSignal<BTreeMap<i64, TimelineEntry>>,
+    pub pending: RwSignal<Vec<Pending>>,
+    pub members: RwSignal<Vec<Member>>,
+    pub typing: RwSignal<Vec<Member>>,
+    /// Bumped by every status or assignment change, so the page can reload the ticket.
+    pub changes: RwSignal<u64>,
+    /// Why the room cannot be followed (no access any more), if so.
+    pub problem: RwSignal<Option<String>>,
+}
+
+impl Room {
+    fn new(ticket_id: i64) -> Self {
+        Self {
+            ticket_id,
+            entries: RwSignal::new(BTreeMap::new()),
+            pending: RwSignal::new(Vec::new()),
+            members: RwSignal::new(Vec::new()),
+            typing: RwSignal::new(Vec::new()),
+            changes: RwSignal::new(0),
+            problem: RwSignal::new(None),
+        }
+    }
+
+    /// The last timeline position this room holds: where a (re)join resumes.
+    pub fn last_seq(&self) -> i64 {
+        self.entries.with_untracked(|entries| entries.keys().next_back().copied().unwrap_or(0))
+    }
+
+    pub fn add_history(&self, messages: Vec<Message>) {
+        self.entries.update(|entries| {
+            for message in messages {
+                entries.entry(message.seq).or_insert(TimelineEntry::Message(message));
+            }
+        });
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct ChatClient {
+    pub connection: RwSignal<ConnectionState>,
+    me: StoredValue<User>,
+    rooms: StoredValue<HashMap<i64, Room>>,
+    #[cfg(feature = "hydrate")]
+    socket: StoredValue<Option<browser::Live>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    attempts: StoredValue<u32>,
+}
+
+impl ChatClient {
+    /// Created once per tab by the app frame; connects in the browser.
+    pub fn new(me: User) -> Self {
+        let client = Self {
+            connection: RwSignal::new(ConnectionState::Connecting),
+            me: StoredValue::new(me),
+            rooms: StoredValue::new(HashMap::new()),
+            #[cfg(feature = "hydrate")]
+            socket: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            attempts: StoredValue::new(0),
+        };
+        #[cfg(feature = "hydrate")]
+        browser::start(client);
+        client
+    }
+
+    /// The room of a ticket, seeded with its history; joined (or rejoined) on the socket.
+    pub fn open_room(&self, ticket_id: i64, history: Vec<Message>) -> Room {
+        let room = self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied()).unwrap_or_else(|| {
+            let room = Room::new(ticket_id);
+            self.rooms.update_value(|rooms| {
+                rooms.insert(ticket_id, room);
+            });
+            room
+        });
+        room.add_history(history);
+        #[cfg(feature = "hydrate")]
+        self.join(room);
+        room
+    }
+
+    pub fn close_room(&self, ticket_id: i64) {
+        self.rooms.update_value(|rooms| {
+            rooms.remove(&ticket_id);
+        });
+        #[cfg(feature = "hydrate")]
+        self.send_event(&super::protocol::ClientEvent::Leave { ticket_id });
+    }
+
+    /// Shows the message at once as "sending"; it is sent now, or when the socket is back.
+    pub fn send(&self, room: Room, content: String) {
+        let client_id = new_client_id();
+        room.pending.update(|pending| pending.push(Pending { client_id: client_id.clone(), content, state: PendingState::Sending }));
+        #[cfg(feature = "hydrate")]
+        self.transmit(room, &client_id);
+    }
+
+    /// Sends a failed message again, with the same `client_id` (the server stores it at most once).
+    pub fn retry(&self, room: Room, client_id: String) {
+        room.pending.update(|pending| {
+            if let Some(p) = pending.iter_mut().find(|p| p.client_id == client_id) {
+                p.state = PendingState::Sending;
+            }
+        });
+        #[cfg(feature = "hydrate")]
+        self.transmit(room, &client_id);
+    }
+
+    pub fn set_typing(&self, _ticket_id: i64, _typing: bool) {
+        #[cfg(feature = "hydrate")]
+        {
+            use super::protocol::ClientEvent;
+            let ticket_id = _ticket_id;
+            let event = if _typing { ClientEvent::TypingStart { ticket_id } } else { ClientEvent::TypingStop { ticket_id } };
+            self.send_event(&event);
+        }
+    }
+
+    fn room(&self, ticket_id: i64) -> Option<Room> {
+        self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied())
+    }
+
+    /// Applies one server event to the rooms.
+    pub fn apply(&self, event: ServerEvent) {
+        match event {
+            ServerEvent::Joined { ticket_id, members, .. } => {
+                if let Some(room) = self.room(ticket_id) {
+                    room.members.set(members);
+                    room.problem.set(None);
+                }
+            }
+            ServerEvent::MessageNew(message) => {
+                if let Some(room) = self.room(message.ticket_id) {
+                    if let Some(client_id) = &message.client_id {
+                        room.pending.update(|pending| pending.retain(|p| &p.client_id != client_id));
+                    }
+                    room.typing.update(|typing| typing.retain(|m| m.user_id != message.sender.id));
+                    room.entries.update(|entries| {
+                        entries.insert(message.seq, TimelineEntry::Message(message));
+                    });
+                }
+            }
+            ServerEvent::MessageAck { ticket_id, client_id, id, seq, created_at } => {
+                let Some(room) = self.room(ticket_id) else { return };
+                let mut acknowledged = None;
+                room.pending.update(|pending| {
+                    if let Some(index) = pending.iter().position(|p| p.client_id == client_id) {
+                        acknowledged = Some(pending.remove(index));
+                    }
+                });
+                if let Some(pending) = acknowledged {
+                    let me = self.me.get_value();
+                    let message = Message {
+                        id,
+                        ticket_id,
+                        seq,
+                        client_id: Some(client_id),
+                        sender: PersonRef { id: me.id, display_name: me.display_name, email: me.email },
+                        sender_role: me.role,
+                        content: pending.content,
+                        created_at,
+                    };
+                    room.entries.update(|entries| {
+                        entries.entry(seq).or_insert(TimelineEntry::Message(message));
+                    });
+                }
+            }
+            ServerEvent::StatusUpdated(change) | ServerEvent::Assigned(change) => {
+                if let Some(room) = self.room(change.ticket_id) {
+                    room.entries.update(|entries| {
+                        entries.insert(change.seq, TimelineEntry::Change(change));
+                    });
+                    room.changes.update(|n| *n += 1);
+                }
+            }
+            ServerEvent::UserJoined { ticket_id, user } => {
+                if let Some(room) = self.room(ticket_id) {
+                    room.members.update(|members| {
+                        if !members.contains(&user) {
+                            members.push(user);
+                        }
+                    });
+                }
+            }
+            ServerEvent::UserLeft { ticket_id, user } => {
+                if let Some(room) = self.room(ticket_id) {
+                    room.members.update(|members| members.retain(|m| m.user_id != user.user_id));
+                    room.typing.update(|typing| typing.retain(|m| m.user_id != user.user_id));
+                }
+            }
+            ServerEvent::Typing { ticket_id, user, typing } => {
+                if let Some(room) = self.room(ticket_id) {
+                    room.typing.update(|list| {
+                        list.retain(|m| m.user_id != user.user_id);
+                        if typing {
+                            list.push(user);
+                        }
+                    });
+                }
+            }
+            ServerEvent::Error(error) => {
+                let Some(room) = error.ticket_id.and_then(|id| self.room(id)) else { return };
+                match error.client_id {
+                    Some(client_id) => room.pending.update(|pending| {
+                        if let Some(p) = pending.iter_mut().find(|p| p.client_id == client_id) {
+                            p.state = PendingState::Failed(error.message);
+                        }
+                    }),
+                    None if matches!(error.code.as_str(), "not_found" | "access_lost") => room.problem.set(Some(error.message)),
+                    None => {}
+                }
+            }
+        }
+    }
+}
+
+fn new_client_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let random = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        format!("{:x}-{:x}", js_sys::Date::now() as u64, random)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    //! The socket itself: connect, reconnect with backoff and jitter, rejoin, resend.
+
+    use std::time::Duration;
+
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+
+    use super::{ChatClient, ConnectionState, PendingState, Room};
+    use crate::chat::protocol::{ClientEvent, ServerEvent};
+    use leptos::prelude::*;
+
+    /// An open socket and the callbacks it holds (dropped with it).
+    pub struct Live {
+        socket: WebSocket,
+        _on_open: Closure<dyn FnMut(Event)>,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+        _on_close: Closure<dyn FnMut(CloseEvent)>,
+    }
+
+    pub fn start(client: ChatClient) {
+        connect(client);
+        window_event_listener(leptos::ev::online, move |_| {
+            if client.connection.get_untracked() != ConnectionState::Live {
+                connect(client);
+            }
+        });
+        window_event_listener(leptos::ev::offline, move |_| {
+            client.connection.set(ConnectionState::Offline);
+            client.socket.update_value(|live| {
+                if let Some(live) = live.take() {
+                    let _ = live.socket.close();
+                }
+            });
+        });
+    }
+
+    fn connect(client: ChatClient) {
+        let location = window().location();
+        let scheme = if location.protocol().unwrap_or_default() == "https:" { "wss" } else { "ws" };
+        let url = format!("{scheme}://{}/ws", location.host().unwrap_or_default());
+        let Ok(socket) = WebSocket::new(&url) else {
+            schedule_reconnect(client);
+            return;
+        };
+        if client.connection.get_untracked() != ConnectionState::Offline {
+            client.connection.set(ConnectionState::Connecting);
+        }
+        let on_open = Closure::<dyn FnMut(Event)>::new(move |_| {
+            client.connection.set(ConnectionState::Live);
+            client.attempts.set_value(0);
+            let rooms: Vec<Room> = client.rooms.with_value(|rooms| rooms.values().copied().collect());
+            for room in rooms {
+                client.join(room);
+                let waiting: Vec<String> = room.pending.with_untracked(|pending| {
+                    pending.iter().filter(|p| p.state == PendingState::Sending).map(|p| p.client_id.clone()).collect()
+                });
+                for client_id in waiting {
+                    client.transmit(room, &client_id);
+                }
+            }
+        });
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(text) = event.data().as_string()
+                && let Ok(event) = serde_json::from_str::<ServerEvent>(&text)
+            {
+                client.apply(event);
+            }
+        });
+        let closed_socket = socket.clone();
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_| {
+            // Only the current socket's end matters (an old one may close late).
+            let current = client.socket.with_value(|live| live.as_ref().is_some_and(|l| l.socket == closed_socket));
+            if !current {
+                return;
+            }
+            client.socket.set_value(None);
+            let online = window().navigator().on_line();
+            client.connection.set(if online { ConnectionState::Reconnecting } else { ConnectionState::Offline });
+            if online {
+                schedule_reconnect(client);
+            }
+        });
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        client.socket.set_value(Some(Live { socket, _on_open: on_open, _on_message: on_message, _on_close: on_close }));
+    }
+
+    /// Exponential backoff (0.5 s doubling to 15 s) with jitter, so that clients of a restarted
+    /// node do not all return at the same instant.
+    fn schedule_reconnect(client: ChatClient) {
+        let attempt = client.attempts.get_value();
+        client.attempts.set_value(attempt + 1);
+        let ceiling = (500.0 * 2f64.powi(attempt.min(5) as i32)).min(15_000.0);
+        let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
+        set_timeout(
+            move || {
+                if client.connection.get_untracked() == ConnectionState::Reconnecting {
+                    connect(client);
+                }
+            },
+            Duration::from_millis(delay as u64),
+        );
+    }
+
+    impl ChatClient {
+        pub(super) fn send_event(&self, event: &ClientEvent) -> bool {
+            let text = serde_json::to_string(event).unwrap_or_default();
+            self.socket.with_value(|live| {
+                live.as_ref().is_some_and(|live| live.socket.ready_state() == WebSocket::OPEN && live.socket.send_with_str(&text).is_ok())
+            })
+        }
+
+        pub(super) fn join(&self, room: Room) {
+            self.send_event(&ClientEvent::Join { ticket_id: room.ticket_id, after_seq: Some(room.last_seq()) });
+        }
+
+        pub(super) fn transmit(&self, room: Room, client_id: &str) {
+            let content = room.pending.with_untracked(|pending| pending.iter().find(|p| p.client_id == client_id).map(|p| p.content.clone()));
+            if let Some(content) = content {
+                // If the socket is down, it stays "sending" and goes out on reconnect.
+                self.send_event(&ClientEvent::Send { ticket_id: room.ticket_id, client_id: client_id.to_owned(), content });
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The chat panel of a ticket page: the live timeline, own messages while they are sent, who is
+//! here and typing, the connection state, and the composer.
+
+use std::time::Duration;
+
+use leptos::either::Either;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::prelude::*;
+
+use super::protocol::{MESSAGE_MAX_CHARS, TimelineEntry};
+use super::store::{ChatClient, ConnectionState, PendingState, Room};
+use crate::tickets::api::ticket_messages;
+use crate::tickets::model::{Message, Page};
+use crate::ui::format_time;
+
+const HISTORY_PAGE: i64 = 50;
+
+#[component]
+pub fn ChatPanel(
+    ticket_id: i64,
+    history: Page<Message>,
+    /// Called after a status or assignment change arrives, to reload the ticket.
+    #[prop(into)]
+    on_change: Callback<()>,
+    /// The ticket is closed: no composer.
+    #[prop(into)]
+    closed: Signal<bool>,
+) -> impl IntoView {
+    let chat = expect_context::<ChatClient>();
+    let room = chat.open_room(ticket_id, history.items);
+    on_cleanup(move || chat.close_room(ticket_id));
+    Effect::new(move |previous: Option<u64>| {
+        let now = room.changes.get();
+        if previous.is_some_and(|p| p != now) {
+            on_change.run(());
+        }
+        now
+    });
+
+    view! {
+        <section class="chat" aria-label="Conversation">
+            <div class="chat-head">
+                <h2>"Conversation"</h2>
+                <ConnectionBadge state=chat.connection />
+            </div>
+            <Presence room />
+            <OlderMessages room cursor=history.next_cursor />
+            <Timeline room chat />
+            <TypingLine room />
+            {move || room.problem.get().map(|problem| view! { <p class="form-error" role="alert">{problem}</p> })}
+            <Show
+                when=move || !closed.get()
+                fallback=|| view! { <p class="muted">"This ticket is closed; the conversation has ended."</p> }
+            >
+                <Composer room chat />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ConnectionBadge(state: RwSignal<ConnectionState>) -> impl IntoView {
+    let label = move || match state.get() {
+        ConnectionState::Live => "live",
+        ConnectionState::Connecting => "connecting…",
+        ConnectionState::Reconnecting => "reconnecting…",
+        ConnectionState::Offline => "offline — messages will be sent when you are back",
+    };
+    let class = move || format!("connection connection-{:?}", state.get()).to_lowercase();
+    view! { <span class=class data-testid="connection" role="status">{label}</span> }
+}
+
+#[component]
+fn Presence(room: Room) -> impl IntoView {
+    move || {
+        let members = room.members.get();
+        (!members.is_empty()).then(|| {
+            let names: Vec<String> = members.iter().map(|m| format!("{} ({})", m.display_name, m.role.as_str())).collect();
+            view! { <p class="presence muted" data-testid="presence">"Here now: " {names.join(", ")}</p> }
+        })
+    }
+}
+
+#[component]
+fn TypingLine(room: Room) -> impl IntoView {
+    move || {
+        let typing = room.typing.get();
+        (!typing.is_empty()).then(|| {
+            let names: Vec<String> = typing.iter().map(|m| m.display_name.clone()).collect();
+            let verb = if names.len() == 1 { "is" } else { "are" };
+            view! { <p class="typing muted" aria-live="polite">{format!("{} {verb} typing…", names.join(", "))}</p> }
+        })
+    }
+}
+
+#[component]
+fn OlderMessages(room: Room, cursor: Option<String>) -> impl IntoView {
+    let cursor = RwSignal::new(cursor);
+    let load = Action::new(move |before: &Option<i64>| {
+        let before = *before;
+        async move {
+            if let Ok(page) = ticket_messages(room.ticket_id, before, Some(HISTORY_PAGE)).await {
+                room.add_history(page.items);
+                cursor.set(page.next_cursor);
+            }
+        }
+    });
+    move || {
+        cursor.get().map(|next| {
+            view! {
+                <button type="button" class="button subtle" disabled=move || load.pending().get()
+                    on:click=move |_| { load.dispatch(next.parse().ok()); }>
+                    "Show older messages"
+                </button>
+            }
+        })
+    }
+}
+
+#[component]
+fn Timeline(room: Room, chat: ChatClient) -> impl IntoView {
+    let entries = move || room.entries.with(|entries| entries.values().cloned().collect::<Vec<_>>());
+    view! {
+        <ol class="messages" aria-live="polite" data-testid="messages">
+            <For each=entries key=TimelineEntry::seq let:entry>
+                {match entry {
+                    TimelineEntry::Message(message) => Either::Left(view! {
+                        <li class=format!("message from-{}", message.sender_role.as_str()) data-seq=message.seq>
+                            <p class="meta">
+                                <strong>{message.sender.display_name.clone()}</strong>
+                                " · " {format_time(message.created_at)}
+                            </p>
+                            <p class="content">{message.content.clone()}</p>
+                        </li>
+                    }),
+                    TimelineEntry::Change(change) => Either::Right(view! {
+                        <li class="change muted" data-seq=change.seq>
+                            {format!("Status: {} → {} · {}", change.from_status.as_str(), change.to_status.as_str(), format_time(change.at))}
+                        </li>
+                    }),
+                }}
+            </For>
+            <For each=move || room.pending.get() key=|p| (p.client_id.clone(), p.state.clone()) let:pending>
+                <li class="message mine pending" data-state=match pending.state { PendingState::Sending => "sending", PendingState::Failed(_) => "failed" }>
+                    <p class="content">{pending.content.clone()}</p>
+                    {match pending.state.clone() {
+                        PendingState::Sending => Either::Left(view! { <p class="meta">"Sending…"</p> }),
+                        PendingState::Failed(reason) => {
+                            let client_id = pending.client_id.clone();
+                            Either::Right(view! {
+                                <p class="meta field-error">
+                                    {format!("Not sent: {reason} ")}
+                                    <button type="button" class="button subtle" on:click=move |_| chat.retry(room, client_id.clone())>"Retry"</button>
+                                </p>
+                            })
+                        }
+                    }}
+                </li>
+            </For>
+        </ol>
+        <Show when=move || room.entries.with(|e| e.is_empty()) && room.pending.with(|p| p.is_empty())>
+            <p class="muted">"No messages yet. Say hello!"</p>
+        </Show>
+    }
+}
+
+#[component]
+fn Composer(room: Room, chat: ChatClient) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    // "typing" is announced at most every 3 s and withdrawn 4 s after the last keystroke.
+    let last_announced = StoredValue::new(0.0_f64);
+    let keystrokes = StoredValue::new(0_u64);
+    let note_typing = move || {
+        let now = now_millis();
+        if now - last_announced.get_value() > 3_000.0 {
+            last_announced.set_value(now);
+            chat.set_typing(room.ticket_id, true);
+        }
+        keystrokes.update_value(|n| *n += 1);
+        let mine = keystrokes.get_value();
+        set_timeout(
+            move || {
+                if keystrokes.get_value() == mine {
+                    last_announced.set_value(0.0);
+                    chat.set_typing(room.ticket_id, false);
+                }
+            },
+            Duration::from_secs(4),
+        );
+    };
+    let submit = move || {
+        let text = draft.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            problem.set(Some("Write a message first.".into()));
+            return;
+        }
+        if text.chars().count() > MESSAGE_MAX_CHARS {
+            problem.set(Some(format!("A message can be at most {MESSAGE_MAX_CHARS} characters.")));
+            return;
+        }
+        problem.set(None);
+        chat.send(room, text);
+        draft.set(String::new());
+        keystrokes.update_value(|n| *n += 1);
+        last_announced.set_value(0.0);
+        chat.set_typing(room.ticket_id, false);
+    };
+    view! {
+        <form class="composer" aria-label="Send a message" on:submit=move |ev: SubmitEvent| {
+            ev.prevent_default();
+            submit();
+        }>
+            <label for="chat-input" class="visually-hidden">"Message"</label>
+            <textarea id="chat-input" name="content" rows="2" placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+                maxlength=MESSAGE_MAX_CHARS
+                prop:value=move || draft.get()
+                on:input=move |ev| {
+                    draft.set(event_target_value(&ev));
+                    note_typing();
+                }
+                on:keydown=move |ev: KeyboardEvent| {
+                    if ev.key() == "Enter" && !ev.shift_key() {
+                        ev.prevent_default();
+                        submit();
+                    }
+                }
+            ></textarea>
+            <button type="submit" class="button primary">"Send"</button>
+        </form>
+        {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+    }
+}
+
+fn now_millis() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
