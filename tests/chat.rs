@@ -368,3 +368,45 @@ async fn typing_reaches_the_other_members() {
     owner.send("ticket:typing:stop", json!({ "ticket_id": room.ticket_id })).await;
     assert_eq!(agent.until("ticket:typing").await["typing"], false);
 }
+
+#[tokio::test]
+async fn a_node_shutting_down_closes_its_sockets_with_going_away() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut node_b = second_node(&app).await;
+    let mut ws = connect_socket(&node_b.base_url, Some(&room.owner), Some(&node_b.base_url)).await.unwrap();
+    ws.join(room.ticket_id, None).await;
+    let pid = node_b.child.id().expect("running").to_string();
+    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    assert_eq!(ws.closed_with().await, Some(1001));
+    let exit = tokio::time::timeout(Duration::from_secs(10), node_b.child.wait()).await.expect("exits").unwrap();
+    assert!(exit.success(), "a clean exit: {exit:?}");
+}
+
+#[tokio::test]
+async fn a_node_that_loses_its_listener_reconnects_and_catches_up() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut agent = app.socket(&room.agent).await;
+    agent.join(room.ticket_id, None).await;
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap();
+    assert!(!killed.is_empty(), "the node's LISTEN connection was found");
+    let owner = app.browser_with(&room.owner);
+    for n in 1..=3 {
+        let (status, _) = owner
+            .post_json("/api/tickets/send-message", &[("ticket_id", &room.ticket_id.to_string()), ("client_id", &format!("l{n}")), ("content", &format!("after the outage {n}"))])
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    for n in 1..=3 {
+        let message = agent.until("ticket:message:new").await;
+        assert_eq!((message["seq"].as_i64(), message["content"].as_str()), (Some(n), Some(format!("after the outage {n}").as_str())));
+    }
+}
