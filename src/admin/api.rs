@@ -66,14 +66,8 @@ pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Opt
                 None => None,
             };
             let limit = page_size(limit)?;
-            let mut items = users::list_users(&state.pool, role, after, limit + 1).await?;
-            let next_cursor = if items.len() as i64 > limit {
-                items.truncate(limit as usize);
-                items.last().map(|u| u.id.to_string())
-            } else {
-                None
-            };
-            Ok(Page { items, next_cursor })
+            let items = users::list_users(&state.pool, role, after, limit + 1).await?;
+            Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
         }
         .await,
     )

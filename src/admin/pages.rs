@@ -6,7 +6,7 @@ use super::api::{SetUserActive, SetUserRole, admin_stats, list_users};
 use crate::auth::model::{Role, User};
 use crate::error::AppError;
 use crate::tickets::pages::{ListKind, TicketList};
-use crate::ui::{LoadError, Loading, format_time};
+use crate::ui::{LoadError, Loading, after_each_result, format_time};
 
 /// `/app/admin`: system figures.
 #[component]
@@ -111,18 +111,8 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let outcome = RwSignal::new(None::<AppError>);
-    Effect::new(move |_| {
-        if let Some(result) = set_role.value().get() {
-            outcome.set(result.err());
-            people.refetch();
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = set_active.value().get() {
-            outcome.set(result.err());
-            people.refetch();
-        }
-    });
+    after_each_result(set_role.value(), outcome, move || people.refetch());
+    after_each_result(set_active.value(), outcome, move || people.refetch());
 
     view! {
         {move || outcome.get().map(|error| view! { <p class="form-error" role="alert">{error.message}</p> })}

@@ -141,7 +141,7 @@ pub async fn list_messages(pool: &PgPool, viewer: &User, ticket_id: i64, before:
         return Err(not_found());
     }
     let sql = format!("{MESSAGE_SELECT} WHERE m.ticket_id = $1 AND ($2::BIGINT IS NULL OR m.seq < $2) ORDER BY m.seq DESC LIMIT $3");
-    let mut items: Vec<Message> = sqlx::query_as::<_, MessageRow>(&sql)
+    let items: Vec<Message> = sqlx::query_as::<_, MessageRow>(&sql)
         .bind(ticket_id)
         .bind(before)
         .bind(limit + 1)
@@ -150,13 +150,7 @@ pub async fn list_messages(pool: &PgPool, viewer: &User, ticket_id: i64, before:
         .into_iter()
         .map(Into::into)
         .collect();
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|m| m.seq.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    Ok(Page::from_overfetch(items, limit, |m| m.seq.to_string()))
 }
 
 /// Every timeline entry of a ticket after `after_seq`, in order (at most `limit`).

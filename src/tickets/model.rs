@@ -261,6 +261,20 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from a query that fetched `limit + 1` rows: the extra row only says there is more,
+    /// and the cursor names the last row kept.
+    pub fn from_overfetch(mut items: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Self {
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(cursor)
+        } else {
+            None
+        };
+        Page { items, next_cursor }
+    }
+}
+
 pub const PAGE_SIZE_DEFAULT: i64 = 25;
 pub const PAGE_SIZE_MAX: i64 = 100;
 

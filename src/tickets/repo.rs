@@ -135,14 +135,8 @@ pub async fn list_tickets(
         query.push(" AND (t.updated_at, t.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
     }
     query.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ").push_bind(limit + 1);
-    let mut items: Vec<Ticket> = query.build_query_as::<TicketRow>().fetch_all(pool).await?.into_iter().map(Ticket::from).collect();
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(encode_cursor)
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    let items: Vec<Ticket> = query.build_query_as::<TicketRow>().fetch_all(pool).await?.into_iter().map(Ticket::from).collect();
+    Ok(Page::from_overfetch(items, limit, encode_cursor))
 }
 
 /// Applies `action` if the state machine allows it on the ticket as it is *now* (the row is

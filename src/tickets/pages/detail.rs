@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::ui::{LoadError, Loading, StatusBadge, format_time};
+use crate::ui::{after_each_result, LoadError, Loading, StatusBadge, format_time};
 use crate::auth::model::User;
 use crate::error::{AppError, ErrorCode};
 use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, ticket_messages};
@@ -50,18 +50,8 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
     // The outcome of the last action; after any outcome, reload so the screen shows the truth
     // (after a refusal too: someone else may have changed the ticket).
     let outcome = RwSignal::new(None::<AppError>);
-    Effect::new(move |_| {
-        if let Some(result) = assign.value().get() {
-            outcome.set(result.err());
-            ticket.refetch();
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = change.value().get() {
-            outcome.set(result.err());
-            ticket.refetch();
-        }
-    });
+    after_each_result(assign.value(), outcome, move || ticket.refetch());
+    after_each_result(change.value(), outcome, move || ticket.refetch());
 
     view! {
         <p class="breadcrumb"><a href=back_href>{format!("← {back_label}")}</a></p>
