@@ -410,3 +410,29 @@ async fn a_node_that_loses_its_listener_reconnects_and_catches_up() {
         assert_eq!((message["seq"].as_i64(), message["content"].as_str()), (Some(n), Some(format!("after the outage {n}").as_str())));
     }
 }
+
+#[tokio::test]
+async fn a_watched_list_hears_changes_of_visible_tickets_only() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let stranger = app.cookie_for(Role::User, "stranger@example.com").await;
+    let strangers_ticket = app.browser_with(&stranger).new_ticket("Someone else's").await;
+    let mut owner_list = app.socket(&room.owner).await;
+    owner_list.send("tickets:watch", json!({ "ticket_ids": [room.ticket_id, strangers_ticket] })).await;
+    // The watch is registered once the next request on the socket is answered.
+    owner_list.join(room.ticket_id, None).await;
+    owner_list.send("ticket:leave", json!({ "ticket_id": room.ticket_id })).await;
+
+    let agent = app.browser_with(&room.agent);
+    agent.post_json("/api/tickets/assign", &[("id", &strangers_ticket.to_string()), ("version", "1")]).await;
+    agent.post_json("/api/tickets/assign", &[("id", &room.ticket_id.to_string()), ("version", "1")]).await;
+    let heard = owner_list.until("ticket:assigned").await;
+    assert_eq!(heard["ticket_id"], room.ticket_id, "the stranger's ticket is not reported");
+    // Messages are not sent to watchers who are not in the room.
+    app.browser_with(&room.agent)
+        .post_json("/api/tickets/send-message", &[("ticket_id", &room.ticket_id.to_string()), ("client_id", "w1"), ("content", "hi")])
+        .await;
+    agent.post_json("/api/tickets/status", &[("id", &room.ticket_id.to_string()), ("version", "2"), ("action", "resolve")]).await;
+    let (name, data) = owner_list.next().await;
+    assert_eq!((name.as_str(), data["to_status"].as_str()), ("ticket:status:updated", Some("resolved")));
+}

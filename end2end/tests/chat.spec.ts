@@ -76,3 +76,23 @@ test("messages sent while offline arrive once on both sides after reconnecting",
   await user.reload();
   await expect(messages(user)).toHaveText(expected);
 });
+
+test("the inbox and the user's list update live when a ticket in view changes", async ({ browser }) => {
+  const { user, id } = await userWithTicket(browser);
+  await open(user, "/app/tickets");
+  const userRow = user.locator(`tr[data-ticket-id="${id}"]`);
+  await expect(userRow).toContainText("open");
+
+  const watcher = await (await browser.newContext()).newPage();
+  await open(watcher, "/login");
+  await signIn(watcher, AGENT.email, AGENT.password);
+  await expect(watcher).toHaveURL(/\/app\/inbox$/);
+  const inboxRow = watcher.locator(`tr[data-ticket-id="${id}"]`);
+  await expect(inboxRow).toContainText("open");
+
+  const agent = await agentOn(browser, id);
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  await expect(inboxRow).toContainText("assigned");
+  await expect(userRow).toContainText("assigned");
+  await expect(userRow).toContainText("Abe");
+});

@@ -14,6 +14,8 @@ pub const FRAME_MAX_BYTES: usize = 32 * 1024;
 pub const SEND_BURST: u32 = 10;
 pub const SEND_RATE_PER_SECOND: u32 = 5;
 pub const CLIENT_ID_MAX_CHARS: usize = 64;
+/// At most this many tickets can be watched by one socket.
+pub const WATCH_MAX: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data")]
@@ -28,6 +30,10 @@ pub enum ClientEvent {
     TypingStart { ticket_id: i64 },
     #[serde(rename = "ticket:typing:stop")]
     TypingStop { ticket_id: i64 },
+    /// Follow status and assignment changes of the tickets a list shows (replaces the previous
+    /// list; no presence, no messages).
+    #[serde(rename = "tickets:watch")]
+    Watch { ticket_ids: Vec<i64> },
 }
 
 /// Someone in a ticket's room.
@@ -100,28 +106,6 @@ impl TimelineEntry {
             Self::Message(m) => ServerEvent::MessageNew(m),
             Self::Change(e) if e.from_agent_id != e.to_agent_id => ServerEvent::Assigned(e),
             Self::Change(e) => ServerEvent::StatusUpdated(e),
-        }
-    }
-}
-
-impl ClientEvent {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Join { .. } => "ticket:join",
-            Self::Leave { .. } => "ticket:leave",
-            Self::Send { .. } => "ticket:message:send",
-            Self::TypingStart { .. } => "ticket:typing:start",
-            Self::TypingStop { .. } => "ticket:typing:stop",
-        }
-    }
-
-    pub fn ticket_id(&self) -> i64 {
-        match self {
-            Self::Join { ticket_id, .. }
-            | Self::Leave { ticket_id }
-            | Self::Send { ticket_id, .. }
-            | Self::TypingStart { ticket_id }
-            | Self::TypingStop { ticket_id } => *ticket_id,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The `/ws` route: authentication, the Origin check and frame limits before the upgrade, then one
 //! task per socket that serves the protocol and keeps every joined room gap-free by sequence number.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use axum::Extension;
@@ -14,13 +14,14 @@ use tokio::sync::broadcast::error::RecvError;
 use super::hub::{Broadcast, RoomSignal, RoomSignalKind, announce_room};
 use super::protocol::{
     ClientEvent, ErrorEvent, FRAME_MAX_BYTES, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, TimelineEntry,
+    WATCH_MAX,
 };
 use super::repo;
 use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, ErrorCode};
 use crate::server::state::AppState;
-use crate::tickets::repo::find_ticket;
+use crate::tickets::repo::{find_ticket, visible_ticket_ids};
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A socket that sent nothing (not even a pong) for this long is dead.
@@ -94,6 +95,8 @@ struct Connection {
     socket: WebSocket,
     /// Joined rooms and the last timeline seq sent to this socket in each.
     rooms: HashMap<i64, i64>,
+    /// Tickets whose status and assignment changes this socket follows (lists on screen).
+    watched: HashSet<i64>,
     budget: SendBudget,
 }
 
@@ -109,7 +112,7 @@ impl Connection {
             tracing::warn!(err = %err.message, "could not register a connection");
             return;
         }
-        let mut connection = Connection { state, user, id, socket, rooms: HashMap::new(), budget: SendBudget::new() };
+        let mut connection = Connection { state, user, id, socket, rooms: HashMap::new(), watched: HashSet::new(), budget: SendBudget::new() };
         connection.run().await;
         connection.cleanup().await;
     }
@@ -199,7 +202,7 @@ impl Connection {
         let event: ClientEvent = match serde_json::from_value(value) {
             Ok(event) => event,
             Err(err) => {
-                let known = ["ticket:join", "ticket:leave", "ticket:message:send", "ticket:typing:start", "ticket:typing:stop"];
+                let known = ["ticket:join", "ticket:leave", "ticket:message:send", "ticket:typing:start", "ticket:typing:stop", "tickets:watch"];
                 return match name.as_deref() {
                     Some(name) if known.contains(&name) => {
                         let message = format!("Invalid data for {name}: {err}");
@@ -222,6 +225,7 @@ impl Connection {
             ClientEvent::Send { ticket_id, client_id, content } => self.send_message(ticket_id, client_id, content).await,
             ClientEvent::TypingStart { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStarted).await,
             ClientEvent::TypingStop { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStopped).await,
+            ClientEvent::Watch { ticket_ids } => self.watch(ticket_ids).await,
         }
     }
 
@@ -299,7 +303,15 @@ impl Connection {
     async fn on_broadcast(&mut self, news: Broadcast) -> Flow {
         match news {
             Broadcast::Entry(entry) => {
-                let Some(&last) = self.rooms.get(&entry.ticket_id()) else { return Flow::Continue };
+                let Some(&last) = self.rooms.get(&entry.ticket_id()) else {
+                    // Not in the room: a watched ticket still reports its changes (not messages).
+                    return match &*entry {
+                        TimelineEntry::Change(_) if self.watched.contains(&entry.ticket_id()) => {
+                            self.send(&(*entry).clone().into_event()).await
+                        }
+                        _ => Flow::Continue,
+                    };
+                };
                 if entry.seq() <= last {
                     Flow::Continue // already sent (replay or an earlier catch-up)
                 } else if entry.seq() == last + 1 {
@@ -345,6 +357,8 @@ impl Connection {
             return Flow::Close(Some(CloseFrame { code: 1008, reason: Utf8Bytes::from_static("account deactivated") }));
         };
         self.user = user;
+        let watched: Vec<i64> = self.watched.drain().collect();
+        self.watched = visible_ticket_ids(&pool, &self.user, &watched).await.unwrap_or_default().into_iter().collect();
         let rooms: Vec<i64> = self.rooms.keys().copied().collect();
         for ticket_id in rooms {
             if matches!(find_ticket(&pool, &self.user, ticket_id).await, Ok(None)) {
@@ -354,6 +368,19 @@ impl Connection {
                     return Flow::Close(frame);
                 }
             }
+        }
+        Flow::Continue
+    }
+
+    async fn watch(&mut self, ticket_ids: Vec<i64>) -> Flow {
+        if ticket_ids.len() > WATCH_MAX {
+            let message = format!("At most {WATCH_MAX} tickets can be watched at once.");
+            return self.send_error("invalid_data", &message, Some("tickets:watch"), None, None).await;
+        }
+        // Only what this person may see; the rest is silently not followed.
+        match visible_ticket_ids(&self.state.pool, &self.user, &ticket_ids).await {
+            Ok(visible) => self.watched = visible.into_iter().collect(),
+            Err(err) => return self.send_error("internal", &err.message, Some("tickets:watch"), None, None).await,
         }
         Flow::Continue
     }

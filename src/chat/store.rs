@@ -77,6 +77,9 @@ impl Room {
 #[derive(Clone, Copy)]
 pub struct ChatClient {
     pub connection: RwSignal<ConnectionState>,
+    /// Bumped when a watched ticket (a list on screen) changes status or assignee.
+    pub list_changes: RwSignal<u64>,
+    watched: StoredValue<Vec<i64>>,
     me: StoredValue<User>,
     rooms: StoredValue<HashMap<i64, Room>>,
     #[cfg(feature = "hydrate")]
@@ -90,6 +93,8 @@ impl ChatClient {
     pub fn new(me: User) -> Self {
         let client = Self {
             connection: RwSignal::new(ConnectionState::Connecting),
+            list_changes: RwSignal::new(0),
+            watched: StoredValue::new(Vec::new()),
             me: StoredValue::new(me),
             rooms: StoredValue::new(HashMap::new()),
             #[cfg(feature = "hydrate")]
@@ -142,6 +147,13 @@ impl ChatClient {
         });
         #[cfg(feature = "hydrate")]
         self.transmit(room, &client_id);
+    }
+
+    /// Follows status and assignment changes of the tickets a list shows.
+    pub fn watch(&self, ticket_ids: Vec<i64>) {
+        self.watched.set_value(ticket_ids);
+        #[cfg(feature = "hydrate")]
+        self.send_event(&super::protocol::ClientEvent::Watch { ticket_ids: self.watched.get_value() });
     }
 
     pub fn set_typing(&self, _ticket_id: i64, _typing: bool) {
@@ -204,6 +216,9 @@ impl ChatClient {
                 }
             }
             ServerEvent::StatusUpdated(change) | ServerEvent::Assigned(change) => {
+                if self.watched.with_value(|ids| ids.contains(&change.ticket_id)) {
+                    self.list_changes.update(|n| *n += 1);
+                }
                 if let Some(room) = self.room(change.ticket_id) {
                     room.entries.update(|entries| {
                         entries.insert(change.seq, TimelineEntry::Change(change));
@@ -315,6 +330,7 @@ mod browser {
         let on_open = Closure::<dyn FnMut(Event)>::new(move |_| {
             client.connection.set(ConnectionState::Live);
             client.attempts.set_value(0);
+            client.send_event(&ClientEvent::Watch { ticket_ids: client.watched.get_value() });
             let rooms: Vec<Room> = client.rooms.with_value(|rooms| rooms.values().copied().collect());
             for room in rooms {
                 client.join(room);

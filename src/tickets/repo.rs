@@ -89,6 +89,14 @@ pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Opt
     Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(Ticket::from))
 }
 
+/// Which of `ids` the viewer may see.
+pub async fn visible_ticket_ids(pool: &PgPool, viewer: &User, ids: &[i64]) -> AppResult<Vec<i64>> {
+    let mut query = QueryBuilder::new("SELECT t.id FROM tickets t WHERE t.id = ANY(");
+    query.push_bind(ids.to_vec()).push(") AND");
+    push_visibility(&mut query, viewer);
+    Ok(query.build_query_scalar::<i64>().fetch_all(pool).await?)
+}
+
 pub fn not_found() -> AppError {
     AppError::new(ErrorCode::NotFound, "Ticket not found.")
 }

@@ -5,6 +5,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::ui::{LoadError, Loading, StatusBadge, format_time};
+use crate::chat::store::ChatClient;
 use crate::tickets::api::list_tickets;
 use crate::tickets::model::{Ticket, TicketStatus};
 
@@ -57,6 +58,18 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
         ["status", "assignment", "include_closed"].iter().any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
     };
     let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
+    // Live: when a ticket on screen changes status or assignee, reload the page of the list.
+    let chat = use_context::<ChatClient>();
+    if let Some(chat) = chat {
+        Effect::new(move |previous: Option<u64>| {
+            let now = chat.list_changes.get();
+            if previous.is_some_and(|p| p != now) {
+                page.refetch();
+            }
+            now
+        });
+        on_cleanup(move || chat.watch(Vec::new()));
+    }
 
     view! {
         {(kind != ListKind::Mine).then(|| view! { <Filters /> })}
@@ -64,10 +77,14 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(result) if result.items.is_empty() => EitherOf3::A(view! { <EmptyList kind filtered=filtered() /> }),
-                    Ok(result) => EitherOf3::B(view! {
+                    Ok(result) => EitherOf3::B({
+                        if let Some(chat) = chat {
+                            chat.watch(result.items.iter().map(|t| t.id).collect());
+                        }
+                        view! {
                         <TicketTable tickets=result.items kind detail_base />
                         <Pager next=result.next_cursor />
-                    }),
+                    }}),
                     Err(error) => EitherOf3::C(view! { <LoadError error retry=move |_| page.refetch() /> }),
                 }
             })}
