@@ -266,3 +266,19 @@ async fn server_functions_reject_malformed_requests_without_panicking() {
     // The server is still serving.
     assert_eq!(browser.page("/").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_throttle() {
+    let app = spawn_app().await;
+    app.signed_in_user("ivy@example.com").await;
+    let browser = app.browser();
+    let guesses = (0..20).map(|n| {
+        let browser = &browser;
+        async move { browser.login("ivy@example.com", &format!("guess number {n}"), None).await.status() }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let throttled = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(checked <= 5, "at most 5 passwords checked, got {checked} ({statuses:?})");
+    assert_eq!(checked + throttled, 20);
+}

@@ -38,8 +38,15 @@ pub struct CurrentSession {
 
 // ---- passwords ------------------------------------------------------------------------------
 
+/// At most this many password hashes run at once (each takes 19 MiB and a core for a moment):
+/// a flood of logins or registrations queues up instead of exhausting memory.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get() * 2))
+});
+
 /// argon2id (19 MiB, 2 passes): run on the blocking pool so it never stalls the async runtime.
 pub async fn hash_password(password: String) -> AppResult<String> {
+    let _permit = HASHING.acquire().await.map_err(|_| AppError::internal())?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
@@ -55,6 +62,7 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 /// `stored_hash: None` (unknown account) still costs one verification, so timing does not reveal
 /// which emails have accounts.
 async fn verify_password(password: String, stored_hash: Option<String>) -> AppResult<bool> {
+    let _permit = HASHING.acquire().await.map_err(|_| AppError::internal())?;
     static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(b"no such account", &salt).map(|h| h.to_string()).unwrap_or_default()
@@ -94,6 +102,11 @@ pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<HeaderVa
     let expires_at = Utc::now() + chrono::Duration::from_std(ttl).map_err(|_| AppError::internal())?;
     repo::insert_session(&state.pool, &hash_token(&token), user_id, expires_at).await?;
     Ok(session_cookie(state, &token, ttl.as_secs()))
+}
+
+/// Whether a session is still valid (not logged out, expired, or deactivated), and its user now.
+pub async fn session_user(state: &AppState, token_hash: &[u8]) -> AppResult<Option<User>> {
+    Ok(repo::find_session_user(&state.pool, token_hash).await?.map(|(user, _)| user))
 }
 
 async fn resolve_session(state: &AppState, token: &str) -> AppResult<Option<CurrentSession>> {
@@ -181,9 +194,12 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, clien
     if password.is_empty() {
         return Err(AppError::invalid("password", "Please enter your password."));
     }
-    let (account_failures, address_failures) =
+    // The attempt is recorded before the password is checked, so parallel guesses count against
+    // each other; a success clears the account's record again.
+    repo::record_failure(&state.pool, &email, client_addr).await?;
+    let (account_attempts, address_attempts) =
         repo::count_recent_failures(&state.pool, &email, client_addr, FAILURE_WINDOW_MINUTES).await?;
-    if account_failures >= MAX_FAILURES_PER_ACCOUNT || address_failures >= MAX_FAILURES_PER_ADDRESS {
+    if account_attempts > MAX_FAILURES_PER_ACCOUNT || address_attempts > MAX_FAILURES_PER_ADDRESS {
         return Err(AppError::new(
             ErrorCode::TooManyRequests,
             format!("Too many failed sign-in attempts. Please wait {FAILURE_WINDOW_MINUTES} minutes and try again."),
@@ -204,10 +220,7 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, clien
             repo::clear_failures(&state.pool, &email).await?;
             Ok(found.user)
         }
-        _ => {
-            repo::record_failure(&state.pool, &email, client_addr).await?;
-            Err(AppError::new(ErrorCode::InvalidCredentials, "Wrong email or password."))
-        }
+        _ => Err(AppError::new(ErrorCode::InvalidCredentials, "Wrong email or password.")),
     }
 }
 

@@ -3,13 +3,13 @@
 //! per node, and fan out to this node's sockets over an in-process broadcast channel.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{Notify, broadcast, watch};
 
 use super::protocol::{Member, TimelineEntry};
 use super::repo::{self, TIMELINE_CHANNEL};
@@ -51,6 +51,20 @@ pub struct Hub {
     sender: broadcast::Sender<Broadcast>,
     shutdown: watch::Sender<bool>,
     started: Arc<AtomicBool>,
+    /// Open sockets of this node, so shutdown can wait for their goodbyes.
+    sockets: Arc<AtomicUsize>,
+    all_closed: Arc<Notify>,
+}
+
+/// Held by a socket task while it runs.
+pub struct SocketGuard(Hub);
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        if self.0.sockets.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.all_closed.notify_waiters();
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -68,7 +82,35 @@ impl Hub {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(4096);
         let (shutdown, _) = watch::channel(false);
-        Self { node_id: rand::random::<i64>().abs(), sender, shutdown, started: Arc::default() }
+        Self {
+            node_id: rand::random::<i64>().abs(),
+            sender,
+            shutdown,
+            started: Arc::default(),
+            sockets: Arc::default(),
+            all_closed: Arc::default(),
+        }
+    }
+
+    pub fn track_socket(&self) -> SocketGuard {
+        self.sockets.fetch_add(1, Ordering::SeqCst);
+        SocketGuard(self.clone())
+    }
+
+    /// After `begin_shutdown`: waits (at most `limit`) until every socket has said goodbye and
+    /// cleaned up. Upgraded connections are not covered by the HTTP server's graceful shutdown.
+    pub async fn sockets_closed(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let closed = self.all_closed.notified();
+            if self.sockets.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            tokio::select! {
+                _ = closed => {}
+                _ = tokio::time::sleep_until(deadline) => return,
+            }
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Broadcast> {
@@ -100,17 +142,24 @@ impl Hub {
     }
 
     async fn listen(self, mut listener: PgListener, pool: PgPool) {
+        // After a failed reconnect, sockets catch up only once LISTEN is back (the next answer).
+        let mut resync_when_back = false;
         loop {
-            match listener.try_recv().await {
+            let result = listener.try_recv().await;
+            if result.is_ok() && std::mem::take(&mut resync_when_back) {
+                let _ = self.sender.send(Broadcast::Resync);
+            }
+            match result {
                 Ok(Some(notification)) => self.dispatch(&pool, notification.channel(), notification.payload()).await,
                 Ok(None) => {
-                    tracing::warn!("lost the LISTEN connection; reconnecting and catching up");
+                    // sqlx has already reconnected and re-subscribed (eager reconnect): catch up.
+                    tracing::warn!("lost the LISTEN connection; reconnected, catching up");
                     let _ = self.sender.send(Broadcast::Resync);
                 }
                 Err(err) => {
                     tracing::warn!(%err, "LISTEN failed; retrying");
+                    resync_when_back = true;
                     tokio::time::sleep(Duration::from_secs(1)).await;
-                    let _ = self.sender.send(Broadcast::Resync);
                 }
             }
         }

@@ -117,6 +117,9 @@ pub async fn send_message(pool: &PgPool, sender: &User, ticket_id: i64, client_i
         // The same client_id raced in from another connection and won: answer with that one.
         tx.rollback().await?;
         let existing = find_by_client_id(pool, sender.id, client_id).await?.ok_or_else(AppError::internal)?;
+        if existing.ticket_id != ticket_id {
+            return Err(AppError::invalid("client_id", "This client_id was already used for another ticket."));
+        }
         return Ok((existing, false));
     };
     notify_timeline(&mut tx, ticket_id, seq).await?;

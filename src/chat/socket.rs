@@ -48,7 +48,7 @@ pub async fn ws_handler(
         .write_buffer_size(8 * 1024)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| Connection::serve(state, session.user, socket))
+        .on_upgrade(move |socket| Connection::serve(state, session, socket))
 }
 
 /// Browsers always send `Origin` on a WebSocket: it must be this site (the configured public URL,
@@ -63,21 +63,27 @@ fn origin_allowed(headers: &HeaderMap, public_url: &str) -> bool {
     origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
 }
 
-/// A token bucket: `SEND_BURST` messages at once, refilled at `SEND_RATE_PER_SECOND`.
+/// Joins (and watches) are cheaper but replay history: a larger burst, its own budget.
+const JOIN_BURST: u32 = 30;
+const JOIN_RATE_PER_SECOND: u32 = 10;
+
+/// A token bucket: `burst` actions at once, refilled at `rate` per second.
 struct SendBudget {
+    burst: f64,
+    rate: f64,
     tokens: f64,
     refilled_at: Instant,
 }
 
 impl SendBudget {
-    fn new() -> Self {
-        Self { tokens: f64::from(SEND_BURST), refilled_at: Instant::now() }
+    fn new(burst: u32, rate: u32) -> Self {
+        Self { burst: f64::from(burst), rate: f64::from(rate), tokens: f64::from(burst), refilled_at: Instant::now() }
     }
 
     fn take(&mut self) -> bool {
         let now = Instant::now();
-        let refill = now.duration_since(self.refilled_at).as_secs_f64() * f64::from(SEND_RATE_PER_SECOND);
-        self.tokens = (self.tokens + refill).min(f64::from(SEND_BURST));
+        let refill = now.duration_since(self.refilled_at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.burst);
         self.refilled_at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -91,10 +97,14 @@ impl SendBudget {
 struct Connection {
     state: AppState,
     user: User,
+    /// The session the socket was opened with: re-checked at every ping, so logging out (or
+    /// expiry) ends the socket too.
+    token_hash: Vec<u8>,
     id: i64,
     socket: WebSocket,
     /// Joined rooms and the last timeline seq sent to this socket in each.
     rooms: HashMap<i64, i64>,
+    join_budget: SendBudget,
     /// Tickets whose status and assignment changes this socket follows (lists on screen).
     watched: HashSet<i64>,
     budget: SendBudget,
@@ -106,13 +116,25 @@ enum Flow {
 }
 
 impl Connection {
-    async fn serve(state: AppState, user: User, socket: WebSocket) {
+    async fn serve(state: AppState, session: CurrentSession, socket: WebSocket) {
+        let CurrentSession { user, token_hash } = session;
+        let _running = state.hub.track_socket();
         let id = rand::random::<i64>().abs();
         if let Err(err) = repo::add_connection(&state.pool, state.hub.node_id, id, &user).await {
             tracing::warn!(err = %err.message, "could not register a connection");
             return;
         }
-        let mut connection = Connection { state, user, id, socket, rooms: HashMap::new(), watched: HashSet::new(), budget: SendBudget::new() };
+        let mut connection = Connection {
+            state,
+            user,
+            token_hash,
+            id,
+            socket,
+            rooms: HashMap::new(),
+            watched: HashSet::new(),
+            budget: SendBudget::new(SEND_BURST, SEND_RATE_PER_SECOND),
+            join_budget: SendBudget::new(JOIN_BURST, JOIN_RATE_PER_SECOND),
+        };
         connection.run().await;
         connection.cleanup().await;
     }
@@ -133,12 +155,17 @@ impl Connection {
                 },
                 news = bus.recv() => match news {
                     Ok(news) => self.on_broadcast(news).await,
-                    Err(RecvError::Lagged(_)) => self.resync().await,
+                    Err(RecvError::Lagged(_)) => match self.recheck_rights().await {
+                        Flow::Continue => self.resync().await,
+                        closing => closing,
+                    },
                     Err(RecvError::Closed) => Flow::Close(None),
                 },
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
                         Flow::Close(None)
+                    } else if !self.session_still_valid().await {
+                        Flow::Close(Some(CloseFrame { code: 1008, reason: Utf8Bytes::from_static("session ended") }))
                     } else if self.socket.send(Frame::Ping(Default::default())).await.is_err() {
                         Flow::Close(None)
                     } else {
@@ -216,6 +243,17 @@ impl Connection {
     }
 
     async fn on_event(&mut self, event: ClientEvent) -> Flow {
+        let (budget, name, ticket_id) = match &event {
+            ClientEvent::Join { ticket_id, .. } => (&mut self.join_budget, "ticket:join", Some(*ticket_id)),
+            ClientEvent::Watch { .. } => (&mut self.join_budget, "tickets:watch", None),
+            ClientEvent::TypingStart { ticket_id } => (&mut self.budget, "ticket:typing:start", Some(*ticket_id)),
+            ClientEvent::TypingStop { ticket_id } => (&mut self.budget, "ticket:typing:stop", Some(*ticket_id)),
+            // Sends are budgeted where their refusal can name the client_id; leaving is always allowed.
+            ClientEvent::Send { .. } | ClientEvent::Leave { .. } => (&mut self.join_budget, "", None),
+        };
+        if !name.is_empty() && !budget.take() {
+            return self.send_error("rate_limited", "Too many requests; slow down.", Some(name), ticket_id, None).await;
+        }
         match event {
             ClientEvent::Join { ticket_id, after_seq } => self.join(ticket_id, after_seq).await,
             ClientEvent::Leave { ticket_id } => {
@@ -335,8 +373,18 @@ impl Connection {
             }
             Broadcast::UserChanged(user_id) if user_id == self.user.id => self.recheck_rights().await,
             Broadcast::UserChanged(_) => Flow::Continue,
-            Broadcast::Resync => self.resync().await,
+            // Notices may have been lost, account changes among them.
+            Broadcast::Resync => match self.recheck_rights().await {
+                Flow::Continue => self.resync().await,
+                closing => closing,
+            },
         }
+    }
+
+    async fn session_still_valid(&mut self) -> bool {
+        let (state, token_hash) = (self.state.clone(), self.token_hash.clone());
+        // A database error is not a reason to drop everyone: only a definite "no".
+        !matches!(crate::auth::server::session_user(&state, &token_hash).await, Ok(None))
     }
 
     async fn resync(&mut self) -> Flow {
@@ -427,7 +475,6 @@ fn socket_error_code(err: &AppError) -> &'static str {
         (ErrorCode::Validation, _) => "invalid_client_id",
         (ErrorCode::Conflict, _) => "ticket_closed",
         (ErrorCode::NotFound, _) => "not_found",
-        (ErrorCode::Forbidden, _) => "forbidden",
         _ => "internal",
     }
 }

@@ -45,6 +45,10 @@ pub struct Room {
     pub changes: RwSignal<u64>,
     /// Why the room cannot be followed (no access any more), if so.
     pub problem: RwSignal<Option<String>>,
+    /// The last seq received in order from the server's stream (or history): where a rejoin
+    /// resumes. Acks do not move it: an own message can be acknowledged before earlier entries
+    /// of others have arrived.
+    stream_seq: StoredValue<i64>,
 }
 
 impl Room {
@@ -57,15 +61,23 @@ impl Room {
             typing: RwSignal::new(Vec::new()),
             changes: RwSignal::new(0),
             problem: RwSignal::new(None),
+            stream_seq: StoredValue::new(0),
         }
     }
 
-    /// The last timeline position this room holds: where a (re)join resumes.
+    /// Where a (re)join resumes.
     pub fn last_seq(&self) -> i64 {
-        self.entries.with_untracked(|entries| entries.keys().next_back().copied().unwrap_or(0))
+        self.stream_seq.get_value()
+    }
+
+    fn received(&self, seq: i64) {
+        self.stream_seq.update_value(|last| *last = (*last).max(seq));
     }
 
     pub fn add_history(&self, messages: Vec<Message>) {
+        if let Some(newest) = messages.iter().map(|m| m.seq).max() {
+            self.received(newest);
+        }
         self.entries.update(|entries| {
             for message in messages {
                 entries.entry(message.seq).or_insert(TimelineEntry::Message(message));
@@ -185,6 +197,7 @@ impl ChatClient {
                         room.pending.update(|pending| pending.retain(|p| &p.client_id != client_id));
                     }
                     room.typing.update(|typing| typing.retain(|m| m.user_id != message.sender.id));
+                    room.received(message.seq);
                     room.entries.update(|entries| {
                         entries.insert(message.seq, TimelineEntry::Message(message));
                     });
@@ -220,6 +233,7 @@ impl ChatClient {
                     self.list_changes.update(|n| *n += 1);
                 }
                 if let Some(room) = self.room(change.ticket_id) {
+                    room.received(change.seq);
                     room.entries.update(|entries| {
                         entries.insert(change.seq, TimelineEntry::Change(change));
                     });

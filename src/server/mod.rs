@@ -52,11 +52,14 @@ pub async fn serve(
     tokio::spawn(housekeeping(state.clone()));
     let hub = state.hub.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let stopping = hub.clone();
     let shutdown = async move {
         shutdown.await;
-        hub.begin_shutdown();
+        stopping.begin_shutdown();
     };
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    hub.sockets_closed(Duration::from_secs(10)).await;
+    Ok(())
 }
 
 /// Deletes expired sessions and old login failures once an hour.
