@@ -9,6 +9,8 @@ CARGO_LEPTOS_VERSION="0.3.10"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # Compile-time name of the site bundle: the same for cargo-leptos and plain cargo, so both agree.
 export LEPTOS_OUTPUT_NAME=myrelay
+# A one-off build (CI) gains nothing from incremental data, which costs gigabytes of disk.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -436,3 +436,32 @@ async fn a_watched_list_hears_changes_of_visible_tickets_only() {
     let (name, data) = owner_list.next().await;
     assert_eq!((name.as_str(), data["to_status"].as_str()), ("ticket:status:updated", Some("resolved")));
 }
+
+#[tokio::test]
+async fn tabs_joining_and_leaving_together_are_announced_once() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    owner.join(room.ticket_id, None).await;
+    let (mut tab_a, mut tab_b) = (app.socket(&room.agent).await, app.socket(&room.agent).await);
+    let join = json!({ "ticket_id": room.ticket_id });
+    tokio::join!(tab_a.send("ticket:join", join.clone()), tab_b.send("ticket:join", join.clone()));
+    tokio::join!(tab_a.until("ticket:joined"), tab_b.until("ticket:joined"));
+    tokio::join!(tab_a.send("ticket:leave", join.clone()), tab_b.send("ticket:leave", join.clone()));
+    // Frames are handled in order: once typing is refused as "not joined", each leave is done.
+    tokio::join!(tab_a.send("ticket:typing:start", join.clone()), tab_b.send("ticket:typing:start", join.clone()));
+    let (a, b) = tokio::join!(tab_a.until("error"), tab_b.until("error"));
+    assert_eq!((a["code"].as_str(), b["code"].as_str()), (Some("not_joined"), Some("not_joined")));
+    // A marker after both: everything announced before it has arrived when it does.
+    owner.send("ticket:message:send", json!({ "ticket_id": room.ticket_id, "client_id": "marker", "content": "marker" })).await;
+    let mut announcements = Vec::new();
+    loop {
+        let (name, data) = owner.next().await;
+        match name.as_str() {
+            "ticket:user_joined" | "ticket:user_left" => announcements.push(name),
+            "ticket:message:new" if data["content"] == "marker" => break,
+            _ => {}
+        }
+    }
+    assert_eq!(announcements, ["ticket:user_joined", "ticket:user_left"]);
+}

@@ -216,22 +216,54 @@ pub async fn remove_connection(pool: &PgPool, connection_id: i64) -> AppResult<(
     Ok(())
 }
 
-pub async fn join_room(pool: &PgPool, connection_id: i64, ticket_id: i64) -> AppResult<()> {
+/// Adds the connection to the room; `true` when it is this user's first connection there (announce
+/// "joined"). A per-room-and-user lock makes the answer exact when tabs join at the same moment.
+pub async fn join_room(pool: &PgPool, connection_id: i64, ticket_id: i64, user_id: i64) -> AppResult<bool> {
+    let mut tx = pool.begin().await?;
+    lock_presence(&mut tx, ticket_id, user_id).await?;
     sqlx::query("INSERT INTO live_room_members (connection_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(connection_id)
         .bind(ticket_id)
-        .execute(pool)
+        .execute(&mut *tx)
+        .await?;
+    let count = user_connections_in_room(&mut tx, ticket_id, user_id).await?;
+    tx.commit().await?;
+    Ok(count == 1)
+}
+
+/// Removes the connection from the room; `true` when it was this user's last one (announce "left").
+pub async fn leave_room(pool: &PgPool, connection_id: i64, ticket_id: i64, user_id: i64) -> AppResult<bool> {
+    let mut tx = pool.begin().await?;
+    lock_presence(&mut tx, ticket_id, user_id).await?;
+    let removed = sqlx::query("DELETE FROM live_room_members WHERE connection_id = $1 AND ticket_id = $2")
+        .bind(connection_id)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let count = user_connections_in_room(&mut tx, ticket_id, user_id).await?;
+    tx.commit().await?;
+    Ok(removed == 1 && count == 0)
+}
+
+async fn lock_presence(conn: &mut PgConnection, ticket_id: i64, user_id: i64) -> AppResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('presence:' || $1 || ':' || $2, 0))")
+        .bind(ticket_id)
+        .bind(user_id)
+        .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn leave_room(pool: &PgPool, connection_id: i64, ticket_id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM live_room_members WHERE connection_id = $1 AND ticket_id = $2")
-        .bind(connection_id)
-        .bind(ticket_id)
-        .execute(pool)
-        .await?;
-    Ok(())
+async fn user_connections_in_room(conn: &mut PgConnection, ticket_id: i64, user_id: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM live_room_members m JOIN live_connections c USING (connection_id)
+         WHERE m.ticket_id = $1 AND c.user_id = $2",
+    )
+    .bind(ticket_id)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The people with at least one connection in a ticket's room, on any node.
@@ -245,18 +277,6 @@ pub async fn room_members(pool: &PgPool, ticket_id: i64) -> AppResult<Vec<Member
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(|(user_id, display_name, role)| Member { user_id, display_name, role }).collect())
-}
-
-/// How many of this user's connections are in the room (to announce only the first and last).
-pub async fn user_connections_in_room(pool: &PgPool, ticket_id: i64, user_id: i64) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM live_room_members m JOIN live_connections c USING (connection_id)
-         WHERE m.ticket_id = $1 AND c.user_id = $2",
-    )
-    .bind(ticket_id)
-    .bind(user_id)
-    .fetch_one(pool)
-    .await?)
 }
 
 /// `connected_clients`, `connected_agents`, `active_ticket_rooms` across every live node.

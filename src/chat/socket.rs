@@ -290,9 +290,10 @@ impl Connection {
             return Flow::Close(frame);
         }
         if first_time {
-            let _ = repo::join_room(&pool, self.id, ticket_id).await;
-            if repo::user_connections_in_room(&pool, ticket_id, self.user.id).await.unwrap_or(0) == 1 {
-                announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Joined }).await;
+            match repo::join_room(&pool, self.id, ticket_id, self.user.id).await {
+                Ok(true) => announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Joined }).await,
+                Ok(false) => {}
+                Err(err) => tracing::warn!(err = %err.message, "could not record room presence"),
             }
         }
         let members = repo::room_members(&pool, ticket_id).await.unwrap_or_default();
@@ -305,9 +306,10 @@ impl Connection {
             return;
         }
         let pool = self.state.pool.clone();
-        let _ = repo::leave_room(&pool, self.id, ticket_id).await;
-        if repo::user_connections_in_room(&pool, ticket_id, self.user.id).await.unwrap_or(0) == 0 {
-            announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Left }).await;
+        match repo::leave_room(&pool, self.id, ticket_id, self.user.id).await {
+            Ok(true) => announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Left }).await,
+            Ok(false) => {}
+            Err(err) => tracing::warn!(err = %err.message, "could not record leaving a room"),
         }
     }
 
