@@ -104,7 +104,7 @@ impl TimelineEntry {
     pub fn into_event(self) -> ServerEvent {
         match self {
             Self::Message(m) => ServerEvent::MessageNew(m),
-            Self::Change(e) if e.from_agent_id != e.to_agent_id => ServerEvent::Assigned(e),
+            Self::Change(e) if e.is_assignment() => ServerEvent::Assigned(e),
             Self::Change(e) => ServerEvent::StatusUpdated(e),
         }
     }

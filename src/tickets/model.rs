@@ -294,7 +294,12 @@ pub struct TicketEvent {
 impl TicketEvent {
     /// `ticket:assigned` when the assignee changed, else `ticket:status:updated`.
     pub fn event_name(&self) -> &'static str {
-        if self.from_agent_id != self.to_agent_id { "ticket:assigned" } else { "ticket:status:updated" }
+        if self.is_assignment() { "ticket:assigned" } else { "ticket:status:updated" }
+    }
+
+    /// The assignee changed (otherwise only the status did).
+    pub fn is_assignment(&self) -> bool {
+        self.from_agent_id != self.to_agent_id
     }
 }
 
