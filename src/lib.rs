@@ -9,6 +9,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod tickets;
+pub mod timeline;
 pub mod ui;
 
 #[cfg(feature = "hydrate")]

@@ -465,3 +465,79 @@ async fn tabs_joining_and_leaving_together_are_announced_once() {
     }
     assert_eq!(announcements, ["ticket:user_joined", "ticket:user_left"]);
 }
+
+/// Sends queued together go into one transaction; a bad one among them fails alone.
+#[tokio::test]
+async fn a_batch_with_bad_messages_fails_only_those() {
+    use myrelay::chat::writer::{SendOutcome, SendRequest};
+    use myrelay::error::ErrorCode;
+    use myrelay::tickets::model::TicketStatus;
+    use myrelay::tickets::repo::{TicketSeed, insert_ticket};
+    use std::sync::Arc;
+
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let owner_id = app.browser_with(&room.owner).id().await;
+    let owner = Arc::new(myrelay::auth::repo::find_user(app.pool(), owner_id).await.unwrap().unwrap());
+    let strangers_ticket = {
+        let stranger = app.cookie_for(Role::User, "stranger@example.com").await;
+        app.browser_with(&stranger).new_ticket("Not the owner's").await
+    };
+    let seed = TicketSeed { created_by: owner_id, subject: None, description: "Closed", status: TicketStatus::Closed, assigned_agent_id: None };
+    let closed_ticket = insert_ticket(app.pool(), &seed).await.unwrap();
+    let other_ticket = app.browser_with(&room.owner).new_ticket("Another of the owner's").await;
+    let writer = &app.state.writer;
+    let earlier = |client_id: &str| SendRequest { sender: owner.clone(), ticket_id: other_ticket, client_id: client_id.into(), content: "Earlier".into() };
+    writer.send(earlier("used-elsewhere")).await.unwrap();
+
+    let cases = [
+        (room.ticket_id, "good-1", "First"),
+        (closed_ticket, "to-closed", "Too late"),
+        (strangers_ticket, "to-foreign", "Not mine"),
+        (room.ticket_id, "used-elsewhere", "Same id, other ticket"),
+        (room.ticket_id, "twice", "Sent twice"),
+        (room.ticket_id, "twice", "Sent twice"),
+        (room.ticket_id, "empty", "   "),
+        (room.ticket_id, "good-2", "Second"),
+    ];
+    // Queued without yielding (the test runtime has one thread): the writer takes them as one batch.
+    let mut answers = Vec::new();
+    for (ticket_id, client_id, content) in cases {
+        let (done, answer) = tokio::sync::oneshot::channel::<SendOutcome>();
+        let request = SendRequest { sender: owner.clone(), ticket_id, client_id: client_id.into(), content: content.into() };
+        writer.submit(request, move |outcome| {
+            let _ = done.send(outcome);
+        });
+        answers.push(answer);
+    }
+    let mut outcomes = Vec::new();
+    for answer in answers {
+        outcomes.push(answer.await.unwrap());
+    }
+    let code = |o: &SendOutcome| o.as_ref().err().map(|e| (e.code, e.field.clone()));
+    let stored = |o: &SendOutcome| o.as_ref().ok().map(|(m, new)| (m.seq, m.content.clone(), *new));
+    assert_eq!(stored(&outcomes[0]), Some((1, "First".into(), true)));
+    assert_eq!(code(&outcomes[1]), Some((ErrorCode::Conflict, None)), "closed ticket");
+    assert_eq!(code(&outcomes[2]), Some((ErrorCode::NotFound, None)), "someone else's ticket");
+    assert_eq!(code(&outcomes[3]), Some((ErrorCode::Validation, Some("client_id".into()))), "client_id used for another ticket");
+    assert_eq!(stored(&outcomes[4]), Some((2, "Sent twice".into(), true)));
+    assert_eq!(stored(&outcomes[5]), Some((2, "Sent twice".into(), false)), "the repeat is the same message");
+    assert_eq!(code(&outcomes[6]), Some((ErrorCode::Validation, Some("content".into()))));
+    assert_eq!(stored(&outcomes[7]), Some((3, "Second".into(), true)));
+
+    assert_eq!(
+        stored_messages(&app, room.ticket_id).await,
+        [(1, "First".to_owned()), (2, "Sent twice".to_owned()), (3, "Second".to_owned())]
+    );
+    let (distinct_commits, last_seq): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(DISTINCT created_at) FROM ticket_messages WHERE ticket_id = $1), (SELECT last_seq FROM tickets WHERE id = $1)",
+    )
+    .bind(room.ticket_id)
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!((distinct_commits, last_seq), (1, 3), "one transaction, and the ticket's seq moved with it");
+    for untouched in [closed_ticket, strangers_ticket] {
+        assert!(stored_messages(&app, untouched).await.is_empty());
+    }
+}

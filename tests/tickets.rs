@@ -5,8 +5,7 @@ mod common;
 
 use common::{Browser, TestApp, spawn_app, ticket_row};
 use myrelay::auth::model::Role;
-use myrelay::chat::hub::Broadcast;
-use myrelay::chat::protocol::TimelineEntry;
+use myrelay::chat::hub::Outgoing;
 use myrelay::tickets::model::TicketStatus;
 use myrelay::tickets::repo::{TicketSeed, insert_ticket};
 use reqwest::StatusCode;
@@ -141,22 +140,19 @@ async fn the_transition_table_holds_for_every_status_action_and_role() {
 async fn transitions_set_their_timestamps_and_record_events() {
     let app = spawn_app().await;
     let cast = cast(&app).await;
-    let mut events = app.state.hub.subscribe();
     let id = cast.owner.new_ticket("Printer is on fire").await;
+    // Listed in the ticket's room as a socket would be.
+    let (listener, mut events, _) = app.state.hub.register(0, b"test");
+    app.state.hub.enter_room(listener.id, id);
 
     let steps = [(Act::AssignSelf, "ticket:assigned"), (Act::Resolve, "ticket:status:updated"), (Act::Reopen, "ticket:status:updated"), (Act::Resolve, "ticket:status:updated"), (Act::Close, "ticket:status:updated")];
     for (n, (step, event_name)) in steps.into_iter().enumerate() {
         let version = ticket_row(&app, id).await.2;
         let (status, body) = act(&cast, Who::AgentA, step, id, version).await;
         assert_eq!(status, StatusCode::OK, "{step:?}: {body}");
-        let event = loop {
-            if let Broadcast::Entry(entry) = events.recv().await.expect("an event per change")
-                && let TimelineEntry::Change(event) = &*entry
-            {
-                break event.clone();
-            }
-        };
-        assert_eq!((event.ticket_id, event.seq, event.event_name()), (id, n as i64 + 1, event_name));
+        let Some(Outgoing::Entry(entry)) = events.recv().await else { panic!("an entry per change") };
+        let frame: Value = serde_json::from_str(entry.frame.as_str()).unwrap();
+        assert_eq!((entry.ticket_id, entry.seq, frame["event"].as_str()), (id, n as i64 + 1, Some(event_name)));
         match step {
             Act::Resolve => assert!(body["resolved_at"].is_string()),
             Act::Reopen => assert!(body["resolved_at"].is_null(), "reopening clears resolved_at"),

@@ -143,6 +143,19 @@ pub async fn clear_failures(pool: &PgPool, email: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Which of these session token hashes still open a session (not logged out, not expired, the
+/// account active): every socket of a node checked in one query.
+pub async fn valid_session_hashes(pool: &PgPool, token_hashes: &[&[u8]]) -> AppResult<std::collections::HashSet<Vec<u8>>> {
+    let valid: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ANY($1) AND s.expires_at > now() AND u.is_active",
+    )
+    .bind(token_hashes)
+    .fetch_all(pool)
+    .await?;
+    Ok(valid.into_iter().collect())
+}
+
 /// Housekeeping: drops expired sessions and old failure records.
 pub async fn delete_stale_rows(pool: &PgPool) -> AppResult<()> {
     sqlx::query("DELETE FROM sessions WHERE expires_at < now()").execute(pool).await?;

@@ -17,7 +17,8 @@ pub async fn send_message(ticket_id: i64, client_id: String, content: String) ->
         async {
             let user = require_user()?;
             let state = AppState::from_context()?;
-            let (message, _) = super::repo::send_message(&state.pool, &user, ticket_id, &client_id, &content).await?;
+            let request = super::writer::SendRequest { sender: std::sync::Arc::new(user), ticket_id, client_id, content };
+            let (message, _) = state.writer.send(request).await?;
             Ok(message)
         }
         .await,

@@ -1,23 +1,35 @@
-//! This node's end of the bus between app nodes. PostgreSQL is the only shared piece: committed
-//! timeline entries, room presence and account changes arrive by LISTEN/NOTIFY, are loaded once
-//! per node, and fan out to this node's sockets over an in-process broadcast channel.
+//! This node's end of the live path. PostgreSQL is the only piece nodes share: committed timeline
+//! entries arrive on `myrelay_timeline` already encoded as frames (`crate::timeline::notice`),
+//! presence and typing on `myrelay_room`, account changes on `myrelay_user`. The listener drains
+//! every pending notice and hands each item only to the sockets that want it, through an index of
+//! rooms (ticket → member sockets) and a bounded queue per socket. A socket whose queue is full is
+//! too slow: it is closed and its client resumes with `after_seq`.
+//! Work that is the same for every socket (session validity) is done once per node per interval.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
-use tokio::sync::{Notify, broadcast, watch};
+use sqlx::postgres::{PgListener, PgNotification};
+use tokio::sync::{Notify, mpsc, watch};
 
-use super::protocol::{Member, TimelineEntry};
-use super::repo::{self, TIMELINE_CHANNEL};
+use super::protocol::{Member, ServerEvent};
+use super::repo;
+use super::writer::SendOutcome;
+use crate::timeline::notice::{self, Delivery, Slot, TIMELINE_CHANNEL};
 
 /// Presence and typing signals, announced between nodes as JSON.
 pub const ROOM_CHANNEL: &str = "myrelay_room";
 /// `{"user_id": …}`: an account's role or activity changed; its sockets re-check their rights.
 pub const USER_CHANNEL: &str = "myrelay_user";
+/// Items a socket may have waiting before it counts as too slow and is closed.
+const SOCKET_QUEUE: usize = 1024;
+/// How often every socket's session is re-checked (one query for the whole node).
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomSignal {
@@ -35,42 +47,126 @@ pub enum RoomSignalKind {
     TypingStopped,
 }
 
-/// What a socket task hears from its node.
-#[derive(Debug, Clone)]
-pub enum Broadcast {
-    Entry(Arc<TimelineEntry>),
-    Room(Arc<RoomSignal>),
-    UserChanged(i64),
-    /// Notifications may have been missed (the listener reconnected): catch up from the database.
+/// A presence or typing frame for a room, encoded once; not sent back to `user_id`'s own sockets.
+#[derive(Debug)]
+pub struct RoomFrame {
+    pub ticket_id: i64,
+    pub user_id: i64,
+    pub frame: Utf8Bytes,
+}
+
+impl RoomFrame {
+    fn new(signal: RoomSignal) -> Self {
+        let (ticket_id, user_id, user) = (signal.ticket_id, signal.user.user_id, signal.user);
+        let event = match signal.kind {
+            RoomSignalKind::Joined => ServerEvent::UserJoined { ticket_id, user },
+            RoomSignalKind::Left => ServerEvent::UserLeft { ticket_id, user },
+            RoomSignalKind::TypingStarted => ServerEvent::Typing { ticket_id, user, typing: true },
+            RoomSignalKind::TypingStopped => ServerEvent::Typing { ticket_id, user, typing: false },
+        };
+        Self { ticket_id, user_id, frame: serde_json::to_string(&event).unwrap_or_default().into() }
+    }
+}
+
+/// What a socket task receives from its node.
+#[derive(Debug)]
+pub enum Outgoing {
+    Entry(Arc<Delivery>),
+    Room(Arc<RoomFrame>),
+    /// The group commit's answer to one of this socket's sends.
+    Sent { ticket_id: i64, client_id: String, outcome: SendOutcome },
+    /// The account's role or activity changed.
+    RecheckRights,
+    /// Notices may have been missed (the listener reconnected): catch up from the database.
     Resync,
+    /// Logged out, expired or deactivated.
+    SessionEnded,
+}
+
+pub type SocketId = u64;
+
+/// A socket's mailbox: the queue, and the signal that it overflowed.
+#[derive(Clone)]
+pub struct Mailbox {
+    queue: mpsc::Sender<Outgoing>,
+    too_slow: Arc<Notify>,
+    overflowed: Arc<AtomicBool>,
+}
+
+impl Mailbox {
+    /// Queues without waiting; a full queue marks the socket as too slow.
+    pub fn offer(&self, item: Outgoing) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.queue.try_send(item)
+            && !self.overflowed.swap(true, Ordering::Relaxed)
+        {
+            self.too_slow.notify_one();
+        }
+    }
+}
+
+struct SocketEntry {
+    user_id: i64,
+    token_hash: Arc<[u8]>,
+    mailbox: Mailbox,
+    /// Where this socket is listed in the indexes, to take it out again.
+    rooms: Vec<i64>,
+    watched: HashSet<i64>,
+}
+
+#[derive(Default)]
+struct Registry {
+    sockets: HashMap<SocketId, SocketEntry>,
+    /// Joined rooms: ticket → its sockets on this node.
+    rooms: HashMap<i64, Vec<SocketId>>,
+    /// Watched tickets (lists on screen): ticket → sockets.
+    watchers: HashMap<i64, Vec<SocketId>>,
+}
+
+fn remove_from(index: &mut HashMap<i64, Vec<SocketId>>, ticket_id: i64, socket: SocketId) {
+    if let Some(sockets) = index.get_mut(&ticket_id) {
+        sockets.retain(|s| *s != socket);
+        if sockets.is_empty() {
+            index.remove(&ticket_id);
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct Hub {
     pub node_id: i64,
-    sender: broadcast::Sender<Broadcast>,
+    registry: Arc<Mutex<Registry>>,
+    next_socket: Arc<AtomicU64>,
     shutdown: watch::Sender<bool>,
     started: Arc<AtomicBool>,
     /// Open sockets of this node, so shutdown can wait for their goodbyes.
-    sockets: Arc<AtomicUsize>,
+    open_sockets: Arc<AtomicUsize>,
     all_closed: Arc<Notify>,
 }
 
-/// Held by a socket task while it runs.
-pub struct SocketGuard(Hub);
-
-impl Drop for SocketGuard {
-    fn drop(&mut self) {
-        if self.0.sockets.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.all_closed.notify_waiters();
-        }
-    }
+/// A socket's place in its node, held by the socket task; dropping it takes the socket out of
+/// every index.
+pub struct Registration {
+    hub: Hub,
+    pub id: SocketId,
+    pub mailbox: Mailbox,
 }
 
-#[derive(Deserialize)]
-struct TimelineNotice {
-    ticket_id: i64,
-    seq: i64,
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut registry = self.hub.registry();
+        if let Some(entry) = registry.sockets.remove(&self.id) {
+            for ticket_id in entry.rooms {
+                remove_from(&mut registry.rooms, ticket_id, self.id);
+            }
+            for ticket_id in entry.watched {
+                remove_from(&mut registry.watchers, ticket_id, self.id);
+            }
+        }
+        drop(registry);
+        if self.hub.open_sockets.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.hub.all_closed.notify_waiters();
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -80,21 +176,64 @@ struct UserNotice {
 
 impl Hub {
     pub fn new() -> Self {
-        let (sender, _) = broadcast::channel(4096);
         let (shutdown, _) = watch::channel(false);
         Self {
             node_id: rand::random::<i64>().abs(),
-            sender,
+            registry: Arc::default(),
+            next_socket: Arc::new(AtomicU64::new(1)),
             shutdown,
             started: Arc::default(),
-            sockets: Arc::default(),
+            open_sockets: Arc::default(),
             all_closed: Arc::default(),
         }
     }
 
-    pub fn track_socket(&self) -> SocketGuard {
-        self.sockets.fetch_add(1, Ordering::SeqCst);
-        SocketGuard(self.clone())
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        // A panic while holding the lock leaves the indexes consistent enough to go on.
+        self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a socket; returns its registration, its queue and the "too slow" signal.
+    pub fn register(&self, user_id: i64, token_hash: &[u8]) -> (Registration, mpsc::Receiver<Outgoing>, Arc<Notify>) {
+        let (queue, receiver) = mpsc::channel(SOCKET_QUEUE);
+        let too_slow = Arc::new(Notify::new());
+        let mailbox = Mailbox { queue, too_slow: too_slow.clone(), overflowed: Arc::default() };
+        let id = self.next_socket.fetch_add(1, Ordering::Relaxed);
+        let entry = SocketEntry { user_id, token_hash: token_hash.into(), mailbox: mailbox.clone(), rooms: Vec::new(), watched: HashSet::new() };
+        self.registry().sockets.insert(id, entry);
+        self.open_sockets.fetch_add(1, Ordering::SeqCst);
+        (Registration { hub: self.clone(), id, mailbox }, receiver, too_slow)
+    }
+
+    /// From now on the socket receives the room's entries and signals.
+    pub fn enter_room(&self, socket: SocketId, ticket_id: i64) {
+        let mut registry = self.registry();
+        let Some(entry) = registry.sockets.get_mut(&socket) else { return };
+        if entry.rooms.contains(&ticket_id) {
+            return;
+        }
+        entry.rooms.push(ticket_id);
+        registry.rooms.entry(ticket_id).or_default().push(socket);
+    }
+
+    pub fn exit_room(&self, socket: SocketId, ticket_id: i64) {
+        let mut registry = self.registry();
+        let Some(entry) = registry.sockets.get_mut(&socket) else { return };
+        entry.rooms.retain(|t| *t != ticket_id);
+        remove_from(&mut registry.rooms, ticket_id, socket);
+    }
+
+    /// Replaces the tickets whose status and assignment changes the socket follows.
+    pub fn watch(&self, socket: SocketId, tickets: HashSet<i64>) {
+        let mut registry = self.registry();
+        let Some(entry) = registry.sockets.get_mut(&socket) else { return };
+        let previous = std::mem::replace(&mut entry.watched, tickets.clone());
+        for ticket_id in previous.difference(&tickets) {
+            remove_from(&mut registry.watchers, *ticket_id, socket);
+        }
+        for ticket_id in tickets.difference(&previous) {
+            registry.watchers.entry(*ticket_id).or_default().push(socket);
+        }
     }
 
     /// After `begin_shutdown`: waits (at most `limit`) until every socket has said goodbye and
@@ -103,7 +242,7 @@ impl Hub {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let closed = self.all_closed.notified();
-            if self.sockets.load(Ordering::SeqCst) == 0 {
+            if self.open_sockets.load(Ordering::SeqCst) == 0 {
                 return;
             }
             tokio::select! {
@@ -111,10 +250,6 @@ impl Hub {
                 _ = tokio::time::sleep_until(deadline) => return,
             }
         }
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<Broadcast> {
-        self.sender.subscribe()
     }
 
     /// Completes when the node starts shutting down.
@@ -138,6 +273,7 @@ impl Hub {
         listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL]).await?;
         tokio::spawn(self.clone().listen(listener, pool.clone()));
         tokio::spawn(self.clone().heartbeat(pool.clone()));
+        tokio::spawn(self.clone().check_sessions(pool.clone()));
         Ok(())
     }
 
@@ -147,14 +283,23 @@ impl Hub {
         loop {
             let result = listener.try_recv().await;
             if result.is_ok() && std::mem::take(&mut resync_when_back) {
-                let _ = self.sender.send(Broadcast::Resync);
+                self.to_all(|| Outgoing::Resync);
             }
             match result {
-                Ok(Some(notification)) => self.dispatch(&pool, notification.channel(), notification.payload()).await,
+                Ok(Some(first)) => {
+                    // Everything already received goes out together: one lock, loads batched.
+                    let mut notices = vec![first];
+                    while notices.len() < 1024
+                        && let Some(next) = listener.next_buffered()
+                    {
+                        notices.push(next);
+                    }
+                    self.dispatch(&pool, notices).await;
+                }
                 Ok(None) => {
                     // sqlx has already reconnected and re-subscribed (eager reconnect): catch up.
                     tracing::warn!("lost the LISTEN connection; reconnected, catching up");
-                    let _ = self.sender.send(Broadcast::Resync);
+                    self.to_all(|| Outgoing::Resync);
                 }
                 Err(err) => {
                     tracing::warn!(%err, "LISTEN failed; retrying");
@@ -165,33 +310,114 @@ impl Hub {
         }
     }
 
-    async fn dispatch(&self, pool: &PgPool, channel: &str, payload: &str) {
-        let message = match channel {
-            TIMELINE_CHANNEL => {
-                let Ok(notice) = serde_json::from_str::<TimelineNotice>(payload) else { return };
-                if self.sender.receiver_count() == 0 {
-                    return;
+    async fn dispatch(&self, pool: &PgPool, notices: Vec<PgNotification>) {
+        let mut slots: Vec<Slot> = Vec::new();
+        let mut signals: Vec<RoomFrame> = Vec::new();
+        let mut changed_users: Vec<i64> = Vec::new();
+        for notification in &notices {
+            let payload = notification.payload();
+            match notification.channel() {
+                TIMELINE_CHANNEL => {
+                    let (origin, entries) = notice::decode(payload);
+                    // This node's own group commit has delivered those already.
+                    if origin != self.node_id {
+                        slots.extend(entries);
+                    }
                 }
-                match repo::timeline_after(pool, notice.ticket_id, notice.seq - 1, 1).await {
-                    Ok(entries) => match entries.into_iter().next() {
-                        Some(entry) => Broadcast::Entry(Arc::new(entry)),
-                        None => return,
-                    },
-                    // The sockets will find the gap at the next entry, or on resync.
-                    Err(_) => Broadcast::Resync,
+                ROOM_CHANNEL => signals.extend(serde_json::from_str::<RoomSignal>(payload).ok().map(RoomFrame::new)),
+                USER_CHANNEL => changed_users.extend(serde_json::from_str::<UserNotice>(payload).ok().map(|n| n.user_id)),
+                _ => {}
+            }
+        }
+        let deliveries = self.resolve(pool, slots).await;
+        self.deliver(deliveries);
+        let registry = self.registry();
+        for signal in signals {
+            let signal = Arc::new(signal);
+            for socket in registry.rooms.get(&signal.ticket_id).into_iter().flatten() {
+                if let Some(entry) = registry.sockets.get(socket).filter(|e| e.user_id != signal.user_id) {
+                    entry.mailbox.offer(Outgoing::Room(signal.clone()));
                 }
             }
-            ROOM_CHANNEL => match serde_json::from_str::<RoomSignal>(payload) {
-                Ok(signal) => Broadcast::Room(Arc::new(signal)),
-                Err(_) => return,
-            },
-            USER_CHANNEL => match serde_json::from_str::<UserNotice>(payload) {
-                Ok(notice) => Broadcast::UserChanged(notice.user_id),
-                Err(_) => return,
-            },
-            _ => return,
-        };
-        let _ = self.sender.send(message);
+        }
+        for user_id in changed_users {
+            for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
+                entry.mailbox.offer(Outgoing::RecheckRights);
+            }
+        }
+    }
+
+    /// Hands committed entries to the sockets in their rooms, and changes to the sockets watching.
+    pub fn deliver(&self, deliveries: Vec<Delivery>) {
+        if deliveries.is_empty() {
+            return;
+        }
+        let registry = self.registry();
+        for delivery in deliveries {
+            let delivery = Arc::new(delivery);
+            let members = registry.rooms.get(&delivery.ticket_id).into_iter().flatten();
+            let watchers = registry.watchers.get(&delivery.ticket_id).filter(|_| delivery.is_change).into_iter().flatten();
+            let mut reached: Vec<SocketId> = Vec::new();
+            for socket in members.chain(watchers) {
+                if reached.contains(socket) {
+                    continue;
+                }
+                reached.push(*socket);
+                if let Some(entry) = registry.sockets.get(socket) {
+                    entry.mailbox.offer(Outgoing::Entry(delivery.clone()));
+                }
+            }
+        }
+    }
+
+    /// Loads the entries too large to travel in a notice (one query for all of them).
+    async fn resolve(&self, pool: &PgPool, slots: Vec<Slot>) -> Vec<Delivery> {
+        let missing: Vec<(i64, i64)> =
+            slots.iter().filter_map(|s| if let Slot::Missing { ticket_id, seq } = s { Some((*ticket_id, *seq)) } else { None }).collect();
+        let mut loaded: HashMap<(i64, i64), Delivery> = HashMap::new();
+        if !missing.is_empty() {
+            match crate::timeline::repo::entries_at(pool, &missing).await {
+                Ok(entries) => loaded = entries.into_iter().map(|e| ((e.ticket_id(), e.seq()), Delivery::new(e))).collect(),
+                // The sockets find the gap at the ticket's next entry, or on resync.
+                Err(err) => tracing::warn!(err = %err.message, "could not load announced entries"),
+            }
+        }
+        slots
+            .into_iter()
+            .filter_map(|slot| match slot {
+                Slot::Ready(delivery) => Some(delivery),
+                Slot::Missing { ticket_id, seq } => loaded.remove(&(ticket_id, seq)),
+            })
+            .collect()
+    }
+
+    fn to_all(&self, item: impl Fn() -> Outgoing) {
+        for entry in self.registry().sockets.values() {
+            entry.mailbox.offer(item());
+        }
+    }
+
+    /// Every socket's session in one query per interval: logged out, expired or deactivated ends it.
+    async fn check_sessions(self, pool: PgPool) {
+        let mut every = tokio::time::interval(SESSION_CHECK_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let hashes: Vec<Arc<[u8]>> = {
+                let registry = self.registry();
+                let unique: HashSet<&Arc<[u8]>> = registry.sockets.values().map(|e| &e.token_hash).collect();
+                unique.into_iter().cloned().collect()
+            };
+            if hashes.is_empty() {
+                continue;
+            }
+            let ask: Vec<&[u8]> = hashes.iter().map(|h| h.as_ref()).collect();
+            // A database error is not a reason to drop everyone: only a definite "no".
+            let Ok(valid) = crate::auth::repo::valid_session_hashes(&pool, &ask).await else { continue };
+            for entry in self.registry().sockets.values().filter(|e| !valid.contains(e.token_hash.as_ref())) {
+                entry.mailbox.offer(Outgoing::SessionEnded);
+            }
+        }
     }
 
     async fn heartbeat(self, pool: PgPool) {

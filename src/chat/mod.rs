@@ -10,3 +10,5 @@ pub mod hub;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod socket;
+#[cfg(feature = "ssr")]
+pub mod writer;

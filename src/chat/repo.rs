@@ -1,62 +1,14 @@
-//! Every SQL statement touching `ticket_messages` and the live presence tables, and the
-//! NOTIFY that tells every app node about a new timeline entry.
+//! Chat history and the live presence tables. Messages are written by `writer` (group commit) and
+//! read back as timeline entries through `crate::timeline`.
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::protocol::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member, TimelineEntry};
+use super::protocol::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member};
 use crate::auth::model::{Role, User};
-use crate::error::{AppError, AppResult, ErrorCode};
-use crate::tickets::model::{Message, Page, PersonRef, TicketEvent, TicketStatus};
+use crate::error::{AppError, AppResult};
+use crate::tickets::model::{Message, Page};
 use crate::tickets::repo::{find_ticket, not_found};
-
-/// The channel on which committed timeline entries are announced as `{"ticket_id":…,"seq":…}`.
-pub const TIMELINE_CHANNEL: &str = "myrelay_timeline";
-
-/// Announces an entry from inside its transaction: PostgreSQL delivers it only if the transaction
-/// commits, to every listening node, in commit order.
-pub async fn notify_timeline(conn: &mut PgConnection, ticket_id: i64, seq: i64) -> AppResult<()> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(TIMELINE_CHANNEL)
-        .bind(format!(r#"{{"ticket_id":{ticket_id},"seq":{seq}}}"#))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-const MESSAGE_SELECT: &str = "
-    SELECT m.id, m.ticket_id, m.seq, m.client_id, m.sender_user_id, u.display_name AS sender_name,
-           u.email AS sender_email, m.sender_role, m.content, m.created_at
-    FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id";
-
-#[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: i64,
-    ticket_id: i64,
-    seq: i64,
-    client_id: Option<String>,
-    sender_user_id: i64,
-    sender_name: String,
-    sender_email: String,
-    sender_role: Role,
-    content: String,
-    created_at: DateTime<Utc>,
-}
-
-impl From<MessageRow> for Message {
-    fn from(r: MessageRow) -> Self {
-        Message {
-            id: r.id,
-            ticket_id: r.ticket_id,
-            seq: r.seq,
-            client_id: r.client_id,
-            sender: PersonRef { id: r.sender_user_id, display_name: r.sender_name, email: r.sender_email },
-            sender_role: r.sender_role,
-            content: r.content,
-            created_at: r.created_at,
-        }
-    }
-}
+use crate::timeline::repo::{MESSAGE_SELECT, MessageRow};
 
 /// Checks a message before anything is stored.
 pub fn validate_message(client_id: &str, content: &str) -> AppResult<String> {
@@ -71,71 +23,6 @@ pub fn validate_message(client_id: &str, content: &str) -> AppResult<String> {
         return Err(AppError::invalid("content", format!("A message can be at most {MESSAGE_MAX_CHARS} characters.")));
     }
     Ok(content.to_owned())
-}
-
-/// Stores a message as the ticket's next timeline entry and announces it, or, when this sender
-/// already sent `client_id`, returns that message unchanged (`false`: nothing new was stored).
-/// Returns only after the commit, so an acknowledgement built from it is durable.
-pub async fn send_message(pool: &PgPool, sender: &User, ticket_id: i64, client_id: &str, content: &str) -> AppResult<(Message, bool)> {
-    let content = validate_message(client_id, content)?;
-    if let Some(existing) = find_by_client_id(pool, sender.id, client_id).await? {
-        return if existing.ticket_id == ticket_id {
-            Ok((existing, false))
-        } else {
-            Err(AppError::invalid("client_id", "This client_id was already used for another ticket."))
-        };
-    }
-    let ticket = find_ticket(pool, sender, ticket_id).await?.ok_or_else(not_found)?;
-    if ticket.status == TicketStatus::Closed {
-        return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; no more messages can be sent."));
-    }
-
-    let mut tx = pool.begin().await?;
-    // Taking the next seq locks the ticket row: entries of one ticket commit in seq order.
-    let seq: Option<i64> = sqlx::query_scalar(
-        "UPDATE tickets SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 AND status <> 'closed' RETURNING last_seq",
-    )
-    .bind(ticket_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(seq) = seq else {
-        return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; no more messages can be sent."));
-    };
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq, client_id)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sender_user_id, client_id) DO NOTHING RETURNING id",
-    )
-    .bind(ticket_id)
-    .bind(sender.id)
-    .bind(sender.role)
-    .bind(&content)
-    .bind(seq)
-    .bind(client_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(id) = id else {
-        // The same client_id raced in from another connection and won: answer with that one.
-        tx.rollback().await?;
-        let existing = find_by_client_id(pool, sender.id, client_id).await?.ok_or_else(AppError::internal)?;
-        if existing.ticket_id != ticket_id {
-            return Err(AppError::invalid("client_id", "This client_id was already used for another ticket."));
-        }
-        return Ok((existing, false));
-    };
-    notify_timeline(&mut tx, ticket_id, seq).await?;
-    tx.commit().await?;
-    let message = find_message(pool, id).await?.ok_or_else(AppError::internal)?;
-    Ok((message, true))
-}
-
-async fn find_by_client_id(pool: &PgPool, sender_id: i64, client_id: &str) -> AppResult<Option<Message>> {
-    let sql = format!("{MESSAGE_SELECT} WHERE m.sender_user_id = $1 AND m.client_id = $2");
-    Ok(sqlx::query_as::<_, MessageRow>(&sql).bind(sender_id).bind(client_id).fetch_optional(pool).await?.map(Into::into))
-}
-
-async fn find_message(pool: &PgPool, id: i64) -> AppResult<Option<Message>> {
-    let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
-    Ok(sqlx::query_as::<_, MessageRow>(&sql).bind(id).fetch_optional(pool).await?.map(Into::into))
 }
 
 /// A ticket's chat history, newest first: `limit` messages before timeline position `before`.
@@ -154,33 +41,6 @@ pub async fn list_messages(pool: &PgPool, viewer: &User, ticket_id: i64, before:
         .map(Into::into)
         .collect();
     Ok(Page::from_overfetch(items, limit, |m| m.seq.to_string()))
-}
-
-/// Every timeline entry of a ticket after `after_seq`, in order (at most `limit`).
-/// Callers have checked that the reader may see the ticket.
-pub async fn timeline_after(pool: &PgPool, ticket_id: i64, after_seq: i64, limit: i64) -> AppResult<Vec<TimelineEntry>> {
-    let sql = format!("{MESSAGE_SELECT} WHERE m.ticket_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3");
-    let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(ticket_id).bind(after_seq).bind(limit).fetch_all(pool).await?;
-    let changes: Vec<(i64, i64, i64, TicketStatus, TicketStatus, Option<i64>, Option<i64>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at
-         FROM ticket_events WHERE ticket_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-    )
-    .bind(ticket_id)
-    .bind(after_seq)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let mut entries: Vec<TimelineEntry> = messages.into_iter().map(|m| TimelineEntry::Message(m.into())).collect();
-    entries.extend(changes.into_iter().map(|(ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at)| {
-        TimelineEntry::Change(TicketEvent { ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at })
-    }));
-    entries.sort_by_key(TimelineEntry::seq);
-    entries.truncate(limit as usize);
-    Ok(entries)
-}
-
-pub async fn last_seq(pool: &PgPool, ticket_id: i64) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT last_seq FROM tickets WHERE id = $1").bind(ticket_id).fetch_optional(pool).await?.unwrap_or(0))
 }
 
 // ---- presence: which connection is in which room, on which node ------------------------------

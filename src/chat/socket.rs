@@ -2,6 +2,7 @@
 //! task per socket that serves the protocol and keeps every joined room gap-free by sequence number.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Extension;
@@ -9,19 +10,18 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{Notify, mpsc};
 
-use super::hub::{Broadcast, RoomSignal, RoomSignalKind, announce_room};
-use super::protocol::{
-    ClientEvent, ErrorEvent, FRAME_MAX_BYTES, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, TimelineEntry,
-    WATCH_MAX,
-};
+use super::hub::{Outgoing, Registration, RoomSignal, RoomSignalKind, announce_room};
+use super::protocol::{ClientEvent, ErrorEvent, FRAME_MAX_BYTES, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
 use super::repo;
+use super::writer::SendRequest;
 use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, ErrorCode};
 use crate::server::state::AppState;
 use crate::tickets::repo::{find_ticket, visible_ticket_ids};
+use crate::timeline::repo as timeline;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A socket that sent nothing (not even a pong) for this long is dead.
@@ -96,11 +96,11 @@ impl SendBudget {
 
 struct Connection {
     state: AppState,
-    user: User,
-    /// The session the socket was opened with: re-checked at every ping, so logging out (or
-    /// expiry) ends the socket too.
-    token_hash: Vec<u8>,
-    id: i64,
+    user: Arc<User>,
+    /// This socket's place in the node: its mailbox and the room and watch indexes.
+    registration: Registration,
+    /// The connection's row in the presence tables (shared by every node).
+    presence_id: i64,
     socket: WebSocket,
     /// Joined rooms and the last timeline seq sent to this socket in each.
     rooms: HashMap<i64, i64>,
@@ -115,32 +115,35 @@ enum Flow {
     Close(Option<CloseFrame>),
 }
 
+fn close(code: u16, reason: &'static str) -> Flow {
+    Flow::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))
+}
+
 impl Connection {
     async fn serve(state: AppState, session: CurrentSession, socket: WebSocket) {
         let CurrentSession { user, token_hash } = session;
-        let _running = state.hub.track_socket();
-        let id = rand::random::<i64>().abs();
-        if let Err(err) = repo::add_connection(&state.pool, state.hub.node_id, id, &user).await {
+        let (registration, inbox, too_slow) = state.hub.register(user.id, &token_hash);
+        let presence_id = rand::random::<i64>().abs();
+        if let Err(err) = repo::add_connection(&state.pool, state.hub.node_id, presence_id, &user).await {
             tracing::warn!(err = %err.message, "could not register a connection");
             return;
         }
         let mut connection = Connection {
             state,
-            user,
-            token_hash,
-            id,
+            user: Arc::new(user),
+            registration,
+            presence_id,
             socket,
             rooms: HashMap::new(),
             watched: HashSet::new(),
             budget: SendBudget::new(SEND_BURST, SEND_RATE_PER_SECOND),
             join_budget: SendBudget::new(JOIN_BURST, JOIN_RATE_PER_SECOND),
         };
-        connection.run().await;
+        connection.run(inbox, too_slow).await;
         connection.cleanup().await;
     }
 
-    async fn run(&mut self) {
-        let mut bus = self.state.hub.subscribe();
+    async fn run(&mut self, mut inbox: mpsc::Receiver<Outgoing>, too_slow: Arc<Notify>) {
         let mut shutdown = self.state.hub.shutdown_signal();
         let mut ping = tokio::time::interval(PING_EVERY);
         let mut last_heard = Instant::now();
@@ -153,26 +156,19 @@ impl Connection {
                     }
                     _ => Flow::Close(None),
                 },
-                news = bus.recv() => match news {
-                    Ok(news) => self.on_broadcast(news).await,
-                    Err(RecvError::Lagged(_)) => match self.recheck_rights().await {
-                        Flow::Continue => self.resync().await,
-                        closing => closing,
-                    },
-                    Err(RecvError::Closed) => Flow::Close(None),
-                },
+                Some(item) = inbox.recv() => self.on_outgoing(item).await,
+                // Its queue overflowed: it missed entries. The client resumes with after_seq.
+                _ = too_slow.notified() => close(1013, "too slow; reconnect and resume"),
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
                         Flow::Close(None)
-                    } else if !self.session_still_valid().await {
-                        Flow::Close(Some(CloseFrame { code: 1008, reason: Utf8Bytes::from_static("session ended") }))
                     } else if self.socket.send(Frame::Ping(Default::default())).await.is_err() {
                         Flow::Close(None)
                     } else {
                         Flow::Continue
                     }
                 }
-                _ = shutdown.changed() => Flow::Close(Some(CloseFrame { code: 1001, reason: Utf8Bytes::from_static("server shutting down") })),
+                _ = shutdown.changed() => close(1001, "server shutting down"),
             };
             if let Flow::Close(frame) = flow {
                 if let Some(frame) = frame {
@@ -188,15 +184,19 @@ impl Connection {
         for ticket_id in rooms {
             self.leave(ticket_id).await;
         }
-        let _ = repo::remove_connection(&self.state.pool, self.id).await;
+        let _ = repo::remove_connection(&self.state.pool, self.presence_id).await;
+    }
+
+    async fn send_frame(&mut self, frame: Utf8Bytes) -> Flow {
+        match self.socket.send(Frame::Text(frame)).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close(None),
+        }
     }
 
     async fn send(&mut self, event: &ServerEvent) -> Flow {
         let text = serde_json::to_string(event).unwrap_or_default();
-        match self.socket.send(Frame::Text(text.into())).await {
-            Ok(()) => Flow::Continue,
-            Err(_) => Flow::Close(None),
-        }
+        self.send_frame(text.into()).await
     }
 
     async fn send_error(&mut self, code: &str, message: &str, event: Option<&str>, ticket_id: Option<i64>, client_id: Option<String>) -> Flow {
@@ -267,6 +267,48 @@ impl Connection {
         }
     }
 
+    /// What the node hands this socket: entries, signals, answers to its sends, notices.
+    async fn on_outgoing(&mut self, item: Outgoing) -> Flow {
+        match item {
+            Outgoing::Entry(entry) => {
+                let Some(&last) = self.rooms.get(&entry.ticket_id) else {
+                    // Not in the room: a watched ticket still reports its changes (not messages).
+                    if entry.is_change && self.watched.contains(&entry.ticket_id) {
+                        return self.send_frame(entry.frame.clone()).await;
+                    }
+                    return Flow::Continue;
+                };
+                if entry.seq <= last {
+                    Flow::Continue // already sent (replay or an earlier catch-up)
+                } else if entry.seq == last + 1 {
+                    self.rooms.insert(entry.ticket_id, entry.seq);
+                    self.send_frame(entry.frame.clone()).await
+                } else {
+                    self.catch_up(entry.ticket_id).await // a gap: fill it from the database
+                }
+            }
+            Outgoing::Room(signal) if self.rooms.contains_key(&signal.ticket_id) => self.send_frame(signal.frame.clone()).await,
+            Outgoing::Room(_) => Flow::Continue,
+            Outgoing::Sent { ticket_id, client_id, outcome } => match outcome {
+                Ok((message, _)) => {
+                    let ack = ServerEvent::MessageAck { ticket_id, client_id, id: message.id, seq: message.seq, created_at: message.created_at };
+                    self.send(&ack).await
+                }
+                Err(err) => {
+                    let event = Some("ticket:message:send");
+                    self.send_error(socket_error_code(&err), &err.message, event, Some(ticket_id), Some(client_id)).await
+                }
+            },
+            Outgoing::RecheckRights => self.recheck_rights().await,
+            // Notices may have been lost, account changes among them.
+            Outgoing::Resync => match self.recheck_rights().await {
+                Flow::Continue => self.resync().await,
+                closing => closing,
+            },
+            Outgoing::SessionEnded => close(1008, "session ended"),
+        }
+    }
+
     fn member(&self) -> Member {
         Member { user_id: self.user.id, display_name: self.user.display_name.clone(), role: self.user.role }
     }
@@ -278,19 +320,29 @@ impl Connection {
             Ok(None) => return self.send_error("not_found", "Ticket not found.", Some("ticket:join"), Some(ticket_id), None).await,
             Err(err) => return self.send_error("internal", &err.message, Some("ticket:join"), Some(ticket_id), None).await,
         }
-        // Live entries queue up on the bus meanwhile; anything at or below the position reached
-        // here is skipped when they are read, so the hand-over has no gap and no duplicate.
+        // Listed in the room first: entries committed from now on queue up in the mailbox, and
+        // anything at or below the position reached here is skipped when they are read, so the
+        // hand-over has no gap and no duplicate.
+        let first_time = !self.rooms.contains_key(&ticket_id);
+        self.state.hub.enter_room(self.registration.id, ticket_id);
         let start = match after_seq {
             Some(after) => after.max(0),
-            None => repo::last_seq(&pool, ticket_id).await.unwrap_or(0),
+            None => match timeline::last_seq(&pool, ticket_id).await {
+                Ok(last) => last,
+                Err(err) => {
+                    if first_time {
+                        self.state.hub.exit_room(self.registration.id, ticket_id);
+                    }
+                    return self.send_error("internal", &err.message, Some("ticket:join"), Some(ticket_id), None).await;
+                }
+            },
         };
-        let first_time = !self.rooms.contains_key(&ticket_id);
         self.rooms.insert(ticket_id, start);
         if let Flow::Close(frame) = self.catch_up(ticket_id).await {
             return Flow::Close(frame);
         }
         if first_time {
-            match repo::join_room(&pool, self.id, ticket_id, self.user.id).await {
+            match repo::join_room(&pool, self.presence_id, ticket_id, self.user.id).await {
                 Ok(true) => announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Joined }).await,
                 Ok(false) => {}
                 Err(err) => tracing::warn!(err = %err.message, "could not record room presence"),
@@ -305,8 +357,9 @@ impl Connection {
         if self.rooms.remove(&ticket_id).is_none() {
             return;
         }
+        self.state.hub.exit_room(self.registration.id, ticket_id);
         let pool = self.state.pool.clone();
-        match repo::leave_room(&pool, self.id, ticket_id, self.user.id).await {
+        match repo::leave_room(&pool, self.presence_id, ticket_id, self.user.id).await {
             Ok(true) => announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Left }).await,
             Ok(false) => {}
             Err(err) => tracing::warn!(err = %err.message, "could not record leaving a room"),
@@ -317,13 +370,14 @@ impl Connection {
     async fn catch_up(&mut self, ticket_id: i64) -> Flow {
         loop {
             let Some(&after) = self.rooms.get(&ticket_id) else { return Flow::Continue };
-            let entries = match repo::timeline_after(&self.state.pool, ticket_id, after, REPLAY_BATCH).await {
+            let entries = match timeline::entries_after(&self.state.pool, ticket_id, after, REPLAY_BATCH).await {
                 Ok(entries) => entries,
                 Err(_) => return Flow::Continue,
             };
             let count = entries.len() as i64;
             for entry in entries {
-                if let Flow::Close(frame) = self.deliver_in_order(entry).await {
+                self.rooms.insert(ticket_id, entry.seq());
+                if let Flow::Close(frame) = self.send(&entry.into_event()).await {
                     return Flow::Close(frame);
                 }
             }
@@ -331,62 +385,6 @@ impl Connection {
                 return Flow::Continue;
             }
         }
-    }
-
-    async fn deliver_in_order(&mut self, entry: TimelineEntry) -> Flow {
-        let ticket_id = entry.ticket_id();
-        let seq = entry.seq();
-        self.rooms.insert(ticket_id, seq);
-        self.send(&entry.into_event()).await
-    }
-
-    async fn on_broadcast(&mut self, news: Broadcast) -> Flow {
-        match news {
-            Broadcast::Entry(entry) => {
-                let Some(&last) = self.rooms.get(&entry.ticket_id()) else {
-                    // Not in the room: a watched ticket still reports its changes (not messages).
-                    return match &*entry {
-                        TimelineEntry::Change(_) if self.watched.contains(&entry.ticket_id()) => {
-                            self.send(&(*entry).clone().into_event()).await
-                        }
-                        _ => Flow::Continue,
-                    };
-                };
-                if entry.seq() <= last {
-                    Flow::Continue // already sent (replay or an earlier catch-up)
-                } else if entry.seq() == last + 1 {
-                    self.deliver_in_order((*entry).clone()).await
-                } else {
-                    self.catch_up(entry.ticket_id()).await // a gap: fill it from the database
-                }
-            }
-            Broadcast::Room(signal) => {
-                if !self.rooms.contains_key(&signal.ticket_id) || signal.user.user_id == self.user.id {
-                    return Flow::Continue;
-                }
-                let (ticket_id, user) = (signal.ticket_id, signal.user.clone());
-                let event = match signal.kind {
-                    RoomSignalKind::Joined => ServerEvent::UserJoined { ticket_id, user },
-                    RoomSignalKind::Left => ServerEvent::UserLeft { ticket_id, user },
-                    RoomSignalKind::TypingStarted => ServerEvent::Typing { ticket_id, user, typing: true },
-                    RoomSignalKind::TypingStopped => ServerEvent::Typing { ticket_id, user, typing: false },
-                };
-                self.send(&event).await
-            }
-            Broadcast::UserChanged(user_id) if user_id == self.user.id => self.recheck_rights().await,
-            Broadcast::UserChanged(_) => Flow::Continue,
-            // Notices may have been lost, account changes among them.
-            Broadcast::Resync => match self.recheck_rights().await {
-                Flow::Continue => self.resync().await,
-                closing => closing,
-            },
-        }
-    }
-
-    async fn session_still_valid(&mut self) -> bool {
-        let (state, token_hash) = (self.state.clone(), self.token_hash.clone());
-        // A database error is not a reason to drop everyone: only a definite "no".
-        !matches!(crate::auth::server::session_user(&state, &token_hash).await, Ok(None))
     }
 
     async fn resync(&mut self) -> Flow {
@@ -404,11 +402,12 @@ impl Connection {
         let pool = self.state.pool.clone();
         let current = crate::auth::repo::find_user(&pool, self.user.id).await.ok().flatten();
         let Some(user) = current.filter(|u| u.is_active) else {
-            return Flow::Close(Some(CloseFrame { code: 1008, reason: Utf8Bytes::from_static("account deactivated") }));
+            return close(1008, "account deactivated");
         };
-        self.user = user;
-        let watched: Vec<i64> = self.watched.drain().collect();
-        self.watched = visible_ticket_ids(&pool, &self.user, &watched).await.unwrap_or_default().into_iter().collect();
+        self.user = Arc::new(user);
+        let watched: Vec<i64> = self.watched.iter().copied().collect();
+        let visible = visible_ticket_ids(&pool, &self.user, &watched).await.unwrap_or_default();
+        self.set_watched(visible.into_iter().collect());
         let rooms: Vec<i64> = self.rooms.keys().copied().collect();
         for ticket_id in rooms {
             if matches!(find_ticket(&pool, &self.user, ticket_id).await, Ok(None)) {
@@ -422,6 +421,11 @@ impl Connection {
         Flow::Continue
     }
 
+    fn set_watched(&mut self, tickets: HashSet<i64>) {
+        self.state.hub.watch(self.registration.id, tickets.clone());
+        self.watched = tickets;
+    }
+
     async fn watch(&mut self, ticket_ids: Vec<i64>) -> Flow {
         if ticket_ids.len() > WATCH_MAX {
             let message = format!("At most {WATCH_MAX} tickets can be watched at once.");
@@ -429,35 +433,23 @@ impl Connection {
         }
         // Only what this person may see; the rest is silently not followed.
         match visible_ticket_ids(&self.state.pool, &self.user, &ticket_ids).await {
-            Ok(visible) => self.watched = visible.into_iter().collect(),
+            Ok(visible) => self.set_watched(visible.into_iter().collect()),
             Err(err) => return self.send_error("internal", &err.message, Some("tickets:watch"), None, None).await,
         }
         Flow::Continue
     }
 
+    /// Hands the message to the node's group commit; the answer comes back through the mailbox
+    /// (after the commit), so this socket keeps serving meanwhile.
     async fn send_message(&mut self, ticket_id: i64, client_id: String, content: String) -> Flow {
-        const EVENT: Option<&str> = Some("ticket:message:send");
         if !self.budget.take() {
             let message = format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST}).");
-            return self.send_error("rate_limited", &message, EVENT, Some(ticket_id), Some(client_id)).await;
+            return self.send_error("rate_limited", &message, Some("ticket:message:send"), Some(ticket_id), Some(client_id)).await;
         }
-        let pool = self.state.pool.clone();
-        match repo::send_message(&pool, &self.user, ticket_id, &client_id, &content).await {
-            Ok((message, _)) => {
-                let ack = ServerEvent::MessageAck {
-                    ticket_id,
-                    client_id,
-                    id: message.id,
-                    seq: message.seq,
-                    created_at: message.created_at,
-                };
-                self.send(&ack).await
-            }
-            Err(err) => {
-                let code = socket_error_code(&err);
-                self.send_error(code, &err.message, EVENT, Some(ticket_id), Some(client_id)).await
-            }
-        }
+        let mailbox = self.registration.mailbox.clone();
+        let request = SendRequest { sender: self.user.clone(), ticket_id, client_id: client_id.clone(), content };
+        self.state.writer.submit(request, move |outcome| mailbox.offer(Outgoing::Sent { ticket_id, client_id, outcome }));
+        Flow::Continue
     }
 
     async fn typing(&mut self, ticket_id: i64, kind: RoomSignalKind) -> Flow {

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use leptos::prelude::*;
 
-use super::protocol::{Member, ServerEvent, TimelineEntry};
+use super::protocol::{Member, ServerEvent};
+use crate::timeline::model::TimelineEntry;
 use crate::auth::model::User;
 use crate::tickets::model::{Message, PersonRef};
 

@@ -7,7 +7,8 @@ use leptos::either::Either;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 
-use super::protocol::{MESSAGE_MAX_CHARS, TimelineEntry};
+use super::protocol::MESSAGE_MAX_CHARS;
+use crate::timeline::model::TimelineEntry;
 use super::store::{ChatClient, ConnectionState, PendingState, Room};
 use crate::tickets::api::ticket_messages;
 use crate::tickets::model::{Message, Page};

@@ -1,11 +1,13 @@
 //! `myrelay demo`: accounts with known passwords and a few tickets, for trying MyRelay locally.
 //! Never run by the server itself.
 
+use std::sync::Arc;
+
 use super::state::AppState;
 use crate::auth::model::{Role, User};
 use crate::auth::{repo as users, server::hash_password};
 use crate::tickets::model::TicketStatus;
-use crate::chat::repo::send_message;
+use crate::chat::writer::SendRequest;
 use crate::tickets::repo::{TicketSeed, insert_ticket};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -49,7 +51,8 @@ pub async fn seed(state: &AppState) -> Result<(), String> {
         if let Some(agent) = assignee.filter(|_| status != TicketStatus::Closed) {
             for (sender, text) in [(creator, "Hello, any news on this?"), (agent, "Hi! I'm looking into it now.")] {
                 let client_id = format!("demo-{id}-{}", sender.id);
-                send_message(&state.pool, sender, id, &client_id, text).await.map_err(|e| e.message)?;
+                let request = SendRequest { sender: Arc::new(sender.clone()), ticket_id: id, client_id, content: text.to_owned() };
+                state.writer.send(request).await.map_err(|e| e.message)?;
             }
         }
     }

@@ -25,7 +25,9 @@ use state::AppState;
 pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<AppState, sqlx::Error> {
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
-    Ok(AppState { leptos_options, pool, config: Arc::new(config), hub: Default::default() })
+    let hub = crate::chat::hub::Hub::new();
+    let writer = crate::chat::writer::Writer::start(pool.clone(), hub.clone());
+    Ok(AppState { leptos_options, hub, writer, pool, config: Arc::new(config) })
 }
 
 pub fn router(state: AppState) -> Router {

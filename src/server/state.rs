@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use super::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::chat::hub::Hub;
+use crate::chat::writer::Writer;
 
 /// Everything a handler or server function needs; cheap to clone.
 #[derive(Clone, FromRef)]
@@ -16,6 +17,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This node's end of the cross-node bus (LISTEN/NOTIFY) and its sockets' fan-out.
     pub hub: Hub,
+    /// Group commit of chat messages (every send of this node goes through it).
+    pub writer: Writer,
 }
 
 impl AppState {

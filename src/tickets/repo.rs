@@ -1,5 +1,5 @@
-//! Every SQL statement touching `tickets`, `ticket_events` and `ticket_messages`. Visibility is part
-//! of each query: a ticket someone may not see is simply not found.
+//! Every SQL statement touching `tickets` (timeline entries go through `crate::timeline`).
+//! Visibility is part of each query: a ticket someone may not see is simply not found.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -220,21 +220,7 @@ pub async fn apply_action(
         to_agent_id: transition.to_agent_id,
         at,
     };
-    sqlx::query(
-        "INSERT INTO ticket_events (ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(event.ticket_id)
-    .bind(event.seq)
-    .bind(event.actor_id)
-    .bind(event.from_status)
-    .bind(event.to_status)
-    .bind(event.from_agent_id)
-    .bind(event.to_agent_id)
-    .bind(event.at)
-    .execute(&mut *tx)
-    .await?;
-    crate::chat::repo::notify_timeline(&mut tx, ticket_id, seq).await?;
+    crate::timeline::repo::record_change(&mut tx, &event).await?;
     tx.commit().await?;
     let ticket = find_ticket(pool, actor, ticket_id).await?.ok_or_else(not_found)?;
     Ok((ticket, event))

@@ -1,0 +1,246 @@
+//! Group commit for chat messages. Every send of this node (socket or HTTP) joins one queue; the
+//! writer task takes whatever has queued up while the previous batch was committing, stores it in
+//! one transaction that takes each ticket's next seqs under the ticket row locks, and announces the
+//! whole batch with one notice. After the commit it answers each sender and then hands the entries
+//! to this node's sockets itself (other nodes get them from the notice): so a sender always has its
+//! ack before its own `ticket:message:new`, and an acknowledged message is durable.
+//! A message that cannot be stored (closed or foreign ticket, a client_id used elsewhere) fails
+//! alone; the rest of its batch is stored.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::hub::Hub;
+use super::repo::validate_message;
+use crate::auth::model::User;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::tickets::model::{Message, PersonRef, TicketStatus};
+use crate::timeline::model::TimelineEntry;
+use crate::timeline::notice::Delivery;
+use crate::timeline::repo::{self as timeline, AppendTarget, MESSAGE_SELECT, MessageRow};
+
+/// The stored message, and whether this send stored it (`false`: the client_id was already used
+/// for it, nothing new was stored).
+pub type SendOutcome = AppResult<(Message, bool)>;
+type Reply = Box<dyn FnOnce(SendOutcome) + Send>;
+
+/// Sends waiting beyond this are refused as "busy" rather than queued without bound.
+const QUEUE_CAPACITY: usize = 16_384;
+const MAX_BATCH: usize = 512;
+
+pub struct SendRequest {
+    pub sender: Arc<User>,
+    pub ticket_id: i64,
+    pub client_id: String,
+    pub content: String,
+}
+
+struct Queued {
+    request: SendRequest,
+    reply: Reply,
+}
+
+/// This node's entry to the group commit; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Queued>,
+}
+
+impl Writer {
+    /// Starts the writer task (needs a Tokio runtime). One task: batches commit one after the
+    /// other, so this node hands out each ticket's entries in seq order.
+    pub fn start(pool: PgPool, hub: Hub) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(run(pool, hub, receiver));
+        Self { queue }
+    }
+
+    /// Queues a send; `reply` is called once, after the commit or with the reason it was refused.
+    pub fn submit(&self, mut request: SendRequest, reply: impl FnOnce(SendOutcome) + Send + 'static) {
+        match validate_message(&request.client_id, &request.content) {
+            Ok(content) => request.content = content,
+            Err(err) => return reply(Err(err)),
+        }
+        if let Err(refused) = self.queue.try_send(Queued { request, reply: Box::new(reply) }) {
+            let queued = match refused {
+                mpsc::error::TrySendError::Full(queued) | mpsc::error::TrySendError::Closed(queued) => queued,
+            };
+            (queued.reply)(Err(AppError::new(ErrorCode::TooManyRequests, "The server is busy; send again in a moment.")));
+        }
+    }
+
+    /// Sends and waits for the commit.
+    pub async fn send(&self, request: SendRequest) -> SendOutcome {
+        let (done, outcome) = oneshot::channel();
+        self.submit(request, move |result| {
+            let _ = done.send(result);
+        });
+        outcome.await.unwrap_or_else(|_| Err(AppError::internal()))
+    }
+}
+
+async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
+    loop {
+        let Some(first) = receiver.recv().await else { return };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (requests, replies): (Vec<SendRequest>, Vec<Reply>) = batch.into_iter().map(|q| (q.request, q.reply)).unzip();
+        let mut stored = Vec::new();
+        let outcomes = match store(&pool, hub.node_id, &requests, &mut stored).await {
+            Ok(outcomes) => outcomes,
+            // The batch failed as a whole (a database error): each message on its own, so one
+            // cannot fail the others.
+            Err(err) if requests.len() > 1 => {
+                tracing::warn!(err = %err.message, size = requests.len(), "a batch failed; storing its messages one by one");
+                let mut outcomes = Vec::with_capacity(requests.len());
+                for request in &requests {
+                    let single = store(&pool, hub.node_id, std::slice::from_ref(request), &mut stored).await;
+                    outcomes.push(single.and_then(|mut o| o.pop().ok_or_else(AppError::internal)).and_then(|o| o));
+                }
+                outcomes
+            }
+            Err(err) => vec![Err(err)],
+        };
+        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+            reply(outcome);
+        }
+        hub.deliver(stored);
+    }
+}
+
+/// Stores a batch and adds the committed entries to `stored`; retried when a concurrent send of
+/// the same client_id won a race.
+async fn store(pool: &PgPool, node_id: i64, batch: &[SendRequest], stored: &mut Vec<Delivery>) -> AppResult<Vec<SendOutcome>> {
+    for _ in 0..3 {
+        if let Some(outcomes) = try_store(pool, node_id, batch, stored).await? {
+            return Ok(outcomes);
+        }
+    }
+    Err(AppError::internal())
+}
+
+fn closed() -> AppError {
+    AppError::new(ErrorCode::Conflict, "This ticket is closed; no more messages can be sent.")
+}
+
+fn client_id_taken() -> AppError {
+    AppError::invalid("client_id", "This client_id was already used for another ticket.")
+}
+
+/// The visibility rule of tickets: users their own, staff all.
+fn may_see(sender: &User, ticket: &AppendTarget) -> bool {
+    sender.role.is_staff() || ticket.created_by_user_id == sender.id
+}
+
+/// One transaction for the whole batch; `None` when an insert lost a race on a client_id (nothing
+/// was stored: run it again, the idempotency check will then see the winner).
+async fn try_store(pool: &PgPool, node_id: i64, batch: &[SendRequest], stored: &mut Vec<Delivery>) -> AppResult<Option<Vec<SendOutcome>>> {
+    let mut tx = pool.begin().await?;
+    let senders: Vec<i64> = batch.iter().map(|r| r.sender.id).collect();
+    let client_ids: Vec<&str> = batch.iter().map(|r| r.client_id.as_str()).collect();
+    let sql = format!("{MESSAGE_SELECT} WHERE (m.sender_user_id, m.client_id) IN (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[]))");
+    let existing: Vec<MessageRow> = sqlx::query_as(&sql).bind(&senders).bind(&client_ids).fetch_all(&mut *tx).await?;
+    let existing: HashMap<(i64, String), Message> =
+        existing.into_iter().map(Message::from).map(|m| ((m.sender.id, m.client_id.clone().unwrap_or_default()), m)).collect();
+
+    let mut ticket_ids: Vec<i64> = batch.iter().map(|r| r.ticket_id).collect();
+    ticket_ids.sort_unstable();
+    ticket_ids.dedup();
+    let tickets: HashMap<i64, AppendTarget> =
+        timeline::lock_for_append(&mut tx, &ticket_ids).await?.into_iter().map(|t| (t.id, t)).collect();
+
+    let mut outcomes: Vec<Option<SendOutcome>> = vec![None; batch.len()];
+    let mut first_send: HashMap<(i64, &str), usize> = HashMap::new();
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    let mut last_seqs: HashMap<i64, i64> = HashMap::new();
+    let mut accepted: Vec<(usize, i64)> = Vec::new(); // (index in batch, seq)
+    for (index, request) in batch.iter().enumerate() {
+        let key = (request.sender.id, request.client_id.as_str());
+        if let Some(message) = existing.get(&(key.0, key.1.to_owned())) {
+            let outcome = if message.ticket_id == request.ticket_id { Ok((message.clone(), false)) } else { Err(client_id_taken()) };
+            outcomes[index] = Some(outcome);
+            continue;
+        }
+        if let Some(&first) = first_send.get(&key) {
+            repeats.push((index, first)); // the same send twice in one batch: one message
+            continue;
+        }
+        let Some(ticket) = tickets.get(&request.ticket_id).filter(|t| may_see(&request.sender, t)) else {
+            outcomes[index] = Some(Err(crate::tickets::repo::not_found()));
+            continue;
+        };
+        if ticket.status == TicketStatus::Closed {
+            outcomes[index] = Some(Err(closed()));
+            continue;
+        }
+        first_send.insert(key, index);
+        let seq = last_seqs.entry(ticket.id).or_insert(ticket.last_seq);
+        *seq += 1;
+        accepted.push((index, *seq));
+    }
+
+    let mut entries = Vec::with_capacity(accepted.len());
+    if !accepted.is_empty() {
+        let last_seqs: Vec<(i64, i64)> = last_seqs.into_iter().collect();
+        timeline::advance_seqs(&mut tx, &last_seqs).await?;
+        let pick = |f: fn(&SendRequest) -> String| accepted.iter().map(|(i, _)| f(&batch[*i])).collect::<Vec<String>>();
+        let inserted: Vec<(i64, i64, i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+            "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq, client_id)
+             SELECT t, s, r::user_role, c, q, k FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[])
+                 AS v(t, s, r, c, q, k)
+             ON CONFLICT (sender_user_id, client_id) DO NOTHING
+             RETURNING id, ticket_id, seq, created_at",
+        )
+        .bind(accepted.iter().map(|(i, _)| batch[*i].ticket_id).collect::<Vec<i64>>())
+        .bind(accepted.iter().map(|(i, _)| batch[*i].sender.id).collect::<Vec<i64>>())
+        .bind(pick(|r| r.sender.role.as_str().to_owned()))
+        .bind(pick(|r| r.content.clone()))
+        .bind(accepted.iter().map(|(_, seq)| *seq).collect::<Vec<i64>>())
+        .bind(pick(|r| r.client_id.clone()))
+        .fetch_all(&mut *tx)
+        .await?;
+        if inserted.len() != accepted.len() {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let rows: HashMap<(i64, i64), (i64, chrono::DateTime<chrono::Utc>)> =
+            inserted.into_iter().map(|(id, ticket_id, seq, at)| ((ticket_id, seq), (id, at))).collect();
+        for &(index, seq) in &accepted {
+            let request = &batch[index];
+            let (id, created_at) = rows[&(request.ticket_id, seq)];
+            let message = message_of(request, id, seq, created_at);
+            entries.push(Delivery::new(TimelineEntry::Message(message.clone())));
+            outcomes[index] = Some(Ok((message, true)));
+        }
+        timeline::announce(&mut tx, node_id, &entries).await?;
+    }
+    tx.commit().await?;
+    stored.append(&mut entries);
+
+    for (index, first) in repeats {
+        outcomes[index] = Some(outcomes[first].clone().unwrap_or_else(|| Err(AppError::internal())).map(|(m, _)| (m, false)));
+    }
+    Ok(Some(outcomes.into_iter().map(|o| o.unwrap_or_else(|| Err(AppError::internal()))).collect()))
+}
+
+fn message_of(request: &SendRequest, id: i64, seq: i64, created_at: chrono::DateTime<chrono::Utc>) -> Message {
+    let sender: &User = &request.sender;
+    Message {
+        id,
+        ticket_id: request.ticket_id,
+        seq,
+        client_id: Some(request.client_id.clone()),
+        sender: PersonRef { id: sender.id, display_name: sender.display_name.clone(), email: sender.email.clone() },
+        sender_role: sender.role,
+        content: request.content.clone(),
+        created_at,
+    }
+}

@@ -1,0 +1,155 @@
+//! SQL of the timeline: reading entries of both kinds back in seq order, recording status and
+//! assignment changes (`ticket_events`), and announcing committed entries.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::model::TimelineEntry;
+use super::notice::{self, Delivery, TIMELINE_CHANNEL};
+use crate::auth::model::Role;
+use crate::error::AppResult;
+use crate::tickets::model::{Message, PersonRef, TicketEvent, TicketStatus};
+
+/// Announces entries from inside their transaction: PostgreSQL delivers the notices only if the
+/// transaction commits, to every listening node, in commit order. One call per transaction keeps
+/// commits cheap (PostgreSQL serialises the commits of transactions that notify). `origin`: the
+/// node that delivers them to its own sockets itself, or 0.
+pub async fn announce(conn: &mut PgConnection, origin: i64, entries: &[Delivery]) -> AppResult<()> {
+    let payloads = notice::encode(origin, entries);
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::TEXT[]) WITH ORDINALITY AS p(payload, n) ORDER BY n")
+        .bind(TIMELINE_CHANNEL)
+        .bind(payloads)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a status or assignment change (its seq already taken from the ticket row) and announces it.
+pub async fn record_change(conn: &mut PgConnection, event: &TicketEvent) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO ticket_events (ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(event.ticket_id)
+    .bind(event.seq)
+    .bind(event.actor_id)
+    .bind(event.from_status)
+    .bind(event.to_status)
+    .bind(event.from_agent_id)
+    .bind(event.to_agent_id)
+    .bind(event.at)
+    .execute(&mut *conn)
+    .await?;
+    announce(conn, 0, &[Delivery::new(TimelineEntry::Change(event.clone()))]).await
+}
+
+pub const MESSAGE_SELECT: &str = "
+    SELECT m.id, m.ticket_id, m.seq, m.client_id, m.sender_user_id, u.display_name AS sender_name,
+           u.email AS sender_email, m.sender_role, m.content, m.created_at
+    FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id";
+
+#[derive(sqlx::FromRow)]
+pub struct MessageRow {
+    id: i64,
+    ticket_id: i64,
+    seq: i64,
+    client_id: Option<String>,
+    sender_user_id: i64,
+    sender_name: String,
+    sender_email: String,
+    sender_role: Role,
+    content: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(r: MessageRow) -> Self {
+        Message {
+            id: r.id,
+            ticket_id: r.ticket_id,
+            seq: r.seq,
+            client_id: r.client_id,
+            sender: PersonRef { id: r.sender_user_id, display_name: r.sender_name, email: r.sender_email },
+            sender_role: r.sender_role,
+            content: r.content,
+            created_at: r.created_at,
+        }
+    }
+}
+
+type ChangeRow = (i64, i64, i64, TicketStatus, TicketStatus, Option<i64>, Option<i64>, DateTime<Utc>);
+const CHANGE_SELECT: &str = "SELECT ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at FROM ticket_events";
+
+fn change((ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at): ChangeRow) -> TimelineEntry {
+    TimelineEntry::Change(TicketEvent { ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at })
+}
+
+fn merged(messages: Vec<MessageRow>, changes: Vec<ChangeRow>) -> Vec<TimelineEntry> {
+    let mut entries: Vec<TimelineEntry> = messages.into_iter().map(|m| TimelineEntry::Message(m.into())).collect();
+    entries.extend(changes.into_iter().map(change));
+    entries.sort_by_key(|e| (e.ticket_id(), e.seq()));
+    entries
+}
+
+/// Every entry of a ticket after `after_seq`, in order (at most `limit`).
+/// Callers have checked that the reader may see the ticket.
+pub async fn entries_after(pool: &PgPool, ticket_id: i64, after_seq: i64, limit: i64) -> AppResult<Vec<TimelineEntry>> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.ticket_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3");
+    let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(ticket_id).bind(after_seq).bind(limit).fetch_all(pool).await?;
+    let sql = format!("{CHANGE_SELECT} WHERE ticket_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+    let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(ticket_id).bind(after_seq).bind(limit).fetch_all(pool).await?;
+    let mut entries = merged(messages, changes);
+    entries.truncate(limit as usize);
+    Ok(entries)
+}
+
+/// The entries at the given (ticket, seq) positions, ordered by ticket and seq.
+pub async fn entries_at(pool: &PgPool, positions: &[(i64, i64)]) -> AppResult<Vec<TimelineEntry>> {
+    let (tickets, seqs): (Vec<i64>, Vec<i64>) = positions.iter().copied().unzip();
+    let wanted = "IN (SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[]))";
+    let sql = format!("{MESSAGE_SELECT} WHERE (m.ticket_id, m.seq) {wanted}");
+    let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(&tickets).bind(&seqs).fetch_all(pool).await?;
+    let sql = format!("{CHANGE_SELECT} WHERE (ticket_id, seq) {wanted}");
+    let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(&tickets).bind(&seqs).fetch_all(pool).await?;
+    Ok(merged(messages, changes))
+}
+
+/// The last seq handed out on a ticket's timeline (0 for none, or no such ticket).
+pub async fn last_seq(pool: &PgPool, ticket_id: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT last_seq FROM tickets WHERE id = $1").bind(ticket_id).fetch_optional(pool).await?.unwrap_or(0))
+}
+
+/// A ticket as appending to its timeline needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AppendTarget {
+    pub id: i64,
+    pub created_by_user_id: i64,
+    pub status: TicketStatus,
+    pub last_seq: i64,
+}
+
+/// Locks the tickets' rows for appending entries, in id order (so concurrent batches on any node
+/// cannot deadlock); entries of one ticket therefore commit in seq order.
+pub async fn lock_for_append(conn: &mut PgConnection, ticket_ids: &[i64]) -> AppResult<Vec<AppendTarget>> {
+    Ok(sqlx::query_as("SELECT id, created_by_user_id, status, last_seq FROM tickets WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(ticket_ids)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Records the seqs handed out under `lock_for_append`: (ticket id, its new last seq).
+pub async fn advance_seqs(conn: &mut PgConnection, last_seqs: &[(i64, i64)]) -> AppResult<()> {
+    let (ids, seqs): (Vec<i64>, Vec<i64>) = last_seqs.iter().copied().unzip();
+    sqlx::query(
+        "UPDATE tickets t SET last_seq = v.seq, updated_at = now()
+         FROM unnest($1::BIGINT[], $2::BIGINT[]) AS v(id, seq) WHERE t.id = v.id",
+    )
+    .bind(ids)
+    .bind(seqs)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
