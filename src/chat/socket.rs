@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
 use super::hub::{Outgoing, Registration, RoomSignal, RoomSignalKind, announce_room};
@@ -20,7 +21,7 @@ use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, ErrorCode};
 use crate::server::state::AppState;
-use crate::tickets::repo::{find_ticket, visible_ticket_ids};
+use crate::tickets::repo::{find_ticket, visible_last_seq, visible_ticket_ids};
 use crate::timeline::repo as timeline;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -30,6 +31,13 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// between `FRAME_MAX_BYTES` and this get an `error` and the socket stays open.
 const HARD_FRAME_LIMIT: usize = 256 * 1024;
 const REPLAY_BATCH: i64 = 500;
+/// A client that takes longer than this to accept a write (it stopped reading) is dropped.
+const WRITE_LIMIT: Duration = Duration::from_secs(10);
+/// Queued items handled per wake-up before the socket reads again.
+const OUTGOING_PER_WAKE: usize = 64;
+/// Chat frames are small (a join or a send is a few hundred bytes); tungstenite zero-fills its read
+/// buffer up to this size on every read, and each socket keeps one.
+const READ_BUFFER_BYTES: usize = 1024;
 
 pub async fn ws_handler(
     State(state): State<AppState>,
@@ -44,7 +52,7 @@ pub async fn ws_handler(
         return AppError::new(ErrorCode::Forbidden, "WebSocket connections are only accepted from this site.").into_response();
     }
     upgrade
-        .read_buffer_size(8 * 1024)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(8 * 1024)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
@@ -156,7 +164,16 @@ impl Connection {
                     }
                     _ => Flow::Close(None),
                 },
-                Some(item) = inbox.recv() => self.on_outgoing(item).await,
+                Some(item) = inbox.recv() => {
+                    // Whatever else is waiting goes out with it, in one write.
+                    let mut flow = self.on_outgoing(item).await;
+                    for _ in 0..OUTGOING_PER_WAKE {
+                        let Flow::Continue = flow else { break };
+                        let Ok(item) = inbox.try_recv() else { break };
+                        flow = self.on_outgoing(item).await;
+                    }
+                    flow
+                }
                 // Its queue overflowed: it missed entries. The client resumes with after_seq.
                 _ = too_slow.notified() => close(1013, "too slow; reconnect and resume"),
                 _ = ping.tick() => {
@@ -176,6 +193,10 @@ impl Connection {
                 }
                 return;
             }
+            // Frames are fed as they are produced and written out together here.
+            if !matches!(tokio::time::timeout(WRITE_LIMIT, self.socket.flush()).await, Ok(Ok(()))) {
+                return;
+            }
         }
     }
 
@@ -187,10 +208,11 @@ impl Connection {
         let _ = repo::remove_connection(&self.state.pool, self.presence_id).await;
     }
 
+    /// Queues a frame for the write at the end of this turn of the loop.
     async fn send_frame(&mut self, frame: Utf8Bytes) -> Flow {
-        match self.socket.send(Frame::Text(frame)).await {
-            Ok(()) => Flow::Continue,
-            Err(_) => Flow::Close(None),
+        match tokio::time::timeout(WRITE_LIMIT, self.socket.feed(Frame::Text(frame))).await {
+            Ok(Ok(())) => Flow::Continue,
+            _ => Flow::Close(None),
         }
     }
 
@@ -315,31 +337,30 @@ impl Connection {
 
     async fn join(&mut self, ticket_id: i64, after_seq: Option<i64>) -> Flow {
         let pool = self.state.pool.clone();
-        match find_ticket(&pool, &self.user, ticket_id).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return self.send_error("not_found", "Ticket not found.", Some("ticket:join"), Some(ticket_id), None).await,
-            Err(err) => return self.send_error("internal", &err.message, Some("ticket:join"), Some(ticket_id), None).await,
-        }
-        // Listed in the room first: entries committed from now on queue up in the mailbox, and
-        // anything at or below the position reached here is skipped when they are read, so the
-        // hand-over has no gap and no duplicate.
+        // Listed in the room before the position is read: entries committed from now on queue up
+        // in the mailbox, and those at or below the position reached here are skipped when they
+        // are read, so the hand-over has no gap and no duplicate.
         let first_time = !self.rooms.contains_key(&ticket_id);
         self.state.hub.enter_room(self.registration.id, ticket_id);
-        let start = match after_seq {
-            Some(after) => after.max(0),
-            None => match timeline::last_seq(&pool, ticket_id).await {
-                Ok(last) => last,
-                Err(err) => {
-                    if first_time {
-                        self.state.hub.exit_room(self.registration.id, ticket_id);
-                    }
-                    return self.send_error("internal", &err.message, Some("ticket:join"), Some(ticket_id), None).await;
+        let refused = match visible_last_seq(&pool, &self.user, ticket_id).await {
+            Ok(Some(last_seq)) => {
+                // Without after_seq: live from now, nothing to replay.
+                let start = after_seq.map_or(last_seq, |after| after.clamp(0, last_seq));
+                let replay = start < last_seq;
+                self.rooms.insert(ticket_id, start);
+                if replay && let Flow::Close(frame) = self.catch_up(ticket_id).await {
+                    return Flow::Close(frame);
                 }
-            },
+                None
+            }
+            Ok(None) => Some(("not_found", "Ticket not found.".to_owned())),
+            Err(err) => Some(("internal", err.message)),
         };
-        self.rooms.insert(ticket_id, start);
-        if let Flow::Close(frame) = self.catch_up(ticket_id).await {
-            return Flow::Close(frame);
+        if let Some((code, message)) = refused {
+            if first_time {
+                self.state.hub.exit_room(self.registration.id, ticket_id);
+            }
+            return self.send_error(code, &message, Some("ticket:join"), Some(ticket_id), None).await;
         }
         if first_time {
             match repo::join_room(&pool, self.presence_id, ticket_id, self.user.id).await {
@@ -349,7 +370,7 @@ impl Connection {
             }
         }
         let members = repo::room_members(&pool, ticket_id).await.unwrap_or_default();
-        let last_seq = self.rooms.get(&ticket_id).copied().unwrap_or(start);
+        let last_seq = self.rooms.get(&ticket_id).copied().unwrap_or_default();
         self.send(&ServerEvent::Joined { ticket_id, last_seq, members }).await
     }
 

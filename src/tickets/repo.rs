@@ -89,6 +89,14 @@ pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Opt
     Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(Ticket::from))
 }
 
+/// The ticket's last timeline seq, if the viewer may see the ticket (one query for joining a room).
+pub async fn visible_last_seq(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<i64>> {
+    let mut query = QueryBuilder::new("SELECT t.last_seq FROM tickets t WHERE t.id = ");
+    query.push_bind(id).push(" AND");
+    push_visibility(&mut query, viewer);
+    Ok(query.build_query_scalar::<i64>().fetch_optional(pool).await?)
+}
+
 /// Which of `ids` the viewer may see.
 pub async fn visible_ticket_ids(pool: &PgPool, viewer: &User, ids: &[i64]) -> AppResult<Vec<i64>> {
     let mut query = QueryBuilder::new("SELECT t.id FROM tickets t WHERE t.id = ANY(");
