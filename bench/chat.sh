@@ -5,7 +5,8 @@
 # e.g. bench/chat.sh --rooms 1000 -- --agent-sockets 1000 --rate 2500 --step 2500 --seconds 10
 #      bench/chat.sh --rooms 9500 --agents 50 -- --agent-sockets 500 --rate 1000 --storm
 # With --nodes 2 a second server process on the same database takes the agent sockets' side.
-# Build the server first: cargo leptos build --release (or cargo build --release --features ssr).
+# Build the server first: cargo leptos build --release (or cargo build --release --features ssr);
+# MYRELAY_BIN=path runs another build of the server (e.g. an older one, for a before/after).
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 rooms=1000; agents=10; nodes=1
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
     *) say "unknown option $1 (load tool options go after --)"; exit 2 ;;
   esac
 done
-bin="$ROOT/target/release/myrelay"
+bin="${MYRELAY_BIN:-$ROOT/target/release/myrelay}"
 [ -x "$bin" ] || { say "Build first: cargo leptos build --release"; exit 1; }
 say "Building the load tool (release)"
 cargo build -q --release --manifest-path bench/loadtest/Cargo.toml --target-dir target/loadtest

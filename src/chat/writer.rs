@@ -94,6 +94,7 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
         }
         let (requests, replies): (Vec<SendRequest>, Vec<Reply>) = batch.into_iter().map(|q| (q.request, q.reply)).unzip();
         let mut stored = Vec::new();
+        let started = std::time::Instant::now();
         let outcomes = match store(&pool, hub.node_id, &requests, &mut stored).await {
             Ok(outcomes) => outcomes,
             // The batch failed as a whole (a database error): each message on its own, so one
@@ -109,6 +110,7 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
             }
             Err(err) => vec![Err(err)],
         };
+        tracing::debug!(size = requests.len(), took_us = started.elapsed().as_micros() as u64, "batch committed");
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             reply(outcome);
         }
@@ -116,11 +118,12 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
     }
 }
 
-/// Stores a batch and adds the committed entries to `stored`; retried when a concurrent send of
-/// the same client_id won a race.
+/// Stores a batch and adds the committed entries to `stored`. The first attempt assumes every
+/// client_id is new (a resend is rare: after a reconnect); if one was not, nothing is kept and the
+/// batch runs again looking up the earlier messages first.
 async fn store(pool: &PgPool, node_id: i64, batch: &[SendRequest], stored: &mut Vec<Delivery>) -> AppResult<Vec<SendOutcome>> {
-    for _ in 0..3 {
-        if let Some(outcomes) = try_store(pool, node_id, batch, stored).await? {
+    for attempt in 0..3 {
+        if let Some(outcomes) = try_store(pool, node_id, batch, attempt > 0, stored).await? {
             return Ok(outcomes);
         }
     }
@@ -140,14 +143,24 @@ fn may_see(sender: &User, ticket: &AppendTarget) -> bool {
     sender.role.is_staff() || ticket.created_by_user_id == sender.id
 }
 
-/// One transaction for the whole batch; `None` when an insert lost a race on a client_id (nothing
-/// was stored: run it again, the idempotency check will then see the winner).
-async fn try_store(pool: &PgPool, node_id: i64, batch: &[SendRequest], stored: &mut Vec<Delivery>) -> AppResult<Option<Vec<SendOutcome>>> {
+/// One transaction for the whole batch; `None` when a client_id turned out to be used already
+/// (nothing was stored: run it again with `look_up_repeats`).
+async fn try_store(
+    pool: &PgPool,
+    node_id: i64,
+    batch: &[SendRequest],
+    look_up_repeats: bool,
+    stored: &mut Vec<Delivery>,
+) -> AppResult<Option<Vec<SendOutcome>>> {
     let mut tx = pool.begin().await?;
-    let senders: Vec<i64> = batch.iter().map(|r| r.sender.id).collect();
-    let client_ids: Vec<&str> = batch.iter().map(|r| r.client_id.as_str()).collect();
-    let sql = format!("{MESSAGE_SELECT} WHERE (m.sender_user_id, m.client_id) IN (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[]))");
-    let existing: Vec<MessageRow> = sqlx::query_as(&sql).bind(&senders).bind(&client_ids).fetch_all(&mut *tx).await?;
+    let existing: Vec<MessageRow> = if look_up_repeats {
+        let senders: Vec<i64> = batch.iter().map(|r| r.sender.id).collect();
+        let client_ids: Vec<&str> = batch.iter().map(|r| r.client_id.as_str()).collect();
+        let sql = format!("{MESSAGE_SELECT} WHERE (m.sender_user_id, m.client_id) IN (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[]))");
+        sqlx::query_as(&sql).bind(&senders).bind(&client_ids).fetch_all(&mut *tx).await?
+    } else {
+        Vec::new()
+    };
     let existing: HashMap<(i64, String), Message> =
         existing.into_iter().map(Message::from).map(|m| ((m.sender.id, m.client_id.clone().unwrap_or_default()), m)).collect();
 
