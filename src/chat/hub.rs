@@ -22,7 +22,8 @@ use super::repo;
 use super::writer::SendOutcome;
 use crate::timeline::notice::{self, Delivery, Slot, TIMELINE_CHANNEL};
 
-/// Presence and typing signals, announced between nodes as JSON.
+/// Presence and typing signals, announced between nodes as JSON: `{"from": node, "signals": […]}`
+/// (the sending node has delivered them to its own sockets already).
 pub const ROOM_CHANNEL: &str = "myrelay_room";
 /// `{"user_id": …}`: an account's role or activity changed; its sockets re-check their rights.
 pub const USER_CHANNEL: &str = "myrelay_user";
@@ -73,14 +74,21 @@ impl RoomFrame {
 pub enum Outgoing {
     Entry(Arc<Delivery>),
     Room(Arc<RoomFrame>),
-    /// The group commit's answer to one of this socket's sends.
-    Sent { ticket_id: i64, client_id: String, outcome: SendOutcome },
+    /// The group commit's answer to one of this socket's sends (boxed: queue slots stay small).
+    Sent(Box<SendAnswer>),
     /// The account's role or activity changed.
     RecheckRights,
     /// Notices may have been missed (the listener reconnected): catch up from the database.
     Resync,
     /// Logged out, expired or deactivated.
     SessionEnded,
+}
+
+#[derive(Debug)]
+pub struct SendAnswer {
+    pub ticket_id: i64,
+    pub client_id: String,
+    pub outcome: SendOutcome,
 }
 
 pub type SocketId = u64;
@@ -167,6 +175,12 @@ impl Drop for Registration {
             self.hub.all_closed.notify_waiters();
         }
     }
+}
+
+#[derive(Serialize, Deserialize)]
+struct RoomNotice {
+    from: i64,
+    signals: Vec<RoomSignal>,
 }
 
 #[derive(Deserialize)]
@@ -312,7 +326,7 @@ impl Hub {
 
     async fn dispatch(&self, pool: &PgPool, notices: Vec<PgNotification>) {
         let mut slots: Vec<Slot> = Vec::new();
-        let mut signals: Vec<RoomFrame> = Vec::new();
+        let mut signals: Vec<RoomSignal> = Vec::new();
         let mut changed_users: Vec<i64> = Vec::new();
         for notification in &notices {
             let payload = notification.payload();
@@ -324,22 +338,18 @@ impl Hub {
                         slots.extend(entries);
                     }
                 }
-                ROOM_CHANNEL => signals.extend(serde_json::from_str::<RoomSignal>(payload).ok().map(RoomFrame::new)),
+                ROOM_CHANNEL => match serde_json::from_str::<RoomNotice>(payload) {
+                    Ok(notice) if notice.from != self.node_id => signals.extend(notice.signals),
+                    _ => {}
+                },
                 USER_CHANNEL => changed_users.extend(serde_json::from_str::<UserNotice>(payload).ok().map(|n| n.user_id)),
                 _ => {}
             }
         }
         let deliveries = self.resolve(pool, slots).await;
         self.deliver(deliveries);
+        self.deliver_signals(signals);
         let registry = self.registry();
-        for signal in signals {
-            let signal = Arc::new(signal);
-            for socket in registry.rooms.get(&signal.ticket_id).into_iter().flatten() {
-                if let Some(entry) = registry.sockets.get(socket).filter(|e| e.user_id != signal.user_id) {
-                    entry.mailbox.offer(Outgoing::Room(signal.clone()));
-                }
-            }
-        }
         for user_id in changed_users {
             for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
                 entry.mailbox.offer(Outgoing::RecheckRights);
@@ -368,6 +378,34 @@ impl Hub {
                 }
             }
         }
+    }
+
+    /// Hands presence and typing signals to the other people's sockets in their rooms.
+    pub fn deliver_signals(&self, signals: Vec<RoomSignal>) {
+        if signals.is_empty() {
+            return;
+        }
+        let registry = self.registry();
+        for signal in signals {
+            let signal = Arc::new(RoomFrame::new(signal));
+            for socket in registry.rooms.get(&signal.ticket_id).into_iter().flatten() {
+                if let Some(entry) = registry.sockets.get(socket).filter(|e| e.user_id != signal.user_id) {
+                    entry.mailbox.offer(Outgoing::Room(signal.clone()));
+                }
+            }
+        }
+    }
+
+    /// Announces typing to every node (this one at once).
+    pub async fn announce_typing(&self, pool: &PgPool, signal: RoomSignal) {
+        let sent = async {
+            let mut conn = pool.acquire().await?;
+            notify_room(&mut conn, self.node_id, std::slice::from_ref(&signal)).await
+        };
+        if let Err(err) = sent.await {
+            tracing::warn!(%err, "could not announce typing");
+        }
+        self.deliver_signals(vec![signal]);
     }
 
     /// Loads the entries too large to travel in a notice (one query for all of them).
@@ -445,12 +483,24 @@ impl Default for Hub {
     }
 }
 
-/// Announces a presence or typing signal to every node.
-pub async fn announce_room(pool: &PgPool, signal: &RoomSignal) {
-    let payload = serde_json::to_string(signal).unwrap_or_default();
-    if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)").bind(ROOM_CHANNEL).bind(payload).execute(pool).await {
-        tracing::warn!(%err, "could not announce a room signal");
+/// Announces signals from node `origin` to every node (inside the caller's transaction, if any),
+/// in as few notices as fit PostgreSQL's payload limit.
+pub async fn notify_room(conn: &mut sqlx::PgConnection, origin: i64, signals: &[RoomSignal]) -> Result<(), sqlx::Error> {
+    let mut payloads: Vec<String> = Vec::new();
+    // A signal is at most about 600 bytes (an 80-character name, escaped): 12 fit in 8,000.
+    for chunk in signals.chunks(12) {
+        let notice = RoomNotice { from: origin, signals: chunk.to_vec() };
+        payloads.push(serde_json::to_string(&notice).unwrap_or_default());
     }
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::TEXT[]) WITH ORDINALITY AS p(payload, n) ORDER BY n")
+        .bind(ROOM_CHANNEL)
+        .bind(payloads)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Tells every node that an account changed (role, activity).

@@ -1,6 +1,8 @@
 //! Chat history and the live presence tables. Messages are written by `writer` (group commit) and
 //! read back as timeline entries through `crate::timeline`.
 
+use std::collections::HashMap;
+
 use sqlx::{PgConnection, PgPool};
 
 use super::protocol::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member};
@@ -60,83 +62,128 @@ pub async fn remove_node(pool: &PgPool, node_id: i64) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn add_connection(pool: &PgPool, node_id: i64, connection_id: i64, user: &User) -> AppResult<()> {
-    sqlx::query("INSERT INTO live_connections (connection_id, node_id, user_id, role) VALUES ($1, $2, $3, $4)")
-        .bind(connection_id)
+/// A batch of presence changes from one node, in the order they happened.
+#[derive(Default)]
+pub struct PresenceBatch {
+    /// (connection, user, role): new sockets.
+    pub connects: Vec<(i64, i64, Role)>,
+    /// (connection, ticket, person, is in the room afterwards): joins and leaves; the last one per
+    /// connection and ticket counts.
+    pub moves: Vec<(i64, i64, Member, bool)>,
+    /// Closed sockets (after their leaves).
+    pub disconnects: Vec<i64>,
+}
+
+/// What a batch changed for others to hear, and the rooms' members afterwards.
+pub struct PresenceOutcome {
+    /// (ticket, person, now present): the person's first tab arrived or last tab left.
+    pub announcements: Vec<(i64, Member, bool)>,
+    pub members: HashMap<i64, Vec<Member>>,
+}
+
+/// Writes a batch (inside the caller's transaction). "Joined" and "left" are decided from each person's count of
+/// connections in the room before and after, under a per-room-and-person lock taken in a fixed
+/// order, so tabs on several nodes moving at the same moment are announced exactly once.
+pub async fn write_presence(tx: &mut PgConnection, node_id: i64, batch: &PresenceBatch) -> AppResult<PresenceOutcome> {
+    if !batch.connects.is_empty() {
+        sqlx::query(
+            "INSERT INTO live_connections (connection_id, node_id, user_id, role)
+             SELECT c, $1, u, r::user_role FROM unnest($2::BIGINT[], $3::BIGINT[], $4::TEXT[]) AS x(c, u, r)
+             ON CONFLICT DO NOTHING",
+        )
         .bind(node_id)
-        .bind(user.id)
-        .bind(user.role)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-pub async fn remove_connection(pool: &PgPool, connection_id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM live_connections WHERE connection_id = $1").bind(connection_id).execute(pool).await?;
-    Ok(())
-}
-
-/// Adds the connection to the room; `true` when it is this user's first connection there (announce
-/// "joined"). A per-room-and-user lock makes the answer exact when tabs join at the same moment.
-pub async fn join_room(pool: &PgPool, connection_id: i64, ticket_id: i64, user_id: i64) -> AppResult<bool> {
-    let mut tx = pool.begin().await?;
-    lock_presence(&mut tx, ticket_id, user_id).await?;
-    sqlx::query("INSERT INTO live_room_members (connection_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(connection_id)
-        .bind(ticket_id)
+        .bind(batch.connects.iter().map(|c| c.0).collect::<Vec<_>>())
+        .bind(batch.connects.iter().map(|c| c.1).collect::<Vec<_>>())
+        .bind(batch.connects.iter().map(|c| c.2.as_str()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
-    let count = user_connections_in_room(&mut tx, ticket_id, user_id).await?;
-    tx.commit().await?;
-    Ok(count == 1)
-}
-
-/// Removes the connection from the room; `true` when it was this user's last one (announce "left").
-pub async fn leave_room(pool: &PgPool, connection_id: i64, ticket_id: i64, user_id: i64) -> AppResult<bool> {
-    let mut tx = pool.begin().await?;
-    lock_presence(&mut tx, ticket_id, user_id).await?;
-    let removed = sqlx::query("DELETE FROM live_room_members WHERE connection_id = $1 AND ticket_id = $2")
-        .bind(connection_id)
-        .bind(ticket_id)
+    }
+    let mut outcome = PresenceOutcome { announcements: Vec::new(), members: HashMap::new() };
+    if !batch.moves.is_empty() {
+        // The final state of each (connection, ticket), and each (ticket, person) touched.
+        let mut last: HashMap<(i64, i64), bool> = HashMap::new();
+        let mut people: HashMap<(i64, i64), Member> = HashMap::new();
+        for (connection, ticket_id, member, inside) in &batch.moves {
+            last.insert((*connection, *ticket_id), *inside);
+            people.insert((*ticket_id, member.user_id), member.clone());
+        }
+        let pairs: Vec<(i64, i64)> = people.keys().copied().collect();
+        let (tickets, users): (Vec<i64>, Vec<i64>) = pairs.iter().copied().unzip();
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock(k) FROM (
+                 SELECT DISTINCT hashtextextended('presence:' || t || ':' || u, 0) AS k
+                 FROM unnest($1::BIGINT[], $2::BIGINT[]) AS x(t, u) ORDER BY k) AS keys",
+        )
+        .bind(&tickets)
+        .bind(&users)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    let count = user_connections_in_room(&mut tx, ticket_id, user_id).await?;
-    tx.commit().await?;
-    Ok(removed == 1 && count == 0)
-}
-
-async fn lock_presence(conn: &mut PgConnection, ticket_id: i64, user_id: i64) -> AppResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('presence:' || $1 || ':' || $2, 0))")
-        .bind(ticket_id)
-        .bind(user_id)
-        .execute(conn)
         .await?;
-    Ok(())
+        let before = connections_in_rooms(tx, &tickets, &users).await?;
+        let (leaving, joining): (Vec<_>, Vec<_>) = last.iter().partition(|(_, inside)| !**inside);
+        let leaving: (Vec<i64>, Vec<i64>) = leaving.into_iter().map(|((c, t), _)| (*c, *t)).unzip();
+        sqlx::query("DELETE FROM live_room_members WHERE (connection_id, ticket_id) IN (SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[]))")
+            .bind(leaving.0)
+            .bind(leaving.1)
+            .execute(&mut *tx)
+            .await?;
+        let joining: (Vec<i64>, Vec<i64>) = joining.into_iter().map(|((c, t), _)| (*c, *t)).unzip();
+        // A connection removed meanwhile (its node was reaped) is skipped, not an error.
+        sqlx::query(
+            "INSERT INTO live_room_members (connection_id, ticket_id)
+             SELECT c, t FROM unnest($1::BIGINT[], $2::BIGINT[]) AS x(c, t)
+             WHERE EXISTS (SELECT 1 FROM live_connections l WHERE l.connection_id = x.c)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(joining.0)
+        .bind(&joining.1)
+        .execute(&mut *tx)
+        .await?;
+        let after = connections_in_rooms(tx, &tickets, &users).await?;
+        for (index, pair) in pairs.iter().enumerate() {
+            match (before[index] > 0, after[index] > 0) {
+                (false, true) => outcome.announcements.push((pair.0, people[pair].clone(), true)),
+                (true, false) => outcome.announcements.push((pair.0, people[pair].clone(), false)),
+                _ => {}
+            }
+        }
+        let mut joined: Vec<i64> = joining.1;
+        joined.sort_unstable();
+        joined.dedup();
+        outcome.members = room_members_of(tx, &joined).await?;
+    }
+    if !batch.disconnects.is_empty() {
+        sqlx::query("DELETE FROM live_connections WHERE connection_id = ANY($1)").bind(&batch.disconnects).execute(&mut *tx).await?;
+    }
+    Ok(outcome)
 }
 
-async fn user_connections_in_room(conn: &mut PgConnection, ticket_id: i64, user_id: i64) -> AppResult<i64> {
+/// For each (ticket, person) pair, how many of the person's connections are in the room.
+async fn connections_in_rooms(conn: &mut PgConnection, tickets: &[i64], users: &[i64]) -> AppResult<Vec<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM live_room_members m JOIN live_connections c USING (connection_id)
-         WHERE m.ticket_id = $1 AND c.user_id = $2",
+        "SELECT (SELECT count(*) FROM live_room_members m JOIN live_connections c USING (connection_id)
+                 WHERE m.ticket_id = x.t AND c.user_id = x.u)
+         FROM unnest($1::BIGINT[], $2::BIGINT[]) WITH ORDINALITY AS x(t, u, n) ORDER BY x.n",
     )
-    .bind(ticket_id)
-    .bind(user_id)
-    .fetch_one(conn)
+    .bind(tickets)
+    .bind(users)
+    .fetch_all(conn)
     .await?)
 }
 
-/// The people with at least one connection in a ticket's room, on any node.
-pub async fn room_members(pool: &PgPool, ticket_id: i64) -> AppResult<Vec<Member>> {
-    let rows: Vec<(i64, String, Role)> = sqlx::query_as(
-        "SELECT DISTINCT u.id, u.display_name, u.role
+async fn room_members_of(conn: &mut PgConnection, tickets: &[i64]) -> AppResult<HashMap<i64, Vec<Member>>> {
+    let rows: Vec<(i64, i64, String, Role)> = sqlx::query_as(
+        "SELECT DISTINCT m.ticket_id, u.id, u.display_name, u.role
          FROM live_room_members m JOIN live_connections c USING (connection_id) JOIN users u ON u.id = c.user_id
-         WHERE m.ticket_id = $1 ORDER BY u.id",
+         WHERE m.ticket_id = ANY($1) ORDER BY m.ticket_id, u.id",
     )
-    .bind(ticket_id)
-    .fetch_all(pool)
+    .bind(tickets)
+    .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|(user_id, display_name, role)| Member { user_id, display_name, role }).collect())
+    let mut members: HashMap<i64, Vec<Member>> = HashMap::new();
+    for (ticket_id, user_id, display_name, role) in rows {
+        members.entry(ticket_id).or_default().push(Member { user_id, display_name, role });
+    }
+    Ok(members)
 }
 
 /// `connected_clients`, `connected_agents`, `active_ticket_rooms` across every live node.

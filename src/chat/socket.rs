@@ -13,10 +13,9 @@ use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
-use super::hub::{Outgoing, Registration, RoomSignal, RoomSignalKind, announce_room};
+use super::hub::{Outgoing, Registration, RoomSignal, RoomSignalKind, SendAnswer};
 use super::protocol::{ClientEvent, ErrorEvent, FRAME_MAX_BYTES, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
-use super::repo;
-use super::writer::SendRequest;
+use super::writer::{SendOutcome, SendRequest};
 use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, ErrorCode};
@@ -132,10 +131,7 @@ impl Connection {
         let CurrentSession { user, token_hash } = session;
         let (registration, inbox, too_slow) = state.hub.register(user.id, &token_hash);
         let presence_id = rand::random::<i64>().abs();
-        if let Err(err) = repo::add_connection(&state.pool, state.hub.node_id, presence_id, &user).await {
-            tracing::warn!(err = %err.message, "could not register a connection");
-            return;
-        }
+        state.presence.connect(presence_id, &user);
         let mut connection = Connection {
             state,
             user: Arc::new(user),
@@ -148,7 +144,7 @@ impl Connection {
             join_budget: SendBudget::new(JOIN_BURST, JOIN_RATE_PER_SECOND),
         };
         connection.run(inbox, too_slow).await;
-        connection.cleanup().await;
+        connection.cleanup();
     }
 
     async fn run(&mut self, mut inbox: mpsc::Receiver<Outgoing>, too_slow: Arc<Notify>) {
@@ -160,19 +156,24 @@ impl Connection {
                 frame = self.socket.recv() => match frame {
                     Some(Ok(frame)) => {
                         last_heard = Instant::now();
-                        self.on_frame(frame).await
+                        // Boxed: the handlers' futures (queries among them) are large, and would
+                        // otherwise be part of every idle socket's task.
+                        Box::pin(self.on_frame(frame)).await
                     }
                     _ => Flow::Close(None),
                 },
                 Some(item) = inbox.recv() => {
                     // Whatever else is waiting goes out with it, in one write.
-                    let mut flow = self.on_outgoing(item).await;
-                    for _ in 0..OUTGOING_PER_WAKE {
-                        let Flow::Continue = flow else { break };
-                        let Ok(item) = inbox.try_recv() else { break };
-                        flow = self.on_outgoing(item).await;
-                    }
-                    flow
+                    Box::pin(async {
+                        let mut flow = self.on_outgoing(item).await;
+                        for _ in 0..OUTGOING_PER_WAKE {
+                            let Flow::Continue = flow else { break };
+                            let Ok(item) = inbox.try_recv() else { break };
+                            flow = self.on_outgoing(item).await;
+                        }
+                        flow
+                    })
+                    .await
                 }
                 // Its queue overflowed: it missed entries. The client resumes with after_seq.
                 _ = too_slow.notified() => close(1013, "too slow; reconnect and resume"),
@@ -200,12 +201,11 @@ impl Connection {
         }
     }
 
-    async fn cleanup(&mut self) {
-        let rooms: Vec<i64> = self.rooms.keys().copied().collect();
-        for ticket_id in rooms {
-            self.leave(ticket_id).await;
-        }
-        let _ = repo::remove_connection(&self.state.pool, self.presence_id).await;
+    /// Out of every room and the presence tables (written in the background).
+    fn cleanup(&mut self) {
+        let member = self.member();
+        let rooms: Vec<(i64, Member)> = self.rooms.drain().map(|(ticket_id, _)| (ticket_id, member.clone())).collect();
+        self.state.presence.disconnect(self.presence_id, rooms);
     }
 
     /// Queues a frame for the write at the end of this turn of the loop.
@@ -311,16 +311,10 @@ impl Connection {
             }
             Outgoing::Room(signal) if self.rooms.contains_key(&signal.ticket_id) => self.send_frame(signal.frame.clone()).await,
             Outgoing::Room(_) => Flow::Continue,
-            Outgoing::Sent { ticket_id, client_id, outcome } => match outcome {
-                Ok((message, _)) => {
-                    let ack = ServerEvent::MessageAck { ticket_id, client_id, id: message.id, seq: message.seq, created_at: message.created_at };
-                    self.send(&ack).await
-                }
-                Err(err) => {
-                    let event = Some("ticket:message:send");
-                    self.send_error(socket_error_code(&err), &err.message, event, Some(ticket_id), Some(client_id)).await
-                }
-            },
+            Outgoing::Sent(answer) => {
+                let SendAnswer { ticket_id, client_id, outcome } = *answer;
+                self.answer_send(ticket_id, client_id, outcome).await
+            }
             Outgoing::RecheckRights => self.recheck_rights().await,
             // Notices may have been lost, account changes among them.
             Outgoing::Resync => match self.recheck_rights().await {
@@ -328,6 +322,19 @@ impl Connection {
                 closing => closing,
             },
             Outgoing::SessionEnded => close(1008, "session ended"),
+        }
+    }
+
+    async fn answer_send(&mut self, ticket_id: i64, client_id: String, outcome: SendOutcome) -> Flow {
+        match outcome {
+            Ok((message, _)) => {
+                let ack = ServerEvent::MessageAck { ticket_id, client_id, id: message.id, seq: message.seq, created_at: message.created_at };
+                self.send(&ack).await
+            }
+            Err(err) => {
+                let event = Some("ticket:message:send");
+                self.send_error(socket_error_code(&err), &err.message, event, Some(ticket_id), Some(client_id)).await
+            }
         }
     }
 
@@ -362,14 +369,8 @@ impl Connection {
             }
             return self.send_error(code, &message, Some("ticket:join"), Some(ticket_id), None).await;
         }
-        if first_time {
-            match repo::join_room(&pool, self.presence_id, ticket_id, self.user.id).await {
-                Ok(true) => announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Joined }).await,
-                Ok(false) => {}
-                Err(err) => tracing::warn!(err = %err.message, "could not record room presence"),
-            }
-        }
-        let members = repo::room_members(&pool, ticket_id).await.unwrap_or_default();
+        // Recorded (and announced to the room) before this socket is told it is in.
+        let members = self.state.presence.join(self.presence_id, ticket_id, self.member()).await;
         let last_seq = self.rooms.get(&ticket_id).copied().unwrap_or_default();
         self.send(&ServerEvent::Joined { ticket_id, last_seq, members }).await
     }
@@ -379,12 +380,7 @@ impl Connection {
             return;
         }
         self.state.hub.exit_room(self.registration.id, ticket_id);
-        let pool = self.state.pool.clone();
-        match repo::leave_room(&pool, self.presence_id, ticket_id, self.user.id).await {
-            Ok(true) => announce_room(&pool, &RoomSignal { ticket_id, user: self.member(), kind: RoomSignalKind::Left }).await,
-            Ok(false) => {}
-            Err(err) => tracing::warn!(err = %err.message, "could not record leaving a room"),
-        }
+        self.state.presence.leave(self.presence_id, ticket_id, self.member()).await;
     }
 
     /// Sends every entry after the room's position, in order.
@@ -469,7 +465,7 @@ impl Connection {
         }
         let mailbox = self.registration.mailbox.clone();
         let request = SendRequest { sender: self.user.clone(), ticket_id, client_id: client_id.clone(), content };
-        self.state.writer.submit(request, move |outcome| mailbox.offer(Outgoing::Sent { ticket_id, client_id, outcome }));
+        self.state.writer.submit(request, move |outcome| mailbox.offer(Outgoing::Sent(Box::new(SendAnswer { ticket_id, client_id, outcome }))));
         Flow::Continue
     }
 
@@ -478,7 +474,7 @@ impl Connection {
             let event = if kind == RoomSignalKind::TypingStarted { "ticket:typing:start" } else { "ticket:typing:stop" };
             return self.send_error("not_joined", "Join the ticket first.", Some(event), Some(ticket_id), None).await;
         }
-        announce_room(&self.state.pool, &RoomSignal { ticket_id, user: self.member(), kind }).await;
+        self.state.hub.announce_typing(&self.state.pool, RoomSignal { ticket_id, user: self.member(), kind }).await;
         Flow::Continue
     }
 }

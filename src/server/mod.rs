@@ -27,7 +27,8 @@ pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<Ap
     db::migrate(&pool).await?;
     let hub = crate::chat::hub::Hub::new();
     let writer = crate::chat::writer::Writer::start(pool.clone(), hub.clone());
-    Ok(AppState { leptos_options, hub, writer, pool, config: Arc::new(config) })
+    let presence = crate::chat::presence::Presence::start(pool.clone(), hub.clone());
+    Ok(AppState { leptos_options, hub, writer, presence, pool, config: Arc::new(config) })
 }
 
 pub fn router(state: AppState) -> Router {

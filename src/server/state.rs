@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use super::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::chat::hub::Hub;
+use crate::chat::presence::Presence;
 use crate::chat::writer::Writer;
 
 /// Everything a handler or server function needs; cheap to clone.
@@ -19,6 +20,8 @@ pub struct AppState {
     pub hub: Hub,
     /// Group commit of chat messages (every send of this node goes through it).
     pub writer: Writer,
+    /// Room presence of this node's sockets, written in batches.
+    pub presence: Presence,
 }
 
 impl AppState {

@@ -1,0 +1,107 @@
+//! Room presence of this node's sockets, written in batches: connects, joins, leaves and
+//! disconnects queue up here and one transaction writes whatever has gathered
+//! (`repo::write_presence`), announcing the batch's "joined"/"left" with one notice. The node
+//! hands the announcements to its own sockets itself, before it answers the sockets that moved,
+//! so a socket's later messages never overtake its presence.
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::hub::{Hub, RoomSignal, RoomSignalKind, notify_room};
+use super::protocol::Member;
+use super::repo::{self, PresenceBatch};
+use crate::auth::model::User;
+
+const MAX_BATCH: usize = 2048;
+
+enum Change {
+    Connect { connection_id: i64, user: (i64, crate::auth::model::Role) },
+    Move { connection_id: i64, ticket_id: i64, member: Member, inside: bool, done: Option<oneshot::Sender<Vec<Member>>> },
+    Disconnect { connection_id: i64 },
+}
+
+/// This node's presence writer; cheap to clone.
+#[derive(Clone)]
+pub struct Presence {
+    // Unbounded: what queues is bounded by the sockets' join budgets.
+    queue: mpsc::UnboundedSender<Change>,
+}
+
+impl Presence {
+    /// Starts the writer task (needs a Tokio runtime).
+    pub fn start(pool: PgPool, hub: Hub) -> Self {
+        let (queue, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(run(pool, hub, receiver));
+        Self { queue }
+    }
+
+    pub fn connect(&self, connection_id: i64, user: &User) {
+        let _ = self.queue.send(Change::Connect { connection_id, user: (user.id, user.role) });
+    }
+
+    /// Puts the connection in the room; returns the room's members once that is written.
+    pub async fn join(&self, connection_id: i64, ticket_id: i64, member: Member) -> Vec<Member> {
+        let (done, members) = oneshot::channel();
+        let _ = self.queue.send(Change::Move { connection_id, ticket_id, member, inside: true, done: Some(done) });
+        members.await.unwrap_or_default()
+    }
+
+    /// Takes the connection out of the room; returns once that is written and announced.
+    pub async fn leave(&self, connection_id: i64, ticket_id: i64, member: Member) {
+        let (done, written) = oneshot::channel();
+        let _ = self.queue.send(Change::Move { connection_id, ticket_id, member, inside: false, done: Some(done) });
+        let _ = written.await;
+    }
+
+    /// Closes the connection: out of every room it is still in (queued, not awaited).
+    pub fn disconnect(&self, connection_id: i64, rooms: impl IntoIterator<Item = (i64, Member)>) {
+        for (ticket_id, member) in rooms {
+            let _ = self.queue.send(Change::Move { connection_id, ticket_id, member, inside: false, done: None });
+        }
+        let _ = self.queue.send(Change::Disconnect { connection_id });
+    }
+}
+
+async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Change>) {
+    let mut changes = Vec::new();
+    while receiver.recv_many(&mut changes, MAX_BATCH).await > 0 {
+        let mut batch = PresenceBatch::default();
+        let mut waiting: Vec<(i64, oneshot::Sender<Vec<Member>>)> = Vec::new();
+        for change in changes.drain(..) {
+            match change {
+                Change::Connect { connection_id, user: (user_id, role) } => batch.connects.push((connection_id, user_id, role)),
+                Change::Move { connection_id, ticket_id, member, inside, done } => {
+                    batch.moves.push((connection_id, ticket_id, member, inside));
+                    waiting.extend(done.map(|done| (ticket_id, done)));
+                }
+                Change::Disconnect { connection_id } => batch.disconnects.push(connection_id),
+            }
+        }
+        let mut members = HashMap::new();
+        match write(&pool, &hub, &batch).await {
+            Ok(written) => members = written,
+            // Presence is best effort: the moves themselves (rooms on this node) already happened.
+            Err(err) => tracing::warn!(%err, size = batch.moves.len(), "could not record room presence"),
+        }
+        for (ticket_id, done) in waiting {
+            let _ = done.send(members.get(&ticket_id).cloned().unwrap_or_default());
+        }
+    }
+}
+
+/// One transaction: the changes and their announcement; then this node's sockets hear it.
+async fn write(pool: &PgPool, hub: &Hub, batch: &PresenceBatch) -> Result<HashMap<i64, Vec<Member>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let outcome = repo::write_presence(&mut tx, hub.node_id, batch).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
+    let signals: Vec<RoomSignal> = outcome
+        .announcements
+        .into_iter()
+        .map(|(ticket_id, user, present)| RoomSignal { ticket_id, user, kind: if present { RoomSignalKind::Joined } else { RoomSignalKind::Left } })
+        .collect();
+    notify_room(&mut tx, hub.node_id, &signals).await?;
+    tx.commit().await?;
+    hub.deliver_signals(signals);
+    Ok(outcome.members)
+}
