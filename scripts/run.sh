@@ -15,11 +15,13 @@ if [ -z "${DATABASE_URL:-}" ]; then
   private_db=1
 fi
 
-say "Building"
-cargo leptos build "$@"
 profile=debug; for arg in "$@"; do [ "$arg" = "--release" ] && profile=release; done
+# Release builds also write brotli and gzip copies of the bundle, which the server sends instead.
+build_flags=("$@"); [ "$profile" = release ] && build_flags+=(--precompress)
+say "Building"
+cargo leptos build "${build_flags[@]}"
 if [ -n "${private_db:-}" ]; then
   "$ROOT/target/$profile/myrelay" demo
 fi
 say "Serving MyRelay at http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
-exec cargo leptos serve "$@"
+exec cargo leptos serve "${build_flags[@]}"

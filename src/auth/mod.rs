@@ -5,6 +5,8 @@ pub mod guard;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -3,8 +3,6 @@
 
 use std::net::SocketAddr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-use argon2::Argon2;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header, request::Parts};
 use axum::middleware::Next;
@@ -38,43 +36,13 @@ pub struct CurrentSession {
 
 // ---- passwords ------------------------------------------------------------------------------
 
-/// At most this many password hashes run at once (each takes 19 MiB and a core for a moment):
-/// a flood of logins or registrations queues up instead of exhausting memory.
-static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get() * 2))
-});
-
-/// argon2id (19 MiB, 2 passes): run on the blocking pool so it never stalls the async runtime.
+/// Hashes a new password for storing (argon2id, see `super::password`).
 pub async fn hash_password(password: String) -> AppResult<String> {
-    let _permit = HASHING.acquire().await.map_err(|_| AppError::internal())?;
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(|_| AppError::internal())?
-    .map_err(|err| {
-        tracing::error!(%err, "password hashing failed");
-        AppError::internal()
-    })
+    super::password::hash(password).await
 }
 
-/// `stored_hash: None` (unknown account) still costs one verification, so timing does not reveal
-/// which emails have accounts.
 async fn verify_password(password: String, stored_hash: Option<String>) -> AppResult<bool> {
-    let _permit = HASHING.acquire().await.map_err(|_| AppError::internal())?;
-    static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(b"no such account", &salt).map(|h| h.to_string()).unwrap_or_default()
-    });
-    tokio::task::spawn_blocking(move || {
-        let known = stored_hash.is_some();
-        let hash_text = stored_hash.unwrap_or_else(|| DUMMY_HASH.clone());
-        let Ok(hash) = PasswordHash::new(&hash_text) else { return false };
-        Argon2::default().verify_password(password.as_bytes(), &hash).is_ok() && known
-    })
-    .await
-    .map_err(|_| AppError::internal())
+    super::password::verify(password, stored_hash).await
 }
 
 // ---- sessions -------------------------------------------------------------------------------

@@ -54,7 +54,15 @@ pub async fn main() -> ExitCode {
 }
 
 async fn state() -> Result<AppState, String> {
-    let leptos_options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    let mut leptos_options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    // cargo-leptos tells the server about hashed bundle names only when it starts it; started
+    // directly (scripts, services), the hash file next to the binary says so.
+    if !leptos_options.hash_files
+        && let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|p| p.to_path_buf()))
+        && dir.join(leptos_options.hash_file.as_ref()).is_file()
+    {
+        leptos_options.hash_files = true;
+    }
     let config = Config::from_env(leptos_options.site_addr).map_err(|e| e.to_string())?;
     super::prepare(leptos_options, config).await.map_err(|e| format!("database: {e}"))
 }

@@ -34,7 +34,10 @@ pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<Ap
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let bundle = format!("/{}", options.site_pkg_dir);
+    let bundle_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     Router::new()
+        .nest_service(&bundle, static_bundle(bundle_dir))
         // leptos_routes also mounts every server function and provides AppState to them as context.
         .route("/ws", axum::routing::get(crate::chat::socket::ws_handler))
         .leptos_routes(&state, routes, move || shell(options.clone()))
@@ -42,6 +45,20 @@ pub fn router(state: AppState) -> Router {
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+}
+
+/// The browser bundle (wasm, JS, CSS): content-hashed names, so cached for good; served brotli or
+/// gzip precompressed when the release build made those files (`cargo leptos build --release
+/// --precompress`), else as is.
+fn static_bundle(dir: std::path::PathBuf) -> Router {
+    use axum::http::{HeaderValue, header::CACHE_CONTROL};
+    let files = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new().fallback_service(files).layer(axum::middleware::map_response(|mut response: axum::response::Response| async move {
+        if response.status().is_success() {
+            response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+        }
+        response
+    }))
 }
 
 /// Starts listening for other nodes' changes, then serves until `shutdown` completes: sockets are
