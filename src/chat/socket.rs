@@ -486,6 +486,8 @@ fn socket_error_code(err: &AppError) -> &'static str {
         (ErrorCode::Validation, _) => "invalid_client_id",
         (ErrorCode::Conflict, _) => "ticket_closed",
         (ErrorCode::NotFound, _) => "not_found",
+        // The node's queue of sends is full.
+        (ErrorCode::TooManyRequests, _) => "rate_limited",
         _ => "internal",
     }
 }

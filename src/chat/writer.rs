@@ -17,7 +17,7 @@ use super::hub::Hub;
 use super::repo::validate_message;
 use crate::auth::model::User;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::tickets::model::{Message, PersonRef, TicketStatus};
+use crate::tickets::model::{Message, PersonRef, TicketStatus, may_view};
 use crate::timeline::model::TimelineEntry;
 use crate::timeline::notice::Delivery;
 use crate::timeline::repo::{self as timeline, AppendTarget, MESSAGE_SELECT, MessageRow};
@@ -138,11 +138,6 @@ fn client_id_taken() -> AppError {
     AppError::invalid("client_id", "This client_id was already used for another ticket.")
 }
 
-/// The visibility rule of tickets: users their own, staff all.
-fn may_see(sender: &User, ticket: &AppendTarget) -> bool {
-    sender.role.is_staff() || ticket.created_by_user_id == sender.id
-}
-
 /// One transaction for the whole batch; `None` when a client_id turned out to be used already
 /// (nothing was stored: run it again with `look_up_repeats`).
 async fn try_store(
@@ -177,7 +172,9 @@ async fn try_store(
     let mut accepted: Vec<(usize, i64)> = Vec::new(); // (index in batch, seq)
     for (index, request) in batch.iter().enumerate() {
         let key = (request.sender.id, request.client_id.as_str());
-        if let Some(message) = existing.get(&(key.0, key.1.to_owned())) {
+        if look_up_repeats
+            && let Some(message) = existing.get(&(key.0, key.1.to_owned()))
+        {
             let outcome = if message.ticket_id == request.ticket_id { Ok((message.clone(), false)) } else { Err(client_id_taken()) };
             outcomes[index] = Some(outcome);
             continue;
@@ -186,7 +183,7 @@ async fn try_store(
             repeats.push((index, first)); // the same send twice in one batch: one message
             continue;
         }
-        let Some(ticket) = tickets.get(&request.ticket_id).filter(|t| may_see(&request.sender, t)) else {
+        let Some(ticket) = tickets.get(&request.ticket_id).filter(|t| may_view(&request.sender, t.created_by_user_id)) else {
             outcomes[index] = Some(Err(crate::tickets::repo::not_found()));
             continue;
         };

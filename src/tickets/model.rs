@@ -203,6 +203,12 @@ fn forbidden_or_not_assignee<T>(actor: &User) -> AppResult<T> {
     }
 }
 
+/// Who may see a ticket: its creator, and staff. The SQL applies the same rule inside every ticket
+/// query (`repo::push_visibility`); this is the rule for code that has the row already.
+pub fn may_view(viewer: &User, created_by: i64) -> bool {
+    viewer.role.is_staff() || created_by == viewer.id
+}
+
 /// The actions to offer `viewer` on a ticket now: exactly those `decide` would allow.
 pub fn allowed_actions(ticket: &Ticket, viewer: &User) -> Vec<TicketAction> {
     let state = TicketState {
