@@ -22,6 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // No icon yet: an empty one spares every page a request for /favicon.ico (a 404).
+                <link rel="icon" href="data:," />
                 <AutoReload options=options.clone() />
                 // The content-hashed name of the stylesheet (immutable caching).
                 <HashedStylesheet options=options.clone() id="leptos" />
