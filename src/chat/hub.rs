@@ -492,15 +492,7 @@ pub async fn notify_room(conn: &mut sqlx::PgConnection, origin: i64, signals: &[
         let notice = RoomNotice { from: origin, signals: chunk.to_vec() };
         payloads.push(serde_json::to_string(&notice).unwrap_or_default());
     }
-    if payloads.is_empty() {
-        return Ok(());
-    }
-    sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::TEXT[]) WITH ORDINALITY AS p(payload, n) ORDER BY n")
-        .bind(ROOM_CHANNEL)
-        .bind(payloads)
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::server::db::notify(conn, ROOM_CHANNEL, payloads).await
 }
 
 /// Tells every node that an account changed (role, activity).

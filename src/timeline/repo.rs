@@ -15,16 +15,7 @@ use crate::tickets::model::{Message, PersonRef, TicketEvent, TicketStatus};
 /// commits cheap (PostgreSQL serialises the commits of transactions that notify). `origin`: the
 /// node that delivers them to its own sockets itself, or 0.
 pub async fn announce(conn: &mut PgConnection, origin: i64, entries: &[Delivery]) -> AppResult<()> {
-    let payloads = notice::encode(origin, entries);
-    if payloads.is_empty() {
-        return Ok(());
-    }
-    sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::TEXT[]) WITH ORDINALITY AS p(payload, n) ORDER BY n")
-        .bind(TIMELINE_CHANNEL)
-        .bind(payloads)
-        .execute(conn)
-        .await?;
-    Ok(())
+    Ok(crate::server::db::notify(conn, TIMELINE_CHANNEL, notice::encode(origin, entries)).await?)
 }
 
 /// Stores a status or assignment change (its seq already taken from the ticket row) and announces it.
