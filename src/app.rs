@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::admin::pages::{AdminAgentsPage, AdminTicketsPage, AdminUsersPage, DashboardPage};
 use crate::auth::api::me;
@@ -16,6 +16,8 @@ use crate::chat::store::ChatClient;
 use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -37,6 +39,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Scripts run only with this response's nonce (leptos puts it on its hydration scripts).
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use axum::http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
+    let Some(nonce) = leptos::nonce::use_nonce() else { return };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    if let Ok(policy) = HeaderValue::from_str(&crate::server::http_guard::page_policy(&nonce)) {
+        response.insert_header(CONTENT_SECURITY_POLICY, policy);
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -51,19 +64,19 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Landing />
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/register") view=RegisterPage />
-                <ParentRoute path=path!("/app") view=AppShell>
-                    <Route path=path!("") view=RoleHome />
-                    <Route path=path!("tickets") view=MyTicketsPage />
-                    <Route path=path!("tickets/new") view=NewTicketPage />
-                    <Route path=path!("tickets/:ticketId") view=UserTicketPage />
-                    <Route path=path!("inbox") view=InboxPage />
-                    <Route path=path!("inbox/:ticketId") view=AgentTicketPage />
-                    <Route path=path!("admin") view=DashboardPage />
-                    <Route path=path!("admin/tickets") view=AdminTicketsPage />
-                    <Route path=path!("admin/users") view=AdminUsersPage />
-                    <Route path=path!("admin/agents") view=AdminAgentsPage />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("/app") view=AppShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=RoleHome ssr=SsrMode::Async />
+                    <Route path=path!("tickets") view=MyTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("tickets/new") view=NewTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("tickets/:ticketId") view=UserTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("inbox") view=InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("inbox/:ticketId") view=AgentTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("admin") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/tickets") view=AdminTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/agents") view=AdminAgentsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

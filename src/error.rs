@@ -22,6 +22,10 @@ pub enum ErrorCode {
     /// The request conflicts with the current state (e.g. email already registered).
     Conflict,
     TooManyRequests,
+    /// The request body is over the limit (`server::http_guard::BODY_LIMIT_BYTES`).
+    PayloadTooLarge,
+    /// The body is neither form-encoded nor JSON.
+    UnsupportedMediaType,
     /// The browser could not reach the server.
     Network,
     Internal,
@@ -38,6 +42,16 @@ pub struct AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Refuses control characters other than line breaks and tabs (PostgreSQL cannot store NUL; the
+/// others only hide or garble text). Every validator of people's text calls it, for HTTP and
+/// socket input alike.
+pub fn refuse_control_chars(field: &str, text: &str) -> AppResult<()> {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(AppError::invalid(field, "This text contains control characters; only line breaks and tabs are allowed."));
+    }
+    Ok(())
+}
+
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { code, message: message.into(), field: None }
@@ -53,6 +67,10 @@ impl AppError {
 
     pub fn forbidden() -> Self {
         Self::new(ErrorCode::Forbidden, "You do not have permission to do that.")
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(ErrorCode::PayloadTooLarge, "The request is too large (at most 1 MiB).")
     }
 
     pub fn internal() -> Self {
@@ -74,6 +92,8 @@ impl AppError {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Network => StatusCode::BAD_GATEWAY,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -91,6 +111,8 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
                 Self::new(ErrorCode::Validation, format!("The request was malformed: {detail}"))
             }
+            // A body without a declared length, cut off while read (`DefaultBodyLimit`).
+            ServerFnErrorErr::Deserialization(detail) if detail.contains("length limit exceeded") => Self::payload_too_large(),
             _ => Self::internal(),
         }
     }
@@ -112,11 +134,17 @@ impl axum::response::IntoResponse for AppError {
 }
 
 /// Gives a server function's error its HTTP status (a script sees 401/409/422…, not a blanket 500).
-/// Every `#[server]` function ends with this.
+/// Every `#[server]` function ends with this. A plain HTML form post (no JavaScript) keeps the
+/// redirect back to its form, which carries the error in the URL for the form to show.
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: AppResult<T>) -> AppResult<T> {
+    use leptos::prelude::use_context;
+    let form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    });
     if let Err(err) = &result
-        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && !form_post
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
     {
         response.set_status(err.status());
     }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod chat;
+pub mod codec;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod server;

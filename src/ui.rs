@@ -1,9 +1,43 @@
 //! Small view pieces shared by forms and pages.
 
 use chrono::{DateTime, Utc};
+use leptos::ev::SubmitEvent;
+use leptos::form::FromFormData;
 use leptos::prelude::*;
+use leptos::server_fn::client::Client;
+use leptos::server_fn::{Http, ServerFn};
+use serde::de::DeserializeOwned;
 
+use crate::codec::Form;
 use crate::error::AppError;
+
+/// A form posting to a server function that takes `codec::Form` arguments: a plain HTML form
+/// before hydration (the browser posts it), submitted through `action` without a page load after.
+/// (leptos' `ActionForm` accepts only `PostUrl` functions, whose decoding errors name no field.)
+#[component]
+pub fn ServerForm<ServFn, OutputProtocol>(action: ServerAction<ServFn>, children: Children) -> impl IntoView
+where
+    ServFn: DeserializeOwned + ServerFn<Protocol = Http<Form, OutputProtocol>, Error = AppError> + Clone + Send + Sync + 'static,
+    ServFn::Output: Send + Sync + 'static,
+    ServFn::Client: Client<AppError>,
+{
+    let on_submit = move |event: SubmitEvent| {
+        if event.default_prevented() {
+            return;
+        }
+        event.prevent_default();
+        match ServFn::from_event(&event) {
+            Ok(input) => {
+                action.dispatch(input);
+            }
+            Err(_) => action.value().set(Some(Err(AppError::new(
+                crate::error::ErrorCode::Validation,
+                "Some fields of this form could not be read. Please check them and try again.",
+            )))),
+        }
+    };
+    view! { <form method="post" action=ServFn::url() on:submit=on_submit>{children()}</form> }
+}
 use crate::tickets::model::TicketStatus;
 
 /// The error of a form's last submission, if it failed.
@@ -74,13 +108,25 @@ pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
     view! { <span class=format!("status status-{}", status.as_str())>{status.as_str()}</span> }
 }
 
-/// A failed load, with a way to try again.
+/// A failed load, with a way to try again; when the session has ended meanwhile (signed out in
+/// another tab, deactivated), the way to the sign-in page instead, taken at once.
 #[component]
 pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl IntoView {
+    let action = if error.code == crate::error::ErrorCode::Unauthenticated {
+        let here = leptos_router::hooks::use_location();
+        let (path, query) = (here.pathname.get_untracked(), here.search.get_untracked());
+        let sign_in = crate::auth::guard::login_url_for(&if query.is_empty() { path } else { format!("{path}?{query}") });
+        let navigate = leptos_router::hooks::use_navigate();
+        let target = sign_in.clone();
+        Effect::new(move |_| navigate(&target, Default::default()));
+        leptos::either::Either::Left(view! { <a class="button primary" href=sign_in>"Sign in"</a> })
+    } else {
+        leptos::either::Either::Right(view! { <button type="button" class="button" on:click=move |_| retry.run(())>"Try again"</button> })
+    };
     view! {
         <div class="load-error" role="alert">
             <p>{error.message}</p>
-            <button type="button" class="button" on:click=move |_| retry.run(())>"Try again"</button>
+            {action}
         </div>
     }
 }

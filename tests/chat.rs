@@ -257,10 +257,14 @@ impl Drop for SecondNode {
 }
 
 async fn second_node(app: &TestApp) -> SecondNode {
+    second_node_on(&app.state.config.database_url).await
+}
+
+async fn second_node_on(database_url: &str) -> SecondNode {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_myrelay"))
         .arg("serve")
-        .env("DATABASE_URL", &app.state.config.database_url)
+        .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)
@@ -540,4 +544,121 @@ async fn a_batch_with_bad_messages_fails_only_those() {
     for untouched in [closed_ticket, strangers_ticket] {
         assert!(stored_messages(&app, untouched).await.is_empty());
     }
+}
+
+#[tokio::test]
+async fn joining_after_a_seq_the_ticket_never_reached_is_refused() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut ws = app.socket(&room.owner).await;
+    ws.say(room.ticket_id, "only", "The only message").await;
+    for after_seq in [9_007_199_254_740_991_i64, 2, -1] {
+        ws.send("ticket:join", json!({ "ticket_id": room.ticket_id, "after_seq": after_seq })).await;
+        let error = ws.until("error").await;
+        assert_eq!((error["code"].as_str(), error["event"].as_str()), (Some("invalid_data"), Some("ticket:join")), "{after_seq}: {error}");
+    }
+    // Not in the room after a refusal; a valid position still works.
+    let joined = ws.join(room.ticket_id, Some(0)).await;
+    assert_eq!(joined["last_seq"], 1);
+}
+
+#[tokio::test]
+async fn unreadable_frames_close_with_a_code_and_a_reason() {
+    use futures::{SinkExt, StreamExt};
+    use tungstenite::protocol::frame::{Frame as RawFrame, coding::{Data, OpCode}};
+
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut ws = app.socket(&room.owner).await;
+    let invalid_utf8 = RawFrame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+    ws.stream.send(tungstenite::Message::Frame(invalid_utf8)).await.unwrap();
+    assert_eq!(ws.closed_with().await, Some(1007));
+
+    let ws = app.socket(&room.owner).await;
+    let (mut write, mut read) = ws.stream.split();
+    // Written while the server answers: it refuses the frame by its header.
+    let sending = tokio::spawn(async move { write.send(tungstenite::Message::text("x".repeat(10 * 1024 * 1024))).await });
+    let close = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(frame) = read.next().await {
+            if let Ok(tungstenite::Message::Close(frame)) = frame {
+                return frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+            }
+        }
+        None
+    })
+    .await
+    .expect("closed within 10 s");
+    let (code, reason) = close.expect("a close frame");
+    assert_eq!(code, 1009);
+    assert!(reason.contains("too large"), "{reason}");
+    sending.abort();
+}
+
+/// Node B loses the database (its connections dropped, new ones refused) while a message is
+/// stored through node A; once B can connect again, its socket gets the message without anyone
+/// writing again (before the fix it waited for the next notice, which never came).
+#[tokio::test]
+async fn after_a_database_outage_every_node_catches_up_at_once() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    // Node B signs in as its own role, so its outage can be made without touching node A.
+    let role = format!("myrelay_test_node_{}", uuid::Uuid::new_v4().simple());
+    let server = std::env::var("DATABASE_URL").unwrap();
+    let mut control = <sqlx::PgConnection as sqlx::Connection>::connect(&server).await.unwrap();
+    sqlx::query(&format!(r#"CREATE ROLE "{role}" LOGIN SUPERUSER PASSWORD 'node-b-password'"#)).execute(&mut control).await.unwrap();
+    let mut node_b_url = reqwest::Url::parse(&app.state.config.database_url).unwrap();
+    node_b_url.set_username(&role).unwrap();
+    node_b_url.set_password(Some("node-b-password")).unwrap();
+    let node_b = second_node_on(node_b_url.as_str()).await;
+    let mut owner_on_a = app.socket(&room.owner).await;
+    let mut agent_on_b = connect_socket(&node_b.base_url, Some(&room.agent), Some(&node_b.base_url)).await.unwrap();
+    owner_on_a.join(room.ticket_id, None).await;
+    agent_on_b.join(room.ticket_id, None).await;
+
+    // Every connection of node B ends (its pool could otherwise lend the listener one) and no new
+    // one is let in.
+    sqlx::query(&format!(r#"ALTER ROLE "{role}" NOLOGIN"#)).execute(&mut control).await.unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1")
+        .bind(&role)
+        .fetch_all(&mut control)
+        .await
+        .unwrap();
+    assert!(!killed.is_empty(), "node B's connections");
+    let ack = owner_on_a.say(room.ticket_id, "during", "Sent while node B cannot listen").await;
+    assert_eq!(ack["seq"], 1);
+    // Long enough for node B's reconnects to fail, as in a real outage.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    sqlx::query(&format!(r#"ALTER ROLE "{role}" LOGIN"#)).execute(&mut control).await.unwrap();
+
+    let message = agent_on_b.until("ticket:message:new").await;
+    assert_eq!(message["content"], "Sent while node B cannot listen");
+    drop((agent_on_b, node_b));
+    let _ = sqlx::query(&format!(r#"DROP ROLE IF EXISTS "{role}""#)).execute(&mut control).await;
+}
+
+/// A socket's sends are metered as they arrive: sends within the budget that queued up while the
+/// socket waited on the database all pass once it is back.
+#[tokio::test]
+async fn sends_within_the_budget_pass_after_a_database_stall() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut ws = app.socket(&room.owner).await;
+    ws.join(room.ticket_id, None).await;
+    // The next join waits on this lock, and with it the socket's reading.
+    let mut blocker = app.pool().begin().await.unwrap();
+    sqlx::query("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE").execute(&mut *blocker).await.unwrap();
+    ws.send("ticket:join", json!({ "ticket_id": room.ticket_id })).await;
+    let mut pace = tokio::time::interval(Duration::from_millis(300)); // 3.3 a second, inside the 5
+    for n in 0..20 {
+        pace.tick().await;
+        ws.send("ticket:message:send", json!({ "ticket_id": room.ticket_id, "client_id": format!("s{n}"), "content": format!("steady {n}") })).await;
+    }
+    blocker.rollback().await.unwrap();
+    let mut acks = 0;
+    while acks < 20 {
+        let (name, data) = ws.next().await;
+        assert_ne!(name, "error", "{data}");
+        acks += usize::from(name == "ticket:message:ack");
+    }
+    assert_eq!(stored_messages(&app, room.ticket_id).await.len(), 20);
 }

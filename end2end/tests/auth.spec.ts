@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, AGENT, PASSWORD, hydrated, open, register, signIn, uniqueEmail } from "./helpers";
+import { expect } from "@playwright/test";
+import { test, ADMIN, AGENT, PASSWORD, hydrated, open, register, signIn, uniqueEmail } from "./helpers";
 
 test("the landing page leads into the app", async ({ page }) => {
   await open(page, "/");

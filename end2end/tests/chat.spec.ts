@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+import { expect, type Browser, type Page } from "@playwright/test";
+import { test, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
 
 async function userWithTicket(browser: Browser): Promise<{ user: Page; id: string }> {
   const user = await (await browser.newContext()).newPage();

@@ -1,4 +1,36 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+
+/**
+ * Every test fails on a page error (an uncaught exception or a panic) or a console error in any
+ * of its pages, including those of contexts it makes itself. The browser's own log lines for
+ * 4xx answers are not errors of the app: tests provoke those on purpose.
+ */
+export const test = base.extend<{ failOnPageErrors: void }>({
+  failOnPageErrors: [
+    async ({ browser, context }, use) => {
+      const errors: string[] = [];
+      const watch = (watched: BrowserContext) => {
+        watched.on("weberror", (error) => errors.push(`page error: ${error.error().message}`));
+        watched.on("console", (message) => {
+          const expectedAnswer = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text());
+          if (message.type() === "error" && !expectedAnswer) errors.push(`console error: ${message.text()}`);
+        });
+      };
+      watch(context);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const made = await newContext(options);
+        watch(made);
+        return made;
+      };
+      await use();
+      browser.newContext = newContext;
+      expect(errors, "page and console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
 
 export const PASSWORD = "correct horse battery";
 

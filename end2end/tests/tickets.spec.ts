@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+import { expect, type Browser, type Page } from "@playwright/test";
+import { test, ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
 
 async function signedIn(browser: Browser, who: { email: string; password: string }): Promise<Page> {
   const page = await (await browser.newContext()).newPage();

@@ -1,7 +1,8 @@
 //! Admin server functions under `/api/admin/` (admins only; see docs/api.md).
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
+
+use crate::codec::{Form, Query};
 
 use super::model::SystemStats;
 use crate::auth::model::User;
@@ -10,7 +11,7 @@ use crate::tickets::model::Page;
 #[cfg(feature = "ssr")]
 use {
     crate::auth::model::Role,
-    crate::auth::repo as users,
+    crate::auth::repo::{self as users, AccountChange},
     crate::auth::server::require_role,
     crate::error::{AppResult, ErrorCode, with_status},
     crate::server::state::AppState,
@@ -22,7 +23,11 @@ fn require_admin() -> AppResult<User> {
     require_role(&[Role::Admin])
 }
 
-#[server(prefix = "/api/admin", endpoint = "stats", input = GetUrl)]
+// How each function's arguments travel (src/codec.rs).
+crate::server_arguments!(Query: AdminStats, ListUsers);
+crate::server_arguments!(Form: SetUserRole, SetUserActive);
+
+#[server(prefix = "/api/admin", endpoint = "stats", input = Query)]
 pub async fn admin_stats() -> Result<SystemStats, AppError> {
     with_status(
         async {
@@ -51,7 +56,7 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
 
 /// Accounts, oldest first; `role` narrows to `user`, `agent` or `admin`; `cursor` is the previous
 /// page's `next_cursor`.
-#[server(prefix = "/api/admin", endpoint = "users", input = GetUrl)]
+#[server(prefix = "/api/admin", endpoint = "users", input = Query)]
 pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Option<i64>) -> Result<Page<User>, AppError> {
     with_status(
         async {
@@ -74,7 +79,7 @@ pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Opt
 }
 
 /// Changes a person's role. Admins cannot change their own role (no locking yourself out).
-#[server(prefix = "/api/admin", endpoint = "set-role")]
+#[server(prefix = "/api/admin", endpoint = "set-role", input = Form)]
 pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError> {
     with_status(
         async {
@@ -84,17 +89,14 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError>
             if user_id == admin.id {
                 return Err(AppError::new(ErrorCode::Conflict, "You cannot change your own role."));
             }
-            let target = users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)?;
-            users::set_role(&state.pool, target.id, role).await?;
-            crate::chat::hub::announce_user_changed(&state.pool, target.id).await;
-            users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)
+            users::change_account(&state.pool, user_id, AccountChange::Role(role)).await?.ok_or_else(not_found)
         }
         .await,
     )
 }
 
 /// Deactivates (ending all their sessions at once) or reactivates a person.
-#[server(prefix = "/api/admin", endpoint = "set-active")]
+#[server(prefix = "/api/admin", endpoint = "set-active", input = Form)]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppError> {
     with_status(
         async {
@@ -103,10 +105,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
             if user_id == admin.id && !active {
                 return Err(AppError::new(ErrorCode::Conflict, "You cannot deactivate your own account."));
             }
-            let target = users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)?;
-            users::set_active(&state.pool, target.id, active).await?;
-            crate::chat::hub::announce_user_changed(&state.pool, target.id).await;
-            users::find_user(&state.pool, user_id).await?.ok_or_else(not_found)
+            users::change_account(&state.pool, user_id, AccountChange::Active(active)).await?.ok_or_else(not_found)
         }
         .await,
     )

@@ -6,7 +6,7 @@ use super::api::{SetUserActive, SetUserRole, admin_stats, list_users};
 use crate::auth::model::{Role, User};
 use crate::error::AppError;
 use crate::tickets::pages::{ListKind, TicketList};
-use crate::ui::{LoadError, Loading, after_each_result, format_time};
+use crate::ui::{LoadError, Loading, ServerForm, after_each_result, format_time};
 
 /// `/app/admin`: system figures.
 #[component]
@@ -182,17 +182,17 @@ fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set
                     let field_label = format!("Role of {}", person.display_name);
                     let (role_user_id, active_user_id) = (id.clone(), id.clone());
                     view! {
-                        <ActionForm action=set_role attr:class="inline-form">
+                        <ServerForm action=set_role attr:class="inline-form">
                             <input type="hidden" name="user_id" value=role_user_id />
                             <label class="visually-hidden" for=field_id.clone()>{field_label}</label>
                             <select name="role" id=field_id>{role_options}</select>
                             <button type="submit" class="button subtle">"Change role"</button>
-                        </ActionForm>
-                        <ActionForm action=set_active attr:class="inline-form">
+                        </ServerForm>
+                        <ServerForm action=set_active attr:class="inline-form">
                             <input type="hidden" name="user_id" value=active_user_id />
                             <input type="hidden" name="active" value=toggle_value />
                             <button type="submit" class="button subtle">{toggle_label}</button>
-                        </ActionForm>
+                        </ServerForm>
                     }
                 })}</div>
             </td>

@@ -2,15 +2,20 @@
 //! Each is a thin shell: the work happens in `auth::server`.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
+
+use crate::codec::{Form, Query};
 
 use super::model::User;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {super::model::safe_next_path, super::server, crate::error::with_status, crate::server::state::AppState};
 
+// How each function's arguments travel (src/codec.rs).
+crate::server_arguments!(Form: Register, Login, Logout);
+crate::server_arguments!(Query: Me);
+
 /// Creates a `user` account, signs it in and sends it to its home.
-#[server(prefix = "/api/auth", endpoint = "register")]
+#[server(prefix = "/api/auth", endpoint = "register", input = Form)]
 pub async fn register(email: String, display_name: String, password: String) -> Result<User, AppError> {
     with_status(
         async {
@@ -26,7 +31,7 @@ pub async fn register(email: String, display_name: String, password: String) -> 
 }
 
 /// Signs in and sends the person to `next` (a path on this site) or their role's home.
-#[server(prefix = "/api/auth", endpoint = "login")]
+#[server(prefix = "/api/auth", endpoint = "login", input = Form)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
     with_status(
         async {
@@ -43,7 +48,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 }
 
 /// Ends the session (its row is deleted, so the token is dead everywhere) and clears the cookie.
-#[server(prefix = "/api/auth", endpoint = "logout")]
+#[server(prefix = "/api/auth", endpoint = "logout", input = Form)]
 pub async fn logout() -> Result<(), AppError> {
     with_status(
         async {
@@ -58,7 +63,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in user, or `null` when there is no valid session.
-#[server(prefix = "/api/auth", endpoint = "me", input = GetUrl)]
+#[server(prefix = "/api/auth", endpoint = "me", input = Query)]
 pub async fn me() -> Result<Option<User>, AppError> {
     Ok(server::current_session().map(|session| session.user))
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, refuse_control_chars};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,6 +73,7 @@ pub struct NewAccount {
 /// Checks registration input; the first problem found is returned, naming its field.
 pub fn validate_new_account(email: &str, display_name: &str, password: &str) -> AppResult<NewAccount> {
     let email = normalize_email(email)?;
+    refuse_control_chars("display_name", display_name)?;
     let display_name = display_name.trim();
     if display_name.is_empty() {
         return Err(AppError::invalid("display_name", "Please enter your name."));
@@ -88,6 +89,7 @@ pub fn validate_new_account(email: &str, display_name: &str, password: &str) -> 
 }
 
 pub fn validate_password(password: &str) -> AppResult<()> {
+    refuse_control_chars("password", password)?;
     let chars = password.chars().count();
     if chars < PASSWORD_MIN_CHARS {
         return Err(AppError::invalid(

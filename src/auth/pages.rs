@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{Login, Logout, Register};
-use crate::ui::{FieldError, FormError, SubmitButton, aria_invalid, last_error};
+use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, last_error};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -32,7 +32,7 @@ pub fn LoginPage() -> impl IntoView {
                 <a href="/" class="brand">"MyRelay"</a>
                 <h1>"Sign in"</h1>
                 {move || notice().map(|text| view! { <p class="notice" role="status">{text}</p> })}
-                <ActionForm action=action attr:class="form" attr:aria-label="Sign in">
+                <ServerForm action=action attr:class="form" attr:aria-label="Sign in">
                     <input type="hidden" name="next" value=next />
                     <FormError error />
                     <label for="email">"Email"</label>
@@ -44,7 +44,7 @@ pub fn LoginPage() -> impl IntoView {
                         aria-invalid=aria_invalid(error, "password") aria-describedby="password-error" />
                     <FieldError error field="password" />
                     <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" />
-                </ActionForm>
+                </ServerForm>
                 <p class="muted">"New to MyRelay? " <a href="/register">"Create an account"</a></p>
             </section>
         </main>
@@ -62,7 +62,7 @@ pub fn RegisterPage() -> impl IntoView {
             <section class="auth-card">
                 <a href="/" class="brand">"MyRelay"</a>
                 <h1>"Create an account"</h1>
-                <ActionForm action=action attr:class="form" attr:aria-label="Create an account">
+                <ServerForm action=action attr:class="form" attr:aria-label="Create an account">
                     <FormError error />
                     <label for="display_name">"Your name"</label>
                     <input id="display_name" name="display_name" type="text" autocomplete="name" required autofocus
@@ -79,7 +79,7 @@ pub fn RegisterPage() -> impl IntoView {
                     <p class="hint" id="password-hint">"At least 8 characters."</p>
                     <FieldError error field="password" />
                     <SubmitButton pending=action.pending() label="Create account" busy_label="Creating account…" />
-                </ActionForm>
+                </ServerForm>
                 <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
             </section>
         </main>
@@ -91,10 +91,10 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn LogoutButton() -> impl IntoView {
     let action = ServerAction::<Logout>::new();
     view! {
-        <ActionForm action=action attr:class="logout-form">
+        <ServerForm action=action attr:class="logout-form">
             <button type="submit" class="button subtle" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Signing out…" } else { "Sign out" }}
             </button>
-        </ActionForm>
+        </ServerForm>
     }
 }

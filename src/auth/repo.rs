@@ -57,19 +57,50 @@ pub async fn update_staff(pool: &PgPool, user_id: i64, role: Role, password_hash
     Ok(sqlx::query_as::<_, User>(&sql).bind(user_id).bind(role).bind(password_hash).fetch_one(pool).await?)
 }
 
-/// Deactivating ends every session of the person at once.
-pub async fn set_active(pool: &PgPool, user_id: i64, active: bool) -> AppResult<()> {
+/// What an admin changes about an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    Role(Role),
+    Active(bool),
+}
+
+/// Changes a role or activity in one transaction that holds the locks of every active admin, so
+/// two admins demoting each other at once cannot leave none (the second one gets `conflict`).
+/// Deactivating ends the person's sessions; every node hears of the change from a notice sent
+/// inside the transaction, so a committed change is never left unannounced. `None`: no such user.
+pub async fn change_account(pool: &PgPool, user_id: i64, change: AccountChange) -> AppResult<Option<User>> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE users SET is_active = $2, updated_at = now() WHERE id = $1")
-        .bind(user_id)
-        .bind(active)
-        .execute(&mut *tx)
-        .await?;
-    if !active {
+    let admins: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE").fetch_all(&mut *tx).await?;
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE");
+    let Some(target) = sqlx::query_as::<_, User>(&sql).bind(user_id).fetch_optional(&mut *tx).await? else {
+        return Ok(None);
+    };
+    let stays_admin = match change {
+        AccountChange::Role(role) => role == Role::Admin && target.is_active,
+        AccountChange::Active(active) => target.role == Role::Admin && active,
+    };
+    if admins.contains(&target.id) && !stays_admin && admins.len() <= 1 {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "MyRelay needs at least one active admin: make someone else an admin first.",
+        ));
+    }
+    let sql = format!(
+        "UPDATE users SET role = COALESCE($2, role), is_active = COALESCE($3, is_active), updated_at = now()
+         WHERE id = $1 RETURNING {USER_COLUMNS}"
+    );
+    let (role, active) = match change {
+        AccountChange::Role(role) => (Some(role), None),
+        AccountChange::Active(active) => (None, Some(active)),
+    };
+    let updated = sqlx::query_as::<_, User>(&sql).bind(user_id).bind(role).bind(active).fetch_one(&mut *tx).await?;
+    if active == Some(false) {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
+    crate::chat::hub::announce_user_changed(&mut tx, user_id).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Some(updated))
 }
 
 pub async fn insert_session(pool: &PgPool, token_hash: &[u8], user_id: i64, expires_at: DateTime<Utc>) -> AppResult<()> {
@@ -176,11 +207,6 @@ pub async fn list_users(pool: &PgPool, role: Option<Role>, after_id: Option<i64>
 pub async fn find_user(pool: &PgPool, id: i64) -> AppResult<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
     Ok(sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(pool).await?)
-}
-
-pub async fn set_role(pool: &PgPool, user_id: i64, role: Role) -> AppResult<()> {
-    sqlx::query("UPDATE users SET role = $2, updated_at = now() WHERE id = $1").bind(user_id).bind(role).execute(pool).await?;
-    Ok(())
 }
 
 /// Account counts per role, in `Role::ALL` order.

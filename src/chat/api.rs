@@ -3,13 +3,19 @@
 
 use leptos::prelude::*;
 
+use crate::codec::Form;
+
 use crate::error::AppError;
 use crate::tickets::model::Message;
 
+// How each function's arguments travel (src/codec.rs).
+crate::server_arguments!(Form: SendMessage);
+
 /// Sends `content` to a ticket; resending the same `client_id` returns the original message and
 /// stores nothing new. Answers only after the message is committed.
-#[server(prefix = "/api/tickets", endpoint = "send-message")]
+#[server(prefix = "/api/tickets", endpoint = "send-message", input = Form)]
 pub async fn send_message(ticket_id: i64, client_id: String, content: String) -> Result<Message, AppError> {
+    use super::protocol::{SEND_BURST, SEND_RATE_PER_SECOND};
     use crate::auth::server::require_user;
     use crate::error::with_status;
     use crate::server::state::AppState;
@@ -17,6 +23,12 @@ pub async fn send_message(ticket_id: i64, client_id: String, content: String) ->
         async {
             let user = require_user()?;
             let state = AppState::from_context()?;
+            if !state.http_send_budgets.take(user.id) {
+                return Err(AppError::new(
+                    crate::error::ErrorCode::TooManyRequests,
+                    format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST})."),
+                ));
+            }
             let request = super::writer::SendRequest { sender: std::sync::Arc::new(user), ticket_id, client_id, content };
             let (message, _) = state.writer.send(request).await?;
             Ok(message)

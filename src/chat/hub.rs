@@ -283,8 +283,7 @@ impl Hub {
             return Ok(());
         }
         repo::register_node(pool, self.node_id).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
-        let mut listener = PgListener::connect_with(pool).await?;
-        listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL]).await?;
+        let listener = subscribe(pool).await?;
         tokio::spawn(self.clone().listen(listener, pool.clone()));
         tokio::spawn(self.clone().heartbeat(pool.clone()));
         tokio::spawn(self.clone().check_sessions(pool.clone()));
@@ -292,14 +291,8 @@ impl Hub {
     }
 
     async fn listen(self, mut listener: PgListener, pool: PgPool) {
-        // After a failed reconnect, sockets catch up only once LISTEN is back (the next answer).
-        let mut resync_when_back = false;
         loop {
-            let result = listener.try_recv().await;
-            if result.is_ok() && std::mem::take(&mut resync_when_back) {
-                self.to_all(|| Outgoing::Resync);
-            }
-            match result {
+            match listener.try_recv().await {
                 Ok(Some(first)) => {
                     // Everything already received goes out together: one lock, loads batched.
                     let mut notices = vec![first];
@@ -316,9 +309,13 @@ impl Hub {
                     self.to_all(|| Outgoing::Resync);
                 }
                 Err(err) => {
-                    tracing::warn!(%err, "LISTEN failed; retrying");
-                    resync_when_back = true;
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    // The database is away. Listen again as soon as it is back, and catch every
+                    // socket up then: waiting for the next notice would leave what was committed
+                    // meanwhile undelivered until someone writes again.
+                    tracing::warn!(%err, "LISTEN failed; reconnecting");
+                    listener = relisten(&pool).await;
+                    tracing::info!("listening again; catching up");
+                    self.to_all(|| Outgoing::Resync);
                 }
             }
         }
@@ -495,10 +492,25 @@ pub async fn notify_room(conn: &mut sqlx::PgConnection, origin: i64, signals: &[
     crate::server::db::notify(conn, ROOM_CHANNEL, payloads).await
 }
 
-/// Tells every node that an account changed (role, activity).
-pub async fn announce_user_changed(pool: &PgPool, user_id: i64) {
-    let payload = format!(r#"{{"user_id":{user_id}}}"#);
-    if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)").bind(USER_CHANNEL).bind(payload).execute(pool).await {
-        tracing::warn!(%err, "could not announce an account change");
+async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL]).await?;
+    Ok(listener)
+}
+
+/// A new LISTEN connection, retried every second until the database answers.
+async fn relisten(pool: &PgPool) -> PgListener {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        match subscribe(pool).await {
+            Ok(listener) => return listener,
+            Err(err) => tracing::debug!(%err, "LISTEN still failing"),
+        }
     }
+}
+
+/// Tells every node that an account changed (role, activity); call it inside the transaction
+/// that makes the change, so the notice is sent exactly when the change commits.
+pub async fn announce_user_changed(conn: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    crate::server::db::notify(conn, USER_CHANNEL, vec![format!(r#"{{"user_id":{user_id}}}"#)]).await
 }

@@ -1,6 +1,8 @@
 //! Live ticket rooms over WebSocket (protocol in docs/protocol.md).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod budget;
 pub mod store;
 pub mod view;
 pub mod protocol;

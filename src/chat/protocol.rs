@@ -36,6 +36,42 @@ pub enum ClientEvent {
     Watch { ticket_ids: Vec<i64> },
 }
 
+/// Why a text frame was not a client event: the `error` event's `code`, `message` and `event`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedFrame {
+    pub code: &'static str,
+    pub message: String,
+    pub event: Option<String>,
+}
+
+impl ClientEvent {
+    pub const NAMES: [&'static str; 6] =
+        ["ticket:join", "ticket:leave", "ticket:message:send", "ticket:typing:start", "ticket:typing:stop", "tickets:watch"];
+
+    /// Reads a text frame; every refusal carries one of the documented codes (`frame_too_large`,
+    /// `malformed_json`, `unknown_event`, `invalid_data`).
+    #[cfg(feature = "ssr")]
+    pub fn decode(text: &str) -> Result<Self, RefusedFrame> {
+        let refuse = |code, message: String, event: Option<String>| Err(RefusedFrame { code, message, event });
+        if text.len() > FRAME_MAX_BYTES {
+            return refuse("frame_too_large", format!("Frames can be at most {FRAME_MAX_BYTES} bytes."), None);
+        }
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return refuse("malformed_json", "The frame is not valid JSON.".into(), None);
+        };
+        let name = value.get("event").and_then(|e| e.as_str()).map(str::to_owned);
+        match serde_json::from_value(value) {
+            Ok(event) => Ok(event),
+            Err(err) => match name {
+                Some(name) if Self::NAMES.contains(&name.as_str()) => {
+                    refuse("invalid_data", format!("Invalid data for {name}: {err}"), Some(name))
+                }
+                name => refuse("unknown_event", "Unknown event.".into(), name),
+            },
+        }
+    }
+}
+
 /// Someone in a ticket's room.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Member {

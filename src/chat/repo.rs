@@ -7,7 +7,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::protocol::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member};
 use crate::auth::model::{Role, User};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, refuse_control_chars};
 use crate::tickets::model::{Message, Page};
 use crate::tickets::repo::{find_ticket, not_found};
 use crate::timeline::repo::{MESSAGE_SELECT, MessageRow};
@@ -17,6 +17,8 @@ pub fn validate_message(client_id: &str, content: &str) -> AppResult<String> {
     if client_id.is_empty() || client_id.chars().count() > CLIENT_ID_MAX_CHARS {
         return Err(AppError::invalid("client_id", format!("client_id must be 1 to {CLIENT_ID_MAX_CHARS} characters.")));
     }
+    refuse_control_chars("client_id", client_id)?;
+    refuse_control_chars("content", content)?;
     let content = content.trim();
     if content.is_empty() {
         return Err(AppError::invalid("content", "A message cannot be empty."));

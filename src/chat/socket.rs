@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
+use super::budget::SendBudget;
 use super::hub::{Outgoing, Registration, RoomSignal, RoomSignalKind, SendAnswer};
-use super::protocol::{ClientEvent, ErrorEvent, FRAME_MAX_BYTES, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
+use super::protocol::{ClientEvent, ErrorEvent, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
 use super::writer::{SendOutcome, SendRequest};
 use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
@@ -26,7 +27,7 @@ use crate::timeline::repo as timeline;
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A socket that sent nothing (not even a pong) for this long is dead.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
-/// Frames above this are refused by the WebSocket layer itself (the connection closes); frames
+/// Frames above this are refused by the WebSocket layer itself (closed with 1009); frames
 /// between `FRAME_MAX_BYTES` and this get an `error` and the socket stays open.
 const HARD_FRAME_LIMIT: usize = 256 * 1024;
 const REPLAY_BATCH: i64 = 500;
@@ -37,6 +38,8 @@ const OUTGOING_PER_WAKE: usize = 64;
 /// Chat frames are small (a join or a send is a few hundred bytes); tungstenite zero-fills its read
 /// buffer up to this size on every read, and each socket keeps one.
 const READ_BUFFER_BYTES: usize = 1024;
+/// Handling one frame or wake-up longer than this counts as a stall for the send budgets.
+const STALL: Duration = Duration::from_millis(250);
 
 pub async fn ws_handler(
     State(state): State<AppState>,
@@ -47,7 +50,7 @@ pub async fn ws_handler(
     let Some(Extension(session)) = session else {
         return AppError::unauthenticated().into_response();
     };
-    if !origin_allowed(&headers, &state.config.public_url) {
+    if !crate::server::http_guard::origin_allowed(&headers, &state.config.public_url) {
         return AppError::new(ErrorCode::Forbidden, "WebSocket connections are only accepted from this site.").into_response();
     }
     upgrade
@@ -58,48 +61,9 @@ pub async fn ws_handler(
         .on_upgrade(move |socket| Connection::serve(state, session, socket))
 }
 
-/// Browsers always send `Origin` on a WebSocket: it must be this site (the configured public URL,
-/// or the same host the request was sent to). Clients that send none are not browsers and cannot
-/// be tricked into using someone's cookie.
-fn origin_allowed(headers: &HeaderMap, public_url: &str) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
-    if origin == public_url {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
-}
-
 /// Joins (and watches) are cheaper but replay history: a larger burst, its own budget.
 const JOIN_BURST: u32 = 30;
 const JOIN_RATE_PER_SECOND: u32 = 10;
-
-/// A token bucket: `burst` actions at once, refilled at `rate` per second.
-struct SendBudget {
-    burst: f64,
-    rate: f64,
-    tokens: f64,
-    refilled_at: Instant,
-}
-
-impl SendBudget {
-    fn new(burst: u32, rate: u32) -> Self {
-        Self { burst: f64::from(burst), rate: f64::from(rate), tokens: f64::from(burst), refilled_at: Instant::now() }
-    }
-
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        let refill = now.duration_since(self.refilled_at).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.burst);
-        self.refilled_at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
 
 struct Connection {
     state: AppState,
@@ -124,6 +88,23 @@ enum Flow {
 
 fn close(code: u16, reason: &'static str) -> Flow {
     Flow::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))
+}
+
+/// The database failed while this socket needed it: closing (the client reconnects with
+/// `after_seq`) keeps every room gap-free and the rights checked, which carrying on could not.
+fn database_trouble() -> Flow {
+    close(1011, "temporary server problem; reconnect and resume")
+}
+
+/// A frame the WebSocket layer could not read: say why, when the connection still can.
+fn close_for_read_error(err: axum::Error) -> Flow {
+    use tungstenite::error::{CapacityError, Error};
+    match err.into_inner().downcast::<Error>().map(|err| *err) {
+        Ok(Error::Utf8(_)) => close(1007, "text frames must be valid UTF-8"),
+        Ok(Error::Capacity(CapacityError::MessageTooLong { .. })) => close(1009, "frame too large (over 256 KiB)"),
+        Ok(Error::Protocol(_)) => close(1002, "WebSocket protocol error"),
+        _ => Flow::Close(None),
+    }
 }
 
 impl Connection {
@@ -158,13 +139,17 @@ impl Connection {
                         last_heard = Instant::now();
                         // Boxed: the handlers' futures (queries among them) are large, and would
                         // otherwise be part of every idle socket's task.
-                        Box::pin(self.on_frame(frame)).await
+                        let flow = Box::pin(self.on_frame(frame)).await;
+                        self.forgive_stall(last_heard);
+                        flow
                     }
-                    _ => Flow::Close(None),
+                    Some(Err(err)) => close_for_read_error(err),
+                    None => Flow::Close(None),
                 },
                 Some(item) = inbox.recv() => {
+                    let started = Instant::now();
                     // Whatever else is waiting goes out with it, in one write.
-                    Box::pin(async {
+                    let flow = Box::pin(async {
                         let mut flow = self.on_outgoing(item).await;
                         for _ in 0..OUTGOING_PER_WAKE {
                             let Flow::Continue = flow else { break };
@@ -173,7 +158,9 @@ impl Connection {
                         }
                         flow
                     })
-                    .await
+                    .await;
+                    self.forgive_stall(started);
+                    flow
                 }
                 // Its queue overflowed: it missed entries. The client resumes with after_seq.
                 _ = too_slow.notified() => close(1013, "too slow; reconnect and resume"),
@@ -190,7 +177,13 @@ impl Connection {
             };
             if let Flow::Close(frame) = flow {
                 if let Some(frame) = frame {
+                    let unread_input = matches!(frame.code, 1002 | 1007 | 1009);
                     let _ = self.socket.send(Frame::Close(Some(frame))).await;
+                    if unread_input {
+                        // Closing at once with the client's frame still unread resets the
+                        // connection, and the client would never see why: give it a moment.
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
                 }
                 return;
             }
@@ -198,6 +191,16 @@ impl Connection {
             if !matches!(tokio::time::timeout(WRITE_LIMIT, self.socket.flush()).await, Ok(Ok(()))) {
                 return;
             }
+        }
+    }
+
+    /// Frames that arrived while a handler waited (on the database, say) are read only now, all
+    /// at once: they are metered as if read when they arrived.
+    fn forgive_stall(&mut self, started: Instant) {
+        let stalled = started.elapsed();
+        if stalled > STALL {
+            self.budget.forgive(stalled);
+            self.join_budget.forgive(stalled);
         }
     }
 
@@ -239,29 +242,10 @@ impl Connection {
             Frame::Close(_) => return Flow::Close(None),
             Frame::Ping(_) | Frame::Pong(_) => return Flow::Continue,
         };
-        if text.len() > FRAME_MAX_BYTES {
-            let message = format!("Frames can be at most {FRAME_MAX_BYTES} bytes.");
-            return self.send_error("frame_too_large", &message, None, None, None).await;
+        match ClientEvent::decode(text.as_str()) {
+            Ok(event) => self.on_event(event).await,
+            Err(refused) => self.send_error(refused.code, &refused.message, refused.event.as_deref(), None, None).await,
         }
-        let value: serde_json::Value = match serde_json::from_str(text.as_str()) {
-            Ok(value) => value,
-            Err(_) => return self.send_error("malformed_json", "The frame is not valid JSON.", None, None, None).await,
-        };
-        let name = value.get("event").and_then(|e| e.as_str()).map(str::to_owned);
-        let event: ClientEvent = match serde_json::from_value(value) {
-            Ok(event) => event,
-            Err(err) => {
-                let known = ["ticket:join", "ticket:leave", "ticket:message:send", "ticket:typing:start", "ticket:typing:stop", "tickets:watch"];
-                return match name.as_deref() {
-                    Some(name) if known.contains(&name) => {
-                        let message = format!("Invalid data for {name}: {err}");
-                        self.send_error("invalid_data", &message, Some(name), None, None).await
-                    }
-                    _ => self.send_error("unknown_event", "Unknown event.", name.as_deref(), None, None).await,
-                };
-            }
-        };
-        self.on_event(event).await
     }
 
     async fn on_event(&mut self, event: ClientEvent) -> Flow {
@@ -350,17 +334,22 @@ impl Connection {
         let first_time = !self.rooms.contains_key(&ticket_id);
         self.state.hub.enter_room(self.registration.id, ticket_id);
         let refused = match visible_last_seq(&pool, &self.user, ticket_id).await {
+            // A position this ticket never reached: the client would wait for entries it
+            // already counts as seen, so it is told instead of silently joining.
+            Ok(Some(last_seq)) if after_seq.is_some_and(|after| after < 0 || after > last_seq) => {
+                Some(("invalid_data", format!("after_seq must be between 0 and this ticket's last seq ({last_seq}).")))
+            }
             Ok(Some(last_seq)) => {
                 // Without after_seq: live from now, nothing to replay.
-                let start = after_seq.map_or(last_seq, |after| after.clamp(0, last_seq));
-                let replay = start < last_seq;
+                let start = after_seq.unwrap_or(last_seq);
                 self.rooms.insert(ticket_id, start);
-                if replay && let Flow::Close(frame) = self.catch_up(ticket_id).await {
+                if start < last_seq && let Flow::Close(frame) = self.catch_up(ticket_id).await {
                     return Flow::Close(frame);
                 }
                 None
             }
             Ok(None) => Some(("not_found", "Ticket not found.".to_owned())),
+            // Nothing changed; the client may try again.
             Err(err) => Some(("internal", err.message)),
         };
         if let Some((code, message)) = refused {
@@ -389,7 +378,7 @@ impl Connection {
             let Some(&after) = self.rooms.get(&ticket_id) else { return Flow::Continue };
             let entries = match timeline::entries_after(&self.state.pool, ticket_id, after, REPLAY_BATCH).await {
                 Ok(entries) => entries,
-                Err(_) => return Flow::Continue,
+                Err(_) => return database_trouble(),
             };
             let count = entries.len() as i64;
             for entry in entries {
@@ -417,17 +406,18 @@ impl Connection {
     /// After a role change or deactivation: close, or leave the rooms no longer visible.
     async fn recheck_rights(&mut self) -> Flow {
         let pool = self.state.pool.clone();
-        let current = crate::auth::repo::find_user(&pool, self.user.id).await.ok().flatten();
+        let Ok(current) = crate::auth::repo::find_user(&pool, self.user.id).await else { return database_trouble() };
         let Some(user) = current.filter(|u| u.is_active) else {
             return close(1008, "account deactivated");
         };
         self.user = Arc::new(user);
         let watched: Vec<i64> = self.watched.iter().copied().collect();
-        let visible = visible_ticket_ids(&pool, &self.user, &watched).await.unwrap_or_default();
+        let Ok(visible) = visible_ticket_ids(&pool, &self.user, &watched).await else { return database_trouble() };
         self.set_watched(visible.into_iter().collect());
         let rooms: Vec<i64> = self.rooms.keys().copied().collect();
         for ticket_id in rooms {
-            if matches!(find_ticket(&pool, &self.user, ticket_id).await, Ok(None)) {
+            let Ok(still_visible) = find_ticket(&pool, &self.user, ticket_id).await else { return database_trouble() };
+            if still_visible.is_none() {
                 self.leave(ticket_id).await;
                 let message = "You no longer have access to this ticket.";
                 if let Flow::Close(frame) = self.send_error("access_lost", message, None, Some(ticket_id), None).await {

@@ -18,6 +18,8 @@ pub enum ConnectionState {
     Live,
     Reconnecting,
     Offline,
+    /// The server ended the session (signed out elsewhere, expired, deactivated): no reconnecting.
+    SessionEnded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -99,6 +101,9 @@ pub struct ChatClient {
     socket: StoredValue<Option<browser::Live>, LocalStorage>,
     #[cfg(feature = "hydrate")]
     attempts: StoredValue<u32>,
+    /// The app frame is gone: nothing connects any more.
+    #[cfg(feature = "hydrate")]
+    stopped: StoredValue<bool>,
 }
 
 impl ChatClient {
@@ -114,6 +119,8 @@ impl ChatClient {
             socket: StoredValue::new_local(None),
             #[cfg(feature = "hydrate")]
             attempts: StoredValue::new(0),
+            #[cfg(feature = "hydrate")]
+            stopped: StoredValue::new(false),
         };
         #[cfg(feature = "hydrate")]
         browser::start(client);
@@ -294,94 +301,157 @@ fn new_client_id() -> String {
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    //! The socket itself: connect, reconnect with backoff and jitter, rejoin, resend.
+    //! The socket itself (gloo-net's futures WebSocket, one task per connection): connect,
+    //! reconnect with backoff and jitter, rejoin, resend; stop for good when the session ends or
+    //! the app frame goes away.
 
     use std::time::Duration;
 
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::prelude::Closure;
-    use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+    use futures_channel::mpsc;
+    use futures_util::future::{Either, select};
+    use futures_util::{SinkExt, StreamExt};
+    use gloo_net::websocket::futures::WebSocket;
+    use gloo_net::websocket::{Message, State, WebSocketError};
+    use leptos::prelude::*;
 
     use super::{ChatClient, ConnectionState, PendingState, Room};
     use crate::chat::protocol::{ClientEvent, ServerEvent};
-    use leptos::prelude::*;
 
-    /// An open socket and the callbacks it holds (dropped with it).
+    /// The current connection: frames queued here go out in order once it is open.
     pub struct Live {
-        socket: WebSocket,
-        _on_open: Closure<dyn FnMut(Event)>,
-        _on_message: Closure<dyn FnMut(MessageEvent)>,
-        _on_close: Closure<dyn FnMut(CloseEvent)>,
+        outgoing: mpsc::UnboundedSender<String>,
+        id: u64,
+    }
+
+    /// Why a connection ended.
+    enum Ended {
+        /// The server ended the session (logout, expiry, deactivation): do not come back.
+        SessionEnded,
+        /// The client let go of it (offline, the app frame unmounted).
+        Dropped,
+        /// Anything else: reconnect.
+        Lost,
     }
 
     pub fn start(client: ChatClient) {
         connect(client);
-        window_event_listener(leptos::ev::online, move |_| {
-            if client.connection.get_untracked() != ConnectionState::Live {
+        let online = window_event_listener(leptos::ev::online, move |_| {
+            if client.connection.get_untracked() == ConnectionState::Offline {
                 connect(client);
             }
         });
-        window_event_listener(leptos::ev::offline, move |_| {
-            client.connection.set(ConnectionState::Offline);
-            client.socket.update_value(|live| {
-                if let Some(live) = live.take() {
-                    let _ = live.socket.close();
-                }
-            });
+        let offline = window_event_listener(leptos::ev::offline, move |_| {
+            if client.connection.get_untracked() != ConnectionState::SessionEnded {
+                client.connection.set(ConnectionState::Offline);
+                client.socket.set_value(None);
+            }
+        });
+        // Signing out or leaving the app area unmounts the frame: no listener, timer or socket
+        // outlives it.
+        on_cleanup(move || {
+            online.remove();
+            offline.remove();
+            client.stopped.set_value(true);
+            client.socket.try_update_value(|live| *live = None);
         });
     }
 
     fn connect(client: ChatClient) {
+        if client.stopped.get_value() || client.connection.get_untracked() == ConnectionState::SessionEnded {
+            return;
+        }
         let location = window().location();
         let scheme = if location.protocol().unwrap_or_default() == "https:" { "wss" } else { "ws" };
         let url = format!("{scheme}://{}/ws", location.host().unwrap_or_default());
-        let Ok(socket) = WebSocket::new(&url) else {
+        let Ok(socket) = WebSocket::open(&url) else {
             schedule_reconnect(client);
             return;
         };
         if client.connection.get_untracked() != ConnectionState::Offline {
             client.connection.set(ConnectionState::Connecting);
         }
-        let on_open = Closure::<dyn FnMut(Event)>::new(move |_| {
-            client.connection.set(ConnectionState::Live);
-            client.attempts.set_value(0);
-            client.send_event(&ClientEvent::Watch { ticket_ids: client.watched.get_value() });
-            let rooms: Vec<Room> = client.rooms.with_value(|rooms| rooms.values().copied().collect());
-            for room in rooms {
-                client.join(room);
-                let waiting: Vec<String> = room.pending.with_untracked(|pending| {
-                    pending.iter().filter(|p| p.state == PendingState::Sending).map(|p| p.client_id.clone()).collect()
-                });
-                for client_id in waiting {
-                    client.transmit(room, &client_id);
-                }
+        let id = client.attempts.get_value() as u64 ^ (js_sys::Math::random() * 1e15) as u64;
+        let (outgoing, queue) = mpsc::unbounded();
+        client.socket.set_value(Some(Live { outgoing, id }));
+        // Queued now, sent as soon as the socket opens: what to follow, and every room from
+        // where it left off, with the messages still waiting for their ack.
+        client.send_event(&ClientEvent::Watch { ticket_ids: client.watched.get_value() });
+        let rooms: Vec<Room> = client.rooms.with_value(|rooms| rooms.values().copied().collect());
+        for room in rooms {
+            client.join(room);
+            let waiting: Vec<String> = room.pending.with_untracked(|pending| {
+                pending.iter().filter(|p| p.state == PendingState::Sending).map(|p| p.client_id.clone()).collect()
+            });
+            for client_id in waiting {
+                client.transmit(room, &client_id);
             }
-        });
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(text) = event.data().as_string()
-                && let Ok(event) = serde_json::from_str::<ServerEvent>(&text)
-            {
-                client.apply(event);
-            }
-        });
-        let closed_socket = socket.clone();
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_| {
-            // Only the current socket's end matters (an old one may close late).
-            let current = client.socket.with_value(|live| live.as_ref().is_some_and(|l| l.socket == closed_socket));
-            if !current {
+        }
+        leptos::task::spawn_local(async move {
+            let ended = run(client, socket, queue).await;
+            // Only the current connection's end matters (an old one may end late).
+            let current = client.socket.try_with_value(|live| live.as_ref().is_some_and(|l| l.id == id)).unwrap_or(false);
+            if client.stopped.try_get_value().unwrap_or(true) {
                 return;
             }
-            client.socket.set_value(None);
-            let online = window().navigator().on_line();
-            client.connection.set(if online { ConnectionState::Reconnecting } else { ConnectionState::Offline });
-            if online {
-                schedule_reconnect(client);
+            match ended {
+                Ended::SessionEnded => {
+                    client.socket.set_value(None);
+                    client.connection.set(ConnectionState::SessionEnded);
+                    client.fail_pending("Your session has ended; sign in again to send it.");
+                }
+                Ended::Lost if current => {
+                    client.socket.set_value(None);
+                    let online = window().navigator().on_line();
+                    client.connection.set(if online { ConnectionState::Reconnecting } else { ConnectionState::Offline });
+                    if online {
+                        schedule_reconnect(client);
+                    }
+                }
+                Ended::Lost | Ended::Dropped => {}
             }
         });
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        client.socket.set_value(Some(Live { socket, _on_open: on_open, _on_message: on_message, _on_close: on_close }));
+    }
+
+    /// Serves one connection until it ends: queued frames out, server events in.
+    async fn run(client: ChatClient, mut socket: WebSocket, mut queue: mpsc::UnboundedReceiver<String>) -> Ended {
+        let mut opened = false;
+        let mut mark_open = |socket: &WebSocket| {
+            if !opened && matches!(socket.state(), State::Open) {
+                opened = true;
+                client.connection.set(ConnectionState::Live);
+                client.attempts.set_value(0);
+            }
+        };
+        loop {
+            // The other side's unfinished future borrows the socket: let it go before acting.
+            let step = match select(queue.next(), socket.next()).await {
+                Either::Left((outgoing, _)) => Either::Left(outgoing),
+                Either::Right((incoming, _)) => Either::Right(incoming),
+            };
+            match step {
+                Either::Left(Some(text)) => {
+                    // Waits for the socket to open; a closed socket ends the loop on its next read.
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        return Ended::Lost;
+                    }
+                    mark_open(&socket);
+                }
+                // The client dropped this connection; closing the socket is part of dropping it.
+                Either::Left(None) => {
+                    let _ = socket.close(Some(1000), None);
+                    return Ended::Dropped;
+                }
+                Either::Right(Some(Ok(Message::Text(text)))) => {
+                    mark_open(&socket);
+                    if let Ok(event) = serde_json::from_str::<ServerEvent>(&text) {
+                        client.apply(event);
+                    }
+                }
+                Either::Right(Some(Ok(Message::Bytes(_)))) => {}
+                Either::Right(Some(Err(WebSocketError::ConnectionClose(close)))) if close.code == 1008 => return Ended::SessionEnded,
+                Either::Right(Some(Err(_)) | None) => return Ended::Lost,
+            }
+        }
     }
 
     /// Exponential backoff (0.5 s doubling to 15 s) with jitter, so that clients of a restarted
@@ -393,7 +463,7 @@ mod browser {
         let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
         set_timeout(
             move || {
-                if client.connection.get_untracked() == ConnectionState::Reconnecting {
+                if client.connection.try_get_untracked() == Some(ConnectionState::Reconnecting) {
                     connect(client);
                 }
             },
@@ -402,11 +472,13 @@ mod browser {
     }
 
     impl ChatClient {
-        pub(super) fn send_event(&self, event: &ClientEvent) -> bool {
+        pub(super) fn send_event(&self, event: &ClientEvent) {
             let text = serde_json::to_string(event).unwrap_or_default();
             self.socket.with_value(|live| {
-                live.as_ref().is_some_and(|live| live.socket.ready_state() == WebSocket::OPEN && live.socket.send_with_str(&text).is_ok())
-            })
+                if let Some(live) = live {
+                    let _ = live.outgoing.unbounded_send(text);
+                }
+            });
         }
 
         pub(super) fn join(&self, room: Room) {
@@ -416,8 +488,19 @@ mod browser {
         pub(super) fn transmit(&self, room: Room, client_id: &str) {
             let content = room.pending.with_untracked(|pending| pending.iter().find(|p| p.client_id == client_id).map(|p| p.content.clone()));
             if let Some(content) = content {
-                // If the socket is down, it stays "sending" and goes out on reconnect.
+                // Without a socket it stays "sending" and goes out when one is open again.
                 self.send_event(&ClientEvent::Send { ticket_id: room.ticket_id, client_id: client_id.to_owned(), content });
+            }
+        }
+
+        fn fail_pending(&self, reason: &str) {
+            let rooms: Vec<Room> = self.rooms.with_value(|rooms| rooms.values().copied().collect());
+            for room in rooms {
+                room.pending.update(|pending| {
+                    for p in pending.iter_mut().filter(|p| p.state == PendingState::Sending) {
+                        p.state = PendingState::Failed(reason.to_owned());
+                    }
+                });
             }
         }
     }

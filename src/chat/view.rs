@@ -49,14 +49,26 @@ pub fn ChatPanel(
             <Timeline room chat />
             <TypingLine room />
             {move || room.problem.get().map(|problem| view! { <p class="form-error" role="alert">{problem}</p> })}
+            <Show when=move || chat.connection.get() == ConnectionState::SessionEnded>
+                <p class="form-error" role="alert" data-testid="session-ended">
+                    "Your session has ended, so this conversation is no longer live. "
+                    <a href=sign_in_again()>"Sign in again"</a>
+                </p>
+            </Show>
             <Show
-                when=move || !closed.get()
+                when=move || !closed.get() && chat.connection.get() != ConnectionState::SessionEnded
                 fallback=|| view! { <p class="muted">"This ticket is closed; the conversation has ended."</p> }
             >
                 <Composer room chat />
             </Show>
         </section>
     }
+}
+
+/// The sign-in page, coming back here afterwards (a full page load: the session is gone).
+fn sign_in_again() -> String {
+    let path = leptos_router::hooks::use_location().pathname.get_untracked();
+    crate::auth::guard::login_url_for(&path)
 }
 
 #[component]
@@ -66,6 +78,7 @@ fn ConnectionBadge(state: RwSignal<ConnectionState>) -> impl IntoView {
         ConnectionState::Connecting => "connecting…",
         ConnectionState::Reconnecting => "reconnecting…",
         ConnectionState::Offline => "offline — messages will be sent when you are back",
+        ConnectionState::SessionEnded => "session ended",
     };
     let class = move || format!("connection connection-{:?}", state.get()).to_lowercase();
     view! { <span class=class data-testid="connection" role="status">{label}</span> }
@@ -169,26 +182,29 @@ fn Timeline(room: Room, chat: ChatClient) -> impl IntoView {
 fn Composer(room: Room, chat: ChatClient) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
-    // "typing" is announced at most every 3 s and withdrawn 4 s after the last keystroke.
+    // "typing" is announced at most every 3 s and withdrawn 4 s after the last keystroke. The
+    // withdrawal timer is cancelled with the composer (it must not fire after it is gone).
     let last_announced = StoredValue::new(0.0_f64);
-    let keystrokes = StoredValue::new(0_u64);
+    let stop_timer = StoredValue::new(None::<TimeoutHandle>);
+    on_cleanup(move || {
+        if let Some(timer) = stop_timer.try_get_value().flatten() {
+            timer.clear();
+        }
+    });
     let note_typing = move || {
         let now = now_millis();
         if now - last_announced.get_value() > 3_000.0 {
             last_announced.set_value(now);
             chat.set_typing(room.ticket_id, true);
         }
-        keystrokes.update_value(|n| *n += 1);
-        let mine = keystrokes.get_value();
-        set_timeout(
-            move || {
-                if keystrokes.get_value() == mine {
-                    last_announced.set_value(0.0);
-                    chat.set_typing(room.ticket_id, false);
-                }
-            },
-            Duration::from_secs(4),
-        );
+        if let Some(timer) = stop_timer.get_value() {
+            timer.clear();
+        }
+        let stop = move || {
+            last_announced.set_value(0.0);
+            chat.set_typing(room.ticket_id, false);
+        };
+        stop_timer.set_value(set_timeout_with_handle(stop, Duration::from_secs(4)).ok());
     };
     let submit = move || {
         let text = draft.get_untracked().trim().to_owned();
@@ -203,7 +219,9 @@ fn Composer(room: Room, chat: ChatClient) -> impl IntoView {
         problem.set(None);
         chat.send(room, text);
         draft.set(String::new());
-        keystrokes.update_value(|n| *n += 1);
+        if let Some(timer) = stop_timer.get_value() {
+            timer.clear();
+        }
         last_announced.set_value(0.0);
         chat.set_typing(room.ticket_id, false);
     };

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod http_guard;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -28,7 +29,7 @@ pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<Ap
     let hub = crate::chat::hub::Hub::new();
     let writer = crate::chat::writer::Writer::start(pool.clone(), hub.clone());
     let presence = crate::chat::presence::Presence::start(pool.clone(), hub.clone());
-    Ok(AppState { leptos_options, hub, writer, presence, pool, config: Arc::new(config) })
+    Ok(AppState { leptos_options, hub, writer, presence, pool, config: Arc::new(config), http_send_budgets: Default::default() })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -44,6 +45,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), session_layer))
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(http_guard::server_fn_error_status))
+        .layer(axum::extract::DefaultBodyLimit::max(http_guard::BODY_LIMIT_BYTES))
+        .layer(from_fn(http_guard::body_limit))
+        .layer(from_fn_with_state(state.clone(), http_guard::same_site_writes))
+        .layer(from_fn_with_state(state.clone(), http_guard::security_headers))
         .with_state(state)
 }
 

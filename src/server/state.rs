@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use super::config::Config;
 use crate::error::{AppError, AppResult};
+use crate::chat::budget::PersonBudgets;
 use crate::chat::hub::Hub;
 use crate::chat::presence::Presence;
 use crate::chat::writer::Writer;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub writer: Writer,
     /// Room presence of this node's sockets, written in batches.
     pub presence: Presence,
+    /// The HTTP send fallback's rate limits (sockets keep their own).
+    pub http_send_budgets: Arc<PersonBudgets>,
 }
 
 impl AppState {

@@ -2,7 +2,8 @@
 //! the session and role here; visibility and the lifecycle are enforced again in `repo`.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
+
+use crate::codec::{Form, Query};
 
 use super::model::{Message, Page, Ticket};
 use crate::error::AppError;
@@ -16,8 +17,12 @@ use {
     crate::server::state::AppState,
 };
 
+// How each function's arguments travel (src/codec.rs).
+crate::server_arguments!(Form: CreateTicket, AssignTicket, ChangeStatus);
+crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages);
+
 /// Opens a ticket (users only) and redirects to its page.
-#[server(prefix = "/api/tickets", endpoint = "create")]
+#[server(prefix = "/api/tickets", endpoint = "create", input = Form)]
 pub async fn create_ticket(subject: Option<String>, description: String) -> Result<Ticket, AppError> {
     with_status(
         async {
@@ -34,7 +39,7 @@ pub async fn create_ticket(subject: Option<String>, description: String) -> Resu
 
 /// Tickets the caller may see, newest activity first. Users: their own. Agents: every ticket not
 /// closed (closed ones with `include_closed=true` or `status=closed`). Admins: all.
-#[server(prefix = "/api/tickets", endpoint = "list", input = GetUrl)]
+#[server(prefix = "/api/tickets", endpoint = "list", input = Query)]
 pub async fn list_tickets(
     status: Option<String>,
     assignment: Option<String>,
@@ -65,7 +70,7 @@ pub async fn list_tickets(
 }
 
 /// One ticket, if the caller may see it (otherwise `not_found`, never its data).
-#[server(prefix = "/api/tickets", endpoint = "get", input = GetUrl)]
+#[server(prefix = "/api/tickets", endpoint = "get", input = Query)]
 pub async fn get_ticket(id: i64) -> Result<Ticket, AppError> {
     with_status(
         async {
@@ -79,7 +84,7 @@ pub async fn get_ticket(id: i64) -> Result<Ticket, AppError> {
 
 /// Assigns a ticket: agents to themselves (`agent_id` omitted), admins to any active agent.
 /// `version` is the ticket version the caller saw.
-#[server(prefix = "/api/tickets", endpoint = "assign")]
+#[server(prefix = "/api/tickets", endpoint = "assign", input = Form)]
 pub async fn assign_ticket(id: i64, version: i32, agent_id: Option<i64>) -> Result<Ticket, AppError> {
     with_status(
         async {
@@ -92,7 +97,7 @@ pub async fn assign_ticket(id: i64, version: i32, agent_id: Option<i64>) -> Resu
 }
 
 /// `action`: `resolve`, `close` or `reopen`. `version` is the ticket version the caller saw.
-#[server(prefix = "/api/tickets", endpoint = "status")]
+#[server(prefix = "/api/tickets", endpoint = "status", input = Form)]
 pub async fn change_status(id: i64, version: i32, action: String) -> Result<Ticket, AppError> {
     with_status(
         async {
@@ -110,7 +115,7 @@ pub async fn change_status(id: i64, version: i32, action: String) -> Result<Tick
 }
 
 /// A ticket's chat history, newest first; `before` (a timeline seq) is the previous page's `next_cursor`.
-#[server(prefix = "/api/tickets", endpoint = "messages", input = GetUrl)]
+#[server(prefix = "/api/tickets", endpoint = "messages", input = Query)]
 pub async fn ticket_messages(ticket_id: i64, before: Option<i64>, limit: Option<i64>) -> Result<Page<Message>, AppError> {
     with_status(
         async {

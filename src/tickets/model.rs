@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::model::{Role, User};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, refuse_control_chars};
 
 pub const SUBJECT_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
@@ -231,6 +231,8 @@ pub struct NewTicket {
 }
 
 pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResult<NewTicket> {
+    refuse_control_chars("subject", subject.unwrap_or_default())?;
+    refuse_control_chars("description", description)?;
     let subject = subject.map(str::trim).filter(|s| !s.is_empty());
     if let Some(subject) = subject
         && subject.chars().count() > SUBJECT_MAX_CHARS

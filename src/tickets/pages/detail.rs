@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::ui::{after_each_result, LoadError, Loading, StatusBadge, format_time};
+use crate::ui::{LoadError, Loading, ServerForm, StatusBadge, after_each_result, format_time};
 use crate::auth::model::User;
 use crate::error::{AppError, ErrorCode};
 use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, ticket_messages};
@@ -123,11 +123,11 @@ fn Controls(
                 TicketAction::Assign { .. } => {
                     let label = if ticket.assigned_agent.is_some() { "Assign to me instead" } else { "Assign to me" };
                     EitherOf3::A(view! {
-                        <ActionForm action=assign attr:class="inline-form">
+                        <ServerForm action=assign attr:class="inline-form">
                             <input type="hidden" name="id" value=id />
                             <input type="hidden" name="version" value=version />
                             <button type="submit" class="button primary" disabled=pending>{label}</button>
-                        </ActionForm>
+                        </ServerForm>
                     })
                 }
                 TicketAction::Close if ticket.status != crate::tickets::model::TicketStatus::Resolved => EitherOf3::B(view! {
@@ -162,11 +162,11 @@ fn StatusForm(
     pending: impl Fn() -> bool + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
-        <ActionForm action attr:class="inline-form">
+        <ServerForm action attr:class="inline-form">
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="version" value=version />
             <input type="hidden" name="action" value=name />
             <button type="submit" class="button" disabled=pending>{label}</button>
-        </ActionForm>
+        </ServerForm>
     }
 }

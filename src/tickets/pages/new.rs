@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::tickets::api::CreateTicket;
 use crate::tickets::model::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
-use crate::ui::{FieldError, FormError, SubmitButton, aria_invalid, last_error};
+use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, last_error};
 
 /// `/app/tickets/new`. On success the server sends the browser to the new ticket's page.
 #[component]
@@ -15,7 +15,7 @@ pub fn NewTicketPage() -> impl IntoView {
         <div class="page-head">
             <h1>"New ticket"</h1>
         </div>
-        <ActionForm action=action attr:class="form wide" attr:aria-label="New ticket">
+        <ServerForm action=action attr:class="form wide" attr:aria-label="New ticket">
             <FormError error />
             <label for="subject">"Subject " <span class="muted">"(optional)"</span></label>
             <input id="subject" name="subject" type="text" maxlength=SUBJECT_MAX_CHARS
@@ -32,6 +32,6 @@ pub fn NewTicketPage() -> impl IntoView {
                 <SubmitButton pending=action.pending() label="Open ticket" busy_label="Opening…" />
                 <a class="button" href="/app/tickets">"Cancel"</a>
             </div>
-        </ActionForm>
+        </ServerForm>
     }
 }
