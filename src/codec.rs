@@ -4,9 +4,9 @@
 //! `validation` error naming its field (422); another body type is `unsupported_media_type` (415).
 //! Both replace server_fn's `PostUrl`/`GetUrl`, whose decoding errors name no field.
 
+use http::Method;
 use leptos::server_fn::ContentType;
 use leptos::server_fn::codec::Encoding;
-use http::Method;
 use leptos::server_fn::request::{ClientReq, Req};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

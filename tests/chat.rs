@@ -662,3 +662,56 @@ async fn sends_within_the_budget_pass_after_a_database_stall() {
     }
     assert_eq!(stored_messages(&app, room.ticket_id).await.len(), 20);
 }
+
+/// A client that stops reading is let go (its queue and the server's write are bounded), and the
+/// room goes on for everyone else.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut owner = app.socket(&room.owner).await;
+    owner.join(room.ticket_id, None).await;
+
+    // The agent's tab joins through a small receive window, then never reads again.
+    let addr: std::net::SocketAddr = app.base_url.trim_start_matches("http://").parse().unwrap();
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(4096).unwrap();
+    let stream = tcp.connect(addr).await.unwrap();
+    let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+    request.headers_mut().insert("cookie", room.agent.parse().unwrap());
+    let (mut silent, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+    let join = json!({ "event": "ticket:join", "data": { "ticket_id": room.ticket_id } }).to_string();
+    silent.send(tungstenite::Message::text(join)).await.unwrap();
+    assert_eq!(owner.until("ticket:user_joined").await["user"]["role"], "agent");
+
+    // Large messages, inside the send budget, until the server gives up on the silent socket.
+    let big = "x".repeat(4_000);
+    let mut pace = tokio::time::interval(Duration::from_millis(250));
+    let mut sent = 0;
+    let left = loop {
+        pace.tick().await;
+        owner.send("ticket:message:send", json!({ "ticket_id": room.ticket_id, "client_id": format!("big-{sent}"), "content": big })).await;
+        sent += 1;
+        let event = tokio::time::timeout(Duration::from_millis(200), async {
+            loop {
+                let (name, data) = owner.next().await;
+                if name == "ticket:user_left" {
+                    return data;
+                }
+            }
+        })
+        .await;
+        if let Ok(data) = event {
+            break data;
+        }
+        assert!(sent < 200, "the silent socket was never dropped");
+    };
+    assert_eq!(left["user"]["role"], "agent");
+    // The owner's own socket is unaffected.
+    let ack = owner.say(room.ticket_id, "after", "Still here").await;
+    assert!(ack["seq"].as_i64().unwrap() > 1);
+    drop(silent);
+}

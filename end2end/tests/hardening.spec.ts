@@ -1,6 +1,10 @@
 import { expect, type Page } from "@playwright/test";
 import { test, ADMIN, PASSWORD, open, register, signIn, uniqueEmail } from "./helpers";
 
+function nav(page: Page) {
+  return page.getByRole("navigation", { name: "Main" });
+}
+
 async function say(page: Page, text: string): Promise<void> {
   await page.getByRole("textbox", { name: "Message" }).fill(text);
   await page.getByRole("textbox", { name: "Message" }).press("Enter");
@@ -22,13 +26,13 @@ test("leaving a conversation right after typing leaves nothing running behind", 
   await page.clock.install();
   await userOnNewTicket(page, uniqueEmail("leaving"));
   await say(page, "Thanks, bye");
-  await page.getByRole("link", { name: "My tickets" }).click();
+  await nav(page).getByRole("link", { name: "My tickets" }).click();
   await expect(page).toHaveURL(/\/app\/tickets$/);
   // Past the composer's 4 s "stopped typing" timer and a reconnect delay or two.
   await page.clock.runFor(20_000);
   await page.context().setOffline(true);
   await page.context().setOffline(false);
-  await page.getByRole("link", { name: "New ticket" }).click();
+  await nav(page).getByRole("link", { name: "New ticket" }).click();
   await expect(page.getByLabel("Describe your issue")).toBeVisible();
 });
 
@@ -49,7 +53,8 @@ test("a deactivated person's open page says the session ended and leads to sign-
   await expect(user.getByTestId("connection")).toHaveText("session ended");
   await expect(user.getByTestId("session-ended")).toContainText("Your session has ended");
   await expect(user.getByRole("textbox", { name: "Message" })).toHaveCount(0);
-  await user.getByRole("link", { name: "My tickets" }).click();
+  await user.screenshot({ path: "screenshots/session-ended-1280.png", fullPage: true });
+  await nav(user).getByRole("link", { name: "My tickets" }).click();
   await expect(user).toHaveURL(/\/login\?next=/);
   await expect(user.getByRole("heading", { name: "Sign in" })).toBeVisible();
 });
@@ -79,14 +84,17 @@ test("without JavaScript the pages render their content and failed forms show th
   await expect(page.getByRole("heading", { name: "My tickets" })).toBeVisible();
 
   await page.goto("/app/tickets/new");
+  await page.getByLabel("Describe your issue").fill("   ");
   await page.getByRole("button", { name: "Open ticket" }).click();
   await expect(page.getByText("Please describe your issue.")).toBeVisible();
   const description = `Works without scripts ${Date.now()}`;
   await page.getByLabel("Describe your issue").fill(description);
   await page.getByRole("button", { name: "Open ticket" }).click();
   await expect(page).toHaveURL(/\/app\/tickets\/\d+$/);
-  await expect(page.getByText(description)).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Works without scripts");
+  await expect(page.getByText(description).first()).toBeVisible();
   await expect(page.getByText("Loading…")).toHaveCount(0);
+  await page.screenshot({ path: "screenshots/ticket-without-javascript-1280.png", fullPage: true });
 
   await page.goto("/app/tickets");
   await expect(page.getByRole("link", { name: description })).toBeVisible();

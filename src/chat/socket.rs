@@ -56,6 +56,8 @@ pub async fn ws_handler(
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(8 * 1024)
+        // What waits in this process for a client that does not read is bounded too.
+        .max_write_buffer_size(128 * 1024)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
         .on_upgrade(move |socket| Connection::serve(state, session, socket))
@@ -167,7 +169,7 @@ impl Connection {
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
                         Flow::Close(None)
-                    } else if self.socket.send(Frame::Ping(Default::default())).await.is_err() {
+                    } else if !matches!(tokio::time::timeout(WRITE_LIMIT, self.socket.send(Frame::Ping(Default::default()))).await, Ok(Ok(()))) {
                         Flow::Close(None)
                     } else {
                         Flow::Continue
@@ -178,7 +180,7 @@ impl Connection {
             if let Flow::Close(frame) = flow {
                 if let Some(frame) = frame {
                     let unread_input = matches!(frame.code, 1002 | 1007 | 1009);
-                    let _ = self.socket.send(Frame::Close(Some(frame))).await;
+                    let _ = tokio::time::timeout(WRITE_LIMIT, self.socket.send(Frame::Close(Some(frame)))).await;
                     if unread_input {
                         // Closing at once with the client's frame still unread resets the
                         // connection, and the client would never see why: give it a moment.

@@ -346,13 +346,21 @@ mod browser {
                 client.socket.set_value(None);
             }
         });
+        // A page being left (or put in the back-forward cache) does not reconnect meanwhile.
+        let hidden = window_event_listener(leptos::ev::pagehide, move |_| client.stop());
+        let shown = window_event_listener(leptos::ev::pageshow, move |event| {
+            if event.persisted() && client.stopped.get_value() {
+                client.stopped.set_value(false);
+                connect(client);
+            }
+        });
         // Signing out or leaving the app area unmounts the frame: no listener, timer or socket
         // outlives it.
         on_cleanup(move || {
-            online.remove();
-            offline.remove();
-            client.stopped.set_value(true);
-            client.socket.try_update_value(|live| *live = None);
+            for listener in [online, offline, hidden, shown] {
+                listener.remove();
+            }
+            client.stop();
         });
     }
 
@@ -414,14 +422,13 @@ mod browser {
 
     /// Serves one connection until it ends: queued frames out, server events in.
     async fn run(client: ChatClient, mut socket: WebSocket, mut queue: mpsc::UnboundedReceiver<String>) -> Ended {
-        let mut opened = false;
-        let mut mark_open = |socket: &WebSocket| {
-            if !opened && matches!(socket.state(), State::Open) {
-                opened = true;
-                client.connection.set(ConnectionState::Live);
-                client.attempts.set_value(0);
-            }
-        };
+        // The sink is ready once the socket is open, or has failed to open.
+        let _ = std::future::poll_fn(|cx| SinkExt::<Message>::poll_ready_unpin(&mut socket, cx)).await;
+        if !matches!(socket.state(), State::Open) {
+            return Ended::Lost;
+        }
+        client.connection.set(ConnectionState::Live);
+        client.attempts.set_value(0);
         loop {
             // The other side's unfinished future borrows the socket: let it go before acting.
             let step = match select(queue.next(), socket.next()).await {
@@ -430,11 +437,10 @@ mod browser {
             };
             match step {
                 Either::Left(Some(text)) => {
-                    // Waits for the socket to open; a closed socket ends the loop on its next read.
-                    if socket.send(Message::Text(text)).await.is_err() {
+                    // A closing socket takes nothing more (the browser would only log an error).
+                    if !matches!(socket.state(), State::Open) || socket.send(Message::Text(text)).await.is_err() {
                         return Ended::Lost;
                     }
-                    mark_open(&socket);
                 }
                 // The client dropped this connection; closing the socket is part of dropping it.
                 Either::Left(None) => {
@@ -442,7 +448,6 @@ mod browser {
                     return Ended::Dropped;
                 }
                 Either::Right(Some(Ok(Message::Text(text)))) => {
-                    mark_open(&socket);
                     if let Ok(event) = serde_json::from_str::<ServerEvent>(&text) {
                         client.apply(event);
                     }
@@ -491,6 +496,12 @@ mod browser {
                 // Without a socket it stays "sending" and goes out when one is open again.
                 self.send_event(&ClientEvent::Send { ticket_id: room.ticket_id, client_id: client_id.to_owned(), content });
             }
+        }
+
+        /// No socket and no reconnecting until `connect` is called again.
+        fn stop(&self) {
+            let _ = self.stopped.try_set_value(true);
+            self.socket.try_update_value(|live| *live = None);
         }
 
         fn fail_pending(&self, reason: &str) {

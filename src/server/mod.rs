@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::serve::ListenerExt;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -67,6 +68,9 @@ fn static_bundle(dir: std::path::PathBuf) -> Router {
     }))
 }
 
+/// Kernel send buffer per connection (Linux doubles it): a few seconds of a busy chat socket.
+const SEND_BUFFER_BYTES: usize = 64 * 1024;
+
 /// Starts listening for other nodes' changes, then serves until `shutdown` completes: sockets are
 /// closed with "going away" (clients reconnect elsewhere) and in-flight requests finish.
 pub async fn serve(
@@ -78,6 +82,11 @@ pub async fn serve(
     tokio::spawn(housekeeping(state.clone()));
     let hub = state.hub.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = listener.tap_io(|stream| {
+        // A fixed kernel send buffer instead of one that grows to megabytes: a client that stops
+        // reading blocks the socket's writes soon, and is dropped (chat::socket::WRITE_LIMIT).
+        let _ = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES);
+    });
     let stopping = hub.clone();
     let shutdown = async move {
         shutdown.await;
