@@ -594,6 +594,29 @@ async fn unreadable_frames_close_with_a_code_and_a_reason() {
     sending.abort();
 }
 
+/// A second node signed in as a role of its own (so the test can take the database away from it
+/// alone), with `settings` applied to that role; and a connection to the server to do that with.
+async fn node_with_own_role(app: &TestApp, settings: &[&str]) -> (SecondNode, String, sqlx::PgConnection) {
+    let role = format!("myrelay_test_node_{}", uuid::Uuid::new_v4().simple());
+    let server = std::env::var("DATABASE_URL").unwrap();
+    let mut control = <sqlx::PgConnection as sqlx::Connection>::connect(&server).await.unwrap();
+    sqlx::query(&format!(r#"CREATE ROLE "{role}" LOGIN SUPERUSER PASSWORD 'node-b-password'"#)).execute(&mut control).await.unwrap();
+    for setting in settings {
+        sqlx::query(&format!(r#"ALTER ROLE "{role}" SET {setting}"#)).execute(&mut control).await.unwrap();
+    }
+    let mut url = reqwest::Url::parse(&app.state.config.database_url).unwrap();
+    url.set_username(&role).unwrap();
+    url.set_password(Some("node-b-password")).unwrap();
+    (second_node_on(url.as_str()).await, role, control)
+}
+
+/// Stops the node and drops its role (which needs its connections gone first).
+async fn retire(mut node: SecondNode, role: &str, control: &mut sqlx::PgConnection) {
+    let _ = node.child.kill().await;
+    let _ = sqlx::query("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = $1").bind(role).execute(&mut *control).await;
+    sqlx::query(&format!(r#"DROP ROLE IF EXISTS "{role}""#)).execute(&mut *control).await.unwrap();
+}
+
 /// Node B loses the database (its connections dropped, new ones refused) while a message is
 /// stored through node A; once B can connect again, its socket gets the message without anyone
 /// writing again (before the fix it waited for the next notice, which never came).
@@ -601,15 +624,7 @@ async fn unreadable_frames_close_with_a_code_and_a_reason() {
 async fn after_a_database_outage_every_node_catches_up_at_once() {
     let app = spawn_app().await;
     let room = room(&app).await;
-    // Node B signs in as its own role, so its outage can be made without touching node A.
-    let role = format!("myrelay_test_node_{}", uuid::Uuid::new_v4().simple());
-    let server = std::env::var("DATABASE_URL").unwrap();
-    let mut control = <sqlx::PgConnection as sqlx::Connection>::connect(&server).await.unwrap();
-    sqlx::query(&format!(r#"CREATE ROLE "{role}" LOGIN SUPERUSER PASSWORD 'node-b-password'"#)).execute(&mut control).await.unwrap();
-    let mut node_b_url = reqwest::Url::parse(&app.state.config.database_url).unwrap();
-    node_b_url.set_username(&role).unwrap();
-    node_b_url.set_password(Some("node-b-password")).unwrap();
-    let node_b = second_node_on(node_b_url.as_str()).await;
+    let (node_b, role, mut control) = node_with_own_role(&app, &[]).await;
     let mut owner_on_a = app.socket(&room.owner).await;
     let mut agent_on_b = connect_socket(&node_b.base_url, Some(&room.agent), Some(&node_b.base_url)).await.unwrap();
     owner_on_a.join(room.ticket_id, None).await;
@@ -632,8 +647,8 @@ async fn after_a_database_outage_every_node_catches_up_at_once() {
 
     let message = agent_on_b.until("ticket:message:new").await;
     assert_eq!(message["content"], "Sent while node B cannot listen");
-    drop((agent_on_b, node_b));
-    let _ = sqlx::query(&format!(r#"DROP ROLE IF EXISTS "{role}""#)).execute(&mut control).await;
+    drop(agent_on_b);
+    retire(node_b, &role, &mut control).await;
 }
 
 /// A socket's sends are metered as they arrive: sends within the budget that queued up while the
@@ -714,4 +729,31 @@ async fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
     let ack = owner.say(room.ticket_id, "after", "Still here").await;
     assert!(ack["seq"].as_i64().unwrap() > 1);
     drop(silent);
+}
+
+/// A database error while re-checking someone's rights is not a deactivation: the socket closes
+/// with 1011 (reconnect and resume), not 1008 (which tells the browser to stop for good).
+#[tokio::test]
+async fn a_failed_rights_check_closes_for_a_retry_not_for_good() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    // Node B's queries give up after 300 ms, so a held lock makes its re-check fail.
+    let (node_b, role, mut control) = node_with_own_role(&app, &["statement_timeout = '300ms'"]).await;
+    let mut agent_on_b = connect_socket(&node_b.base_url, Some(&room.agent), Some(&node_b.base_url)).await.unwrap();
+    agent_on_b.join(room.ticket_id, None).await;
+    let agent_id = app.browser_with(&room.agent).id().await;
+
+    let mut hold = app.pool().begin().await.unwrap();
+    sqlx::query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE").execute(&mut *hold).await.unwrap();
+    // The notice an account change sends, without the change (that would need the lock).
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(myrelay::chat::hub::USER_CHANNEL)
+        .bind(format!(r#"{{"user_id":{agent_id}}}"#))
+        .execute(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(agent_on_b.closed_with().await, Some(1011));
+    hold.rollback().await.unwrap();
+    drop(agent_on_b);
+    retire(node_b, &role, &mut control).await;
 }

@@ -94,6 +94,12 @@ test("without JavaScript the pages render their content and failed forms show th
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Works without scripts");
   await expect(page.getByText(description).first()).toBeVisible();
   await expect(page.getByText("Loading…")).toHaveCount(0);
+  // The composer posts to the HTTP send fallback and comes back to the conversation.
+  await page.getByRole("textbox", { name: "Message" }).fill("Sent without scripts");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page).toHaveURL(/\/app\/tickets\/\d+\??$/);
+  await expect(page.getByTestId("messages")).toContainText("Sent without scripts");
+  await expect(page.getByTestId("connection")).toBeHidden();
   await page.screenshot({ path: "screenshots/ticket-without-javascript-1280.png", fullPage: true });
 
   await page.goto("/app/tickets");

@@ -3,7 +3,8 @@ import { test as base, expect, type BrowserContext, type Page } from "@playwrigh
 /**
  * Every test fails on a page error (an uncaught exception or a panic) or a console error in any
  * of its pages, including those of contexts it makes itself. The browser's own log lines for
- * 4xx answers are not errors of the app: tests provoke those on purpose.
+ * 4xx answers are not errors of the app: tests provoke those on purpose (a refused WebSocket
+ * upgrade, 401 once a test has dropped the cookies, is logged the same way).
  */
 export const test = base.extend<{ failOnPageErrors: void }>({
   failOnPageErrors: [
@@ -12,7 +13,9 @@ export const test = base.extend<{ failOnPageErrors: void }>({
       const watch = (watched: BrowserContext) => {
         watched.on("weberror", (error) => errors.push(`page error: ${error.error().message}`));
         watched.on("console", (message) => {
-          const expectedAnswer = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text());
+          const expectedAnswer =
+            /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) ||
+            /^WebSocket connection to .* failed: HTTP Authentication failed/.test(message.text());
           if (message.type() === "error" && !expectedAnswer) errors.push(`console error: ${message.text()}`);
         });
       };

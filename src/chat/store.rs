@@ -405,7 +405,7 @@ mod browser {
                 Ended::SessionEnded => {
                     client.socket.set_value(None);
                     client.connection.set(ConnectionState::SessionEnded);
-                    client.fail_pending("Your session has ended; sign in again to send it.");
+                    client.session_ended();
                 }
                 Ended::Lost if current => {
                     client.socket.set_value(None);
@@ -504,12 +504,15 @@ mod browser {
             self.socket.try_update_value(|live| *live = None);
         }
 
-        fn fail_pending(&self, reason: &str) {
+        /// Nobody is here any more as far as this tab knows, and nothing waiting will be sent.
+        fn session_ended(&self) {
             let rooms: Vec<Room> = self.rooms.with_value(|rooms| rooms.values().copied().collect());
             for room in rooms {
+                room.members.set(Vec::new());
+                room.typing.set(Vec::new());
                 room.pending.update(|pending| {
                     for p in pending.iter_mut().filter(|p| p.state == PendingState::Sending) {
-                        p.state = PendingState::Failed(reason.to_owned());
+                        p.state = PendingState::Failed("Your session has ended; sign in again to send it.".into());
                     }
                 });
             }

@@ -49,17 +49,21 @@ pub fn ChatPanel(
             <Timeline room chat />
             <TypingLine room />
             {move || room.problem.get().map(|problem| view! { <p class="form-error" role="alert">{problem}</p> })}
-            <Show when=move || chat.connection.get() == ConnectionState::SessionEnded>
-                <p class="form-error" role="alert" data-testid="session-ended">
-                    "Your session has ended, so this conversation is no longer live. "
-                    <a href=sign_in_again()>"Sign in again"</a>
-                </p>
-            </Show>
             <Show
-                when=move || !closed.get() && chat.connection.get() != ConnectionState::SessionEnded
+                when=move || !closed.get()
                 fallback=|| view! { <p class="muted">"This ticket is closed; the conversation has ended."</p> }
             >
-                <Composer room chat />
+                <Show
+                    when=move || chat.connection.get() != ConnectionState::SessionEnded
+                    fallback=|| view! {
+                        <p class="form-error" role="alert" data-testid="session-ended">
+                            "Your session has ended, so this conversation is no longer live. "
+                            <a href=sign_in_again()>"Sign in again"</a>
+                        </p>
+                    }
+                >
+                    <Composer room chat />
+                </Show>
             </Show>
         </section>
     }
@@ -226,10 +230,15 @@ fn Composer(room: Room, chat: ChatClient) -> impl IntoView {
         chat.set_typing(room.ticket_id, false);
     };
     view! {
-        <form class="composer" aria-label="Send a message" on:submit=move |ev: SubmitEvent| {
-            ev.prevent_default();
-            submit();
-        }>
+        // Without JavaScript the form posts to the HTTP send fallback, which brings the browser
+        // back here; with it, the socket sends and the page stays.
+        <form class="composer" aria-label="Send a message" method="post" action="/api/tickets/send-message"
+            on:submit=move |ev: SubmitEvent| {
+                ev.prevent_default();
+                submit();
+            }>
+            <input type="hidden" name="ticket_id" value=room.ticket_id />
+            <input type="hidden" name="client_id" value=plain_form_client_id() />
             <label for="chat-input" class="visually-hidden">"Message"</label>
             <textarea id="chat-input" name="content" rows="2" placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
                 maxlength=MESSAGE_MAX_CHARS
@@ -248,6 +257,18 @@ fn Composer(room: Room, chat: ChatClient) -> impl IntoView {
             <button type="submit" class="button primary">"Send"</button>
         </form>
         {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+    }
+}
+
+/// A fresh `client_id` for each server-rendered composer: a plain form post sends it once.
+fn plain_form_client_id() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        format!("form-{:016x}", rand::random::<u64>())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        String::new()
     }
 }
 
