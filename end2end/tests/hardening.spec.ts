@@ -54,6 +54,8 @@ test("a deactivated person's open page says the session ended and leads to sign-
   await expect(user.getByTestId("session-ended")).toContainText("Your session has ended");
   await expect(user.getByRole("textbox", { name: "Message" })).toHaveCount(0);
   await user.screenshot({ path: "screenshots/session-ended-1280.png", fullPage: true });
+  await user.setViewportSize({ width: 390, height: 844 });
+  await user.screenshot({ path: "screenshots/session-ended-390.png", fullPage: true });
   await nav(user).getByRole("link", { name: "My tickets" }).click();
   await expect(user).toHaveURL(/\/login\?next=/);
   await expect(user.getByRole("heading", { name: "Sign in" })).toBeVisible();
@@ -101,6 +103,8 @@ test("without JavaScript the pages render their content and failed forms show th
   await expect(page.getByTestId("messages")).toContainText("Sent without scripts");
   await expect(page.getByTestId("connection")).toBeHidden();
   await page.screenshot({ path: "screenshots/ticket-without-javascript-1280.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "screenshots/ticket-without-javascript-390.png", fullPage: true });
 
   await page.goto("/app/tickets");
   await expect(page.getByRole("link", { name: description })).toBeVisible();
