@@ -14,7 +14,7 @@ server="$PG_SERVER_URL"
 export DATABASE_URL="$server/postgres"
 drop_databases_like "$server" 'myrelay_test_%'
 
-say "Rust tests"
+say "Rust tests (free disk: $(df -h --output=avail . | tail -1 | tr -d " "))"
 cargo test --features ssr --locked
 
 say "Building the site for the browser tests"

@@ -1,9 +1,7 @@
 //! Tickets over server functions: lifecycle, concurrency, visibility, validation and paging,
 //! against the real app on a fresh database per test.
 
-mod common;
-
-use common::{Browser, TestApp, spawn_app, ticket_row};
+use crate::common::{Browser, TestApp, spawn_app, ticket_row};
 use myrelay::auth::model::Role;
 use myrelay::chat::hub::Outgoing;
 use myrelay::tickets::model::TicketStatus;

@@ -1,9 +1,7 @@
 //! Bad input, oversized bodies, cross-site writes, security headers and the last admin: each
 //! answer is a specific 4xx with the JSON error shape, and nothing changes.
 
-mod common;
-
-use common::{TestApp, error_body, spawn_app};
+use crate::common::{TestApp, error_body, spawn_app};
 use myrelay::auth::model::Role;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, ORIGIN};
@@ -68,7 +66,7 @@ async fn json_bodies_are_accepted_and_other_types_refused() {
     let response = anonymous
         .client
         .post(format!("{}/api/auth/register", app.base_url))
-        .json(&serde_json::json!({ "email": "json@example.com", "display_name": "Jay", "password": common::PASSWORD }))
+        .json(&serde_json::json!({ "email": "json@example.com", "display_name": "Jay", "password": crate::common::PASSWORD }))
         .send()
         .await
         .unwrap();
@@ -125,8 +123,8 @@ async fn control_characters_are_refused_naming_the_field() {
     let browser = app.browser_with(&user);
     assert_invalid(browser.create_ticket("Hi", "broken\0text").await, "description").await;
     assert_invalid(browser.create_ticket("bell\u{7}", "fine").await, "subject").await;
-    assert_invalid(app.browser().register("nul@example.com", "Nul\0", common::PASSWORD).await, "display_name").await;
-    assert_invalid(app.browser().login("nul\0@example.com", common::PASSWORD, None).await, "email").await;
+    assert_invalid(app.browser().register("nul@example.com", "Nul\0", crate::common::PASSWORD).await, "display_name").await;
+    assert_invalid(app.browser().login("nul\0@example.com", crate::common::PASSWORD, None).await, "email").await;
     // Line breaks and tabs are text.
     assert_eq!(browser.create_ticket("Hi", "line one\r\n\tline two").await.status(), StatusCode::OK);
     assert_eq!(app.count("tickets").await, 1);

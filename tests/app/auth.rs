@@ -1,8 +1,6 @@
 //! Accounts, sessions and role guards, end to end over HTTP on a fresh database per test.
 
-mod common;
-
-use common::{PASSWORD, error_body, location, session_cookie, spawn_app};
+use crate::common::{PASSWORD, error_body, location, session_cookie, spawn_app};
 use myrelay::auth::model::Role;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};

@@ -1,11 +1,9 @@
 //! The live ticket rooms over WebSocket, against the real app (and a second app process) on a
 //! fresh database per test.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestApp, Ws, connect_socket, spawn_app};
+use crate::common::{TestApp, Ws, connect_socket, spawn_app};
 use myrelay::auth::model::Role;
 use reqwest::StatusCode;
 use serde_json::json;

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Code size of a wasm module by crate, from its name section (a module built before wasm-opt
+strips the names). Usage: bench/wasm_crates.py module.wasm [top_n]"""
+import re
+import sys
+from collections import Counter
+
+
+def leb(data, pos):
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result, pos
+
+
+def sections(data):
+    pos = 8
+    while pos < len(data):
+        kind = data[pos]
+        size, pos = leb(data, pos + 1)
+        yield kind, data[pos:pos + size]
+        pos += size
+
+
+def main():
+    data = open(sys.argv[1], "rb").read()
+    top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
+    imported_funcs, bodies, names = 0, [], {}
+    for kind, body in sections(data):
+        if kind == 2:  # imports: function imports take the first indices
+            count, pos = leb(body, 0)
+            for _ in range(count):
+                for _ in range(2):
+                    length, pos = leb(body, pos)
+                    pos += length
+                desc = body[pos]
+                pos += 1
+                if desc == 0:
+                    imported_funcs += 1
+                    _, pos = leb(body, pos)
+                elif desc == 1:
+                    pos += 1
+                    flags, pos = leb(body, pos)
+                    _, pos = leb(body, pos)
+                    if flags & 1:
+                        _, pos = leb(body, pos)
+                elif desc == 2:
+                    flags, pos = leb(body, pos)
+                    _, pos = leb(body, pos)
+                    if flags & 1:
+                        _, pos = leb(body, pos)
+                else:
+                    pos += 2
+        elif kind == 10:  # code
+            count, pos = leb(body, 0)
+            for _ in range(count):
+                size, pos = leb(body, pos)
+                bodies.append(size)
+                pos += size
+        elif kind == 0:
+            length, pos = leb(body, 0)
+            if body[pos:pos + length] != b"name":
+                continue
+            pos += length
+            while pos < len(body):
+                sub = body[pos]
+                size, pos = leb(body, pos + 1)
+                end = pos + size
+                if sub == 1:
+                    count, p = leb(body, pos)
+                    for _ in range(count):
+                        index, p = leb(body, p)
+                        length, p = leb(body, p)
+                        names[index] = body[p:p + length].decode("utf-8", "replace")
+                        p += length
+                pos = end
+    by_crate = Counter()
+    for i, size in enumerate(bodies):
+        name = names.get(imported_funcs + i, "?")
+        by_crate[crate_of(name)] += size
+    total = sum(bodies)
+    print(f"code: {total:,} bytes in {len(bodies):,} functions")
+    for crate, size in by_crate.most_common(top):
+        print(f"{size:>10,}  {100 * size / total:5.1f} %  {crate}")
+
+
+def crate_of(name):
+    # Monomorphised generics are named after the crate that defines them: <T as tachys::..>::f
+    # counts as the trait's crate, which is where the code's shape comes from.
+    name = name.lstrip("_<&")
+    match = re.match(r"(?:dyn )?([A-Za-z_][A-Za-z0-9_]*)::", name)
+    return match.group(1) if match else name.split("(")[0][:40]
+
+
+if __name__ == "__main__":
+    main()
