@@ -88,11 +88,32 @@ def main():
         print(f"{size:>10,}  {100 * size / total:5.1f} %  {crate}")
 
 
+def demangle(name):
+    """Enough of Rust's legacy mangling (_ZN<len><ident>...E) to read the path."""
+    if name.startswith("_ZN") or name.startswith("ZN"):
+        pos, parts = name.index("N") + 1, []
+        while pos < len(name) and name[pos].isdigit():
+            match = re.match(r"\d+", name[pos:])
+            length = int(match.group(0))
+            pos += len(match.group(0))
+            parts.append(name[pos:pos + length])
+            pos += length
+        text = "::".join(p for p in parts if not re.fullmatch(r"h[0-9a-f]{16}", p))
+        for code, char in (("$LT$", "<"), ("$GT$", ">"), ("$u20$", " "), ("$RF$", "&"), ("$C$", ","), ("..", "::")):
+            text = text.replace(code, char)
+        return text.lstrip("_")
+    match = re.match(r"_?R.*?Cs[0-9a-zA-Z_]*?_(\d+)", name)
+    if match:  # v0 mangling: the first crate named
+        rest = name[match.end():]
+        return rest[:int(match.group(1))] + "::"
+    return name
+
+
 def crate_of(name):
     # Monomorphised generics are named after the crate that defines them: <T as tachys::..>::f
     # counts as the trait's crate, which is where the code's shape comes from.
-    name = name.lstrip("_<&")
-    match = re.match(r"(?:dyn )?([A-Za-z_][A-Za-z0-9_]*)::", name)
+    name = demangle(name).lstrip("<&")
+    match = re.match(r"(?:dyn |mut )*([A-Za-z_][A-Za-z0-9_]*)::", name)
     return match.group(1) if match else name.split("(")[0][:40]
 
 

@@ -13,6 +13,7 @@ use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
 use crate::chat::store::ChatClient;
+use crate::ui::shortcuts::Shortcuts;
 use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,11 +54,14 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let clock = crate::ui::time::Clock::provide();
     // Effects run only in the browser: this marks the page as interactive (tests wait for it).
-    Effect::new(|_| {
+    // It also starts the clock: times turn local and relative only after hydration.
+    Effect::new(move |_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
+        clock.start();
     });
     view! {
         <Title formatter=|page: String| if page.is_empty() { "MyRelay".to_owned() } else { format!("{page} · MyRelay") } />
@@ -192,6 +196,7 @@ fn AppFrame(user: User) -> impl IntoView {
                 <Redirect path=home />
             </Show>
         </main>
+        {user.role.is_staff().then(|| view! { <Shortcuts /> })}
     }
 }
 

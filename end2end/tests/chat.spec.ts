@@ -30,13 +30,13 @@ async function say(page: Page, text: string): Promise<void> {
 }
 
 function messages(page: Page) {
-  return page.getByTestId("messages").locator("li.message .content");
+  return page.getByTestId("messages").locator("li.message:not(.opening) .content");
 }
 
 test("a user and an agent chat live, and status changes show up without reloading", async ({ browser }) => {
   const { user, id } = await userWithTicket(browser);
   const agent = await agentOn(browser, id);
-  await expect(user.getByTestId("presence")).toContainText("Abe (agent)");
+  await expect(user.getByTestId("presence")).toContainText("Abe (support)");
 
   await say(user, "Hello, is anyone there?");
   await expect(agent.getByTestId("messages")).toContainText("Hello, is anyone there?");
@@ -80,14 +80,14 @@ test("messages sent while offline arrive once on both sides after reconnecting",
 test("the inbox and the user's list update live when a ticket in view changes", async ({ browser }) => {
   const { user, id } = await userWithTicket(browser);
   await open(user, "/app/tickets");
-  const userRow = user.locator(`tr[data-ticket-id="${id}"]`);
+  const userRow = user.locator(`[data-ticket-id="${id}"]`);
   await expect(userRow).toContainText("open");
 
   const watcher = await (await browser.newContext()).newPage();
   await open(watcher, "/login");
   await signIn(watcher, AGENT.email, AGENT.password);
   await expect(watcher).toHaveURL(/\/app\/inbox$/);
-  const inboxRow = watcher.locator(`tr[data-ticket-id="${id}"]`);
+  const inboxRow = watcher.locator(`[data-ticket-id="${id}"]`);
   await expect(inboxRow).toContainText("open");
 
   const agent = await agentOn(browser, id);

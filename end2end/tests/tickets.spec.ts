@@ -42,11 +42,11 @@ test("a ticket goes from the user through the agent and shows up for everyone", 
   await expect(user.getByTestId("ticket-status")).toHaveText("open");
   await expect(user.getByTestId("ticket-agent")).toHaveText("Unassigned");
   await open(user, "/app/tickets");
-  await expect(user.locator(`tr[data-ticket-id="${id}"]`)).toContainText(subject);
+  await expect(user.locator(`[data-ticket-id="${id}"]`)).toContainText(subject);
 
   const agent = await signedIn(browser, AGENT);
   await expect(agent).toHaveURL(/\/app\/inbox$/);
-  const row = agent.locator(`tr[data-ticket-id="${id}"]`);
+  const row = agent.locator(`[data-ticket-id="${id}"]`);
   await expect(row).toContainText("Tina Ticket");
   await expect(row).toContainText("open");
   await row.getByRole("link", { name: subject }).click();
@@ -89,21 +89,31 @@ test("a user cannot open another user's ticket", async ({ browser }) => {
 
   const stranger = await newUser(browser, "Sid Stranger");
   await stranger.goto(`/app/tickets/${id}`);
-  await expect(stranger.getByRole("alert")).toContainText("Ticket not found.");
+  await expect(stranger.getByRole("alert")).toContainText("This ticket is not available to you");
+  await expect(stranger.getByRole("alert").getByRole("link", { name: "Back to My tickets" })).toBeVisible();
   await expect(stranger.getByText(secret)).toHaveCount(0);
 });
 
-test("the inbox filters by assignment", async ({ browser }) => {
+test("the inbox's views and filters apply at once, each view with its count", async ({ browser }) => {
   const user = await newUser(browser, "Fran Filter");
   const id = await openTicket(user, `Filter me ${Date.now()}`);
   const agent = await signedIn(browser, AGENT);
   await open(agent, "/app/inbox");
-  await agent.getByLabel("Assigned to").selectOption("unassigned");
-  await agent.getByRole("button", { name: "Apply" }).click();
+  const views = agent.getByRole("navigation", { name: "Views" });
+  await views.getByRole("link", { name: /Unassigned/ }).click();
   await expect(agent).toHaveURL(/assignment=unassigned/);
-  await expect(agent.locator(`tr[data-ticket-id="${id}"]`)).toBeVisible();
-  await agent.getByLabel("Assigned to").selectOption("mine");
-  await agent.getByRole("button", { name: "Apply" }).click();
+  await expect(agent.locator(`[data-ticket-id="${id}"]`)).toBeVisible();
+  await expect(views.getByRole("link", { name: /Unassigned/ })).toHaveAttribute("aria-current", "page");
+  await expect(views.getByRole("link", { name: /Unassigned/ }).locator(".count")).toHaveText(/^[1-9]\d*$/);
+  await views.getByRole("link", { name: /Mine/ }).click();
   await expect(agent).toHaveURL(/assignment=mine/);
-  await expect(agent.locator(`tr[data-ticket-id="${id}"]`)).toHaveCount(0);
+  await expect(agent.locator(`[data-ticket-id="${id}"]`)).toHaveCount(0);
+  // No "Apply" once the page runs: choosing a status filters at once, keeping the view.
+  await expect(agent.getByRole("button", { name: "Apply" })).toBeHidden();
+  await views.getByRole("link", { name: /Unassigned/ }).click();
+  await agent.getByLabel("Status").selectOption("open");
+  await expect(agent).toHaveURL(/assignment=unassigned&status=open/);
+  await expect(agent.locator(`[data-ticket-id="${id}"]`)).toBeVisible();
+  await agent.getByLabel("Status").selectOption("resolved");
+  await expect(agent.locator(`[data-ticket-id="${id}"]`)).toHaveCount(0);
 });

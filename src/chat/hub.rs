@@ -1,6 +1,7 @@
 //! This node's end of the live path. PostgreSQL is the only piece nodes share: committed timeline
 //! entries arrive on `myrelay_timeline` already encoded as frames (`crate::timeline::notice`),
-//! presence and typing on `myrelay_room`, account changes on `myrelay_user`. The listener drains
+//! presence and typing on `myrelay_room`, account changes on `myrelay_user`, new tickets on
+//! `myrelay_inbox`. The listener drains
 //! every pending notice and hands each item only to the sockets that want it, through an index of
 //! rooms (ticket → member sockets) and a bounded queue per socket. A socket whose queue is full is
 //! too slow: it is closed and its client resumes with `after_seq`.
@@ -27,6 +28,8 @@ use crate::timeline::notice::{self, Delivery, Slot, TIMELINE_CHANNEL};
 pub const ROOM_CHANNEL: &str = "myrelay_room";
 /// `{"user_id": …}`: an account's role or activity changed; its sockets re-check their rights.
 pub const USER_CHANNEL: &str = "myrelay_user";
+/// `{"ticket_id": …}`: a ticket was opened; sockets watching the inbox hear of it.
+pub const INBOX_CHANNEL: &str = "myrelay_inbox";
 /// Items a socket may have waiting before it counts as too slow and is closed.
 const SOCKET_QUEUE: usize = 1024;
 /// How often every socket's session is re-checked (one query for the whole node).
@@ -82,6 +85,8 @@ pub enum Outgoing {
     Resync,
     /// Logged out, expired or deactivated.
     SessionEnded,
+    /// A ticket was opened (to sockets watching the inbox).
+    TicketCreated(i64),
 }
 
 #[derive(Debug)]
@@ -128,6 +133,8 @@ struct Registry {
     rooms: HashMap<i64, Vec<SocketId>>,
     /// Watched tickets (lists on screen): ticket → sockets.
     watchers: HashMap<i64, Vec<SocketId>>,
+    /// Sockets of staff with the inbox on screen.
+    inbox: HashSet<SocketId>,
 }
 
 fn remove_from(index: &mut HashMap<i64, Vec<SocketId>>, ticket_id: i64, socket: SocketId) {
@@ -169,6 +176,7 @@ impl Drop for Registration {
             for ticket_id in entry.watched {
                 remove_from(&mut registry.watchers, ticket_id, self.id);
             }
+            registry.inbox.remove(&self.id);
         }
         drop(registry);
         if self.hub.open_sockets.fetch_sub(1, Ordering::SeqCst) == 1 {
@@ -186,6 +194,11 @@ struct RoomNotice {
 #[derive(Deserialize)]
 struct UserNotice {
     user_id: i64,
+}
+
+#[derive(Deserialize)]
+struct InboxNotice {
+    ticket_id: i64,
 }
 
 impl Hub {
@@ -247,6 +260,16 @@ impl Hub {
         }
         for ticket_id in tickets.difference(&previous) {
             registry.watchers.entry(*ticket_id).or_default().push(socket);
+        }
+    }
+
+    /// Whether the socket hears of new tickets (the caller has checked it is staff's).
+    pub fn watch_inbox(&self, socket: SocketId, on: bool) {
+        let mut registry = self.registry();
+        if on && registry.sockets.contains_key(&socket) {
+            registry.inbox.insert(socket);
+        } else {
+            registry.inbox.remove(&socket);
         }
     }
 
@@ -325,6 +348,7 @@ impl Hub {
         let mut slots: Vec<Slot> = Vec::new();
         let mut signals: Vec<RoomSignal> = Vec::new();
         let mut changed_users: Vec<i64> = Vec::new();
+        let mut created: Vec<i64> = Vec::new();
         for notification in &notices {
             let payload = notification.payload();
             match notification.channel() {
@@ -340,6 +364,7 @@ impl Hub {
                     _ => {}
                 },
                 USER_CHANNEL => changed_users.extend(serde_json::from_str::<UserNotice>(payload).ok().map(|n| n.user_id)),
+                INBOX_CHANNEL => created.extend(serde_json::from_str::<InboxNotice>(payload).ok().map(|n| n.ticket_id)),
                 _ => {}
             }
         }
@@ -350,6 +375,11 @@ impl Hub {
         for user_id in changed_users {
             for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
                 entry.mailbox.offer(Outgoing::RecheckRights);
+            }
+        }
+        for ticket_id in created {
+            for entry in registry.inbox.iter().filter_map(|socket| registry.sockets.get(socket)) {
+                entry.mailbox.offer(Outgoing::TicketCreated(ticket_id));
             }
         }
     }
@@ -494,7 +524,7 @@ pub async fn notify_room(conn: &mut sqlx::PgConnection, origin: i64, signals: &[
 
 async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL]).await?;
+    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL]).await?;
     Ok(listener)
 }
 
@@ -507,6 +537,11 @@ async fn relisten(pool: &PgPool) -> PgListener {
             Err(err) => tracing::debug!(%err, "LISTEN still failing"),
         }
     }
+}
+
+/// Tells every node's inbox watchers of a new ticket; call it inside the transaction that opens it.
+pub async fn announce_ticket_created(conn: &mut sqlx::PgConnection, ticket_id: i64) -> Result<(), sqlx::Error> {
+    crate::server::db::notify(conn, INBOX_CHANNEL, vec![format!(r#"{{"ticket_id":{ticket_id}}}"#)]).await
 }
 
 /// Tells every node that an account changed (role, activity); call it inside the transaction

@@ -34,6 +34,9 @@ pub enum ClientEvent {
     /// list; no presence, no messages).
     #[serde(rename = "tickets:watch")]
     Watch { ticket_ids: Vec<i64> },
+    /// Agents and admins: learn of every new ticket (`ticket:created`) while `on`.
+    #[serde(rename = "inbox:watch")]
+    WatchInbox { on: bool },
 }
 
 /// Why a text frame was not a client event: the `error` event's `code`, `message` and `event`.
@@ -45,8 +48,15 @@ pub struct RefusedFrame {
 }
 
 impl ClientEvent {
-    pub const NAMES: [&'static str; 6] =
-        ["ticket:join", "ticket:leave", "ticket:message:send", "ticket:typing:start", "ticket:typing:stop", "tickets:watch"];
+    pub const NAMES: [&'static str; 7] = [
+        "ticket:join",
+        "ticket:leave",
+        "ticket:message:send",
+        "ticket:typing:start",
+        "ticket:typing:stop",
+        "tickets:watch",
+        "inbox:watch",
+    ];
 
     /// Reads a text frame; every refusal carries one of the documented codes (`frame_too_large`,
     /// `malformed_json`, `unknown_event`, `invalid_data`).
@@ -99,6 +109,9 @@ pub enum ServerEvent {
     UserLeft { ticket_id: i64, user: Member },
     #[serde(rename = "ticket:typing")]
     Typing { ticket_id: i64, user: Member, typing: bool },
+    /// A ticket was opened (to sockets watching the inbox).
+    #[serde(rename = "ticket:created")]
+    TicketCreated { ticket_id: i64 },
     #[serde(rename = "error")]
     Error(ErrorEvent),
 }

@@ -81,6 +81,8 @@ struct Connection {
     /// Tickets whose status and assignment changes this socket follows (lists on screen).
     watched: HashSet<i64>,
     budget: SendBudget,
+    /// Typing signals: as many as sends, but apart, so that announcing typing never costs a message.
+    typing_budget: SendBudget,
 }
 
 enum Flow {
@@ -124,6 +126,7 @@ impl Connection {
             rooms: HashMap::new(),
             watched: HashSet::new(),
             budget: SendBudget::new(SEND_BURST, SEND_RATE_PER_SECOND),
+            typing_budget: SendBudget::new(SEND_BURST, SEND_RATE_PER_SECOND),
             join_budget: SendBudget::new(JOIN_BURST, JOIN_RATE_PER_SECOND),
         };
         connection.run(inbox, too_slow).await;
@@ -202,6 +205,7 @@ impl Connection {
         let stalled = started.elapsed();
         if stalled > STALL {
             self.budget.forgive(stalled);
+            self.typing_budget.forgive(stalled);
             self.join_budget.forgive(stalled);
         }
     }
@@ -254,8 +258,9 @@ impl Connection {
         let (budget, name, ticket_id) = match &event {
             ClientEvent::Join { ticket_id, .. } => (&mut self.join_budget, "ticket:join", Some(*ticket_id)),
             ClientEvent::Watch { .. } => (&mut self.join_budget, "tickets:watch", None),
-            ClientEvent::TypingStart { ticket_id } => (&mut self.budget, "ticket:typing:start", Some(*ticket_id)),
-            ClientEvent::TypingStop { ticket_id } => (&mut self.budget, "ticket:typing:stop", Some(*ticket_id)),
+            ClientEvent::WatchInbox { .. } => (&mut self.join_budget, "inbox:watch", None),
+            ClientEvent::TypingStart { ticket_id } => (&mut self.typing_budget, "ticket:typing:start", Some(*ticket_id)),
+            ClientEvent::TypingStop { ticket_id } => (&mut self.typing_budget, "ticket:typing:stop", Some(*ticket_id)),
             // Sends are budgeted where their refusal can name the client_id; leaving is always allowed.
             ClientEvent::Send { .. } | ClientEvent::Leave { .. } => (&mut self.join_budget, "", None),
         };
@@ -272,6 +277,14 @@ impl Connection {
             ClientEvent::TypingStart { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStarted).await,
             ClientEvent::TypingStop { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStopped).await,
             ClientEvent::Watch { ticket_ids } => self.watch(ticket_ids).await,
+            ClientEvent::WatchInbox { on } => {
+                if on && !self.user.role.is_staff() {
+                    let message = "Only agents and admins can follow the inbox.";
+                    return self.send_error("forbidden", message, Some("inbox:watch"), None, None).await;
+                }
+                self.state.hub.watch_inbox(self.registration.id, on);
+                Flow::Continue
+            }
         }
     }
 
@@ -302,6 +315,9 @@ impl Connection {
                 self.answer_send(ticket_id, client_id, outcome).await
             }
             Outgoing::RecheckRights => self.recheck_rights().await,
+            // Checked again here: the role may have changed since the socket began watching.
+            Outgoing::TicketCreated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketCreated { ticket_id }).await,
+            Outgoing::TicketCreated(_) => Flow::Continue,
             // Notices may have been lost, account changes among them.
             Outgoing::Resync => match self.recheck_rights().await {
                 Flow::Continue => self.resync().await,
@@ -413,6 +429,9 @@ impl Connection {
             return close(1008, "account deactivated");
         };
         self.user = Arc::new(user);
+        if !self.user.role.is_staff() {
+            self.state.hub.watch_inbox(self.registration.id, false);
+        }
         let watched: Vec<i64> = self.watched.iter().copied().collect();
         let Ok(visible) = visible_ticket_ids(&pool, &self.user, &watched).await else { return database_trouble() };
         self.set_watched(visible.into_iter().collect());

@@ -77,13 +77,13 @@ impl Room {
         self.stream_seq.update_value(|last| *last = (*last).max(seq));
     }
 
-    pub fn add_history(&self, messages: Vec<Message>) {
-        if let Some(newest) = messages.iter().map(|m| m.seq).max() {
+    pub fn add_history(&self, history: Vec<TimelineEntry>) {
+        if let Some(newest) = history.iter().map(TimelineEntry::seq).max() {
             self.received(newest);
         }
         self.entries.update(|entries| {
-            for message in messages {
-                entries.entry(message.seq).or_insert(TimelineEntry::Message(message));
+            for entry in history {
+                entries.entry(entry.seq()).or_insert(entry);
             }
         });
     }
@@ -94,7 +94,10 @@ pub struct ChatClient {
     pub connection: RwSignal<ConnectionState>,
     /// Bumped when a watched ticket (a list on screen) changes status or assignee.
     pub list_changes: RwSignal<u64>,
+    /// Tickets opened since the inbox went on screen (newest last), while it is watched.
+    pub new_tickets: RwSignal<Vec<i64>>,
     watched: StoredValue<Vec<i64>>,
+    watching_inbox: StoredValue<bool>,
     me: StoredValue<User>,
     rooms: StoredValue<HashMap<i64, Room>>,
     #[cfg(feature = "hydrate")]
@@ -112,7 +115,9 @@ impl ChatClient {
         let client = Self {
             connection: RwSignal::new(ConnectionState::Connecting),
             list_changes: RwSignal::new(0),
+            new_tickets: RwSignal::new(Vec::new()),
             watched: StoredValue::new(Vec::new()),
+            watching_inbox: StoredValue::new(false),
             me: StoredValue::new(me),
             rooms: StoredValue::new(HashMap::new()),
             #[cfg(feature = "hydrate")]
@@ -128,7 +133,7 @@ impl ChatClient {
     }
 
     /// The room of a ticket, seeded with its history; joined (or rejoined) on the socket.
-    pub fn open_room(&self, ticket_id: i64, history: Vec<Message>) -> Room {
+    pub fn open_room(&self, ticket_id: i64, history: Vec<TimelineEntry>) -> Room {
         let room = self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied()).unwrap_or_else(|| {
             let room = Room::new(ticket_id);
             self.rooms.update_value(|rooms| {
@@ -174,6 +179,16 @@ impl ChatClient {
         self.watched.set_value(ticket_ids);
         #[cfg(feature = "hydrate")]
         self.send_event(&super::protocol::ClientEvent::Watch { ticket_ids: self.watched.get_value() });
+    }
+
+    /// Agents' and admins' inbox: hear of every new ticket while it is on screen.
+    pub fn watch_inbox(&self, on: bool) {
+        self.watching_inbox.set_value(on);
+        if !on {
+            self.new_tickets.set(Vec::new());
+        }
+        #[cfg(feature = "hydrate")]
+        self.send_event(&super::protocol::ClientEvent::WatchInbox { on });
     }
 
     pub fn set_typing(&self, _ticket_id: i64, _typing: bool) {
@@ -246,6 +261,11 @@ impl ChatClient {
                         entries.insert(change.seq, TimelineEntry::Change(change));
                     });
                     room.changes.update(|n| *n += 1);
+                }
+            }
+            ServerEvent::TicketCreated { ticket_id } => {
+                if self.watching_inbox.get_value() {
+                    self.new_tickets.update(|ids| ids.push(ticket_id));
                 }
             }
             ServerEvent::UserJoined { ticket_id, user } => {
@@ -384,6 +404,9 @@ mod browser {
         // Queued now, sent as soon as the socket opens: what to follow, and every room from
         // where it left off, with the messages still waiting for their ack.
         client.send_event(&ClientEvent::Watch { ticket_ids: client.watched.get_value() });
+        if client.watching_inbox.get_value() {
+            client.send_event(&ClientEvent::WatchInbox { on: true });
+        }
         let rooms: Vec<Room> = client.rooms.with_value(|rooms| rooms.values().copied().collect());
         for room in rooms {
             client.join(room);

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use crate::codec::{Form, Query};
 
-use super::model::{Message, Page, Ticket};
+use super::model::{Message, Page, QueueCounts, Ticket};
+use crate::timeline::model::TimelineEntry;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
@@ -19,7 +20,7 @@ use {
 
 // How each function's arguments travel (src/codec.rs).
 crate::server_arguments!(Form: CreateTicket, AssignTicket, ChangeStatus);
-crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages);
+crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages, TicketTimeline, InboxCounts);
 
 /// Opens a ticket (users only) and redirects to its page.
 #[server(prefix = "/api/tickets", endpoint = "create", input = Form)]
@@ -46,6 +47,8 @@ pub async fn list_tickets(
     include_closed: Option<bool>,
     cursor: Option<String>,
     limit: Option<i64>,
+    /// Only tickets this person opened.
+    creator: Option<i64>,
 ) -> Result<Page<Ticket>, AppError> {
     with_status(
         async {
@@ -62,8 +65,21 @@ pub async fn list_tickets(
                 Some(_) => return Err(AppError::invalid("assignment", "Unknown assignment filter: use unassigned or mine.")),
                 None => None,
             };
-            let filter = TicketFilter { status, assignment, include_closed: include_closed.unwrap_or(false) };
+            let filter = TicketFilter { status, assignment, include_closed: include_closed.unwrap_or(false), creator };
             repo::list_tickets(&state.pool, &user, &filter, cursor.as_deref(), page_size(limit)?).await
+        }
+        .await,
+    )
+}
+
+/// The inbox's tab counts (agents and admins).
+#[server(prefix = "/api/tickets", endpoint = "inbox-counts", input = Query)]
+pub async fn inbox_counts() -> Result<QueueCounts, AppError> {
+    with_status(
+        async {
+            let user = require_role(&[Role::Agent, Role::Admin])?;
+            let state = AppState::from_context()?;
+            repo::inbox_counts(&state.pool, &user).await
         }
         .await,
     )
@@ -122,6 +138,23 @@ pub async fn ticket_messages(ticket_id: i64, before: Option<i64>, limit: Option<
             let user = require_user()?;
             let state = AppState::from_context()?;
             crate::chat::repo::list_messages(&state.pool, &user, ticket_id, before, page_size(limit)?).await
+        }
+        .await,
+    )
+}
+
+/// A ticket's timeline as its page shows it, newest first: messages and the status and assignment
+/// changes between them. `before` is the previous page's `next_cursor`.
+#[server(prefix = "/api/tickets", endpoint = "timeline", input = Query)]
+pub async fn ticket_timeline(ticket_id: i64, before: Option<i64>, limit: Option<i64>) -> Result<Page<TimelineEntry>, AppError> {
+    with_status(
+        async {
+            let user = require_user()?;
+            let state = AppState::from_context()?;
+            if repo::find_ticket(&state.pool, &user, ticket_id).await?.is_none() {
+                return Err(repo::not_found());
+            }
+            crate::timeline::repo::entries_before(&state.pool, ticket_id, before, page_size(limit)?).await
         }
         .await,
     )

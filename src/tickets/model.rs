@@ -62,9 +62,46 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     /// Changes name the version they were based on; a stale one is refused.
     pub version: i32,
+    /// The newest message, for previews in lists.
+    pub last_message: Option<LastMessage>,
+}
+
+/// A ticket's newest message, as lists preview it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastMessage {
+    pub sender_name: String,
+    pub from_staff: bool,
+    /// The first 160 characters.
+    pub excerpt: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The inbox's tabs: tickets waiting for an agent, the viewer's own, all not closed; and per status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCounts {
+    pub unassigned: i64,
+    pub mine: i64,
+    pub all: i64,
+    pub open: i64,
+    pub assigned: i64,
+    pub resolved: i64,
+    pub closed: i64,
 }
 
 impl Ticket {
+    /// Since when the customer has been waiting for a reply: the ticket is open or assigned and
+    /// the last word (or the ticket itself) is theirs.
+    pub fn waiting_since(&self) -> Option<DateTime<Utc>> {
+        if !matches!(self.status, TicketStatus::Open | TicketStatus::Assigned) {
+            return None;
+        }
+        match &self.last_message {
+            Some(last) if last.from_staff => None,
+            Some(last) => Some(last.at),
+            None => Some(self.created_at),
+        }
+    }
+
     pub fn title(&self) -> String {
         match self.subject.as_deref() {
             Some(subject) if !subject.is_empty() => subject.to_owned(),
@@ -260,6 +297,8 @@ pub struct TicketFilter {
     pub assignment: Option<String>,
     /// Agents see closed tickets only when they ask.
     pub include_closed: bool,
+    /// Only tickets opened by this person.
+    pub creator: Option<i64>,
 }
 
 /// One page of a keyset-paged list; `next_cursor` fetches the page after it.
@@ -292,10 +331,14 @@ pub struct TicketEvent {
     pub ticket_id: i64,
     pub seq: i64,
     pub actor_id: i64,
+    /// Who made the change, as the timeline names them.
+    pub actor_name: String,
     pub from_status: TicketStatus,
     pub to_status: TicketStatus,
     pub from_agent_id: Option<i64>,
     pub to_agent_id: Option<i64>,
+    /// The agent assigned after the change, if any.
+    pub agent_name: Option<String>,
     pub at: DateTime<Utc>,
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{
-    NewTicket, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
+    LastMessage, NewTicket, QueueCounts, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
 };
 use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -14,10 +14,17 @@ const TICKET_SELECT: &str = "
     SELECT t.id, t.subject, t.description, t.status, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
            t.version, t.created_by_user_id,
            c.display_name AS creator_name, c.email AS creator_email,
-           t.assigned_agent_id, a.display_name AS agent_name, a.email AS agent_email
+           t.assigned_agent_id, a.display_name AS agent_name, a.email AS agent_email,
+           left(lm.content, 160) AS last_excerpt, lm.created_at AS last_at, lm.sender_role AS last_role,
+           lm.display_name AS last_sender
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id
-    LEFT JOIN users a ON a.id = t.assigned_agent_id";
+    LEFT JOIN users a ON a.id = t.assigned_agent_id
+    LEFT JOIN LATERAL (
+        SELECT m.content, m.created_at, m.sender_role, u.display_name
+        FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id
+        WHERE m.ticket_id = t.id ORDER BY m.seq DESC LIMIT 1
+    ) lm ON TRUE";
 
 #[derive(sqlx::FromRow)]
 struct TicketRow {
@@ -36,12 +43,22 @@ struct TicketRow {
     assigned_agent_id: Option<i64>,
     agent_name: Option<String>,
     agent_email: Option<String>,
+    last_excerpt: Option<String>,
+    last_at: Option<DateTime<Utc>>,
+    last_role: Option<Role>,
+    last_sender: Option<String>,
 }
 
 impl From<TicketRow> for Ticket {
     fn from(row: TicketRow) -> Self {
         let assigned_agent = match (row.assigned_agent_id, row.agent_name, row.agent_email) {
             (Some(id), Some(display_name), Some(email)) => Some(PersonRef { id, display_name, email }),
+            _ => None,
+        };
+        let last_message = match (row.last_excerpt, row.last_at, row.last_role, row.last_sender) {
+            (Some(excerpt), Some(at), Some(role), Some(sender_name)) => {
+                Some(LastMessage { sender_name, from_staff: role.is_staff(), excerpt, at })
+            }
             _ => None,
         };
         Ticket {
@@ -56,6 +73,7 @@ impl From<TicketRow> for Ticket {
             resolved_at: row.resolved_at,
             closed_at: row.closed_at,
             version: row.version,
+            last_message,
         }
     }
 }
@@ -72,13 +90,17 @@ fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
     }
 }
 
+/// Opens a ticket; the inbox of every node hears of it when it commits.
 pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) -> AppResult<Ticket> {
+    let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar("INSERT INTO tickets (created_by_user_id, subject, description) VALUES ($1, $2, $3) RETURNING id")
         .bind(creator.id)
         .bind(ticket.subject.as_deref())
         .bind(&ticket.description)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
+    crate::chat::hub::announce_ticket_created(&mut tx, id).await?;
+    tx.commit().await?;
     find_ticket(pool, creator, id).await?.ok_or_else(AppError::internal)
 }
 
@@ -146,6 +168,9 @@ pub async fn list_tickets(
         }
         _ => {}
     }
+    if let Some(creator) = filter.creator {
+        query.push(" AND t.created_by_user_id = ").push_bind(creator);
+    }
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         let (at, id) = decode_cursor(cursor)?;
         query.push(" AND (t.updated_at, t.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
@@ -191,13 +216,15 @@ pub async fn apply_action(
             "This ticket was changed by someone else since you loaded it. Reload to see it as it is now.",
         ));
     }
+    let mut agent_name = current.assigned_agent.as_ref().map(|a| a.display_name.clone());
     if let TicketAction::Assign { agent_id } = action {
-        let assignee: Option<(Role, bool)> = sqlx::query_as("SELECT role, is_active FROM users WHERE id = $1")
+        let assignee: Option<(Role, bool, String)> = sqlx::query_as("SELECT role, is_active, display_name FROM users WHERE id = $1")
             .bind(agent_id)
             .fetch_optional(&mut *tx)
             .await?;
-        if !matches!(assignee, Some((role, true)) if role.is_staff()) {
-            return Err(AppError::invalid("agent_id", "Tickets can only be assigned to an active agent."));
+        match assignee {
+            Some((role, true, name)) if role.is_staff() => agent_name = Some(name),
+            _ => return Err(AppError::invalid("agent_id", "Tickets can only be assigned to an active agent.")),
         }
     }
 
@@ -222,16 +249,33 @@ pub async fn apply_action(
         ticket_id,
         seq,
         actor_id: actor.id,
+        actor_name: actor.display_name.clone(),
         from_status: current.status,
         to_status: transition.to_status,
         from_agent_id: state.assigned_agent_id,
         to_agent_id: transition.to_agent_id,
+        agent_name: transition.to_agent_id.and(agent_name),
         at,
     };
     crate::timeline::repo::record_change(&mut tx, &event).await?;
     tx.commit().await?;
     let ticket = find_ticket(pool, actor, ticket_id).await?.ok_or_else(not_found)?;
     Ok((ticket, event))
+}
+
+/// The inbox's tabs for `viewer` (staff): what waits for someone, what is theirs, everything open.
+pub async fn inbox_counts(pool: &PgPool, viewer: &User) -> AppResult<QueueCounts> {
+    let (unassigned, mine, open, assigned, resolved, closed): (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE assigned_agent_id IS NULL AND status <> 'closed'),
+                count(*) FILTER (WHERE assigned_agent_id = $1 AND status <> 'closed'),
+                count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE status = 'assigned'),
+                count(*) FILTER (WHERE status = 'resolved'), count(*) FILTER (WHERE status = 'closed')
+         FROM tickets",
+    )
+    .bind(viewer.id)
+    .fetch_one(pool)
+    .await?;
+    Ok(QueueCounts { unassigned, mine, all: open + assigned + resolved, open, assigned, resolved, closed })
 }
 
 /// Ticket counts: total and per status, in `TicketStatus::ALL` order.

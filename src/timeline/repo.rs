@@ -8,7 +8,7 @@ use super::model::TimelineEntry;
 use super::notice::{self, Delivery, TIMELINE_CHANNEL};
 use crate::auth::model::Role;
 use crate::error::AppResult;
-use crate::tickets::model::{Message, PersonRef, TicketEvent, TicketStatus};
+use crate::tickets::model::{Message, Page, PersonRef, TicketEvent, TicketStatus};
 
 /// Announces entries from inside their transaction: PostgreSQL delivers the notices only if the
 /// transaction commits, to every listening node, in commit order. One call per transaction keeps
@@ -71,11 +71,40 @@ impl From<MessageRow> for Message {
     }
 }
 
-type ChangeRow = (i64, i64, i64, TicketStatus, TicketStatus, Option<i64>, Option<i64>, DateTime<Utc>);
-const CHANGE_SELECT: &str = "SELECT ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at FROM ticket_events";
+/// A change with the names its sentence needs ("Abe took this ticket"): the actor and the agent
+/// it left assigned.
+const CHANGE_SELECT: &str = "
+    SELECT e.ticket_id, e.seq, e.actor_id, a.display_name AS actor_name, e.from_status, e.to_status,
+           e.from_agent_id, e.to_agent_id, g.display_name AS agent_name, e.at
+    FROM ticket_events e JOIN users a ON a.id = e.actor_id LEFT JOIN users g ON g.id = e.to_agent_id";
 
-fn change((ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at): ChangeRow) -> TimelineEntry {
-    TimelineEntry::Change(TicketEvent { ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at })
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    ticket_id: i64,
+    seq: i64,
+    actor_id: i64,
+    actor_name: String,
+    from_status: TicketStatus,
+    to_status: TicketStatus,
+    from_agent_id: Option<i64>,
+    to_agent_id: Option<i64>,
+    agent_name: Option<String>,
+    at: DateTime<Utc>,
+}
+
+fn change(r: ChangeRow) -> TimelineEntry {
+    TimelineEntry::Change(TicketEvent {
+        ticket_id: r.ticket_id,
+        seq: r.seq,
+        actor_id: r.actor_id,
+        actor_name: r.actor_name,
+        from_status: r.from_status,
+        to_status: r.to_status,
+        from_agent_id: r.from_agent_id,
+        to_agent_id: r.to_agent_id,
+        agent_name: r.agent_name,
+        at: r.at,
+    })
 }
 
 fn merged(messages: Vec<MessageRow>, changes: Vec<ChangeRow>) -> Vec<TimelineEntry> {
@@ -90,11 +119,24 @@ fn merged(messages: Vec<MessageRow>, changes: Vec<ChangeRow>) -> Vec<TimelineEnt
 pub async fn entries_after(pool: &PgPool, ticket_id: i64, after_seq: i64, limit: i64) -> AppResult<Vec<TimelineEntry>> {
     let sql = format!("{MESSAGE_SELECT} WHERE m.ticket_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3");
     let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(ticket_id).bind(after_seq).bind(limit).fetch_all(pool).await?;
-    let sql = format!("{CHANGE_SELECT} WHERE ticket_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+    let sql = format!("{CHANGE_SELECT} WHERE e.ticket_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3");
     let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(ticket_id).bind(after_seq).bind(limit).fetch_all(pool).await?;
     let mut entries = merged(messages, changes);
     entries.truncate(limit as usize);
     Ok(entries)
+}
+
+/// A ticket's timeline newest first, both kinds of entry: `limit` entries before position `before`.
+/// Callers have checked that the reader may see the ticket.
+pub async fn entries_before(pool: &PgPool, ticket_id: i64, before: Option<i64>, limit: i64) -> AppResult<Page<TimelineEntry>> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.ticket_id = $1 AND ($2::BIGINT IS NULL OR m.seq < $2) ORDER BY m.seq DESC LIMIT $3");
+    let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(ticket_id).bind(before).bind(limit + 1).fetch_all(pool).await?;
+    let sql = format!("{CHANGE_SELECT} WHERE e.ticket_id = $1 AND ($2::BIGINT IS NULL OR e.seq < $2) ORDER BY e.seq DESC LIMIT $3");
+    let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(ticket_id).bind(before).bind(limit + 1).fetch_all(pool).await?;
+    let mut entries = merged(messages, changes);
+    entries.reverse();
+    entries.truncate(limit as usize + 1);
+    Ok(Page::from_overfetch(entries, limit, |e| e.seq().to_string()))
 }
 
 /// The entries at the given (ticket, seq) positions, ordered by ticket and seq.
@@ -103,7 +145,7 @@ pub async fn entries_at(pool: &PgPool, positions: &[(i64, i64)]) -> AppResult<Ve
     let wanted = "IN (SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[]))";
     let sql = format!("{MESSAGE_SELECT} WHERE (m.ticket_id, m.seq) {wanted}");
     let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(&tickets).bind(&seqs).fetch_all(pool).await?;
-    let sql = format!("{CHANGE_SELECT} WHERE (ticket_id, seq) {wanted}");
+    let sql = format!("{CHANGE_SELECT} WHERE (e.ticket_id, e.seq) {wanted}");
     let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(&tickets).bind(&seqs).fetch_all(pool).await?;
     Ok(merged(messages, changes))
 }

@@ -755,3 +755,30 @@ async fn a_failed_rights_check_closes_for_a_retry_not_for_good() {
     drop(agent_on_b);
     retire(node_b, &role, &mut control).await;
 }
+
+#[tokio::test]
+async fn staff_watching_the_inbox_hear_of_each_new_ticket_and_users_may_not_watch() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let owner = app.browser_with(&room.owner);
+    let mut agent = app.socket(&room.agent).await;
+    // Frames are handled in order: once the join is answered, the watch before it is in place.
+    agent.send("inbox:watch", json!({ "on": true })).await;
+    agent.join(room.ticket_id, None).await;
+    let first = owner.new_ticket("A new problem").await;
+    assert_eq!(agent.until("ticket:created").await["ticket_id"], first);
+
+    // Not watching: nothing arrives. Watching again, the next notice is about the next ticket.
+    agent.send("inbox:watch", json!({ "on": false })).await;
+    agent.join(room.ticket_id, None).await;
+    owner.new_ticket("Unheard").await;
+    agent.send("inbox:watch", json!({ "on": true })).await;
+    agent.join(room.ticket_id, None).await;
+    let third = owner.new_ticket("Heard again").await;
+    assert_eq!(agent.until("ticket:created").await["ticket_id"], third);
+
+    let mut user = app.socket(&room.owner).await;
+    user.send("inbox:watch", json!({ "on": true })).await;
+    let error = user.expect("error").await;
+    assert_eq!((error["code"].as_str(), error["event"].as_str()), (Some("forbidden"), Some("inbox:watch")));
+}

@@ -215,11 +215,13 @@ async fn visibility_and_roles_are_enforced_on_every_function() {
     let target = cast.owner_id.to_string();
     let get = format!("/api/tickets/get?id={id}");
     let messages = format!("/api/tickets/messages?ticket_id={id}");
+    let timeline = format!("/api/tickets/timeline?ticket_id={id}");
 
-    let reads: [(&str, [StatusCode; 5]); 5] = [
+    let reads: [(&str, [StatusCode; 5]); 6] = [
         // anonymous, owner, other user, agent, admin
         (&get, [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::NOT_FOUND, StatusCode::OK, StatusCode::OK]),
         (&messages, [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::NOT_FOUND, StatusCode::OK, StatusCode::OK]),
+        (&timeline, [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::NOT_FOUND, StatusCode::OK, StatusCode::OK]),
         ("/api/tickets/list", [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::OK]),
         ("/api/admin/stats", [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK]),
         ("/api/admin/users", [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK]),
@@ -374,4 +376,56 @@ async fn admins_manage_people_and_see_the_counts() {
 
     let (_, agents) = cast.admin.get_json("/api/admin/users?role=agent").await;
     assert_eq!(agents["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn the_timeline_names_who_changed_what_between_the_messages() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let id = cast.owner.new_ticket("Printer on fire").await;
+    let (_, ticket) = cast.agent_a.get_json(&format!("/api/tickets/get?id={id}")).await;
+    let version = ticket["version"].to_string();
+    // The admin hands it to agent B, who resolves it.
+    let (status, _) = cast
+        .admin
+        .post_json("/api/tickets/assign", &[("id", &id.to_string()), ("version", &version), ("agent_id", &cast.agent_b_id.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = cast.agent_b.post_json("/api/tickets/status", &[("id", &id.to_string()), ("version", "2"), ("action", "resolve")]).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, page) = cast.owner.get_json(&format!("/api/tickets/timeline?ticket_id={id}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let changes: Vec<&serde_json::Value> = page["items"].as_array().unwrap().iter().map(|e| &e["Change"]).collect();
+    assert_eq!(changes.len(), 2, "{page}");
+    // Newest first.
+    assert_eq!(changes[0]["to_status"], "resolved");
+    assert_eq!(changes[0]["actor_id"], cast.agent_b_id);
+    assert_eq!(changes[0]["agent_name"], "Staff Person", "still assigned to agent B");
+    assert_eq!(changes[1]["to_agent_id"], cast.agent_b_id);
+    assert_ne!(changes[1]["actor_id"], cast.agent_b_id, "the admin assigned agent B: {page}");
+    assert_eq!(changes[1]["actor_name"], "Staff Person");
+    assert_eq!(changes[1]["agent_name"], "Staff Person");
+
+    // Paging: one entry per page, the cursor moves back in seq.
+    let (_, first) = cast.owner.get_json(&format!("/api/tickets/timeline?ticket_id={id}&limit=1")).await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let (_, second) = cast.owner.get_json(&format!("/api/tickets/timeline?ticket_id={id}&limit=1&before={cursor}")).await;
+    assert_eq!(second["items"][0]["Change"]["to_agent_id"], cast.agent_b_id);
+    assert!(second["next_cursor"].is_null());
+}
+
+#[tokio::test]
+async fn staff_can_list_the_tickets_one_person_opened() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let mine = cast.owner.new_ticket("Owner's").await;
+    cast.other_user.new_ticket("Someone else's").await;
+    let (status, page) = cast.agent_a.get_json(&format!("/api/tickets/list?creator={}", cast.owner_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![mine]);
+    // A user asking for someone else's tickets still sees only their own: none of these.
+    let (_, page) = cast.other_user.get_json(&format!("/api/tickets/list?creator={}", cast.owner_id)).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
 }

@@ -1,14 +1,19 @@
+//! A ticket's page. Agents and admins get two panes: the conversation with its composer, and a
+//! sidebar with the ticket's facts and the person's other tickets. Users get a compact header
+//! over a conversation that fills the screen. Status and actions sit in the header.
+
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::ui::{LoadError, Loading, ServerForm, StatusBadge, after_each_result, format_time};
 use crate::auth::model::User;
-use crate::error::{AppError, ErrorCode};
-use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, ticket_messages};
+use crate::auth::model::Role;
 use crate::chat::view::ChatPanel;
-use crate::tickets::model::{Ticket, TicketAction, allowed_actions};
+use crate::error::{AppError, ErrorCode};
+use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, list_tickets, ticket_timeline};
+use crate::tickets::model::{Message, Ticket, TicketAction, TicketStatus, allowed_actions};
+use crate::ui::{LoadError, ServerForm, StatusBadge, Time, after_each_result};
 
 const CHAT_HISTORY_PAGE: i64 = 50;
 
@@ -26,6 +31,7 @@ pub fn AgentTicketPage() -> impl IntoView {
 
 #[component]
 fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoView {
+    let staff = expect_context::<User>().role.is_staff();
     let params = use_params_map();
     let ticket_id = move || params.read().get("ticketId").and_then(|id| id.parse::<i64>().ok());
     let ticket = Resource::new(ticket_id, |id| async move {
@@ -34,17 +40,27 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
             None => Err(AppError::new(ErrorCode::NotFound, "Ticket not found.")),
         }
     });
-    // Its own <Transition/> beside the ticket's (not inside it): reloading the ticket after a
-    // change must not rebuild the live chat.
-    let history = Resource::new(ticket_id, |id| async move {
-        match id {
-            Some(id) => ticket_messages(id, None, Some(CHAT_HISTORY_PAGE)).await,
-            None => Err(AppError::new(ErrorCode::NotFound, "Ticket not found.")),
+    // The conversation loads once, with the ticket as it was then (its description opens the
+    // thread): reloading the ticket after a change must not rebuild the live chat.
+    let conversation = Resource::new(ticket_id, |id| async move {
+        let id = id.ok_or_else(|| AppError::new(ErrorCode::NotFound, "Ticket not found."))?;
+        let (ticket, history) = futures_util::future::join(get_ticket(id), ticket_timeline(id, None, Some(CHAT_HISTORY_PAGE))).await;
+        Ok::<_, AppError>((ticket?, history?))
+    });
+    // The customer's other tickets, for the agent's sidebar. Made here, not in the sidebar: a
+    // resource created while a suspended view renders does not hydrate.
+    let others = Resource::new(ticket_id, move |id| async move {
+        if !staff {
+            return Vec::new();
         }
+        let Some(Ok(ticket)) = (match id { Some(id) => Some(get_ticket(id).await), None => None }) else { return Vec::new() };
+        let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id)).await;
+        page.map(|page| page.items.into_iter().filter(|t| t.id != ticket.id).take(5).collect()).unwrap_or_default()
     });
-    let closed = Signal::derive(move || {
-        ticket.get().and_then(Result::ok).is_some_and(|t| t.status == crate::tickets::model::TicketStatus::Closed)
-    });
+    let closed = Signal::derive(move || ticket.get().and_then(Result::ok).is_some_and(|t| t.status == TicketStatus::Closed));
+    // Once the ticket cannot be loaded any more (access lost, deleted), the whole screen gives way
+    // to one message: nothing stale stays on it.
+    let available = move || !matches!(ticket.get(), Some(Err(_)));
     let assign = ServerAction::<AssignTicket>::new();
     let change = ServerAction::<ChangeStatus>::new();
     // The outcome of the last action; after any outcome, reload so the screen shows the truth
@@ -54,56 +70,176 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
     after_each_result(change.value(), outcome, move || ticket.refetch());
 
     view! {
-        <p class="breadcrumb"><a href=back_href>{format!("← {back_label}")}</a></p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match ticket.await {
-                    Ok(ticket) => Either::Left(view! {
-                        <Title text=format!("#{} {}", ticket.id, ticket.title()) />
-                        <TicketContext ticket=ticket.clone() />
-                        <Controls ticket=ticket.clone() assign change outcome />
-                    }),
-                    Err(error) => Either::Right(view! {
-                        <Title text="Ticket not available" />
-                        <LoadError error retry=move |_| ticket.refetch() />
-                    }),
-                }
-            })}
-        </Transition>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                // Only for a ticket this person may see (the error shows above otherwise).
-                history.await.ok().zip(ticket_id()).map(|(page, id)| view! {
-                    <ChatPanel ticket_id=id history=page on_change=move |_| ticket.refetch() closed />
-                })
-            })}
-        </Transition>
+        <div class="ticket-screen" class:with-sidebar=staff>
+            <Transition fallback=HeaderSkeleton>
+                {move || Suspend::new(async move {
+                    match ticket.await {
+                        Ok(ticket) => Either::Left(view! {
+                            <Title text=format!("#{} {}", ticket.id, ticket.title()) />
+                            <TicketHeader ticket back_href back_label assign change outcome />
+                        }),
+                        Err(error) => Either::Right(view! {
+                            <Title text="Ticket not available" />
+                            <Unavailable error back_href back_label retry=move |_| ticket.refetch() />
+                        }),
+                    }
+                })}
+            </Transition>
+            <Show when=available>
+                <div class="ticket-body">
+                    <Transition fallback=ThreadSkeleton>
+                        {move || Suspend::new(async move {
+                            // Only for a ticket this person may see (the header says why otherwise).
+                            conversation.await.ok().map(|(first, page)| {
+                                let opening = Message {
+                                    id: 0,
+                                    ticket_id: first.id,
+                                    seq: 0,
+                                    client_id: None,
+                                    sender: first.creator.clone(),
+                                    sender_role: Role::User,
+                                    content: first.description.clone(),
+                                    created_at: first.created_at,
+                                };
+                                view! { <ChatPanel ticket_id=first.id history=page opening on_change=move |_| ticket.refetch() closed /> }
+                            })
+                        })}
+                    </Transition>
+                    {staff.then(|| view! {
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move { ticket.await.ok().map(|ticket| view! { <Sidebar ticket others /> }) })}
+                        </Transition>
+                    })}
+                </div>
+            </Show>
+        </div>
     }
 }
 
-/// The case itself: pinned above the conversation, never one of its messages.
+/// The ticket's title and state, with the actions the lifecycle allows this person now.
 #[component]
-fn TicketContext(ticket: Ticket) -> impl IntoView {
-    let agent = ticket.assigned_agent.as_ref().map_or_else(|| "Unassigned".to_owned(), |a| a.display_name.clone());
+fn TicketHeader(
+    ticket: Ticket,
+    back_href: &'static str,
+    back_label: &'static str,
+    assign: ServerAction<AssignTicket>,
+    change: ServerAction<ChangeStatus>,
+    outcome: RwSignal<Option<AppError>>,
+) -> impl IntoView {
+    let agent = ticket.assigned_agent.as_ref().map(|a| a.display_name.clone());
+    let waiting = agent.is_none();
     view! {
-        <section class="ticket-context" aria-labelledby="ticket-title">
-            <p class="muted ticket-number">{format!("Ticket #{}", ticket.id)}</p>
-            <h1 id="ticket-title">{ticket.title()}</h1>
-            <dl class="facts">
-                <div><dt>"Status"</dt><dd data-testid="ticket-status"><StatusBadge status=ticket.status /></dd></div>
-                <div><dt>"Creator"</dt><dd>{ticket.creator.display_name.clone()}</dd></div>
-                <div><dt>"Assigned agent"</dt><dd data-testid="ticket-agent">{agent}</dd></div>
-                <div><dt>"Created"</dt><dd>{format_time(ticket.created_at)}</dd></div>
-                <div><dt>"Updated"</dt><dd>{format_time(ticket.updated_at)}</dd></div>
-                {ticket.resolved_at.map(|at| view! { <div><dt>"Resolved"</dt><dd>{format_time(at)}</dd></div> })}
-                {ticket.closed_at.map(|at| view! { <div><dt>"Closed"</dt><dd>{format_time(at)}</dd></div> })}
-            </dl>
-            <div class="description">{ticket.description.clone()}</div>
-        </section>
+        <header class="ticket-header">
+            <a class="back" href=back_href>{format!("← {back_label}")}</a>
+            <div class="ticket-heading">
+                <h1 id="ticket-title">{ticket.title()}</h1>
+                <p class="ticket-sub">
+                    <span class="ticket-number">{format!("#{}", ticket.id)}</span>
+                    <span data-testid="ticket-status"><StatusBadge status=ticket.status /></span>
+                    <span class="assignee" class:muted=waiting>
+                        {if waiting { "" } else { "Agent: " }}
+                        <span data-testid="ticket-agent">{agent.unwrap_or_else(|| "Unassigned".to_owned())}</span>
+                    </span>
+                </p>
+            </div>
+            <Controls ticket assign change outcome />
+        </header>
     }
 }
 
-/// Exactly the actions the lifecycle allows this person now; each is a small form.
+/// Why the ticket is not shown, and where to go instead.
+#[component]
+fn Unavailable(error: AppError, back_href: &'static str, back_label: &'static str, #[prop(into)] retry: Callback<()>) -> impl IntoView {
+    if error.code == ErrorCode::NotFound {
+        Either::Left(view! {
+            <div class="unavailable" role="alert" data-testid="ticket-unavailable">
+                <h1>"This ticket is not available to you"</h1>
+                <p>"It does not exist, or your access to it has changed (for example, your role did)."</p>
+                <a class="button primary" href=back_href>{format!("Back to {back_label}")}</a>
+            </div>
+        })
+    } else {
+        Either::Right(view! { <LoadError error retry /> })
+    }
+}
+
+#[component]
+fn HeaderSkeleton() -> impl IntoView {
+    view! {
+        <div class="ticket-header skeleton" aria-busy="true" aria-label="Loading the ticket">
+            <span class="bone short"></span>
+            <span class="bone title"></span>
+        </div>
+    }
+}
+
+#[component]
+fn ThreadSkeleton() -> impl IntoView {
+    view! {
+        <div class="chat skeleton" aria-busy="true" aria-label="Loading the conversation">
+            <span class="bone bubble-left"></span>
+            <span class="bone bubble-right"></span>
+            <span class="bone bubble-left"></span>
+        </div>
+    }
+}
+
+/// The agent's side pane: the ticket's facts and what else this person has asked.
+#[component]
+fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>) -> impl IntoView {
+    // Open from the server (and so without JavaScript); folded at once on a narrow screen, where
+    // the conversation needs the room.
+    let toggle = NodeRef::<leptos::html::Details>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let narrow = window().match_media("(max-width: 48rem)").ok().flatten().is_some_and(|query| query.matches());
+        if let (true, Some(details)) = (narrow, toggle.get()) {
+            details.set_open(false);
+        }
+    });
+    view! {
+        <aside class="ticket-side" aria-label="About this ticket">
+            <details class="side-toggle" open node_ref=toggle>
+            <summary>"Ticket details"</summary>
+            <details class="facts-box" open>
+                <summary>"Details"</summary>
+                <dl class="facts">
+                    <div><dt>"Customer"</dt><dd>{ticket.creator.display_name.clone()}<br /><span class="muted">{ticket.creator.email.clone()}</span></dd></div>
+                    <div><dt>"Created"</dt><dd><Time at=ticket.created_at /></dd></div>
+                    <div><dt>"Last activity"</dt><dd><Time at=ticket.updated_at /></dd></div>
+                    {ticket.resolved_at.map(|at| view! { <div><dt>"Resolved"</dt><dd><Time at /></dd></div> })}
+                    {ticket.closed_at.map(|at| view! { <div><dt>"Closed"</dt><dd><Time at /></dd></div> })}
+                </dl>
+            </details>
+            <details class="facts-box" open>
+                <summary>{format!("Other tickets from {}", ticket.creator.display_name)}</summary>
+                <Transition fallback=|| view! { <p class="muted">"Looking them up…"</p> }>
+                    {move || Suspend::new(async move {
+                        let list = others.await;
+                        if list.is_empty() {
+                            Either::Left(view! { <p class="muted">"None: this is their first ticket."</p> })
+                        } else {
+                            Either::Right(view! {
+                                <ul class="other-tickets">
+                                    {list.into_iter().map(|t| view! {
+                                        <li>
+                                            <a href=format!("/app/inbox/{}", t.id)>{t.title()}</a>
+                                            " " <StatusBadge status=t.status />
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })
+                        }
+                    })}
+                </Transition>
+            </details>
+            </details>
+        </aside>
+    }
+}
+
+/// Exactly the actions the lifecycle allows this person now; each is a small form. Closing for
+/// good asks first (a disclosure, so it works without JavaScript too).
 #[component]
 fn Controls(
     ticket: Ticket,
@@ -126,20 +262,28 @@ fn Controls(
                         <ServerForm action=assign attr:class="inline-form">
                             <input type="hidden" name="id" value=id />
                             <input type="hidden" name="version" value=version />
-                            <button type="submit" class="button primary" disabled=pending>{label}</button>
+                            <button type="submit" class="button primary" data-shortcut="assign" disabled=pending>{label}</button>
                         </ServerForm>
                     })
                 }
-                TicketAction::Close if ticket.status != crate::tickets::model::TicketStatus::Resolved => EitherOf3::B(view! {
-                    <StatusForm action=change id version name="close" label="Close without resolving" pending />
-                }),
+                TicketAction::Close => {
+                    let label = if ticket.status == TicketStatus::Resolved { "Mark closed" } else { "Close without resolving" };
+                    EitherOf3::B(view! {
+                        <details class="confirm">
+                            <summary class="button">{label}</summary>
+                            <div class="confirm-box" role="group" aria-label="Confirm closing">
+                                <p>"Close this ticket for good? The conversation ends and it cannot be reopened."</p>
+                                <StatusForm action=change id version name="close" label="Yes, close it" pending danger=true />
+                            </div>
+                        </details>
+                    })
+                }
                 other => {
                     let label = match other {
                         TicketAction::Resolve => "Mark resolved",
-                        TicketAction::Close => "Mark closed",
                         _ => "Reopen",
                     };
-                    EitherOf3::C(view! { <StatusForm action=change id version name=other.label() label pending /> })
+                    EitherOf3::C(view! { <StatusForm action=change id version name=other.label() label pending danger=false /> })
                 }
             }
         })
@@ -160,13 +304,14 @@ fn StatusForm(
     name: &'static str,
     label: &'static str,
     pending: impl Fn() -> bool + Send + Sync + 'static,
+    danger: bool,
 ) -> impl IntoView {
     view! {
         <ServerForm action attr:class="inline-form">
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="version" value=version />
             <input type="hidden" name="action" value=name />
-            <button type="submit" class="button" disabled=pending>{label}</button>
+            <button type="submit" class="button" class:danger=danger data-shortcut=name disabled=pending>{label}</button>
         </ServerForm>
     }
 }

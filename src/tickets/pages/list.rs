@@ -1,13 +1,16 @@
-use leptos::either::EitherOf3;
+//! Ticket lists. The inbox is the agents' work queue: tabs with live counts, new tickets appearing
+//! as they are opened, each row with the last message and how long the customer has waited.
+//! Filters and the page live in the URL, so every state of a list is a link.
+
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::ui::{LoadError, Loading, StatusBadge, format_time};
-use crate::chat::store::ChatClient;
-use crate::tickets::api::list_tickets;
-use crate::tickets::model::{Ticket, TicketStatus};
+use crate::chat::store::{ChatClient, ConnectionState};
+use crate::tickets::api::{inbox_counts, list_tickets};
+use crate::tickets::model::{QueueCounts, Ticket, TicketStatus};
+use crate::ui::{LoadError, StatusBadge, Time};
 
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +40,11 @@ pub fn InboxPage() -> impl IntoView {
         <Title text="Inbox" />
         <div class="page-head">
             <h1>"Inbox"</h1>
+            <button type="button" class="button subtle shortcut-hint" on:click=move |_| {
+                if let Some(help) = use_context::<crate::ui::shortcuts::ShortcutHelp>() {
+                    help.0.update(|open| *open = !*open);
+                }
+            }>"Keyboard shortcuts"</button>
         </div>
         <TicketList kind=ListKind::Inbox />
     }
@@ -51,29 +59,45 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
         (query.get("status"), query.get("assignment"), query.get("include_closed").map(|v| v == "true"), query.get("cursor"))
     };
     let page = Resource::new(request, |(status, assignment, include_closed, cursor)| {
-        list_tickets(status, assignment, include_closed, cursor, None)
+        list_tickets(status, assignment, include_closed, cursor, None, None)
     });
+    let counts = Resource::new(|| (), move |_| async move { if kind == ListKind::Inbox { inbox_counts().await.ok() } else { None } });
     let filtered = move || {
         let query = query.read();
         ["status", "assignment", "include_closed"].iter().any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
     };
     let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
-    // Live: when a ticket on screen changes status or assignee, reload the page of the list.
     let chat = use_context::<ChatClient>();
+    let fresh = Signal::derive(move || chat.map(|chat| chat.new_tickets.get()).unwrap_or_default());
     if let Some(chat) = chat {
-        Effect::new(move |previous: Option<u64>| {
-            let now = chat.list_changes.get();
-            if previous.is_some_and(|p| p != now) {
-                page.refetch();
+        let reload = move || {
+            page.refetch();
+            counts.refetch();
+        };
+        // Live: a ticket on screen changes status or assignee; a ticket is opened (the inbox);
+        // the socket is back after a break (notices may have been missed meanwhile).
+        Effect::new(move |previous: Option<(u64, usize, bool)>| {
+            let now = (chat.list_changes.get(), chat.new_tickets.with(Vec::len), chat.connection.get() == ConnectionState::Live);
+            if previous.is_some_and(|p| p.0 != now.0 || p.1 != now.1 || (!p.2 && now.2)) {
+                reload();
             }
             now
         });
-        on_cleanup(move || chat.watch(Vec::new()));
+        if kind == ListKind::Inbox {
+            chat.watch_inbox(true);
+        }
+        on_cleanup(move || {
+            chat.watch(Vec::new());
+            if kind == ListKind::Inbox {
+                chat.watch_inbox(false);
+            }
+        });
     }
 
     view! {
-        {(kind != ListKind::Mine).then(|| view! { <Filters /> })}
-        <Transition fallback=Loading>
+        {(kind == ListKind::Inbox).then(|| view! { <Tabs counts /> })}
+        {(kind != ListKind::Mine).then(|| view! { <Filters kind /> })}
+        <Transition fallback=ListSkeleton>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(result) if result.items.is_empty() => EitherOf3::A(view! { <EmptyList kind filtered=filtered() /> }),
@@ -82,9 +106,10 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
                             chat.watch(result.items.iter().map(|t| t.id).collect());
                         }
                         view! {
-                        <TicketTable tickets=result.items kind detail_base />
-                        <Pager next=result.next_cursor />
-                    }}),
+                            <TicketRows tickets=result.items kind detail_base fresh />
+                            <Pager next=result.next_cursor />
+                        }
+                    }),
                     Err(error) => EitherOf3::C(view! { <LoadError error retry=move |_| page.refetch() /> }),
                 }
             })}
@@ -92,42 +117,84 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
     }
 }
 
+/// The inbox's views, each with its live count: what waits for an agent, mine, everything open.
 #[component]
-fn TicketTable(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str) -> impl IntoView {
+fn Tabs(counts: Resource<Option<QueueCounts>>) -> impl IntoView {
+    let query = use_query_map();
+    let current = move || query.read().get("assignment").unwrap_or_default();
+    let tab = move |value: &'static str, label: &'static str, count: fn(&QueueCounts) -> i64| {
+        let href = if value.is_empty() { "/app/inbox".to_owned() } else { format!("/app/inbox?assignment={value}") };
+        let active = move || current() == value || (value.is_empty() && current() == "all");
+        view! {
+            <a href=href class="tab" aria-current=move || active().then_some("page")>
+                {label}
+                <span class="count">
+                    <Transition fallback=|| "">
+                        {move || Suspend::new(async move { counts.await.map(|c| count(&c).to_string()) })}
+                    </Transition>
+                </span>
+            </a>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Views">
+            {tab("unassigned", "Unassigned", |c| c.unassigned)}
+            {tab("mine", "Mine", |c| c.mine)}
+            {tab("", "All open", |c| c.all)}
+        </nav>
+    }
+}
+
+#[component]
+fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, fresh: Signal<Vec<i64>>) -> impl IntoView {
     let show_creator = kind != ListKind::Mine;
     let rows = tickets
         .into_iter()
         .map(|ticket| {
-            let href = format!("{detail_base}/{}", ticket.id);
+            let id = ticket.id;
+            let href = format!("{detail_base}/{id}");
+            let waiting = ticket.waiting_since();
+            // For staff, a customer's message nobody has answered; for the customer, an answer.
+            let needs_attention = if show_creator { waiting.is_some() } else { ticket.last_message.as_ref().is_some_and(|m| m.from_staff) && ticket.status == TicketStatus::Assigned };
+            let preview = match &ticket.last_message {
+                Some(last) => format!("{}: {}", if last.from_staff == !show_creator { "You".to_owned() } else { last.sender_name.clone() }, last.excerpt),
+                None => ticket.description.chars().take(160).collect(),
+            };
             let agent = ticket.assigned_agent.as_ref().map_or_else(|| "Unassigned".to_owned(), |a| a.display_name.clone());
             view! {
-                <tr data-ticket-id=ticket.id>
-                    <td class="num"><a href=href.clone()>{format!("#{}", ticket.id)}</a></td>
-                    <td class="subject"><a href=href>{ticket.title()}</a></td>
-                    {show_creator.then(|| view! { <td>{ticket.creator.display_name.clone()}</td> })}
-                    <td><StatusBadge status=ticket.status /></td>
-                    <td class:muted=ticket.assigned_agent.is_none()>{agent}</td>
-                    <td class="time">{format_time(ticket.created_at)}</td>
-                    <td class="time">{format_time(ticket.updated_at)}</td>
-                </tr>
+                <li class="queue-row" class:fresh=move || fresh.with(|ids| ids.contains(&id)) class:attention=needs_attention data-ticket-id=id>
+                    <span class="marker" title=if needs_attention { "Waiting for a reply" } else { "" }></span>
+                    <div class="row-main">
+                        <a class="row-link" href=href>{ticket.title()}</a>
+                        <p class="preview">{preview}</p>
+                    </div>
+                    <div class="row-facts">
+                        <span class="num">{format!("#{id}")}</span>
+                        {show_creator.then(|| view! { <span class="who">{ticket.creator.display_name.clone()}</span> })}
+                        <StatusBadge status=ticket.status />
+                        <span class="agent" class:muted=ticket.assigned_agent.is_none()>{agent}</span>
+                    </div>
+                    <div class="row-time">
+                        {match waiting {
+                            Some(since) if show_creator => Either::Left(view! { <span class="waiting">"waiting since " <Time at=since /></span> }),
+                            _ => Either::Right(view! { <Time at=ticket.updated_at /> }),
+                        }}
+                    </div>
+                </li>
             }
         })
         .collect_view();
+    view! { <ul class="queue" aria-label="Tickets">{rows}</ul> }
+}
+
+#[component]
+fn ListSkeleton() -> impl IntoView {
     view! {
-        <table class="tickets">
-            <thead>
-                <tr>
-                    <th scope="col">"#"</th>
-                    <th scope="col">"Subject"</th>
-                    {show_creator.then(|| view! { <th scope="col">"Creator"</th> })}
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Agent"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Updated"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="queue skeleton" aria-busy="true" aria-label="Loading tickets">
+            <span class="bone row"></span>
+            <span class="bone row"></span>
+            <span class="bone row"></span>
+        </div>
     }
 }
 
@@ -161,7 +228,7 @@ fn Pager(next: Option<String>) -> impl IntoView {
 fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
     let (headline, detail) = match (kind, filtered) {
         (ListKind::Mine, _) => ("You have no tickets yet.", "Open a ticket and our team will answer here."),
-        (_, true) => ("No tickets match these filters.", "Try another status or assignment."),
+        (_, true) => ("No tickets match these filters.", "Try another view or status."),
         (_, false) => ("No tickets waiting.", "New tickets appear here as customers open them."),
     };
     view! {
@@ -173,11 +240,13 @@ fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
     }
 }
 
-/// Status and assignment filters: a GET form, so the URL holds them and Back works.
+/// Status (and, outside the inbox, assignment) filters: a GET form, so the URL holds them and
+/// Back works. With JavaScript each change applies at once; without it, "Apply" submits.
 #[component]
-fn Filters() -> impl IntoView {
+fn Filters(kind: ListKind) -> impl IntoView {
     let query = use_query_map();
     let current = move |key: &str| query.read().get(key).unwrap_or_default();
+    let navigate = use_navigate();
     let status_options = std::iter::once(("all", "Any status"))
         .chain(TicketStatus::ALL.iter().map(|s| (s.as_str(), s.as_str())))
         .map(|(value, label)| view! { <option value=value selected=move || current("status") == value>{label}</option> })
@@ -186,15 +255,32 @@ fn Filters() -> impl IntoView {
         .into_iter()
         .map(|(value, label)| view! { <option value=value selected=move || current("assignment") == value>{label}</option> })
         .collect_view();
+    // Each change applies at once: the new query is the current one with the changed field.
+    let apply = move |ev: leptos::ev::Event| {
+        let Some(name) = event_target::<leptos::web_sys::Element>(&ev).get_attribute("name") else { return };
+        let value = if name == "include_closed" { event_target_checked(&ev).then(|| "true".to_owned()) } else { Some(event_target_value(&ev)) };
+        let mut parts = Vec::new();
+        for key in ["assignment", "status", "include_closed"] {
+            let chosen = if key == name { value.clone() } else { query.read_untracked().get(key) };
+            if let Some(chosen) = chosen.filter(|v| !v.is_empty() && v != "all") {
+                parts.push(format!("{key}={chosen}"));
+            }
+        }
+        navigate(&format!("?{}", parts.join("&")), Default::default());
+    };
     view! {
-        <Form method="GET" action="" attr:class="filters" attr:aria-label="Filter tickets">
+        <form method="get" class="filters" aria-label="Filter tickets" on:change=apply>
+            {match kind {
+                // The inbox's tabs choose the assignment; keep it while filtering by status.
+                ListKind::Inbox => Either::Left(view! { <input type="hidden" name="assignment" value=move || current("assignment") /> }),
+                _ => Either::Right(view! { <label>"Assigned to " <select name="assignment">{assignment_options}</select></label> }),
+            }}
             <label>"Status " <select name="status">{status_options}</select></label>
-            <label>"Assigned to " <select name="assignment">{assignment_options}</select></label>
             <label class="checkbox">
                 <input type="checkbox" name="include_closed" value="true" checked=move || current("include_closed") == "true" />
                 " Include closed"
             </label>
-            <button type="submit" class="button">"Apply"</button>
-        </Form>
+            <button type="submit" class="button subtle apply">"Apply"</button>
+        </form>
     }
 }

@@ -1,6 +1,10 @@
 //! Small view pieces shared by forms and pages.
 
-use chrono::{DateTime, Utc};
+pub mod shortcuts;
+pub mod time;
+
+pub use time::{Time, format_time};
+
 use leptos::ev::SubmitEvent;
 use leptos::form::FromFormData;
 use leptos::prelude::*;
@@ -96,11 +100,6 @@ pub fn SubmitButton(pending: Memo<bool>, label: &'static str, busy_label: &'stat
             {move || if pending.get() { busy_label } else { label }}
         </button>
     }
-}
-
-/// Absolute UTC times: the same text on the server and in the browser (no hydration mismatch).
-pub fn format_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[component]

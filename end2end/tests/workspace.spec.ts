@@ -1,0 +1,219 @@
+import { expect, type Browser, type Page } from "@playwright/test";
+import { test, ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.getByRole("textbox", { name: "Message" }).press("Enter");
+}
+
+async function staffOn(browser: Browser, who: { email: string; password: string }, id: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await open(page, "/login");
+  await signIn(page, who.email, who.password);
+  await expect(page).toHaveURL(/\/app\/(inbox|admin)$/);
+  await open(page, `/app/inbox/${id}`);
+  await expect(page.getByTestId("connection")).toHaveText("live");
+  return page;
+}
+
+async function customerWithTicket(browser: Browser, description: string): Promise<{ user: Page; id: string }> {
+  const user = await (await browser.newContext()).newPage();
+  await register(user, "Cora Customer", uniqueEmail("workspace"));
+  await expect(user).toHaveURL(/\/app\/tickets$/);
+  await open(user, "/app/tickets/new");
+  await user.getByLabel("Describe your issue").fill(description);
+  await user.getByRole("button", { name: "Open ticket" }).click();
+  await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
+  await expect(user.getByTestId("connection")).toHaveText("live");
+  return { user, id: user.url().split("/").pop()! };
+}
+
+/** The page scrolls sideways by no more than a pixel (rounding). */
+async function expectNoHorizontalScroll(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `horizontal overflow on ${page.url()}`).toBeLessThanOrEqual(1);
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+    if (width === 390) await expectNoHorizontalScroll(page);
+    await page.screenshot({ path: `screenshots/${name}-${width}.png` });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test("the conversation: own messages right, the other side left, grouped, with changes as sentences", async ({ browser }) => {
+  const { user, id } = await customerWithTicket(browser, "My invoice shows the wrong address");
+  // Before anyone answers, the thread says what happens next.
+  await expect(user.getByTestId("messages")).toContainText("An agent will reply here");
+  const agent = await staffOn(browser, AGENT, id);
+  await expect(agent.getByTestId("messages")).toContainText("No replies yet");
+
+  await say(user, "It says Main St instead of Oak Ave.");
+  await say(user, "Can you fix it?");
+  await expect(agent.getByTestId("messages")).toContainText("Can you fix it?");
+  await say(agent, "Sure, one moment.");
+  await expect(user.getByTestId("messages")).toContainText("Sure, one moment.");
+  await expect(user.getByTestId("messages")).not.toContainText("An agent will reply here");
+
+  // The viewer's own messages are on the right (in the accent), the other side's on the left.
+  const thread = user.locator(".thread");
+  const box = (await thread.boundingBox())!;
+  const mine = (await user.locator("li.message.mine .bubble", { hasText: "Can you fix it?" }).boundingBox())!;
+  const theirs = (await user.locator("li.message.theirs .bubble", { hasText: "Sure, one moment." }).boundingBox())!;
+  expect(box.x + box.width - (mine.x + mine.width)).toBeLessThan(40);
+  expect(theirs.x - box.x).toBeLessThan(40);
+  // Bubbles shrink to their text.
+  expect(theirs.width).toBeLessThan(box.width * 0.7);
+  // The description opens the thread; messages in a row from one person share one name and time.
+  await expect(user.locator("li.message.mine.opening")).toHaveClass(/first/);
+  await expect(user.locator("li.message.mine.opening")).toContainText("My invoice shows the wrong address");
+  await expect(user.locator("li.message.mine", { hasText: "It says Main St" })).not.toHaveClass(/first/);
+  await expect(user.locator("li.message.mine", { hasText: "Can you fix it?" })).not.toHaveClass(/first/);
+  await expect(user.locator("li.message.theirs", { hasText: "Sure, one moment." })).toHaveClass(/first/);
+  // On the agent's screen the same messages are the other side's, named.
+  await expect(agent.locator("li.message.theirs.first.opening .sender")).toHaveText("Cora Customer");
+  // Times are <time> elements, relative, with the full date on hover.
+  const time = user.locator("li.message.first time").last();
+  await expect(time).toHaveAttribute("datetime", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  await expect(time).toHaveText(/now|sec|min/);
+  await expect(time).toHaveAttribute("title", /\d{4}/);
+
+  // Status and assignment changes read as sentences with their actor, also after a reload.
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  await expect(user.getByTestId("messages")).toContainText("Abe took this ticket");
+  await agent.getByRole("button", { name: "Mark resolved" }).click();
+  await expect(user.getByTestId("messages")).toContainText("Abe marked this ticket resolved");
+  await user.getByRole("button", { name: "Reopen" }).click();
+  await expect(agent.getByTestId("messages")).toContainText("Cora Customer reopened this ticket");
+  await open(agent, `/app/inbox/${id}`);
+  await expect(agent.getByTestId("messages")).toContainText("Abe took this ticket");
+
+  // The agent's sidebar: the ticket's facts and the customer's other tickets.
+  const side = agent.getByRole("complementary", { name: "About this ticket" });
+  await expect(side).toContainText("Cora Customer");
+  await expect(side).toContainText("None: this is their first ticket.");
+
+  await shoot(user, "ticket-user");
+  await shoot(agent, "ticket-agent");
+});
+
+test("the thread stays at the newest message, and offers a way down when scrolled up", async ({ browser }) => {
+  const { user, id } = await customerWithTicket(browser, "Lots to say");
+  const agent = await staffOn(browser, AGENT, id);
+  // Within the send budget (10 at once), long enough to overflow the pane.
+  for (let i = 1; i <= 8; i++) await say(user, `line ${i}\nsecond\nthird\nfourth`);
+  await expect(agent.getByTestId("messages")).toContainText("line 8");
+  // At the bottom: the newest message is in view, no marker.
+  await expect(agent.locator("li.message", { hasText: "line 8" })).toBeInViewport();
+  await expect(agent.getByRole("button", { name: "New messages ↓" })).toHaveCount(0);
+  // The composer stays in view however long the thread is.
+  await expect(agent.getByRole("textbox", { name: "Message" })).toBeInViewport();
+
+  await agent.locator(".thread").evaluate((pane) => pane.scrollTo({ top: -100_000 }));
+  await say(user, "are you still there?");
+  const marker = agent.getByRole("button", { name: "New messages ↓" });
+  await expect(marker).toBeVisible();
+  await marker.click();
+  await expect(agent.locator("li.message", { hasText: "are you still there?" })).toBeInViewport();
+  await expect(marker).toHaveCount(0);
+});
+
+test("closing asks first, then ends the conversation for both sides", async ({ browser }) => {
+  const { user, id } = await customerWithTicket(browser, "Please close this one");
+  const admin = await staffOn(browser, ADMIN, id);
+  await admin.getByText("Close without resolving").click();
+  const confirm = admin.getByRole("group", { name: "Confirm closing" });
+  await expect(confirm).toContainText("cannot be reopened");
+  await confirm.getByRole("button", { name: "Yes, close it" }).click();
+  await expect(admin.getByTestId("ticket-status")).toHaveText("closed");
+  await expect(user.getByTestId("ticket-status")).toHaveText("closed");
+  await expect(user.getByRole("textbox", { name: "Message" })).toHaveCount(0);
+  await expect(user.getByText("the conversation has ended")).toBeVisible();
+  await expect(user.getByTestId("messages")).toContainText("Eda closed this ticket");
+});
+
+test("a new ticket appears in an agent's open inbox at once, highlighted", async ({ browser }) => {
+  const agent = await (await browser.newContext()).newPage();
+  await open(agent, "/login");
+  await signIn(agent, AGENT.email, AGENT.password);
+  await expect(agent).toHaveURL(/\/app\/inbox$/);
+  await expect(agent.getByRole("navigation", { name: "Views" })).toBeVisible();
+  await expect(agent.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const allOpen = agent.getByRole("link", { name: /All open/ }).locator(".count");
+  await expect(allOpen).toHaveText(/^\d+$/);
+  const before = Number(await allOpen.textContent());
+
+  const description = `Brand new problem ${Date.now()}`;
+  const { id } = await customerWithTicket(browser, description);
+  const row = agent.locator(`[data-ticket-id="${id}"]`);
+  await expect(row).toBeVisible();
+  await expect(row).toHaveClass(/fresh/);
+  await expect(row).toContainText(description);
+  await expect(row).toContainText("waiting since");
+  await expect(allOpen).toHaveText(String(before + 1));
+});
+
+test("agents work the queue from the keyboard", async ({ browser }) => {
+  const { user, id } = await customerWithTicket(browser, `Keyboard only ${Date.now()}`);
+  const agent = await (await browser.newContext()).newPage();
+  await open(agent, "/login");
+  await signIn(agent, AGENT.email, AGENT.password);
+  await expect(agent).toHaveURL(/\/app\/inbox$/);
+  await expect(agent.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(agent.locator(`[data-ticket-id="${id}"]`)).toBeVisible();
+
+  await agent.keyboard.press("?");
+  await expect(agent.getByRole("dialog", { name: "Keyboard shortcuts" })).toContainText("Assign the open ticket to me");
+  await agent.keyboard.press("Escape");
+  await expect(agent.getByRole("dialog", { name: "Keyboard shortcuts" })).toHaveCount(0);
+
+  // The newest ticket is the first row: j selects it, Enter opens it.
+  await agent.keyboard.press("j");
+  await expect(agent.locator(`[data-ticket-id="${id}"] .row-link`)).toBeFocused();
+  await agent.keyboard.press("Enter");
+  await expect(agent).toHaveURL(new RegExp(`/app/inbox/${id}$`));
+  await expect(agent.getByTestId("connection")).toHaveText("live");
+  await agent.keyboard.press("a");
+  await expect(agent.getByTestId("ticket-status")).toHaveText("assigned");
+  await agent.keyboard.press("c");
+  await expect(agent.getByRole("textbox", { name: "Message" })).toBeFocused();
+  await agent.keyboard.type("Typed without the mouse");
+  await agent.keyboard.press("Enter");
+  await expect(user.getByTestId("messages")).toContainText("Typed without the mouse");
+  // Keys typed into the composer stay there: the "u" and "o" above neither left nor opened anything.
+  await expect(agent).toHaveURL(new RegExp(`/app/inbox/${id}$`));
+  await agent.getByRole("textbox", { name: "Message" }).blur();
+  await agent.keyboard.press("r");
+  await expect(user.getByTestId("ticket-status")).toHaveText("resolved");
+  await agent.keyboard.press("u");
+  await expect(agent).toHaveURL(/\/app\/inbox$/);
+});
+
+test("every main screen fits 390 px without sideways scrolling (screenshots at 1280 and 390)", async ({ browser }) => {
+  const visitor = await (await browser.newContext()).newPage();
+  for (const [path, name] of [["/", "landing"], ["/login", "login"], ["/register", "register"]]) {
+    await open(visitor, path);
+    await shoot(visitor, name);
+  }
+  const { user } = await customerWithTicket(browser, "A screen to look at");
+  for (const [path, name] of [["/app/tickets", "my-tickets"], ["/app/tickets/new", "new-ticket"]]) {
+    await open(user, path);
+    await shoot(user, name);
+  }
+  const admin = await (await browser.newContext()).newPage();
+  await open(admin, "/login");
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await expect(admin).toHaveURL(/\/app\/admin$/);
+  for (const [path, name] of [
+    ["/app/inbox", "inbox"],
+    ["/app/admin", "admin-dashboard"],
+    ["/app/admin/tickets", "admin-tickets"],
+    ["/app/admin/users", "admin-users"],
+    ["/app/admin/agents", "admin-agents"],
+  ]) {
+    await open(admin, path);
+    await shoot(admin, name);
+  }
+});

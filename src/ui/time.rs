@@ -1,0 +1,171 @@
+//! Times as people read them: relative ("5 min ago") in the viewer's time zone and language once
+//! the page runs in the browser, the full date on hover. The server, and the browser while it
+//! hydrates, render the absolute UTC time, so both produce the same HTML; the browser's `Clock`
+//! switches every time on the page to local text right after.
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use leptos::prelude::*;
+
+/// The browser's clock in ms since the epoch: None on the server and while hydrating.
+#[derive(Clone, Copy)]
+pub struct Clock(RwSignal<Option<i64>>);
+
+impl Clock {
+    /// Provided once by the app, which starts it once the page is interactive.
+    pub fn provide() -> Self {
+        let clock = Clock(RwSignal::new(None));
+        provide_context(clock);
+        clock
+    }
+
+    /// Sets the time now and every 30 s after (browser only).
+    pub fn start(self) {
+        #[cfg(feature = "hydrate")]
+        {
+            let now = self.0;
+            let tick = move || now.set(Some(js_sys::Date::now() as i64));
+            tick();
+            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(30)) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    }
+
+    pub fn now() -> Option<i64> {
+        use_context::<Clock>().and_then(|clock| clock.0.get())
+    }
+}
+
+/// Absolute UTC time, the same text everywhere ("2026-12-02 14:05 UTC").
+pub fn format_time(at: DateTime<Utc>) -> String {
+    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())
+}
+
+fn machine_time(at: DateTime<Utc>) -> String {
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", at.year(), at.month(), at.day(), at.hour(), at.minute(), at.second())
+}
+
+/// A `<time>`: "3 min ago" (or a date, when long ago), the full local date and time on hover.
+#[component]
+pub fn Time(at: DateTime<Utc>) -> impl IntoView {
+    let millis = at.timestamp_millis();
+    let text = move || Clock::now().map_or_else(|| format_time(at), |now| local::relative(millis, now));
+    let title = move || Clock::now().map_or_else(|| format_time(at), |_| local::full(millis));
+    view! { <time datetime=machine_time(at) title=title>{text}</time> }
+}
+
+/// The calendar day of a time, as a number (yyyymmdd): the viewer's day once the clock runs,
+/// the UTC day before.
+pub fn day_of(at: DateTime<Utc>) -> i64 {
+    match Clock::now() {
+        Some(_) => local::day(at.timestamp_millis()),
+        None => i64::from(at.year()) * 10_000 + i64::from(at.month()) * 100 + i64::from(at.day()),
+    }
+}
+
+/// "Today", "Yesterday", or the date, for a day from `day_of`.
+pub fn day_label(day: i64) -> String {
+    match Clock::now() {
+        Some(now) => local::day_label(day, now),
+        None => format!("{:04}-{:02}-{:02}", day / 10_000, day / 100 % 100, day % 100),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod local {
+    use js_sys::{Array, Date, Intl, Object, Reflect};
+    use wasm_bindgen::JsValue;
+
+    /// The language times are written in: the page's.
+    fn language() -> String {
+        leptos::prelude::document()
+            .document_element()
+            .and_then(|root| root.get_attribute("lang"))
+            .filter(|lang| !lang.is_empty())
+            .unwrap_or_else(|| "en".to_owned())
+    }
+
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+
+    fn options(pairs: &[(&str, &str)]) -> Object {
+        let options = Object::new();
+        for (key, value) in pairs {
+            let _ = Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value));
+        }
+        options
+    }
+
+    fn relative_format() -> Intl::RelativeTimeFormat {
+        let locales = Array::of1(&JsValue::from_str(&language()));
+        Intl::RelativeTimeFormat::new(&locales, &options(&[("numeric", "auto"), ("style", "short")]))
+    }
+
+    fn date(millis: i64) -> Date {
+        Date::new(&JsValue::from_f64(millis as f64))
+    }
+
+    pub fn relative(millis: i64, now: i64) -> String {
+        let ago = (now - millis).max(0);
+        let format = relative_format();
+        let text = if ago < MINUTE {
+            format.format(0.0, "second")
+        } else if ago < HOUR {
+            format.format(-((ago / MINUTE) as f64), "minute")
+        } else if ago < 12 * HOUR {
+            format.format(-((ago / HOUR) as f64), "hour")
+        } else {
+            let same_year = date(millis).get_full_year() == date(now).get_full_year();
+            let mut parts = vec![("month", "short"), ("day", "numeric"), ("hour", "numeric"), ("minute", "2-digit")];
+            if !same_year {
+                parts.push(("year", "numeric"));
+            }
+            return date(millis).to_locale_string(&language(), &options(&parts)).into();
+        };
+        text.into()
+    }
+
+    pub fn full(millis: i64) -> String {
+        let parts = [("dateStyle", "full"), ("timeStyle", "short")];
+        date(millis).to_locale_string(&language(), &options(&parts)).into()
+    }
+
+    pub fn day(millis: i64) -> i64 {
+        let d = date(millis);
+        i64::from(d.get_full_year()) * 10_000 + i64::from(d.get_month() + 1) * 100 + i64::from(d.get_date())
+    }
+
+    pub fn day_label(day: i64, now: i64) -> String {
+        let noon = Date::new_with_year_month_day_hr_min((day / 10_000) as u32, (day / 100 % 100 - 1) as i32, (day % 100) as i32, 12, 0);
+        let days_ago = (now - noon.get_time() as i64 + 12 * HOUR).div_euclid(DAY);
+        if (0..=1).contains(&days_ago) {
+            let text: String = relative_format().format(-(days_ago as f64), "day").into();
+            let mut chars = text.chars();
+            return chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        }
+        let same_year = noon.get_full_year() == date(now).get_full_year();
+        let mut parts = vec![("weekday", "long"), ("month", "long"), ("day", "numeric")];
+        if !same_year {
+            parts.push(("year", "numeric"));
+        }
+        noon.to_locale_date_string(&language(), &options(&parts)).into()
+    }
+}
+
+/// On the server the clock never runs: these are never called.
+#[cfg(not(feature = "hydrate"))]
+mod local {
+    pub fn relative(_: i64, _: i64) -> String {
+        String::new()
+    }
+    pub fn full(_: i64) -> String {
+        String::new()
+    }
+    pub fn day(_: i64) -> i64 {
+        0
+    }
+    pub fn day_label(_: i64, _: i64) -> String {
+        String::new()
+    }
+}
