@@ -161,6 +161,15 @@ fn AppFrame(user: User) -> impl IntoView {
         let path = location.pathname.get();
         path.starts_with("/app") && page_access(&path, Some(&guard_user)) != PageAccess::Allow
     };
+    let menu = NodeRef::<leptos::html::Details>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        location.pathname.track();
+        let narrow = window().match_media("(max-width: 40rem)").ok().flatten().is_some_and(|query| query.matches());
+        if let (true, Some(details)) = (narrow, menu.get()) {
+            details.set_open(false);
+        }
+    });
     let links: &[(&str, &str)] = match user.role {
         Role::User => &[("/app/tickets", "My tickets"), ("/app/tickets/new", "New ticket")],
         Role::Agent => &[("/app/inbox", "Inbox")],
@@ -175,6 +184,11 @@ fn AppFrame(user: User) -> impl IntoView {
     view! {
         <header class="app-header">
             <a href=user.role.home_path() class="brand">"MyRelay"</a>
+            // Open from the server (a plain row of links on wide screens); on a narrow screen a
+            // menu, folded once the page runs and after each navigation.
+            <details class="nav-menu" open node_ref=menu>
+            <summary aria-label="Menu">"Menu"</summary>
+            <div class="nav-panel">
             <nav aria-label="Main">
                 {links
                     .iter()
@@ -190,6 +204,8 @@ fn AppFrame(user: User) -> impl IntoView {
                 <span class="role-badge">{user.role.as_str()}</span>
                 <LogoutButton />
             </div>
+            </div>
+            </details>
         </header>
         <main class="app-main">
             <Show when=misplaced fallback=|| view! { <Outlet /> }>

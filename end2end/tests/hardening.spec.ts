@@ -47,8 +47,11 @@ test("a deactivated person's open page says the session ended and leads to sign-
   await expect(admin).toHaveURL(/\/app\/admin$/);
   await open(admin, "/app/admin/users");
   const row = admin.locator("tr", { hasText: email });
-  await row.getByRole("button", { name: "Deactivate" }).click();
+  await row.getByText("Deactivate", { exact: true }).click();
+  await expect(row.getByRole("group", { name: "Confirm: Deactivate" })).toContainText("signs Lena Leaving out everywhere");
+  await row.getByRole("button", { name: "Yes, deactivate" }).click();
   await expect(row).toContainText("deactivated");
+  await expect(admin.getByRole("status").filter({ hasText: "was deactivated and signed out everywhere" })).toBeVisible();
 
   await expect(user.getByTestId("connection")).toHaveText("session ended");
   await expect(user.getByTestId("session-ended")).toContainText("Your session has ended");

@@ -34,13 +34,18 @@ async function expectNoHorizontalScroll(page: Page): Promise<void> {
   expect(overflow, `horizontal overflow on ${page.url()}`).toBeLessThanOrEqual(1);
 }
 
+/** Screenshots at 1280 and 390 px, each loaded at that width as a phone or a laptop would. */
 async function shoot(page: Page, name: string): Promise<void> {
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+    await page.reload();
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
     if (width === 390) await expectNoHorizontalScroll(page);
     await page.screenshot({ path: `screenshots/${name}-${width}.png` });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
+  await page.reload();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
 test("the conversation: own messages right, the other side left, grouped, with changes as sentences", async ({ browser }) => {
@@ -151,7 +156,7 @@ test("a new ticket appears in an agent's open inbox at once, highlighted", async
   await expect(row).toBeVisible();
   await expect(row).toHaveClass(/fresh/);
   await expect(row).toContainText(description);
-  await expect(row).toContainText("waiting since");
+  await expect(row).toContainText("waiting under a minute");
   await expect(allOpen).toHaveText(String(before + 1));
 });
 
@@ -192,6 +197,8 @@ test("agents work the queue from the keyboard", async ({ browser }) => {
 });
 
 test("every main screen fits 390 px without sideways scrolling (screenshots at 1280 and 390)", async ({ browser }) => {
+  // Eleven screens, each loaded at two widths.
+  test.setTimeout(120_000);
   const visitor = await (await browser.newContext()).newPage();
   for (const [path, name] of [["/", "landing"], ["/login", "login"], ["/register", "register"]]) {
     await open(visitor, path);
@@ -216,4 +223,50 @@ test("every main screen fits 390 px without sideways scrolling (screenshots at 1
     await open(admin, path);
     await shoot(admin, name);
   }
+  // Each figure of the dashboard leads to the list it counts; the page says how fresh it is.
+  await open(admin, "/app/admin");
+  await expect(admin.getByText(/^Updated (just now|\d+ s ago)$/)).toBeVisible();
+  await expect(admin.getByTestId("agents-online")).toContainText(/Online: |No agent is online/);
+  await admin.locator('[data-stat="Open"] dd a').click();
+  await expect(admin).toHaveURL(/\/app\/admin\/tickets\?status=open$/);
+  await expect(admin.getByLabel("Status")).toHaveValue("open");
+  // On a phone the sections fold into a menu, which folds again after choosing one.
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await open(admin, "/app/admin");
+  const nav = admin.getByRole("navigation", { name: "Main" });
+  await expect(nav).toBeHidden();
+  await admin.locator(".nav-menu > summary").click();
+  await nav.getByRole("link", { name: "Users" }).click();
+  await expect(admin).toHaveURL(/\/app\/admin\/users$/);
+  await expect(nav).toBeHidden();
+});
+
+test("an agent demoted while on a ticket gets one clear message and a way out", async ({ browser }) => {
+  const { id } = await customerWithTicket(browser, `Demote me ${Date.now()}`);
+  // A second agent, made from a new account, so the shared one stays as it is.
+  const staff = await (await browser.newContext()).newPage();
+  await register(staff, "Tia Temp", uniqueEmail("temp-agent"));
+  await expect(staff).toHaveURL(/\/app\/tickets$/);
+  const me = await (await staff.request.get("/api/auth/me")).json();
+  const admin = await (await browser.newContext()).newPage();
+  await open(admin, "/login");
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await expect(admin).toHaveURL(/\/app\/admin$/);
+  const setRole = (role: string) => admin.request.post("/api/admin/set-role", { form: { user_id: String(me.id), role } });
+  expect((await setRole("agent")).status()).toBe(200);
+  await open(staff, `/app/inbox/${id}`);
+  await expect(staff.getByTestId("connection")).toHaveText("live");
+  await expect(staff.getByRole("complementary", { name: "About this ticket" })).toBeVisible();
+
+  expect((await setRole("user")).status()).toBe(200);
+  const gone = staff.getByTestId("ticket-unavailable");
+  await expect(gone).toContainText("not available to you");
+  // Nothing stale stays: no conversation, no sidebar, no actions.
+  await expect(staff.getByRole("textbox", { name: "Message" })).toHaveCount(0);
+  await expect(staff.getByRole("complementary")).toHaveCount(0);
+  await expect(staff.getByRole("region", { name: "Ticket actions" })).toHaveCount(0);
+  await gone.getByRole("link", { name: "Back to Inbox" }).click();
+  // The page reloads as the person now is: a user, at their own tickets.
+  await expect(staff).toHaveURL(/\/app\/tickets$/);
+  await expect(staff.locator(".role-badge")).toHaveText("user");
 });

@@ -15,4 +15,6 @@ pub struct SystemStats {
     pub connected_clients: Option<i64>,
     pub connected_agents: Option<i64>,
     pub active_ticket_rooms: Option<i64>,
+    /// Names of the agents with a live connection (behind `connected_agents`).
+    pub agents_online: Vec<String>,
 }

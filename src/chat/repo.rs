@@ -189,6 +189,16 @@ async fn room_members_of(conn: &mut PgConnection, tickets: &[i64]) -> AppResult<
 }
 
 /// `connected_clients`, `connected_agents`, `active_ticket_rooms` across every live node.
+/// Names of the agents connected on any node, alphabetically.
+pub async fn agents_online(pool: &PgPool) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.display_name FROM users u
+         WHERE u.id IN (SELECT user_id FROM live_connections WHERE role = 'agent') ORDER BY u.display_name LIMIT 50",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 pub async fn live_counters(pool: &PgPool) -> AppResult<(i64, i64, i64)> {
     Ok(sqlx::query_as(
         "SELECT (SELECT count(*) FROM live_connections),

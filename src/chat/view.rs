@@ -46,6 +46,14 @@ pub fn ChatPanel(
         }
         now
     });
+    // Access lost (a role changed, say): reload the ticket, so the page says so as a whole.
+    Effect::new(move |previous: Option<bool>| {
+        let lost = room.problem.with(Option::is_some);
+        if lost && previous == Some(false) {
+            on_change.run(());
+        }
+        lost
+    });
     let scroller = NodeRef::<html::Div>::new();
     let follow = Follow { scroller, unseen: RwSignal::new(false) };
     let cursor = RwSignal::new(history.next_cursor);

@@ -39,7 +39,8 @@ pub async fn create_ticket(subject: Option<String>, description: String) -> Resu
 }
 
 /// Tickets the caller may see, newest activity first. Users: their own. Agents: every ticket not
-/// closed (closed ones with `include_closed=true` or `status=closed`). Admins: all.
+/// closed (closed ones with `include_closed=true` or `status=closed`). Admins: all, unless
+/// `include_closed=false` (the inbox).
 #[server(prefix = "/api/tickets", endpoint = "list", input = Query)]
 pub async fn list_tickets(
     status: Option<String>,
@@ -65,7 +66,7 @@ pub async fn list_tickets(
                 Some(_) => return Err(AppError::invalid("assignment", "Unknown assignment filter: use unassigned or mine.")),
                 None => None,
             };
-            let filter = TicketFilter { status, assignment, include_closed: include_closed.unwrap_or(false), creator };
+            let filter = TicketFilter { status, assignment, include_closed, creator };
             repo::list_tickets(&state.pool, &user, &filter, cursor.as_deref(), page_size(limit)?).await
         }
         .await,

@@ -296,7 +296,9 @@ pub struct TicketFilter {
     /// `unassigned` or `mine`; anything else means all.
     pub assignment: Option<String>,
     /// Agents see closed tickets only when they ask.
-    pub include_closed: bool,
+    /// Whether closed tickets are listed (unless `status` says): by default agents see them only
+    /// when they ask, admins unless they ask not to.
+    pub include_closed: Option<bool>,
     /// Only tickets opened by this person.
     pub creator: Option<i64>,
 }

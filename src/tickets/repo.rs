@@ -156,7 +156,7 @@ pub async fn list_tickets(
     push_visibility(&mut query, viewer);
     if let Some(status) = filter.status {
         query.push(" AND t.status = ").push_bind(status);
-    } else if viewer.role == Role::Agent && !filter.include_closed {
+    } else if !filter.include_closed.unwrap_or(viewer.role == Role::Admin) {
         query.push(" AND t.status <> 'closed'");
     }
     match filter.assignment.as_deref() {

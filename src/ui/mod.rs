@@ -3,7 +3,7 @@
 pub mod shortcuts;
 pub mod time;
 
-pub use time::{Time, format_time};
+pub use time::{Time, Waiting, format_time};
 
 use leptos::ev::SubmitEvent;
 use leptos::form::FromFormData;

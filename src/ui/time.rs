@@ -54,6 +54,28 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     view! { <time datetime=machine_time(at) title=title>{text}</time> }
 }
 
+/// How long someone has waited: "waiting 5 min", the start on hover.
+#[component]
+pub fn Waiting(since: DateTime<Utc>) -> impl IntoView {
+    let millis = since.timestamp_millis();
+    let text = move || match Clock::now() {
+        Some(now) => format!("waiting {}", waited((now - millis).max(0))),
+        None => format!("waiting since {}", format_time(since)),
+    };
+    let title = move || Clock::now().map_or_else(|| format_time(since), |_| local::full(millis));
+    view! { <time class="waiting" datetime=machine_time(since) title=title>{text}</time> }
+}
+
+fn waited(ms: i64) -> String {
+    const MINUTE: i64 = 60_000;
+    match ms / MINUTE {
+        0 => "under a minute".to_owned(),
+        minutes @ 1..=59 => format!("{minutes} min"),
+        minutes if minutes < 48 * 60 => format!("{} h", minutes / 60),
+        minutes => format!("{} days", minutes / (24 * 60)),
+    }
+}
+
 /// The calendar day of a time, as a number (yyyymmdd): the viewer's day once the clock runs,
 /// the UTC day before.
 pub fn day_of(at: DateTime<Utc>) -> i64 {

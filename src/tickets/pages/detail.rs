@@ -155,7 +155,8 @@ fn Unavailable(error: AppError, back_href: &'static str, back_label: &'static st
             <div class="unavailable" role="alert" data-testid="ticket-unavailable">
                 <h1>"This ticket is not available to you"</h1>
                 <p>"It does not exist, or your access to it has changed (for example, your role did)."</p>
-                <a class="button primary" href=back_href>{format!("Back to {back_label}")}</a>
+                // A full page load: the account's role may have changed, and the app frame with it.
+                <a class="button primary" href=back_href rel="external">{format!("Back to {back_label}")}</a>
             </div>
         })
     } else {
@@ -291,7 +292,18 @@ fn Controls(
     view! {
         <section class="controls" aria-label="Ticket actions">
             {buttons}
-            {move || outcome.get().map(|error| view! { <p class="form-error" role="alert">{error.message}</p> })}
+            {move || outcome.get().map(|error| {
+                if error.code == ErrorCode::Conflict {
+                    // The screen has been reloaded meanwhile: say what happened, not "reload".
+                    Either::Left(view! {
+                        <p class="notice" role="status" data-testid="action-conflict">
+                            "Someone else changed this ticket just before you; it now shows as it is. Check it and try again if you still need to."
+                        </p>
+                    })
+                } else {
+                    Either::Right(view! { <p class="form-error" role="alert">{error.message}</p> })
+                }
+            })}
         </section>
     }
 }

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::chat::store::{ChatClient, ConnectionState};
 use crate::tickets::api::{inbox_counts, list_tickets};
 use crate::tickets::model::{QueueCounts, Ticket, TicketStatus};
-use crate::ui::{LoadError, StatusBadge, Time};
+use crate::ui::{LoadError, StatusBadge, Time, Waiting};
 
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,12 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
     let query = use_query_map();
     let request = move || {
         let query = query.read();
-        (query.get("status"), query.get("assignment"), query.get("include_closed").map(|v| v == "true"), query.get("cursor"))
+        // The inbox is the open work, for admins too: closed tickets only when asked for.
+        let include_closed = match kind {
+            ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
+            _ => query.get("include_closed").map(|v| v == "true"),
+        };
+        (query.get("status"), query.get("assignment"), include_closed, query.get("cursor"))
     };
     let page = Resource::new(request, |(status, assignment, include_closed, cursor)| {
         list_tickets(status, assignment, include_closed, cursor, None, None)
@@ -176,7 +181,7 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                     </div>
                     <div class="row-time">
                         {match waiting {
-                            Some(since) if show_creator => Either::Left(view! { <span class="waiting">"waiting since " <Time at=since /></span> }),
+                            Some(since) if show_creator => Either::Left(view! { <Waiting since /> }),
                             _ => Either::Right(view! { <Time at=ticket.updated_at /> }),
                         }}
                     </div>
