@@ -25,8 +25,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                // No icon yet: an empty one spares every page a request for /favicon.ico (a 404).
-                <link rel="icon" href="data:," />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <meta name="description" content="MyRelay: support tickets with a live conversation in every one." />
                 <AutoReload options=options.clone() />
                 // The content-hashed name of the stylesheet (immutable caching).
                 <HashedStylesheet options=options.clone() id="leptos" />
@@ -92,7 +92,7 @@ fn Landing() -> impl IntoView {
     view! {
         <Title text="" />
         <main class="landing">
-            <p class="brand">"MyRelay"</p>
+            <p class="brand"><img src="/favicon.svg" alt="" width="28" height="28" />" MyRelay"</p>
             <h1>"Support tickets with a live conversation in every one."</h1>
             <p class="lead">
                 "Your customers open a ticket and talk to your team in real time; your agents work one inbox; "
@@ -102,6 +102,21 @@ fn Landing() -> impl IntoView {
                 <a class="button primary" href="/app">"Open MyRelay"</a>
                 <a class="button" href="/register">"Create an account"</a>
             </div>
+            <ul class="features" aria-label="What MyRelay does">
+                <li>
+                    <h2>"For customers"</h2>
+                    <p>"Open a ticket in a sentence, then talk to a person in real time, with every answer kept on the ticket."</p>
+                </li>
+                <li>
+                    <h2>"For agents"</h2>
+                    <p>"One queue that updates itself: new tickets appear at once, take one with a key, reply, resolve."</p>
+                </li>
+                <li>
+                    <h2>"For admins"</h2>
+                    <p>"Who is online, what is waiting, who has access — and every figure links to the tickets behind it."</p>
+                </li>
+            </ul>
+            <p class="muted">"Messages survive reconnects and restarts: nothing is shown twice, nothing is lost."</p>
         </main>
     }
 }
@@ -129,7 +144,7 @@ fn AppShell() -> impl IntoView {
     let session = Resource::new(|| (), |_| me());
     let location = use_location();
     view! {
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
                 let path = location.pathname.get_untracked();
                 match session.await {

@@ -99,6 +99,7 @@ test("without JavaScript the pages render their content and failed forms show th
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Works without scripts");
   await expect(page.getByText(description).first()).toBeVisible();
   await expect(page.getByText("Loading…")).toHaveCount(0);
+  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
   // The composer posts to the HTTP send fallback and comes back to the conversation.
   await page.getByRole("textbox", { name: "Message" }).fill("Sent without scripts");
   await page.getByRole("button", { name: "Send" }).click();

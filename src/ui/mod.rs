@@ -132,5 +132,12 @@ pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl Int
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="loading" role="status">"Loading…"</p> }
+    view! {
+        <div class="skeleton-block" aria-busy="true" role="status">
+            <span class="visually-hidden">"Loading…"</span>
+            <span class="bone title"></span>
+            <span class="bone row"></span>
+            <span class="bone row"></span>
+        </div>
+    }
 }
