@@ -48,5 +48,6 @@ say "Timing ($profile build, $TICKETS tickets, $RUNS runs each)"
 measure "GET /api/tickets/list?limit=50" "http://127.0.0.1:$port/api/tickets/list?limit=50" application/json
 measure "GET /api/tickets/list?limit=50&status=open" "http://127.0.0.1:$port/api/tickets/list?limit=50&status=open" application/json
 measure "GET /api/tickets/list?limit=50&assignment=mine" "http://127.0.0.1:$port/api/tickets/list?limit=50&assignment=mine" application/json
+measure "GET /api/tickets/inbox-counts" "http://127.0.0.1:$port/api/tickets/inbox-counts" application/json
 measure "GET /app/inbox (server-rendered page)" "http://127.0.0.1:$port/app/inbox" text/html
 rm -f "$jar"

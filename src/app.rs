@@ -144,7 +144,10 @@ fn AppShell() -> impl IntoView {
     let session = Resource::new(|| (), |_| me());
     let location = use_location();
     view! {
-        <Suspense fallback=crate::ui::Loading>
+        // A plain line, not the skeleton: with the skeleton as this fallback a ticket page that
+        // answers "not found" failed to hydrate (tachys expected a marker). Rarely seen: pages
+        // under /app are rendered whole on the server.
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let path = location.pathname.get_untracked();
                 match session.await {

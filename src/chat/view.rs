@@ -479,3 +479,67 @@ fn now_millis() -> f64 {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::auth::model::Role;
+    use crate::tickets::model::PersonRef;
+
+    fn message(seq: i64, sender: i64, minute: u32, hour: u32) -> TimelineEntry {
+        TimelineEntry::Message(Message {
+            id: seq,
+            ticket_id: 1,
+            seq,
+            client_id: None,
+            sender: PersonRef { id: sender, display_name: format!("P{sender}"), email: String::new() },
+            sender_role: if sender == 1 { Role::User } else { Role::Agent },
+            content: format!("m{seq}"),
+            created_at: Utc.with_ymd_and_hms(2026, 12, 2, hour, minute, 0).unwrap(),
+        })
+    }
+
+    fn change(actor: i64, from: TicketStatus, to: TicketStatus, agents: (Option<i64>, Option<i64>), agent: Option<&str>) -> TicketEvent {
+        TicketEvent {
+            ticket_id: 1,
+            seq: 9,
+            actor_id: actor,
+            actor_name: "Abe".into(),
+            from_status: from,
+            to_status: to,
+            from_agent_id: agents.0,
+            to_agent_id: agents.1,
+            agent_name: agent.map(str::to_owned),
+            at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn messages_group_by_sender_and_pause_with_a_separator_per_day() {
+        let entries = [message(1, 1, 0, 9), message(2, 1, 3, 9), message(3, 2, 4, 9), message(4, 2, 20, 9), message(5, 1, 21, 9)];
+        let rows = rows(entries.iter(), 1);
+        let shape: Vec<(i64, bool, bool)> = rows
+            .iter()
+            .filter_map(|row| match row {
+                Row::Message { message, mine, first } => Some((message.seq, *mine, *first)),
+                _ => None,
+            })
+            .collect();
+        // Same sender within 5 minutes: one group; a pause or another sender starts the next.
+        assert_eq!(shape, vec![(1, true, true), (2, true, false), (3, false, true), (4, false, true), (5, true, true)]);
+        assert!(matches!(rows[0], Row::Day(20261202)));
+        assert_eq!(rows.iter().filter(|r| matches!(r, Row::Day(_))).count(), 1);
+    }
+
+    #[test]
+    fn changes_read_as_sentences_with_their_actor() {
+        use TicketStatus::*;
+        assert_eq!(change_sentence(&change(2, Open, Assigned, (None, Some(2)), Some("Abe"))), "Abe took this ticket");
+        assert_eq!(change_sentence(&change(3, Open, Assigned, (None, Some(2)), Some("Bea"))), "Abe assigned this ticket to Bea");
+        assert_eq!(change_sentence(&change(2, Assigned, Resolved, (Some(2), Some(2)), Some("Abe"))), "Abe marked this ticket resolved");
+        assert_eq!(change_sentence(&change(1, Resolved, Assigned, (Some(2), Some(2)), Some("Abe"))), "Abe reopened this ticket");
+        assert_eq!(change_sentence(&change(3, Open, Closed, (None, None), None)), "Abe closed this ticket");
+    }
+}

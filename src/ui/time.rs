@@ -191,3 +191,25 @@ mod local {
         String::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn server_text_is_absolute_utc_and_waits_read_as_durations() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap();
+        assert_eq!(format_time(at), "2026-03-04 05:06 UTC");
+        assert_eq!(machine_time(at), "2026-03-04T05:06:07Z");
+        // Outside a page (no clock): the UTC day, and its label.
+        assert_eq!(day_of(at), 20260304);
+        assert_eq!(day_label(20260304), "2026-03-04");
+        let minute = 60_000;
+        assert_eq!(waited(30_000), "under a minute");
+        assert_eq!(waited(5 * minute), "5 min");
+        assert_eq!(waited(90 * minute), "1 h");
+        assert_eq!(waited(72 * 60 * minute), "3 days");
+    }
+}

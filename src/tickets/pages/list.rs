@@ -66,7 +66,9 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
     let page = Resource::new(request, |(status, assignment, include_closed, cursor)| {
         list_tickets(status, assignment, include_closed, cursor, None, None)
     });
-    let counts = Resource::new(|| (), move |_| async move { if kind == ListKind::Inbox { inbox_counts().await.ok() } else { None } });
+    // The tabs' counts load in the browser: the page is served without waiting for them (they
+    // count the whole table; the list itself is one index range).
+    let counts = LocalResource::new(move || async move { if kind == ListKind::Inbox { inbox_counts().await.ok() } else { None } });
     let filtered = move || {
         let query = query.read();
         ["status", "assignment", "include_closed"].iter().any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
@@ -124,7 +126,7 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
 
 /// The inbox's views, each with its live count: what waits for an agent, mine, everything open.
 #[component]
-fn Tabs(counts: Resource<Option<QueueCounts>>) -> impl IntoView {
+fn Tabs(counts: LocalResource<Option<QueueCounts>>) -> impl IntoView {
     let query = use_query_map();
     let current = move || query.read().get("assignment").unwrap_or_default();
     let tab = move |value: &'static str, label: &'static str, count: fn(&QueueCounts) -> i64| {
@@ -133,11 +135,8 @@ fn Tabs(counts: Resource<Option<QueueCounts>>) -> impl IntoView {
         view! {
             <a href=href class="tab" aria-current=move || active().then_some("page")>
                 {label}
-                <span class="count">
-                    <Transition fallback=|| "">
-                        {move || Suspend::new(async move { counts.await.map(|c| count(&c).to_string()) })}
-                    </Transition>
-                </span>
+                // Empty on the server and while hydrating (a local resource), then the count.
+                <span class="count">{move || counts.get().flatten().map(|c| count(&c).to_string())}</span>
             </a>
         }
     };
