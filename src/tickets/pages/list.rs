@@ -161,7 +161,8 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
             // For staff, a customer's message nobody has answered; for the customer, an answer.
             let needs_attention = if show_creator { waiting.is_some() } else { ticket.last_message.as_ref().is_some_and(|m| m.from_staff) && ticket.status == TicketStatus::Assigned };
             let preview = match &ticket.last_message {
-                Some(last) => format!("{}: {}", if last.from_staff == !show_creator { "You".to_owned() } else { last.sender_name.clone() }, last.excerpt),
+                // The customer's own words are "You" on their list; staff see who wrote.
+                Some(last) => format!("{}: {}", if !show_creator && !last.from_staff { "You" } else { &last.sender_name }, last.excerpt),
                 None => ticket.description.chars().take(160).collect(),
             };
             let agent = ticket.assigned_agent.as_ref().map_or_else(|| "Unassigned".to_owned(), |a| a.display_name.clone());
