@@ -235,6 +235,14 @@ test("every main screen fits 390 px without sideways scrolling (screenshots at 1
   await admin.locator('[data-stat="Open"] dd a').click();
   await expect(admin).toHaveURL(/\/app\/admin\/tickets\?status=open$/);
   await expect(admin.getByLabel("Status")).toHaveValue("open");
+  // People are found as one types.
+  await open(admin, "/app/admin/users");
+  await admin.getByLabel("Search").fill("Cora Cust");
+  await expect(admin).toHaveURL(/q=Cora%20Cust/);
+  await expect(admin.locator("tbody tr").first()).toContainText("Cora Customer");
+  await expect(admin.locator("tbody tr", { hasNotText: "Cora Customer" })).toHaveCount(0);
+  await admin.getByLabel("Search").fill("nobody-has-this-name");
+  await expect(admin.getByText("Nobody matches this search.")).toBeVisible();
   // On a phone the sections fold into a menu, which folds again after choosing one.
   await admin.setViewportSize({ width: 390, height: 844 });
   await open(admin, "/app/admin");

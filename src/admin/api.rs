@@ -56,9 +56,9 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
 }
 
 /// Accounts, oldest first; `role` narrows to `user`, `agent` or `admin`; `cursor` is the previous
-/// page's `next_cursor`.
+/// page's `next_cursor`; `q` keeps those whose name or email contains it.
 #[server(prefix = "/api/admin", endpoint = "users", input = Query)]
-pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Option<i64>) -> Result<Page<User>, AppError> {
+pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Option<i64>, q: Option<String>) -> Result<Page<User>, AppError> {
     with_status(
         async {
             require_admin()?;
@@ -72,7 +72,11 @@ pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Opt
                 None => None,
             };
             let limit = page_size(limit)?;
-            let items = users::list_users(&state.pool, role, after, limit + 1).await?;
+            let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+            if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+                return Err(AppError::invalid("q", "Search for at most 100 characters."));
+            }
+            let items = users::list_users(&state.pool, role, q.as_deref(), after, limit + 1).await?;
             Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
         }
         .await,

@@ -144,7 +144,22 @@ pub fn AdminAgentsPage() -> impl IntoView {
 fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
     let me = expect_context::<User>();
     let cursor = RwSignal::new(None::<String>);
-    let people = Resource::new(move || (role.get(), cursor.get()), |(role, cursor)| list_users(role.map(|r| r.as_str().to_owned()), cursor, None));
+    let query = leptos_router::hooks::use_query_map();
+    let search = move || query.read().get("q").filter(|q| !q.trim().is_empty());
+    let people = Resource::new(move || (role.get(), search(), cursor.get()), |(role, q, cursor)| {
+        list_users(role.map(|r| r.as_str().to_owned()), cursor, None, q)
+    });
+    let navigate = leptos_router::hooks::use_navigate();
+    // Searching as one types (the form is a plain GET without JavaScript).
+    let on_search = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        let mut parts: Vec<String> = role.get_untracked().map(|r| format!("role={}", r.as_str())).into_iter().collect();
+        if !text.trim().is_empty() {
+            parts.push(format!("q={}", encode_query_value(text.trim())));
+        }
+        cursor.set(None);
+        navigate(&format!("?{}", parts.join("&")), leptos_router::NavigateOptions { replace: true, ..Default::default() });
+    };
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let outcome = RwSignal::new(None::<AppError>);
@@ -171,6 +186,11 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
 
     view! {
         {move || outcome.get().map(|error| view! { <p class="form-error" role="alert">{error.message}</p> })}
+        <form method="get" class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+            {move || role.get().map(|r| view! { <input type="hidden" name="role" value=r.as_str() /> })}
+            <label>"Search " <input type="search" name="q" placeholder="Name or email" maxlength="100"
+                value=move || search().unwrap_or_default() on:input=on_search /></label>
+        </form>
         {move || done.get().map(|message| view! { <p class="notice success" role="status">{message}</p> })}
         <Transition fallback=Loading>
             {move || {
@@ -178,7 +198,7 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
                 Suspend::new(async move {
                 match people.await {
                     Ok(page) if page.items.is_empty() => Either::Left(view! {
-                        <div class="empty-state"><p>"Nobody here yet."</p></div>
+                        <div class="empty-state"><p>{if search().is_some() { "Nobody matches this search." } else { "Nobody here yet." }}</p></div>
                     }.into_any()),
                     Ok(page) => {
                         let rows = page.items.into_iter().map(|person| {
@@ -264,4 +284,11 @@ fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set
             </td>
         </tr>
     }
+}
+
+/// A query-string value: letters, digits and `-_.~` as they are, everything else percent-encoded.
+fn encode_query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }

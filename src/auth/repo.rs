@@ -195,13 +195,15 @@ pub async fn delete_stale_rows(pool: &PgPool) -> AppResult<()> {
 }
 
 /// Accounts, oldest first, keyset-paged by id; `role` narrows to one role.
-pub async fn list_users(pool: &PgPool, role: Option<Role>, after_id: Option<i64>, limit: i64) -> AppResult<Vec<User>> {
+/// Accounts in id order; `search` matches a part of the name or email, case-insensitively.
+pub async fn list_users(pool: &PgPool, role: Option<Role>, search: Option<&str>, after_id: Option<i64>, limit: i64) -> AppResult<Vec<User>> {
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users
          WHERE ($1::user_role IS NULL OR role = $1) AND ($2::BIGINT IS NULL OR id > $2)
+           AND ($4::TEXT IS NULL OR strpos(lower(display_name), lower($4)) > 0 OR strpos(lower(email), lower($4)) > 0)
          ORDER BY id LIMIT $3"
     );
-    Ok(sqlx::query_as::<_, User>(&sql).bind(role).bind(after_id).bind(limit).fetch_all(pool).await?)
+    Ok(sqlx::query_as::<_, User>(&sql).bind(role).bind(after_id).bind(limit).bind(search).fetch_all(pool).await?)
 }
 
 pub async fn find_user(pool: &PgPool, id: i64) -> AppResult<Option<User>> {

@@ -429,3 +429,19 @@ async fn staff_can_list_the_tickets_one_person_opened() {
     let (_, page) = cast.other_user.get_json(&format!("/api/tickets/list?creator={}", cast.owner_id)).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn admins_find_people_by_a_part_of_their_name_or_email() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (status, page) = cast.admin.get_json("/api/admin/users?q=OWNER%40EXAMPLE").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let emails: Vec<&str> = page["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, vec!["owner@example.com"]);
+    let (_, page) = cast.admin.get_json("/api/admin/users?q=staff%20person&role=agent").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2, "both agents: {page}");
+    let (status, body) = cast.admin.get_json(&format!("/api/admin/users?q={}", "x".repeat(101))).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
+    let (status, _) = cast.agent_a.get_json("/api/admin/users?q=owner").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

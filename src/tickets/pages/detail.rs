@@ -57,10 +57,11 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
         let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id)).await;
         page.map(|page| page.items.into_iter().filter(|t| t.id != ticket.id).take(5).collect()).unwrap_or_default()
     });
-    let closed = Signal::derive(move || ticket.get().and_then(Result::ok).is_some_and(|t| t.status == TicketStatus::Closed));
     // Once the ticket cannot be loaded any more (access lost, deleted), the whole screen gives way
-    // to one message: nothing stale stays on it.
-    let available = move || !matches!(ticket.get(), Some(Err(_)));
+    // to one message: nothing stale stays on it. A signal the message's view clears in the
+    // browser, not `ticket.get()` here: outside a suspense the server may render this before the
+    // ticket has loaded, and the browser after, and the two pages would not match.
+    let available = RwSignal::new(true);
     let assign = ServerAction::<AssignTicket>::new();
     let change = ServerAction::<ChangeStatus>::new();
     // The outcome of the last action; after any outcome, reload so the screen shows the truth
@@ -80,12 +81,12 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                         }),
                         Err(error) => Either::Right(view! {
                             <Title text="Ticket not available" />
-                            <Unavailable error back_href back_label retry=move |_| ticket.refetch() />
+                            <Unavailable error back_href back_label available retry=move |_| ticket.refetch() />
                         }),
                     }
                 })}
             </Transition>
-            <Show when=available>
+            <Show when=move || available.get()>
                 <div class="ticket-body">
                     <Transition fallback=ThreadSkeleton>
                         {move || Suspend::new(async move {
@@ -101,6 +102,14 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                                     content: first.description.clone(),
                                     created_at: first.created_at,
                                 };
+                                // Closed as first loaded (the same on the server and in the browser),
+                                // then as every reload of the ticket says.
+                                let closed = RwSignal::new(first.status == TicketStatus::Closed);
+                                Effect::new(move |_| {
+                                    if let Some(Ok(now)) = ticket.get() {
+                                        closed.set(now.status == TicketStatus::Closed);
+                                    }
+                                });
                                 view! { <ChatPanel ticket_id=first.id history=page opening on_change=move |_| ticket.refetch() closed /> }
                             })
                         })}
@@ -149,7 +158,14 @@ fn TicketHeader(
 
 /// Why the ticket is not shown, and where to go instead.
 #[component]
-fn Unavailable(error: AppError, back_href: &'static str, back_label: &'static str, #[prop(into)] retry: Callback<()>) -> impl IntoView {
+fn Unavailable(
+    error: AppError,
+    back_href: &'static str,
+    back_label: &'static str,
+    available: RwSignal<bool>,
+    #[prop(into)] retry: Callback<()>,
+) -> impl IntoView {
+    Effect::new(move |_| available.set(false));
     if error.code == ErrorCode::NotFound {
         Either::Left(view! {
             <div class="unavailable" role="alert" data-testid="ticket-unavailable">
