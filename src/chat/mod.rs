@@ -4,6 +4,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod budget;
 pub mod store;
+pub mod thread;
 pub mod view;
 pub mod protocol;
 #[cfg(feature = "ssr")]

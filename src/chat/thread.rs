@@ -1,0 +1,312 @@
+//! The thread of a ticket's conversation: its entries as rows (own messages on the right, a
+//! sender's messages grouped, day separators, status changes as sentences), messages on their way,
+//! older pages, and keeping the pane at the newest message.
+
+use leptos::either::Either;
+use leptos::html;
+use leptos::prelude::*;
+
+use super::store::{ChatClient, Pending, PendingState, Room};
+use crate::auth::model::User;
+use crate::tickets::api::ticket_timeline;
+use crate::tickets::model::{Message, TicketEvent, TicketStatus};
+use crate::timeline::model::TimelineEntry;
+use crate::ui::Time;
+use crate::ui::time::{day_label, day_of};
+
+const HISTORY_PAGE: i64 = 50;
+/// Messages of one sender less than this far apart share one name and time.
+const GROUP_GAP_MS: i64 = 5 * 60 * 1000;
+
+/// Keeps the thread at its newest message while the reader is there, and otherwise offers a
+/// "new messages" button. The pane is a reversed flex column: it opens at the bottom and stays
+/// there as messages arrive, even before (or without) JavaScript.
+#[derive(Clone, Copy)]
+pub struct Follow {
+    pub scroller: NodeRef<html::Div>,
+    pub unseen: RwSignal<bool>,
+}
+
+impl Follow {
+    /// In a reversed column scrollTop is 0 at the bottom and negative above it.
+    fn at_newest(&self) -> bool {
+        self.scroller.get_untracked().is_none_or(|pane| pane.scroll_top() > -48)
+    }
+
+    pub fn scrolled(&self) {
+        if self.unseen.get_untracked() && self.at_newest() {
+            self.unseen.set(false);
+        }
+    }
+
+    fn arrived(&self) {
+        if !self.at_newest() {
+            self.unseen.set(true);
+        }
+    }
+
+    pub fn to_newest(&self) {
+        if let Some(pane) = self.scroller.get_untracked() {
+            pane.set_scroll_top(0);
+        }
+        self.unseen.set(false);
+    }
+}
+
+/// While older entries exist: a button at the top of the thread that loads the next page.
+#[component]
+pub fn OlderMessages(room: Room, cursor: RwSignal<Option<String>>) -> impl IntoView {
+    let load = Action::new(move |before: &Option<i64>| {
+        let before = *before;
+        async move {
+            if let Ok(page) = ticket_timeline(room.ticket_id, before, Some(HISTORY_PAGE)).await {
+                room.add_history(page.items);
+                cursor.set(page.next_cursor);
+            }
+        }
+    });
+    move || {
+        cursor.get().map(|next| {
+            view! {
+                <li class="older">
+                    <button type="button" class="button subtle" disabled=move || load.pending().get()
+                        on:click=move |_| { load.dispatch(next.parse().ok()); }>
+                        "Show older messages"
+                    </button>
+                </li>
+            }
+        })
+    }
+}
+
+/// One line of the thread, in order.
+#[derive(Clone, PartialEq)]
+enum Row {
+    Day(i64),
+    Message { message: Message, mine: bool, first: bool },
+    Change(TicketEvent),
+}
+
+impl Row {
+    fn key(&self) -> (i64, i64, bool) {
+        match self {
+            Row::Day(day) => (0, *day, false),
+            Row::Message { message, first, .. } => (1, message.seq, *first),
+            Row::Change(change) => (1, change.seq, false),
+        }
+    }
+}
+
+/// The entries as rows: a separator where the day changes, and a name and time only where a new
+/// sender (or a pause) starts a group.
+fn rows<'a>(entries: impl Iterator<Item = &'a TimelineEntry>, me: i64) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let (mut day, mut last_sender) = (None, None::<(i64, i64)>);
+    for entry in entries {
+        let at = match entry {
+            TimelineEntry::Message(m) => m.created_at,
+            TimelineEntry::Change(c) => c.at,
+        };
+        let today = day_of(at);
+        if day != Some(today) {
+            rows.push(Row::Day(today));
+            day = Some(today);
+            last_sender = None;
+        }
+        match entry {
+            TimelineEntry::Message(message) => {
+                let millis = message.created_at.timestamp_millis();
+                let first = !last_sender.is_some_and(|(id, previous)| id == message.sender.id && millis - previous < GROUP_GAP_MS);
+                last_sender = Some((message.sender.id, millis));
+                rows.push(Row::Message { mine: message.sender.id == me, first, message: message.clone() });
+            }
+            TimelineEntry::Change(change) => {
+                last_sender = None;
+                rows.push(Row::Change(change.clone()));
+            }
+        }
+    }
+    rows
+}
+
+#[component]
+pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow, opening: Signal<Option<TimelineEntry>>) -> impl IntoView {
+    let me = expect_context::<User>();
+    let me_id = me.id;
+    let viewer_is_staff = me.role.is_staff();
+    let entries = Memo::new(move |_| opening.with(|first| room.entries.with(|entries| rows(first.iter().chain(entries.values()), me_id))));
+    // Did the last row come from me? Then a pending message continues that group.
+    let continues_mine = move || {
+        entries.with(|rows| matches!(rows.last(), Some(Row::Message { mine: true, .. })))
+    };
+    Effect::new(move |previous: Option<Option<i64>>| {
+        let newest = room.entries.with(|e| e.keys().next_back().copied());
+        if previous.is_some_and(|p| p != newest) {
+            follow.arrived();
+        }
+        newest
+    });
+    view! {
+        <For each=move || entries.get() key=Row::key let:row>
+            {match row {
+                Row::Day(day) => Either::Left(view! { <li class="day" role="separator"><span>{move || day_label(day)}</span></li> }),
+                Row::Message { message, mine, first } => Either::Right(Either::Left(view! {
+                    <li class=format!("message from-{}", message.sender_role.as_str())
+                        class:mine=mine class:theirs=!mine class:first=first class:opening=message.seq == 0 data-seq=message.seq>
+                        {first.then(|| view! {
+                            <MessageHead name=message.sender.display_name.clone()
+                                staff=message.sender_role.is_staff() && !viewer_is_staff mine at=message.created_at />
+                        })}
+                        <p class="content bubble">{message.content.clone()}</p>
+                    </li>
+                })),
+                Row::Change(change) => Either::Right(Either::Right(view! {
+                    <li class="change" data-seq=change.seq>
+                        <span>{change_sentence(&change)}</span>" · "<Time at=change.at />
+                    </li>
+                })),
+            }}
+        </For>
+        <For each=move || room.pending.get() key=|p| (p.client_id.clone(), p.state.clone()) let:pending>
+            <PendingMessage pending room chat closed first=!continues_mine() />
+        </For>
+        <Show when=move || room.entries.with(|e| !e.values().any(|e| !e.is_change())) && room.pending.with(|p| p.is_empty())>
+            <li class="thread-empty">
+                {if viewer_is_staff {
+                    "No replies yet. What you write here reaches the customer at once."
+                } else {
+                    "An agent will reply here, usually within a few hours. You will see the answer as soon as it is sent, and you can add details meanwhile."
+                }}
+            </li>
+        </Show>
+    }
+}
+
+/// An own message on its way: it sits where the sent one will be, in the same shape.
+#[component]
+fn PendingMessage(pending: Pending, room: Room, chat: ChatClient, closed: Signal<bool>, first: bool) -> impl IntoView {
+    let state = match pending.state { PendingState::Sending => "sending", PendingState::Failed(_) => "failed" };
+    let status = match pending.state.clone() {
+        PendingState::Sending => Either::Left(view! { <p class="delivery">"Sending…"</p> }),
+        PendingState::Failed(reason) => {
+            let client_id = pending.client_id.clone();
+            Either::Right(view! {
+                <p class="delivery field-error">
+                    {format!("Not sent: {reason} ")}
+                    // A closed ticket takes no more messages: retrying could only fail again.
+                    <Show when=move || !closed.get()>
+                        <button type="button" class="button subtle" on:click={
+                            let client_id = client_id.clone();
+                            move |_| chat.retry(room, client_id.clone())
+                        }>"Retry"</button>
+                    </Show>
+                </p>
+            })
+        }
+    };
+    view! {
+        <li class="message mine pending" class:first=first data-state=state>
+            <p class="content bubble">{pending.content.clone()}</p>
+            {status}
+        </li>
+    }
+}
+
+/// The name (with initials) and time over a group of messages; own groups show only the time.
+#[component]
+fn MessageHead(name: String, staff: bool, mine: bool, at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let who = (!mine).then(|| {
+        view! {
+            <span class="avatar" aria-hidden="true">{initials(&name)}</span>
+            <strong class="sender">{name}</strong>
+            {staff.then(|| view! { <span class="tag">"Support"</span> })}
+        }
+    });
+    view! { <p class="meta">{who}<Time at /></p> }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|word| word.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+}
+
+/// A status or assignment change as a sentence with its actor.
+pub fn change_sentence(change: &TicketEvent) -> String {
+    let actor = &change.actor_name;
+    if change.is_assignment() {
+        return match (&change.agent_name, change.to_agent_id) {
+            (Some(_), Some(agent)) if agent == change.actor_id => format!("{actor} took this ticket"),
+            (Some(agent), _) => format!("{actor} assigned this ticket to {agent}"),
+            (None, _) => format!("{actor} unassigned this ticket"),
+        };
+    }
+    match (change.from_status, change.to_status) {
+        (_, TicketStatus::Resolved) => format!("{actor} marked this ticket resolved"),
+        (_, TicketStatus::Closed) => format!("{actor} closed this ticket"),
+        (TicketStatus::Resolved, _) => format!("{actor} reopened this ticket"),
+        (_, to) => format!("{actor} set the status to {}", to.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::auth::model::Role;
+    use crate::tickets::model::PersonRef;
+
+    fn message(seq: i64, sender: i64, minute: u32, hour: u32) -> TimelineEntry {
+        TimelineEntry::Message(Message {
+            id: seq,
+            ticket_id: 1,
+            seq,
+            client_id: None,
+            sender: PersonRef { id: sender, display_name: format!("P{sender}"), email: String::new() },
+            sender_role: if sender == 1 { Role::User } else { Role::Agent },
+            content: format!("m{seq}"),
+            created_at: Utc.with_ymd_and_hms(2026, 12, 2, hour, minute, 0).unwrap(),
+        })
+    }
+
+    fn change(actor: i64, from: TicketStatus, to: TicketStatus, agents: (Option<i64>, Option<i64>), agent: Option<&str>) -> TicketEvent {
+        TicketEvent {
+            ticket_id: 1,
+            seq: 9,
+            actor_id: actor,
+            actor_name: "Abe".into(),
+            from_status: from,
+            to_status: to,
+            from_agent_id: agents.0,
+            to_agent_id: agents.1,
+            agent_name: agent.map(str::to_owned),
+            at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn messages_group_by_sender_and_pause_with_a_separator_per_day() {
+        let entries = [message(1, 1, 0, 9), message(2, 1, 3, 9), message(3, 2, 4, 9), message(4, 2, 20, 9), message(5, 1, 21, 9)];
+        let rows = rows(entries.iter(), 1);
+        let shape: Vec<(i64, bool, bool)> = rows
+            .iter()
+            .filter_map(|row| match row {
+                Row::Message { message, mine, first } => Some((message.seq, *mine, *first)),
+                _ => None,
+            })
+            .collect();
+        // Same sender within 5 minutes: one group; a pause or another sender starts the next.
+        assert_eq!(shape, vec![(1, true, true), (2, true, false), (3, false, true), (4, false, true), (5, true, true)]);
+        assert!(matches!(rows[0], Row::Day(20261202)));
+        assert_eq!(rows.iter().filter(|r| matches!(r, Row::Day(_))).count(), 1);
+    }
+
+    #[test]
+    fn changes_read_as_sentences_with_their_actor() {
+        use TicketStatus::*;
+        assert_eq!(change_sentence(&change(2, Open, Assigned, (None, Some(2)), Some("Abe"))), "Abe took this ticket");
+        assert_eq!(change_sentence(&change(3, Open, Assigned, (None, Some(2)), Some("Bea"))), "Abe assigned this ticket to Bea");
+        assert_eq!(change_sentence(&change(2, Assigned, Resolved, (Some(2), Some(2)), Some("Abe"))), "Abe marked this ticket resolved");
+        assert_eq!(change_sentence(&change(1, Resolved, Assigned, (Some(2), Some(2)), Some("Abe"))), "Abe reopened this ticket");
+        assert_eq!(change_sentence(&change(3, Open, Closed, (None, None), None)), "Abe closed this ticket");
+    }
+}
