@@ -13,20 +13,23 @@ use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
 use crate::chat::store::ChatClient;
+use crate::i18n::{Lang, LanguageSwitch, t};
 use crate::ui::shortcuts::Shortcuts;
 use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    // The browser reads the language back from here when it hydrates (`Lang::detect`).
+    let lang = Lang::detect();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <meta name="description" content="MyRelay: support tickets with a live conversation in every one." />
+                <meta name="description" content=lang.texts().common.page_description />
                 <AutoReload options=options.clone() />
                 // The content-hashed name of the stylesheet (immutable caching).
                 <HashedStylesheet options=options.clone() id="leptos" />
@@ -54,6 +57,7 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    crate::i18n::provide_lang();
     let clock = crate::ui::time::Clock::provide();
     // Effects run only in the browser: this marks the page as interactive (tests wait for it).
     // It also starts the clock: times turn local and relative only after hydration.
@@ -89,34 +93,35 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Landing() -> impl IntoView {
+    let t = &t().common;
     view! {
         <Title text="" />
         <main class="landing">
-            <p class="brand"><img src="/favicon.svg" alt="" width="28" height="28" />" MyRelay"</p>
-            <h1>"Support tickets with a live conversation in every one."</h1>
-            <p class="lead">
-                "Your customers open a ticket and talk to your team in real time; your agents work one inbox; "
-                "nothing said is ever lost."
-            </p>
-            <div class="actions">
-                <a class="button primary" href="/app">"Open MyRelay"</a>
-                <a class="button" href="/register">"Create an account"</a>
+            <div class="top-bar">
+                <p class="brand"><img src="/favicon.svg" alt="" width="28" height="28" />" MyRelay"</p>
+                <LanguageSwitch />
             </div>
-            <ul class="features" aria-label="What MyRelay does">
+            <h1>{t.landing_title}</h1>
+            <p class="lead">{t.landing_lead}</p>
+            <div class="actions">
+                <a class="button primary" href="/app">{t.open_app}</a>
+                <a class="button" href="/register">{t.create_account}</a>
+            </div>
+            <ul class="features" aria-label=t.features_label>
                 <li>
-                    <h2>"For customers"</h2>
-                    <p>"Open a ticket in a sentence, then talk to a person in real time, with every answer kept on the ticket."</p>
+                    <h2>{t.for_customers}</h2>
+                    <p>{t.for_customers_text}</p>
                 </li>
                 <li>
-                    <h2>"For agents"</h2>
-                    <p>"One queue that updates itself: new tickets appear at once, take one with a key, reply, resolve."</p>
+                    <h2>{t.for_agents}</h2>
+                    <p>{t.for_agents_text}</p>
                 </li>
                 <li>
-                    <h2>"For admins"</h2>
-                    <p>"Who is online, what is waiting, who has access — and every figure links to the tickets behind it."</p>
+                    <h2>{t.for_admins}</h2>
+                    <p>{t.for_admins_text}</p>
                 </li>
             </ul>
-            <p class="muted">"Messages survive reconnects and restarts: nothing is shown twice, nothing is lost."</p>
+            <p class="muted">{t.landing_promise}</p>
         </main>
     }
 }
@@ -127,12 +132,14 @@ fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    let t = &t().common;
     view! {
-        <Title text="Page not found" />
+        <Title text=t.not_found_title />
         <main class="landing">
-            <h1>"Page not found"</h1>
-            <p class="lead">"There is nothing at this address."</p>
-            <a class="button primary" href="/">"Go to the start page"</a>
+            <div class="top-bar"><span></span><LanguageSwitch /></div>
+            <h1>{t.not_found_title}</h1>
+            <p class="lead">{t.not_found_text}</p>
+            <a class="button primary" href="/">{t.go_to_start}</a>
         </main>
     }
 }
@@ -143,11 +150,12 @@ fn NotFound() -> impl IntoView {
 fn AppShell() -> impl IntoView {
     let session = Resource::new(|| (), |_| me());
     let location = use_location();
+    let t = &t().common;
     view! {
         // A plain line, not the skeleton: with the skeleton as this fallback a ticket page that
         // answers "not found" failed to hydrate (tachys expected a marker). Rarely seen: pages
         // under /app are rendered whole on the server.
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 let path = location.pathname.get_untracked();
                 match session.await {
@@ -155,9 +163,9 @@ fn AppShell() -> impl IntoView {
                     Ok(None) => EitherOf3::A(view! { <Redirect path=login_url_for(&path) /> }),
                     Err(err) => EitherOf3::C(view! {
                         <main class="landing">
-                            <h1>"MyRelay is not reachable"</h1>
-                            <p class="form-error" role="alert">{err.message}</p>
-                            <a class="button primary" href=path>"Try again"</a>
+                            <h1>{t.unreachable}</h1>
+                            <p class="form-error" role="alert">{crate::i18n::error_message(&err)}</p>
+                            <a class="button primary" href=path>{t.try_again}</a>
                         </main>
                     }),
                 }
@@ -188,15 +196,16 @@ fn AppFrame(user: User) -> impl IntoView {
             details.set_open(false);
         }
     });
-    let links: &[(&str, &str)] = match user.role {
-        Role::User => &[("/app/tickets", "My tickets"), ("/app/tickets/new", "New ticket")],
-        Role::Agent => &[("/app/inbox", "Inbox")],
-        Role::Admin => &[
-            ("/app/admin", "Dashboard"),
-            ("/app/admin/tickets", "All tickets"),
-            ("/app/admin/users", "Users"),
-            ("/app/admin/agents", "Agents"),
-            ("/app/inbox", "Inbox"),
+    let t = &t().common;
+    let links: Vec<(&'static str, &'static str)> = match user.role {
+        Role::User => vec![("/app/tickets", t.nav_my_tickets), ("/app/tickets/new", t.nav_new_ticket)],
+        Role::Agent => vec![("/app/inbox", t.nav_inbox)],
+        Role::Admin => vec![
+            ("/app/admin", t.nav_dashboard),
+            ("/app/admin/tickets", t.nav_all_tickets),
+            ("/app/admin/users", t.nav_users),
+            ("/app/admin/agents", t.nav_agents),
+            ("/app/inbox", t.nav_inbox),
         ],
     };
     view! {
@@ -205,21 +214,22 @@ fn AppFrame(user: User) -> impl IntoView {
             // Open from the server (a plain row of links on wide screens); on a narrow screen a
             // menu, folded once the page runs and after each navigation.
             <details class="nav-menu" open node_ref=menu>
-            <summary aria-label="Menu">"Menu"</summary>
+            <summary aria-label=t.menu>{t.menu}</summary>
             <div class="nav-panel">
-            <nav aria-label="Main">
+            <nav aria-label=t.main_nav>
                 {links
-                    .iter()
+                    .into_iter()
                     .map(|(href, label)| {
                         // A section's front page is only "current" on itself, not under other links.
-                        let exact = matches!(*href, "/app/admin" | "/app/tickets");
-                        view! { <A href=*href exact>{*label}</A> }
+                        let exact = matches!(href, "/app/admin" | "/app/tickets");
+                        view! { <A href=href exact>{label}</A> }
                     })
                     .collect_view()}
             </nav>
             <div class="whoami">
                 <span class="user-name" data-testid="current-user">{user.display_name.clone()}</span>
-                <span class="role-badge">{user.role.as_str()}</span>
+                <span class="role-badge">{t.role(user.role)}</span>
+                <LanguageSwitch />
                 <LogoutButton />
             </div>
             </div>

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod chat;
 pub mod codec;
 pub mod error;
+pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod tickets;

@@ -47,6 +47,7 @@ test("a deactivated person's open page says the session ended and leads to sign-
   await expect(admin).toHaveURL(/\/app\/admin$/);
   await open(admin, "/app/admin/users");
   const row = admin.locator("tr", { hasText: email });
+  await row.getByText("Actions", { exact: false }).click();
   await row.getByText("Deactivate", { exact: true }).click();
   await expect(row.getByRole("group", { name: "Confirm: Deactivate" })).toContainText("signs Lena Leaving out everywhere");
   await row.getByRole("button", { name: "Yes, deactivate" }).click();

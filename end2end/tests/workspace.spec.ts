@@ -288,3 +288,33 @@ test("an agent demoted while on a ticket gets one clear message and a way out", 
   await expect(staff).toHaveURL(/\/app\/tickets$/);
   await expect(staff.locator(".role-badge")).toHaveText("user");
 });
+
+test("an agent who acts on a ticket someone else just changed is told so, and sees it as it is", async ({ browser }) => {
+  const { id } = await customerWithTicket(browser, `Race me ${Date.now()}`);
+  // The agent's page hears nothing live (its socket goes nowhere), so it still offers what the
+  // ticket allowed when it loaded: exactly the moment of a race.
+  const agent = await (await browser.newContext()).newPage();
+  await agent.routeWebSocket(/\/ws$/, () => {});
+  await open(agent, "/login");
+  await signIn(agent, AGENT.email, AGENT.password);
+  await expect(agent).toHaveURL(/\/app\/inbox$/);
+  await open(agent, `/app/inbox/${id}`);
+  const actions = agent.getByRole("region", { name: "Ticket actions" });
+  await expect(actions.getByRole("button", { name: "Assign to me" })).toBeVisible();
+
+  // Meanwhile an admin closes it.
+  const admin = await (await browser.newContext()).newPage();
+  await open(admin, "/login");
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await expect(admin).toHaveURL(/\/app\/admin$/);
+  await open(admin, `/app/inbox/${id}`);
+  await admin.getByText("Close without resolving").click();
+  await admin.getByRole("button", { name: "Yes, close it" }).click();
+  await expect(admin.getByTestId("ticket-status")).toHaveText("closed");
+
+  await actions.getByRole("button", { name: "Assign to me" }).click();
+  await expect(agent.getByTestId("action-conflict")).toContainText("Someone else changed this ticket just before you");
+  // The screen shows the truth: closed, nothing left to do.
+  await expect(agent.getByTestId("ticket-status")).toHaveText("closed");
+  await expect(actions.getByRole("button", { name: "Assign to me" })).toHaveCount(0);
+});

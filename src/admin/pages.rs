@@ -5,12 +5,15 @@ use leptos_meta::Title;
 use super::api::{SetUserActive, SetUserRole, admin_stats, list_users};
 use crate::auth::model::{Role, User};
 use crate::error::AppError;
+use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};
 use crate::ui::{LoadError, Loading, ServerForm, after_each_result, format_time};
 
 /// `/app/admin`: system figures, each linking to the list behind it.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let t = &t().admin;
+    let lang = lang();
     let stats = Resource::new(|| (), |_| admin_stats());
     // When the figures were last loaded, and the time now (browser only; "updated 3 s ago").
     let loaded_at = RwSignal::new(None::<f64>);
@@ -34,51 +37,53 @@ pub fn DashboardPage() -> impl IntoView {
     }
     let freshness = move || match (loaded_at.get(), now.get()) {
         (Some(at), Some(now)) => match ((now - at) / 1000.0).round() as i64 {
-            ..=1 => "Updated just now".to_owned(),
-            seconds => format!("Updated {seconds} s ago"),
+            ..=1 => t.updated_just_now.to_owned(),
+            seconds => (t.updated_seconds_ago)(seconds),
         },
-        _ => "Refreshed every 5 seconds".to_owned(),
+        _ => t.refreshed_every_5_seconds.to_owned(),
     };
     view! {
-        <Title text="Dashboard" />
+        <Title text=t.dashboard />
         <div class="page-head">
-            <h1>"Dashboard"</h1>
+            <h1>{t.dashboard}</h1>
             <p class="muted freshness" role="status">{freshness}</p>
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match stats.await {
                     Ok(s) => {
-                        let live = |value: Option<i64>| value.map_or_else(|| "—".to_owned(), |v| v.to_string());
-                        let online = if s.agents_online.is_empty() { "No agent is online.".to_owned() } else { format!("Online: {}", s.agents_online.join(", ")) };
+                        let number = |value: i64| lang.number(value);
+                        let live = |value: Option<i64>| value.map_or_else(|| "—".to_owned(), |v| lang.number(v));
+                        let online = if s.agents_online.is_empty() { t.no_agent_online.to_owned() } else { (t.online)(&s.agents_online.join(", ")) };
+                        // `name`: what tests and scripts find a figure by, the same in every language.
                         Either::Left(view! {
-                            <section aria-label="Tickets">
-                                <h2>"Tickets"</h2>
+                            <section aria-label=t.tickets>
+                                <h2>{t.tickets}</h2>
                                 <dl class="stats">
-                                    <Stat label="Total tickets" value=s.tickets_total.to_string() href="/app/admin/tickets" />
-                                    <Stat label="Open" value=s.tickets_open.to_string() href="/app/admin/tickets?status=open" />
-                                    <Stat label="Assigned" value=s.tickets_assigned.to_string() href="/app/admin/tickets?status=assigned" />
-                                    <Stat label="Resolved" value=s.tickets_resolved.to_string() href="/app/admin/tickets?status=resolved" />
-                                    <Stat label="Closed" value=s.tickets_closed.to_string() href="/app/admin/tickets?status=closed" />
+                                    <Stat name="Total tickets" label=t.total_tickets value=number(s.tickets_total) href="/app/admin/tickets" />
+                                    <Stat name="Open" label=t.open value=number(s.tickets_open) href="/app/admin/tickets?status=open" />
+                                    <Stat name="Assigned" label=t.assigned value=number(s.tickets_assigned) href="/app/admin/tickets?status=assigned" />
+                                    <Stat name="Resolved" label=t.resolved value=number(s.tickets_resolved) href="/app/admin/tickets?status=resolved" />
+                                    <Stat name="Closed" label=t.closed value=number(s.tickets_closed) href="/app/admin/tickets?status=closed" />
                                 </dl>
                             </section>
-                            <section aria-label="People">
-                                <h2>"People"</h2>
+                            <section aria-label=t.people>
+                                <h2>{t.people}</h2>
                                 <dl class="stats">
-                                    <Stat label="Users" value=s.users_total.to_string() href="/app/admin/users?role=user" />
-                                    <Stat label="Agents" value=s.agents_total.to_string() href="/app/admin/agents" />
-                                    <Stat label="Admins" value=s.admins_total.to_string() href="/app/admin/users?role=admin" />
+                                    <Stat name="Users" label=t.users value=number(s.users_total) href="/app/admin/users?role=user" />
+                                    <Stat name="Agents" label=t.agents value=number(s.agents_total) href="/app/admin/agents" />
+                                    <Stat name="Admins" label=t.admins value=number(s.admins_total) href="/app/admin/users?role=admin" />
                                 </dl>
                             </section>
-                            <section aria-label="Live">
-                                <h2>"Live now"</h2>
+                            <section aria-label=t.live>
+                                <h2>{t.live_now}</h2>
                                 <dl class="stats live">
-                                    <Stat label="People connected" caption="connected_clients" value=live(s.connected_clients) href="/app/admin/users" />
-                                    <Stat label="Agents online" caption="connected_agents" value=live(s.connected_agents) href="/app/admin/agents" />
-                                    <Stat label="Conversations open" caption="active_ticket_rooms" value=live(s.active_ticket_rooms) href="/app/admin/tickets" />
+                                    <Stat name="connected_clients" captioned=true label=t.people_connected value=live(s.connected_clients) href="/app/admin/users" />
+                                    <Stat name="connected_agents" captioned=true label=t.agents_online value=live(s.connected_agents) href="/app/admin/agents" />
+                                    <Stat name="active_ticket_rooms" captioned=true label=t.conversations_open value=live(s.active_ticket_rooms) href="/app/admin/tickets" />
                                 </dl>
                                 <p class="muted" data-testid="agents-online">{online}</p>
-                                <p class="muted">"Open live connections across all app nodes."</p>
+                                <p class="muted">{t.live_connections_note}</p>
                             </section>
                         })
                     }
@@ -89,12 +94,19 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
-/// One figure, linking to the list it counts; `caption` names it as the spec does.
+/// One figure, linking to the list it counts. `name` is its machine name (`data-stat`), shown as
+/// a caption when `captioned` (the spec's counter names).
 #[component]
-fn Stat(label: &'static str, value: String, href: &'static str, #[prop(optional)] caption: Option<&'static str>) -> impl IntoView {
+fn Stat(
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    href: &'static str,
+    #[prop(optional)] captioned: bool,
+) -> impl IntoView {
     view! {
-        <div class="stat" data-stat=caption.unwrap_or(label)>
-            <dt>{label} {caption.map(|c| view! { <code class="caption">{c}</code> })}</dt>
+        <div class="stat" data-stat=name>
+            <dt>{label} {captioned.then(|| view! { <code class="caption">{name}</code> })}</dt>
             <dd><a href=href>{value}</a></dd>
         </div>
     }
@@ -103,9 +115,10 @@ fn Stat(label: &'static str, value: String, href: &'static str, #[prop(optional)
 /// `/app/admin/tickets`: every ticket, closed ones included.
 #[component]
 pub fn AdminTicketsPage() -> impl IntoView {
+    let t = &t().admin;
     view! {
-        <Title text="All tickets" />
-        <div class="page-head"><h1>"All tickets"</h1></div>
+        <Title text=t.all_tickets />
+        <div class="page-head"><h1>{t.all_tickets}</h1></div>
         <TicketList kind=ListKind::All />
     }
 }
@@ -113,13 +126,14 @@ pub fn AdminTicketsPage() -> impl IntoView {
 /// `/app/admin/users`: every account.
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
+    let t = &t().admin;
     let query = leptos_router::hooks::use_query_map();
     let role_in_query = move || query.read().get("role").and_then(|r| Role::parse(&r));
     view! {
-        <Title text="Users" />
-        <div class="page-head"><h1>"Users"</h1></div>
-        <nav class="tabs" aria-label="Roles">
-            {[("", "Everyone"), ("user", "Users"), ("agent", "Agents"), ("admin", "Admins")].into_iter().map(|(value, label)| {
+        <Title text=t.users />
+        <div class="page-head"><h1>{t.users}</h1></div>
+        <nav class="tabs" aria-label=t.roles>
+            {[("", t.everyone), ("user", t.users), ("agent", t.agents), ("admin", t.admins)].into_iter().map(|(value, label)| {
                 let href = if value.is_empty() { "/app/admin/users".to_owned() } else { format!("/app/admin/users?role={value}") };
                 let current = move || (role_in_query().map_or("", Role::as_str) == value).then_some("page");
                 view! { <a class="tab" href=href aria-current=current>{label}</a> }
@@ -132,9 +146,10 @@ pub fn AdminUsersPage() -> impl IntoView {
 /// `/app/admin/agents`: the support team.
 #[component]
 pub fn AdminAgentsPage() -> impl IntoView {
+    let t = &t().admin;
     view! {
-        <Title text="Agents" />
-        <div class="page-head"><h1>"Agents"</h1></div>
+        <Title text=t.agents />
+        <div class="page-head"><h1>{t.agents}</h1></div>
         <PeopleTable role=Signal::stored(Some(Role::Agent)) />
     }
 }
@@ -142,6 +157,8 @@ pub fn AdminAgentsPage() -> impl IntoView {
 /// People with their role and state, and the admin's controls for each.
 #[component]
 fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
+    let texts = t();
+    let t = &texts.admin;
     let me = expect_context::<User>();
     let cursor = RwSignal::new(None::<String>);
     let query = leptos_router::hooks::use_query_map();
@@ -169,13 +186,13 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
     let done = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(person)) = set_role.value().get() {
-            done.set(Some(format!("{} is now {}.", person.display_name, person.role.as_str())));
+            done.set(Some((t.now_has_role)(&person.display_name, texts.common.role(person.role))));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(person)) = set_active.value().get() {
-            let what = if person.is_active { "can sign in again" } else { "was deactivated and signed out everywhere" };
-            done.set(Some(format!("{} {what}.", person.display_name)));
+            let message = if person.is_active { t.reactivated } else { t.was_deactivated };
+            done.set(Some(message(&person.display_name)));
         }
     });
     Effect::new(move |_| {
@@ -185,10 +202,10 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
     });
 
     view! {
-        {move || outcome.get().map(|error| view! { <p class="form-error" role="alert">{error.message}</p> })}
+        {move || outcome.get().map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
         <form method="get" class="filters" role="search" on:submit=|ev| ev.prevent_default()>
             {move || role.get().map(|r| view! { <input type="hidden" name="role" value=r.as_str() /> })}
-            <label>"Search " <input type="search" name="q" placeholder="Name or email" maxlength="100"
+            <label>{t.search} <input type="search" name="q" placeholder=t.name_or_email maxlength="100"
                 value=move || search().unwrap_or_default() on:input=on_search /></label>
         </form>
         {move || done.get().map(|message| view! { <p class="notice success" role="status">{message}</p> })}
@@ -198,7 +215,7 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
                 Suspend::new(async move {
                 match people.await {
                     Ok(page) if page.items.is_empty() => Either::Left(view! {
-                        <div class="empty-state"><p>{if search().is_some() { "Nobody matches this search." } else { "Nobody here yet." }}</p></div>
+                        <div class="empty-state"><p>{if search().is_some() { t.nobody_matches } else { t.nobody_yet }}</p></div>
                     }.into_any()),
                     Ok(page) => {
                         let rows = page.items.into_iter().map(|person| {
@@ -210,22 +227,22 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
                             <table class="people">
                                 <thead>
                                     <tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Email"</th>
-                                        <th scope="col">"Role"</th>
-                                        <th scope="col">"State"</th>
-                                        <th scope="col">"Joined"</th>
-                                        <th scope="col">"Actions"</th>
+                                        <th scope="col">{t.name}</th>
+                                        <th scope="col">{t.email}</th>
+                                        <th scope="col">{t.role}</th>
+                                        <th scope="col">{t.state}</th>
+                                        <th scope="col">{t.joined}</th>
+                                        <th scope="col">{t.actions}</th>
                                     </tr>
                                 </thead>
                                 <tbody>{rows}</tbody>
                             </table>
-                            <nav class="pager" aria-label="Pages">
+                            <nav class="pager" aria-label=t.pages>
                                 <Show when=move || cursor.get().is_some()>
-                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(None)>"← First page"</button>
+                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(None)>{t.first_page}</button>
                                 </Show>
                                 {next.map(|next| view! {
-                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(Some(next.clone()))>"Next page →"</button>
+                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(Some(next.clone()))>{t.next_page}</button>
                                 })}
                             </nav>
                         }.into_any())
@@ -239,48 +256,59 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
 
 #[component]
 fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set_active: ServerAction<SetUserActive>) -> impl IntoView {
+    let texts = t();
+    let t = &texts.admin;
     let id = person.id.to_string();
     let role_options = Role::ALL
         .into_iter()
-        .map(|role| view! { <option value=role.as_str() selected=role == person.role>{role.as_str()}</option> })
+        .map(|role| view! { <option value=role.as_str() selected=role == person.role>{texts.common.role(role)}</option> })
         .collect_view();
-    let (toggle_value, toggle_label) = if person.is_active { ("false", "Deactivate") } else { ("true", "Reactivate") };
+    let (toggle_value, toggle_label, confirm_label) =
+        if person.is_active { ("false", t.deactivate, t.yes_deactivate) } else { ("true", t.reactivate, t.yes_reactivate) };
+    let confirm_group_label = (t.confirm)(toggle_label);
     view! {
         <tr data-user-id=person.id>
-            <td>{person.display_name.clone()}{is_me.then_some(" (you)")}</td>
+            <td>{person.display_name.clone()}{is_me.then_some(t.you_suffix)}</td>
             <td>{person.email.clone()}</td>
-            <td><span class="role-badge">{person.role.as_str()}</span></td>
-            <td><span class="state" class:state-off=!person.is_active>{if person.is_active { "active" } else { "deactivated" }}</span></td>
+            <td><span class="role-badge">{texts.common.role(person.role)}</span></td>
+            <td><span class="state" class:state-off=!person.is_active>{if person.is_active { t.active } else { t.deactivated }}</span></td>
             <td class="time">{format_time(person.created_at)}</td>
             <td>
-                <div class="row-actions">{(!is_me).then(|| {
+                {(!is_me).then(|| {
                     let field_id = format!("role-{id}");
-                    let field_label = format!("Role of {}", person.display_name);
+                    let field_label = (t.role_of)(&person.display_name);
+                    let menu_label = (t.actions_for)(&person.display_name);
                     let (role_user_id, active_user_id) = (id.clone(), id.clone());
                     view! {
+                        // The row's menu: its changes are one click away but out of the way while reading.
+                        <details class="row-menu">
+                        <summary class="button subtle" aria-label=menu_label.clone()>{t.actions}" ▾"</summary>
+                        <div class="row-menu-panel" role="group" aria-label=menu_label>
                         <ServerForm action=set_role attr:class="inline-form">
                             <input type="hidden" name="user_id" value=role_user_id />
                             <label class="visually-hidden" for=field_id.clone()>{field_label}</label>
                             <select name="role" id=field_id>{role_options}</select>
-                            <button type="submit" class="button subtle">"Change role"</button>
+                            <button type="submit" class="button subtle">{t.change_role}</button>
                         </ServerForm>
                         <details class="confirm">
                             <summary class="button subtle">{toggle_label}</summary>
-                            <div class="confirm-box" role="group" aria-label=format!("Confirm: {toggle_label}")>
+                            <div class="confirm-box" role="group" aria-label=confirm_group_label>
                                 <p>{if person.is_active {
-                                    format!("Deactivate {}? This signs {} out everywhere at once; they cannot sign in until reactivated.", person.display_name, person.display_name)
+                                    (t.confirm_deactivate)(&person.display_name)
                                 } else {
-                                    format!("Reactivate {}? They can sign in again.", person.display_name)
+                                    (t.confirm_reactivate)(&person.display_name)
                                 }}</p>
                                 <ServerForm action=set_active attr:class="inline-form">
                                     <input type="hidden" name="user_id" value=active_user_id />
                                     <input type="hidden" name="active" value=toggle_value />
-                                    <button type="submit" class="button" class:danger=person.is_active>{format!("Yes, {}", toggle_label.to_lowercase())}</button>
+                                    <button type="submit" class="button" class:danger=person.is_active>{confirm_label}</button>
                                 </ServerForm>
                             </div>
                         </details>
+                        </div>
+                        </details>
                     }
-                })}</div>
+                })}
             </td>
         </tr>
     }

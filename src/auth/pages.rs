@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{Login, Logout, Register};
+use crate::i18n::{LanguageSwitch, t};
 use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, last_error};
 
 #[component]
@@ -13,39 +14,40 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let error = last_error(action.value());
     let query = use_query_map();
+    let t = &t().auth;
     let next = move || query.read().get("next").unwrap_or_default();
     let notice = move || {
         let query = query.read();
         if query.get("signed_out").is_some() {
-            Some("You have signed out.")
+            Some(t.signed_out_notice)
         } else if query.get("next").is_some() {
-            Some("Please sign in to continue.")
+            Some(t.sign_in_to_continue)
         } else {
             None
         }
     };
 
     view! {
-        <Title text="Sign in" />
+        <Title text=t.sign_in />
         <main class="auth-page">
             <section class="auth-card">
-                <a href="/" class="brand">"MyRelay"</a>
-                <h1>"Sign in"</h1>
+                <div class="top-bar"><a href="/" class="brand">"MyRelay"</a><LanguageSwitch /></div>
+                <h1>{t.sign_in}</h1>
                 {move || notice().map(|text| view! { <p class="notice" role="status">{text}</p> })}
-                <ServerForm action=action attr:class="form" attr:aria-label="Sign in">
+                <ServerForm action=action attr:class="form" attr:aria-label=t.sign_in>
                     <input type="hidden" name="next" value=next />
                     <FormError error />
-                    <label for="email">"Email"</label>
+                    <label for="email">{t.email}</label>
                     <input id="email" name="email" type="email" autocomplete="username" required autofocus
                         aria-invalid=aria_invalid(error, "email") aria-describedby="email-error" />
                     <FieldError error field="email" />
-                    <label for="password">"Password"</label>
+                    <label for="password">{t.password}</label>
                     <input id="password" name="password" type="password" autocomplete="current-password" required
                         aria-invalid=aria_invalid(error, "password") aria-describedby="password-error" />
                     <FieldError error field="password" />
-                    <SubmitButton pending=action.pending() label="Sign in" busy_label="Signing in…" />
+                    <SubmitButton pending=action.pending() label=t.sign_in busy_label=t.signing_in />
                 </ServerForm>
-                <p class="muted">"New to MyRelay? " <a href="/register">"Create an account"</a></p>
+                <p class="muted">{t.new_here} <a href="/register">{t.create_account_title}</a></p>
             </section>
         </main>
     }
@@ -55,32 +57,33 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let error = last_error(action.value());
+    let t = &t().auth;
 
     view! {
-        <Title text="Create an account" />
+        <Title text=t.create_account_title />
         <main class="auth-page">
             <section class="auth-card">
-                <a href="/" class="brand">"MyRelay"</a>
-                <h1>"Create an account"</h1>
-                <ServerForm action=action attr:class="form" attr:aria-label="Create an account">
+                <div class="top-bar"><a href="/" class="brand">"MyRelay"</a><LanguageSwitch /></div>
+                <h1>{t.create_account_title}</h1>
+                <ServerForm action=action attr:class="form" attr:aria-label=t.create_account_title>
                     <FormError error />
-                    <label for="display_name">"Your name"</label>
+                    <label for="display_name">{t.your_name}</label>
                     <input id="display_name" name="display_name" type="text" autocomplete="name" required autofocus
                         maxlength="80" aria-invalid=aria_invalid(error, "display_name") aria-describedby="display_name-error" />
                     <FieldError error field="display_name" />
-                    <label for="email">"Email"</label>
+                    <label for="email">{t.email}</label>
                     <input id="email" name="email" type="email" autocomplete="email" required
                         aria-invalid=aria_invalid(error, "email") aria-describedby="email-error" />
                     <FieldError error field="email" />
-                    <label for="password">"Password"</label>
+                    <label for="password">{t.password}</label>
                     <input id="password" name="password" type="password" autocomplete="new-password" required
                         minlength="8" maxlength="128" aria-invalid=aria_invalid(error, "password")
                         aria-describedby="password-hint password-error" />
-                    <p class="hint" id="password-hint">"At least 8 characters."</p>
+                    <p class="hint" id="password-hint">{t.password_hint}</p>
                     <FieldError error field="password" />
-                    <SubmitButton pending=action.pending() label="Create account" busy_label="Creating account…" />
+                    <SubmitButton pending=action.pending() label=t.create_account busy_label=t.creating_account />
                 </ServerForm>
-                <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
+                <p class="muted">{t.have_account} <a href="/login">{t.sign_in}</a></p>
             </section>
         </main>
     }
@@ -90,10 +93,11 @@ pub fn RegisterPage() -> impl IntoView {
 #[component]
 pub fn LogoutButton() -> impl IntoView {
     let action = ServerAction::<Logout>::new();
+    let t = &t().auth;
     view! {
         <ServerForm action=action attr:class="logout-form">
             <button type="submit" class="button subtle" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Signing out…" } else { "Sign out" }}
+                {move || if action.pending().get() { t.signing_out } else { t.sign_out }}
             </button>
         </ServerForm>
     }

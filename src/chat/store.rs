@@ -107,6 +107,9 @@ pub struct ChatClient {
     /// The app frame is gone: nothing connects any more.
     #[cfg(feature = "hydrate")]
     stopped: StoredValue<bool>,
+    /// The page's language, for texts set from socket callbacks (outside the component tree).
+    #[cfg(feature = "hydrate")]
+    lang: crate::i18n::Lang,
 }
 
 impl ChatClient {
@@ -126,6 +129,8 @@ impl ChatClient {
             attempts: StoredValue::new(0),
             #[cfg(feature = "hydrate")]
             stopped: StoredValue::new(false),
+            #[cfg(feature = "hydrate")]
+            lang: crate::i18n::lang(),
         };
         #[cfg(feature = "hydrate")]
         browser::start(client);
@@ -530,12 +535,13 @@ mod browser {
         /// Nobody is here any more as far as this tab knows, and nothing waiting will be sent.
         fn session_ended(&self) {
             let rooms: Vec<Room> = self.rooms.with_value(|rooms| rooms.values().copied().collect());
+            let reason = self.lang.texts().chat.session_ended_unsent;
             for room in rooms {
                 room.members.set(Vec::new());
                 room.typing.set(Vec::new());
                 room.pending.update(|pending| {
                     for p in pending.iter_mut().filter(|p| p.state == PendingState::Sending) {
-                        p.state = PendingState::Failed("Your session has ended; sign in again to send it.".into());
+                        p.state = PendingState::Failed(reason.into());
                     }
                 });
             }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use super::store::{ChatClient, Pending, PendingState, Room};
 use crate::auth::model::User;
+use crate::i18n::Texts;
 use crate::tickets::api::ticket_timeline;
 use crate::tickets::model::{Message, TicketEvent, TicketStatus};
 use crate::timeline::model::TimelineEntry;
@@ -56,6 +57,7 @@ impl Follow {
 /// While older entries exist: a button at the top of the thread that loads the next page.
 #[component]
 pub fn OlderMessages(room: Room, cursor: RwSignal<Option<String>>) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let load = Action::new(move |before: &Option<i64>| {
         let before = *before;
         async move {
@@ -71,7 +73,7 @@ pub fn OlderMessages(room: Room, cursor: RwSignal<Option<String>>) -> impl IntoV
                 <li class="older">
                     <button type="button" class="button subtle" disabled=move || load.pending().get()
                         on:click=move |_| { load.dispatch(next.parse().ok()); }>
-                        "Show older messages"
+                        {t.show_older}
                     </button>
                 </li>
             }
@@ -131,6 +133,8 @@ fn rows<'a>(entries: impl Iterator<Item = &'a TimelineEntry>, me: i64) -> Vec<Ro
 
 #[component]
 pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow, opening: Signal<Option<TimelineEntry>>) -> impl IntoView {
+    let texts = crate::i18n::t();
+    let t = &texts.chat;
     let me = expect_context::<User>();
     let me_id = me.id;
     let viewer_is_staff = me.role.is_staff();
@@ -162,7 +166,7 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
                 })),
                 Row::Change(change) => Either::Right(Either::Right(view! {
                     <li class="change" data-seq=change.seq>
-                        <span>{change_sentence(&change)}</span>" · "<Time at=change.at />
+                        <span>{change_sentence(texts, &change)}</span>" · "<Time at=change.at />
                     </li>
                 })),
             }}
@@ -172,11 +176,7 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
         </For>
         <Show when=move || room.entries.with(|e| !e.values().any(|e| !e.is_change())) && room.pending.with(|p| p.is_empty())>
             <li class="thread-empty">
-                {if viewer_is_staff {
-                    "No replies yet. What you write here reaches the customer at once."
-                } else {
-                    "An agent will reply here, usually within a few hours. You will see the answer as soon as it is sent, and you can add details meanwhile."
-                }}
+                {if viewer_is_staff { t.no_replies_for_staff } else { t.no_replies_for_customer }}
             </li>
         </Show>
     }
@@ -185,20 +185,21 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
 /// An own message on its way: it sits where the sent one will be, in the same shape.
 #[component]
 fn PendingMessage(pending: Pending, room: Room, chat: ChatClient, closed: Signal<bool>, first: bool) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let state = match pending.state { PendingState::Sending => "sending", PendingState::Failed(_) => "failed" };
     let status = match pending.state.clone() {
-        PendingState::Sending => Either::Left(view! { <p class="delivery">"Sending…"</p> }),
+        PendingState::Sending => Either::Left(view! { <p class="delivery">{t.sending}</p> }),
         PendingState::Failed(reason) => {
             let client_id = pending.client_id.clone();
             Either::Right(view! {
                 <p class="delivery field-error">
-                    {format!("Not sent: {reason} ")}
+                    {(t.not_sent)(&crate::i18n::server_text(&reason))}
                     // A closed ticket takes no more messages: retrying could only fail again.
                     <Show when=move || !closed.get()>
                         <button type="button" class="button subtle" on:click={
                             let client_id = client_id.clone();
                             move |_| chat.retry(room, client_id.clone())
-                        }>"Retry"</button>
+                        }>{t.retry}</button>
                     </Show>
                 </p>
             })
@@ -215,11 +216,12 @@ fn PendingMessage(pending: Pending, room: Room, chat: ChatClient, closed: Signal
 /// The name (with initials) and time over a group of messages; own groups show only the time.
 #[component]
 fn MessageHead(name: String, staff: bool, mine: bool, at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let who = (!mine).then(|| {
         view! {
             <span class="avatar" aria-hidden="true">{initials(&name)}</span>
             <strong class="sender">{name}</strong>
-            {staff.then(|| view! { <span class="tag">"Support"</span> })}
+            {staff.then(|| view! { <span class="tag">{t.support_tag}</span> })}
         }
     });
     view! { <p class="meta">{who}<Time at /></p> }
@@ -230,20 +232,21 @@ fn initials(name: &str) -> String {
 }
 
 /// A status or assignment change as a sentence with its actor.
-pub fn change_sentence(change: &TicketEvent) -> String {
-    let actor = &change.actor_name;
+pub fn change_sentence(texts: &Texts, change: &TicketEvent) -> String {
+    let t = &texts.chat;
+    let actor = change.actor_name.as_str();
     if change.is_assignment() {
         return match (&change.agent_name, change.to_agent_id) {
-            (Some(_), Some(agent)) if agent == change.actor_id => format!("{actor} took this ticket"),
-            (Some(agent), _) => format!("{actor} assigned this ticket to {agent}"),
-            (None, _) => format!("{actor} unassigned this ticket"),
+            (Some(_), Some(agent)) if agent == change.actor_id => (t.took_ticket)(actor),
+            (Some(agent), _) => (t.assigned_ticket_to)(actor, agent.as_str()),
+            (None, _) => (t.unassigned_ticket)(actor),
         };
     }
     match (change.from_status, change.to_status) {
-        (_, TicketStatus::Resolved) => format!("{actor} marked this ticket resolved"),
-        (_, TicketStatus::Closed) => format!("{actor} closed this ticket"),
-        (TicketStatus::Resolved, _) => format!("{actor} reopened this ticket"),
-        (_, to) => format!("{actor} set the status to {}", to.as_str()),
+        (_, TicketStatus::Resolved) => (t.marked_resolved)(actor),
+        (_, TicketStatus::Closed) => (t.closed_ticket)(actor),
+        (TicketStatus::Resolved, _) => (t.reopened_ticket)(actor),
+        (_, to) => (t.set_status_to)(actor, texts.common.status(to)),
     }
 }
 
@@ -253,6 +256,7 @@ mod tests {
 
     use super::*;
     use crate::auth::model::Role;
+    use crate::i18n::Lang;
     use crate::tickets::model::PersonRef;
 
     fn message(seq: i64, sender: i64, minute: u32, hour: u32) -> TimelineEntry {
@@ -303,10 +307,14 @@ mod tests {
     #[test]
     fn changes_read_as_sentences_with_their_actor() {
         use TicketStatus::*;
-        assert_eq!(change_sentence(&change(2, Open, Assigned, (None, Some(2)), Some("Abe"))), "Abe took this ticket");
-        assert_eq!(change_sentence(&change(3, Open, Assigned, (None, Some(2)), Some("Bea"))), "Abe assigned this ticket to Bea");
-        assert_eq!(change_sentence(&change(2, Assigned, Resolved, (Some(2), Some(2)), Some("Abe"))), "Abe marked this ticket resolved");
-        assert_eq!(change_sentence(&change(1, Resolved, Assigned, (Some(2), Some(2)), Some("Abe"))), "Abe reopened this ticket");
-        assert_eq!(change_sentence(&change(3, Open, Closed, (None, None), None)), "Abe closed this ticket");
+        let english = Lang::En.texts();
+        assert_eq!(change_sentence(english, &change(2, Open, Assigned, (None, Some(2)), Some("Abe"))), "Abe took this ticket");
+        assert_eq!(change_sentence(english, &change(3, Open, Assigned, (None, Some(2)), Some("Bea"))), "Abe assigned this ticket to Bea");
+        assert_eq!(change_sentence(english, &change(2, Assigned, Resolved, (Some(2), Some(2)), Some("Abe"))), "Abe marked this ticket resolved");
+        assert_eq!(change_sentence(english, &change(1, Resolved, Assigned, (Some(2), Some(2)), Some("Abe"))), "Abe reopened this ticket");
+        assert_eq!(change_sentence(english, &change(3, Open, Closed, (None, None), None)), "Abe closed this ticket");
+        let spanish = Lang::Es.texts();
+        assert_eq!(change_sentence(spanish, &change(3, Open, Assigned, (None, Some(2)), Some("Bea"))), "Abe asignó este ticket a Bea");
+        assert_eq!(change_sentence(spanish, &change(2, Resolved, Open, (Some(2), Some(2)), Some("Abe"))), "Abe reabrió este ticket");
     }
 }

@@ -28,6 +28,7 @@ pub fn ChatPanel(
     #[prop(into)]
     closed: Signal<bool>,
 ) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let chat = expect_context::<ChatClient>();
     let room = chat.open_room(ticket_id, history.items);
     on_cleanup(move || chat.close_room(ticket_id));
@@ -52,7 +53,7 @@ pub fn ChatPanel(
     let opening = Signal::derive(move || cursor.with(Option::is_none).then(|| TimelineEntry::Message(opening.clone())));
 
     view! {
-        <section class="chat" aria-label="Conversation">
+        <section class="chat" aria-label=t.conversation>
             <div class="chat-bar">
                 <Presence room />
                 <ConnectionBadge state=chat.connection />
@@ -64,20 +65,20 @@ pub fn ChatPanel(
                 </ol>
             </div>
             <Show when=move || follow.unseen.get()>
-                <button type="button" class="new-messages" on:click=move |_| follow.to_newest()>"New messages ↓"</button>
+                <button type="button" class="new-messages" on:click=move |_| follow.to_newest()>{t.new_messages}</button>
             </Show>
             <TypingLine room />
-            {move || room.problem.get().map(|problem| view! { <p class="form-error" role="alert">{problem}</p> })}
+            {move || room.problem.get().map(|problem| view! { <p class="form-error" role="alert">{crate::i18n::server_text(&problem)}</p> })}
             <Show
                 when=move || !closed.get()
-                fallback=|| view! { <p class="chat-ended" role="status">"This ticket is closed; the conversation has ended."</p> }
+                fallback=move || view! { <p class="chat-ended" role="status">{t.conversation_ended}</p> }
             >
                 <Show
                     when=move || chat.connection.get() != ConnectionState::SessionEnded
-                    fallback=|| view! {
+                    fallback=move || view! {
                         <p class="form-error" role="alert" data-testid="session-ended">
-                            "Your session has ended, so this conversation is no longer live. "
-                            <a href=sign_in_again()>"Sign in again"</a>
+                            {t.session_ended_notice}
+                            <a href=sign_in_again()>{t.sign_in_again}</a>
                         </p>
                     }
                 >
@@ -96,12 +97,13 @@ fn sign_in_again() -> String {
 
 #[component]
 fn ConnectionBadge(state: RwSignal<ConnectionState>) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let label = move || match state.get() {
-        ConnectionState::Live => "live",
-        ConnectionState::Connecting => "connecting…",
-        ConnectionState::Reconnecting => "reconnecting…",
-        ConnectionState::Offline => "offline — messages will be sent when you are back",
-        ConnectionState::SessionEnded => "session ended",
+        ConnectionState::Live => t.live,
+        ConnectionState::Connecting => t.connecting,
+        ConnectionState::Reconnecting => t.reconnecting,
+        ConnectionState::Offline => t.offline,
+        ConnectionState::SessionEnded => t.session_ended,
     };
     let class = move || format!("connection connection-{:?}", state.get()).to_lowercase();
     view! { <span class=class data-testid="connection" role="status">{label}</span> }
@@ -109,6 +111,7 @@ fn ConnectionBadge(state: RwSignal<ConnectionState>) -> impl IntoView {
 
 #[component]
 fn Presence(room: Room) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let me = expect_context::<User>().id;
     move || {
         let others: Vec<String> = room
@@ -116,21 +119,21 @@ fn Presence(room: Room) -> impl IntoView {
             .get()
             .into_iter()
             .filter(|m| m.user_id != me)
-            .map(|m| if m.role.is_staff() { format!("{} (support)", m.display_name) } else { m.display_name })
+            .map(|m| if m.role.is_staff() { (t.support_member)(&m.display_name) } else { m.display_name })
             .collect();
-        let text = if others.is_empty() { "Nobody else is here right now".to_owned() } else { format!("Here now: {}", others.join(", ")) };
+        let text = if others.is_empty() { t.nobody_else_here.to_owned() } else { (t.here_now)(&others.join(", ")) };
         view! { <p class="presence" data-testid="presence">{text}</p> }
     }
 }
 
 #[component]
 fn TypingLine(room: Room) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     move || {
         let typing = room.typing.get();
         let text = (!typing.is_empty()).then(|| {
             let names: Vec<String> = typing.iter().map(|m| m.display_name.clone()).collect();
-            let verb = if names.len() == 1 { "is" } else { "are" };
-            format!("{} {verb} typing…", names.join(", "))
+            (t.typing)(&names)
         });
         view! { <p class="typing" aria-live="polite">{text}</p> }
     }
@@ -138,6 +141,7 @@ fn TypingLine(room: Room) -> impl IntoView {
 
 #[component]
 fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     // "typing" is announced at most every 3 s and withdrawn 4 s after the last keystroke. The
@@ -167,11 +171,11 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     let submit = move || {
         let text = draft.get_untracked().trim().to_owned();
         if text.is_empty() {
-            problem.set(Some("Write a message first.".into()));
+            problem.set(Some(t.write_message_first.into()));
             return;
         }
         if text.chars().count() > MESSAGE_MAX_CHARS {
-            problem.set(Some(format!("A message can be at most {MESSAGE_MAX_CHARS} characters.")));
+            problem.set(Some((t.message_too_long)(MESSAGE_MAX_CHARS)));
             return;
         }
         problem.set(None);
@@ -190,15 +194,15 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     view! {
         // Without JavaScript the form posts to the HTTP send fallback, which brings the browser
         // back here; with it, the socket sends and the page stays.
-        <form class="composer" aria-label="Send a message" method="post" action="/api/tickets/send-message"
+        <form class="composer" aria-label=t.send_a_message method="post" action="/api/tickets/send-message"
             on:submit=move |ev: SubmitEvent| {
                 ev.prevent_default();
                 submit();
             }>
             <input type="hidden" name="ticket_id" value=room.ticket_id />
             <input type="hidden" name="client_id" value=plain_form_client_id() />
-            <label for="chat-input" class="visually-hidden">"Message"</label>
-            <textarea id="chat-input" name="content" rows="2" placeholder="Write a message…" aria-describedby="composer-hint"
+            <label for="chat-input" class="visually-hidden">{t.message}</label>
+            <textarea id="chat-input" name="content" rows="2" placeholder=t.message_placeholder aria-describedby="composer-hint"
                 maxlength=MESSAGE_MAX_CHARS
                 prop:value=move || draft.get()
                 on:input=move |ev| {
@@ -212,10 +216,10 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
                     }
                 }
             ></textarea>
-            <button type="submit" class="button primary">"Send"</button>
+            <button type="submit" class="button primary">{t.send}</button>
         </form>
         // Only true once the page runs (without JavaScript Enter is a new line): CSS shows it then.
-        <p id="composer-hint" class="composer-hint">"Enter sends · Shift+Enter for a new line"</p>
+        <p id="composer-hint" class="composer-hint">{t.composer_hint}</p>
         {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
     }
 }

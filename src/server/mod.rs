@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&bundle, static_bundle(bundle_dir))
         // leptos_routes also mounts every server function and provides AppState to them as context.
         .route("/ws", axum::routing::get(crate::chat::socket::ws_handler))
+        .route("/language", axum::routing::post(crate::i18n::route::set_language))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .route_layer(from_fn_with_state(state.clone(), session_layer))
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.

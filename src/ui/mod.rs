@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::codec::Form;
 use crate::error::AppError;
+use crate::i18n::{error_message, t};
 
 /// A form posting to a server function that takes `codec::Form` arguments: a plain HTML form
 /// before hydration (the browser posts it), submitted through `action` without a page load after.
@@ -34,10 +35,9 @@ where
             Ok(input) => {
                 action.dispatch(input);
             }
-            Err(_) => action.value().set(Some(Err(AppError::new(
-                crate::error::ErrorCode::Validation,
-                "Some fields of this form could not be read. Please check them and try again.",
-            )))),
+            Err(_) => action
+                .value()
+                .set(Some(Err(AppError::new(crate::error::ErrorCode::Validation, crate::i18n::t().common.unreadable_form)))),
         }
     };
     view! { <form method="post" action=ServFn::url() on:submit=on_submit>{children()}</form> }
@@ -76,7 +76,8 @@ pub fn aria_invalid(error: Signal<Option<AppError>>, field: &'static str) -> imp
 #[component]
 pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {
-        error.get().and_then(|e| e.message_for(field).map(str::to_owned)).map(|message| {
+        error.get().filter(|e| e.message_for(field).is_some()).map(|e| {
+            let message = error_message(&e);
             view! { <p class="field-error" id=format!("{field}-error") role="alert">{message}</p> }
         })
     }
@@ -87,7 +88,7 @@ pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl 
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
         error.get().filter(|e| e.field.is_none()).map(|e| {
-            view! { <p class="form-error" role="alert">{e.message}</p> }
+            view! { <p class="form-error" role="alert">{error_message(&e)}</p> }
         })
     }
 }
@@ -104,13 +105,14 @@ pub fn SubmitButton(pending: Memo<bool>, label: &'static str, busy_label: &'stat
 
 #[component]
 pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
-    view! { <span class=format!("status status-{}", status.as_str())>{status.as_str()}</span> }
+    view! { <span class=format!("status status-{}", status.as_str())>{t().common.status(status)}</span> }
 }
 
 /// A failed load, with a way to try again; when the session has ended meanwhile (signed out in
 /// another tab, deactivated), the way to the sign-in page instead, taken at once.
 #[component]
 pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl IntoView {
+    let t = &t().common;
     let action = if error.code == crate::error::ErrorCode::Unauthenticated {
         let here = leptos_router::hooks::use_location();
         let (path, query) = (here.pathname.get_untracked(), here.search.get_untracked());
@@ -118,13 +120,13 @@ pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl Int
         let navigate = leptos_router::hooks::use_navigate();
         let target = sign_in.clone();
         Effect::new(move |_| navigate(&target, Default::default()));
-        leptos::either::Either::Left(view! { <a class="button primary" href=sign_in>"Sign in"</a> })
+        leptos::either::Either::Left(view! { <a class="button primary" href=sign_in>{t.sign_in}</a> })
     } else {
-        leptos::either::Either::Right(view! { <button type="button" class="button" on:click=move |_| retry.run(())>"Try again"</button> })
+        leptos::either::Either::Right(view! { <button type="button" class="button" on:click=move |_| retry.run(())>{t.try_again}</button> })
     };
     view! {
         <div class="load-error" role="alert">
-            <p>{error.message}</p>
+            <p>{error_message(&error)}</p>
             {action}
         </div>
     }
@@ -134,7 +136,7 @@ pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl Int
 pub fn Loading() -> impl IntoView {
     view! {
         <div class="skeleton-block" aria-busy="true" role="status">
-            <span class="visually-hidden">"Loading…"</span>
+            <span class="visually-hidden">{t().common.loading}</span>
             <span class="bone title"></span>
             <span class="bone row"></span>
             <span class="bone row"></span>

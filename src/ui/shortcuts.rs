@@ -7,18 +7,9 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 pub struct ShortcutHelp(pub RwSignal<bool>);
 
-const KEYS: [(&str, &str); 7] = [
-    ("j / k", "Next / previous ticket in the list"),
-    ("Enter or o", "Open the selected ticket"),
-    ("a", "Assign the open ticket to me"),
-    ("r", "Mark the open ticket resolved"),
-    ("c", "Write a reply"),
-    ("u", "Back to the inbox"),
-    ("?", "Show or hide this list"),
-];
-
 #[component]
 pub fn Shortcuts() -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let open = RwSignal::new(false);
     provide_context(ShortcutHelp(open));
     #[cfg(feature = "hydrate")]
@@ -62,11 +53,11 @@ pub fn Shortcuts() -> impl IntoView {
     view! {
         <Show when=move || open.get()>
             <div class="shortcuts-dialog" role="dialog" aria-modal="false" aria-labelledby="shortcuts-title">
-                <h2 id="shortcuts-title">"Keyboard shortcuts"</h2>
+                <h2 id="shortcuts-title">{t.shortcuts_title}</h2>
                 <dl>
-                    {KEYS.iter().map(|(keys, what)| view! { <dt><kbd>{*keys}</kbd></dt><dd>{*what}</dd> }).collect_view()}
+                    {t.shortcut_list.iter().map(|(keys, what)| view! { <dt><kbd>{*keys}</kbd></dt><dd>{*what}</dd> }).collect_view()}
                 </dl>
-                <button type="button" class="button" on:click=move |_| open.set(false)>"Close"</button>
+                <button type="button" class="button" on:click=move |_| open.set(false)>{t.close}</button>
             </div>
         </Show>
     }

@@ -6,6 +6,8 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use leptos::prelude::*;
 
+use crate::i18n::ChatTexts;
+
 /// The browser's clock in ms since the epoch: None on the server and while hydrating.
 #[derive(Clone, Copy)]
 pub struct Clock(RwSignal<Option<i64>>);
@@ -57,22 +59,23 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
 /// How long someone has waited: "waiting 5 min", the start on hover.
 #[component]
 pub fn Waiting(since: DateTime<Utc>) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
     let millis = since.timestamp_millis();
     let text = move || match Clock::now() {
-        Some(now) => format!("waiting {}", waited((now - millis).max(0))),
-        None => format!("waiting since {}", format_time(since)),
+        Some(now) => (t.waiting)(&waited(t, (now - millis).max(0))),
+        None => (t.waiting_since)(&format_time(since)),
     };
     let title = move || Clock::now().map_or_else(|| format_time(since), |_| local::full(millis));
     view! { <time class="waiting" datetime=machine_time(since) title=title>{text}</time> }
 }
 
-fn waited(ms: i64) -> String {
+fn waited(t: &ChatTexts, ms: i64) -> String {
     const MINUTE: i64 = 60_000;
     match ms / MINUTE {
-        0 => "under a minute".to_owned(),
-        minutes @ 1..=59 => format!("{minutes} min"),
-        minutes if minutes < 48 * 60 => format!("{} h", minutes / 60),
-        minutes => format!("{} days", minutes / (24 * 60)),
+        0 => t.under_a_minute.to_owned(),
+        minutes @ 1..=59 => (t.minutes)(minutes),
+        minutes if minutes < 48 * 60 => (t.hours)(minutes / 60),
+        minutes => (t.days)(minutes / (24 * 60)),
     }
 }
 
@@ -197,6 +200,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn server_text_is_absolute_utc_and_waits_read_as_durations() {
@@ -207,9 +211,12 @@ mod tests {
         assert_eq!(day_of(at), 20260304);
         assert_eq!(day_label(20260304), "2026-03-04");
         let minute = 60_000;
-        assert_eq!(waited(30_000), "under a minute");
-        assert_eq!(waited(5 * minute), "5 min");
-        assert_eq!(waited(90 * minute), "1 h");
-        assert_eq!(waited(72 * 60 * minute), "3 days");
+        let (english, spanish) = (&Lang::En.texts().chat, &Lang::Es.texts().chat);
+        assert_eq!(waited(english, 30_000), "under a minute");
+        assert_eq!(waited(english, 5 * minute), "5 min");
+        assert_eq!(waited(english, 90 * minute), "1 h");
+        assert_eq!(waited(english, 72 * 60 * minute), "3 days");
+        assert_eq!(waited(spanish, 30_000), "menos de un minuto");
+        assert_eq!(waited(spanish, 72 * 60 * minute), "3 días");
     }
 }

@@ -7,5 +7,6 @@ mod common;
 mod auth;
 mod chat;
 mod hardening;
+mod languages;
 mod properties;
 mod tickets;

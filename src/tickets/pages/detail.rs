@@ -20,18 +20,21 @@ const CHAT_HISTORY_PAGE: i64 = 50;
 /// `/app/tickets/:ticketId`: a user's ticket.
 #[component]
 pub fn UserTicketPage() -> impl IntoView {
-    view! { <TicketScreen back_href="/app/tickets" back_label="My tickets" /> }
+    let t = &crate::i18n::t().tickets;
+    view! { <TicketScreen back_href="/app/tickets" back_label=t.my_tickets /> }
 }
 
 /// `/app/inbox/:ticketId`: a ticket with the agent's controls.
 #[component]
 pub fn AgentTicketPage() -> impl IntoView {
-    view! { <TicketScreen back_href="/app/inbox" back_label="Inbox" /> }
+    let t = &crate::i18n::t().tickets;
+    view! { <TicketScreen back_href="/app/inbox" back_label=t.inbox /> }
 }
 
 #[component]
 fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoView {
     let staff = expect_context::<User>().role.is_staff();
+    let t = &crate::i18n::t().tickets;
     let params = use_params_map();
     let ticket_id = move || params.read().get("ticketId").and_then(|id| id.parse::<i64>().ok());
     let ticket = Resource::new(ticket_id, |id| async move {
@@ -80,7 +83,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                             <TicketHeader ticket back_href back_label assign change outcome />
                         }),
                         Err(error) => Either::Right(view! {
-                            <Title text="Ticket not available" />
+                            <Title text=t.ticket_not_available />
                             <Unavailable error back_href back_label available retry=move |_| ticket.refetch() />
                         }),
                     }
@@ -137,6 +140,7 @@ fn TicketHeader(
 ) -> impl IntoView {
     let agent = ticket.assigned_agent.as_ref().map(|a| a.display_name.clone());
     let waiting = agent.is_none();
+    let t = &crate::i18n::t().tickets;
     view! {
         <header class="ticket-header">
             <a class="back" href=back_href>{format!("← {back_label}")}</a>
@@ -146,8 +150,8 @@ fn TicketHeader(
                     <span class="ticket-number">{format!("#{}", ticket.id)}</span>
                     <span data-testid="ticket-status"><StatusBadge status=ticket.status /></span>
                     <span class="assignee" class:muted=waiting>
-                        {if waiting { "" } else { "Agent: " }}
-                        <span data-testid="ticket-agent">{agent.unwrap_or_else(|| "Unassigned".to_owned())}</span>
+                        {if waiting { "" } else { t.agent_prefix }}
+                        <span data-testid="ticket-agent">{agent.unwrap_or_else(|| t.unassigned.to_owned())}</span>
                     </span>
                 </p>
             </div>
@@ -166,13 +170,14 @@ fn Unavailable(
     #[prop(into)] retry: Callback<()>,
 ) -> impl IntoView {
     Effect::new(move |_| available.set(false));
+    let t = &crate::i18n::t().tickets;
     if error.code == ErrorCode::NotFound {
         Either::Left(view! {
             <div class="unavailable" role="alert" data-testid="ticket-unavailable">
-                <h1>"This ticket is not available to you"</h1>
-                <p>"It does not exist, or your access to it has changed (for example, your role did)."</p>
+                <h1>{t.not_available_heading}</h1>
+                <p>{t.not_available_text}</p>
                 // A full page load: the account's role may have changed, and the app frame with it.
-                <a class="button primary" href=back_href rel="external">{format!("Back to {back_label}")}</a>
+                <a class="button primary" href=back_href rel="external">{(t.back_to)(back_label)}</a>
             </div>
         })
     } else {
@@ -182,8 +187,9 @@ fn Unavailable(
 
 #[component]
 fn HeaderSkeleton() -> impl IntoView {
+    let t = &crate::i18n::t().tickets;
     view! {
-        <div class="ticket-header skeleton" aria-busy="true" aria-label="Loading the ticket">
+        <div class="ticket-header skeleton" aria-busy="true" aria-label=t.loading_ticket>
             <span class="bone short"></span>
             <span class="bone title"></span>
         </div>
@@ -192,8 +198,9 @@ fn HeaderSkeleton() -> impl IntoView {
 
 #[component]
 fn ThreadSkeleton() -> impl IntoView {
+    let t = &crate::i18n::t().tickets;
     view! {
-        <div class="chat skeleton" aria-busy="true" aria-label="Loading the conversation">
+        <div class="chat skeleton" aria-busy="true" aria-label=t.loading_conversation>
             <span class="bone bubble-left"></span>
             <span class="bone bubble-right"></span>
             <span class="bone bubble-left"></span>
@@ -207,6 +214,7 @@ fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>) -> impl IntoView {
     // Open from the server (and so without JavaScript); folded at once on a narrow screen, where
     // the conversation needs the room.
     let toggle = NodeRef::<leptos::html::Details>::new();
+    let t = &crate::i18n::t().tickets;
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         let narrow = window().match_media("(max-width: 48rem)").ok().flatten().is_some_and(|query| query.matches());
@@ -215,26 +223,26 @@ fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>) -> impl IntoView {
         }
     });
     view! {
-        <aside class="ticket-side" aria-label="About this ticket">
+        <aside class="ticket-side" aria-label=t.about_ticket>
             <details class="side-toggle" open node_ref=toggle>
-            <summary>"Ticket details"</summary>
+            <summary>{t.ticket_details}</summary>
             <details class="facts-box" open>
-                <summary>"Details"</summary>
+                <summary>{t.details}</summary>
                 <dl class="facts">
-                    <div><dt>"Customer"</dt><dd>{ticket.creator.display_name.clone()}<br /><span class="muted">{ticket.creator.email.clone()}</span></dd></div>
-                    <div><dt>"Created"</dt><dd><Time at=ticket.created_at /></dd></div>
-                    <div><dt>"Last activity"</dt><dd><Time at=ticket.updated_at /></dd></div>
-                    {ticket.resolved_at.map(|at| view! { <div><dt>"Resolved"</dt><dd><Time at /></dd></div> })}
-                    {ticket.closed_at.map(|at| view! { <div><dt>"Closed"</dt><dd><Time at /></dd></div> })}
+                    <div><dt>{t.customer}</dt><dd>{ticket.creator.display_name.clone()}<br /><span class="muted">{ticket.creator.email.clone()}</span></dd></div>
+                    <div><dt>{t.created}</dt><dd><Time at=ticket.created_at /></dd></div>
+                    <div><dt>{t.last_activity}</dt><dd><Time at=ticket.updated_at /></dd></div>
+                    {ticket.resolved_at.map(|at| view! { <div><dt>{t.resolved}</dt><dd><Time at /></dd></div> })}
+                    {ticket.closed_at.map(|at| view! { <div><dt>{t.closed}</dt><dd><Time at /></dd></div> })}
                 </dl>
             </details>
             <details class="facts-box" open>
-                <summary>{format!("Other tickets from {}", ticket.creator.display_name)}</summary>
-                <Transition fallback=|| view! { <p class="muted">"Looking them up…"</p> }>
+                <summary>{(t.other_tickets_from)(&ticket.creator.display_name)}</summary>
+                <Transition fallback=move || view! { <p class="muted">{t.looking_them_up}</p> }>
                     {move || Suspend::new(async move {
                         let list = others.await;
                         if list.is_empty() {
-                            Either::Left(view! { <p class="muted">"None: this is their first ticket."</p> })
+                            Either::Left(view! { <p class="muted">{t.first_ticket}</p> })
                         } else {
                             Either::Right(view! {
                                 <ul class="other-tickets">
@@ -265,6 +273,7 @@ fn Controls(
     outcome: RwSignal<Option<AppError>>,
 ) -> impl IntoView {
     let viewer = expect_context::<User>();
+    let t = &crate::i18n::t().tickets;
     let actions = allowed_actions(&ticket, &viewer);
     let pending = move || assign.pending().get() || change.pending().get();
     let (id, version) = (ticket.id.to_string(), ticket.version.to_string());
@@ -274,7 +283,7 @@ fn Controls(
             let (id, version) = (id.clone(), version.clone());
             match action {
                 TicketAction::Assign { .. } => {
-                    let label = if ticket.assigned_agent.is_some() { "Assign to me instead" } else { "Assign to me" };
+                    let label = if ticket.assigned_agent.is_some() { t.assign_to_me_instead } else { t.assign_to_me };
                     EitherOf3::A(view! {
                         <ServerForm action=assign attr:class="inline-form">
                             <input type="hidden" name="id" value=id />
@@ -284,21 +293,21 @@ fn Controls(
                     })
                 }
                 TicketAction::Close => {
-                    let label = if ticket.status == TicketStatus::Resolved { "Mark closed" } else { "Close without resolving" };
+                    let label = if ticket.status == TicketStatus::Resolved { t.mark_closed } else { t.close_without_resolving };
                     EitherOf3::B(view! {
                         <details class="confirm">
                             <summary class="button">{label}</summary>
-                            <div class="confirm-box" role="group" aria-label="Confirm closing">
-                                <p>"Close this ticket for good? The conversation ends and it cannot be reopened."</p>
-                                <StatusForm action=change id version name="close" label="Yes, close it" pending danger=true />
+                            <div class="confirm-box" role="group" aria-label=t.confirm_closing>
+                                <p>{t.close_for_good}</p>
+                                <StatusForm action=change id version name="close" label=t.yes_close_it pending danger=true />
                             </div>
                         </details>
                     })
                 }
                 other => {
                     let label = match other {
-                        TicketAction::Resolve => "Mark resolved",
-                        _ => "Reopen",
+                        TicketAction::Resolve => t.mark_resolved,
+                        _ => t.reopen,
                     };
                     EitherOf3::C(view! { <StatusForm action=change id version name=other.label() label pending danger=false /> })
                 }
@@ -306,18 +315,18 @@ fn Controls(
         })
         .collect_view();
     view! {
-        <section class="controls" aria-label="Ticket actions">
+        <section class="controls" aria-label=t.ticket_actions>
             {buttons}
             {move || outcome.get().map(|error| {
                 if error.code == ErrorCode::Conflict {
                     // The screen has been reloaded meanwhile: say what happened, not "reload".
                     Either::Left(view! {
                         <p class="notice" role="status" data-testid="action-conflict">
-                            "Someone else changed this ticket just before you; it now shows as it is. Check it and try again if you still need to."
+                            {t.changed_by_someone_else}
                         </p>
                     })
                 } else {
-                    Either::Right(view! { <p class="form-error" role="alert">{error.message}</p> })
+                    Either::Right(view! { <p class="form-error" role="alert">{crate::i18n::error_message(&error)}</p> })
                 }
             })}
         </section>

@@ -23,11 +23,12 @@ pub enum ListKind {
 /// `/app/tickets`: a user's tickets, newest activity first.
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
+    let t = &crate::i18n::t().tickets;
     view! {
-        <Title text="My tickets" />
+        <Title text=t.my_tickets />
         <div class="page-head">
-            <h1>"My tickets"</h1>
-            <a class="button primary" href="/app/tickets/new">"New ticket"</a>
+            <h1>{t.my_tickets}</h1>
+            <a class="button primary" href="/app/tickets/new">{t.new_ticket}</a>
         </div>
         <TicketList kind=ListKind::Mine />
     }
@@ -36,15 +37,16 @@ pub fn MyTicketsPage() -> impl IntoView {
 /// `/app/inbox`: the queue for agents (and admins).
 #[component]
 pub fn InboxPage() -> impl IntoView {
+    let t = &crate::i18n::t().tickets;
     view! {
-        <Title text="Inbox" />
+        <Title text=t.inbox />
         <div class="page-head">
-            <h1>"Inbox"</h1>
+            <h1>{t.inbox}</h1>
             <button type="button" class="button subtle shortcut-hint" on:click=move |_| {
                 if let Some(help) = use_context::<crate::ui::shortcuts::ShortcutHelp>() {
                     help.0.update(|open| *open = !*open);
                 }
-            }>"Keyboard shortcuts"</button>
+            }>{t.keyboard_shortcuts}</button>
         </div>
         <TicketList kind=ListKind::Inbox />
     }
@@ -129,6 +131,8 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
 fn Tabs(counts: LocalResource<Option<QueueCounts>>) -> impl IntoView {
     let query = use_query_map();
     let current = move || query.read().get("assignment").unwrap_or_default();
+    let t = &crate::i18n::t().tickets;
+    let lang = crate::i18n::lang();
     let tab = move |value: &'static str, label: &'static str, count: fn(&QueueCounts) -> i64| {
         let href = if value.is_empty() { "/app/inbox".to_owned() } else { format!("/app/inbox?assignment={value}") };
         let active = move || current() == value || (value.is_empty() && current() == "all");
@@ -136,15 +140,15 @@ fn Tabs(counts: LocalResource<Option<QueueCounts>>) -> impl IntoView {
             <a href=href class="tab" aria-current=move || active().then_some("page")>
                 {label}
                 // Empty on the server and while hydrating (a local resource), then the count.
-                <span class="count">{move || counts.get().flatten().map(|c| count(&c).to_string())}</span>
+                <span class="count">{move || counts.get().flatten().map(|c| lang.number(count(&c)))}</span>
             </a>
         }
     };
     view! {
-        <nav class="tabs" aria-label="Views">
-            {tab("unassigned", "Unassigned", |c| c.unassigned)}
-            {tab("mine", "Mine", |c| c.mine)}
-            {tab("", "All open", |c| c.all)}
+        <nav class="tabs" aria-label=t.views>
+            {tab("unassigned", t.tab_unassigned, |c| c.unassigned)}
+            {tab("mine", t.tab_mine, |c| c.mine)}
+            {tab("", t.tab_all_open, |c| c.all)}
         </nav>
     }
 }
@@ -152,6 +156,7 @@ fn Tabs(counts: LocalResource<Option<QueueCounts>>) -> impl IntoView {
 #[component]
 fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, fresh: Signal<Vec<i64>>) -> impl IntoView {
     let show_creator = kind != ListKind::Mine;
+    let t = &crate::i18n::t().tickets;
     let rows = tickets
         .into_iter()
         .map(|ticket| {
@@ -162,13 +167,13 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
             let needs_attention = if show_creator { waiting.is_some() } else { ticket.last_message.as_ref().is_some_and(|m| m.from_staff) && ticket.status == TicketStatus::Assigned };
             let preview = match &ticket.last_message {
                 // The customer's own words are "You" on their list; staff see who wrote.
-                Some(last) => format!("{}: {}", if !show_creator && !last.from_staff { "You" } else { &last.sender_name }, last.excerpt),
+                Some(last) => format!("{}: {}", if !show_creator && !last.from_staff { t.you } else { &last.sender_name }, last.excerpt),
                 None => ticket.description.chars().take(160).collect(),
             };
-            let agent = ticket.assigned_agent.as_ref().map_or_else(|| "Unassigned".to_owned(), |a| a.display_name.clone());
+            let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
             view! {
                 <li class="queue-row" class:fresh=move || fresh.with(|ids| ids.contains(&id)) class:attention=needs_attention data-ticket-id=id>
-                    <span class="marker" title=if needs_attention { "Waiting for a reply" } else { "" }></span>
+                    <span class="marker" title=if needs_attention { t.waiting_for_reply } else { "" }></span>
                     <div class="row-main">
                         <a class="row-link" href=href>{ticket.title()}</a>
                         <p class="preview">{preview}</p>
@@ -189,13 +194,14 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
             }
         })
         .collect_view();
-    view! { <ul class="queue" aria-label="Tickets">{rows}</ul> }
+    view! { <ul class="queue" aria-label=t.tickets>{rows}</ul> }
 }
 
 #[component]
 fn ListSkeleton() -> impl IntoView {
+    let t = &crate::i18n::t().tickets;
     view! {
-        <div class="queue skeleton" aria-busy="true" aria-label="Loading tickets">
+        <div class="queue skeleton" aria-busy="true" aria-label=t.loading_tickets>
             <span class="bone row"></span>
             <span class="bone row"></span>
             <span class="bone row"></span>
@@ -219,28 +225,30 @@ fn Pager(next: Option<String>) -> impl IntoView {
         format!("?{}", parts.join("&"))
     };
     let on_later_page = move || query.read().get("cursor").is_some_and(|c| !c.is_empty());
+    let t = &crate::i18n::t().tickets;
     view! {
-        <nav class="pager" aria-label="Pages">
+        <nav class="pager" aria-label=t.pages>
             <Show when=on_later_page>
-                <a href=move || with_cursor(None)>"← First page"</a>
+                <a href=move || with_cursor(None)>{t.first_page}</a>
             </Show>
-            {next.map(|cursor| view! { <a href=move || with_cursor(Some(&cursor)) rel="next">"Next page →"</a> })}
+            {next.map(|cursor| view! { <a href=move || with_cursor(Some(&cursor)) rel="next">{t.next_page}</a> })}
         </nav>
     }
 }
 
 #[component]
 fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
+    let t = &crate::i18n::t().tickets;
     let (headline, detail) = match (kind, filtered) {
-        (ListKind::Mine, _) => ("You have no tickets yet.", "Open a ticket and our team will answer here."),
-        (_, true) => ("No tickets match these filters.", "Try another view or status."),
-        (_, false) => ("No tickets waiting.", "New tickets appear here as customers open them."),
+        (ListKind::Mine, _) => (t.no_tickets_yet, t.no_tickets_yet_detail),
+        (_, true) => (t.no_matching_tickets, t.no_matching_tickets_detail),
+        (_, false) => (t.no_tickets_waiting, t.no_tickets_waiting_detail),
     };
     view! {
         <div class="empty-state">
             <p>{headline}</p>
             <p class="muted">{detail}</p>
-            {(kind == ListKind::Mine).then(|| view! { <a class="button primary" href="/app/tickets/new">"Open a ticket"</a> })}
+            {(kind == ListKind::Mine).then(|| view! { <a class="button primary" href="/app/tickets/new">{t.open_a_ticket}</a> })}
         </div>
     }
 }
@@ -252,11 +260,13 @@ fn Filters(kind: ListKind) -> impl IntoView {
     let query = use_query_map();
     let current = move |key: &str| query.read().get(key).unwrap_or_default();
     let navigate = use_navigate();
-    let status_options = std::iter::once(("all", "Any status"))
-        .chain(TicketStatus::ALL.iter().map(|s| (s.as_str(), s.as_str())))
+    let texts = crate::i18n::t();
+    let t = &texts.tickets;
+    let status_options = std::iter::once(("all", t.any_status))
+        .chain(TicketStatus::ALL.iter().map(|s| (s.as_str(), texts.common.status(*s))))
         .map(|(value, label)| view! { <option value=value selected=move || current("status") == value>{label}</option> })
         .collect_view();
-    let assignment_options = [("all", "Anyone"), ("unassigned", "Unassigned"), ("mine", "Assigned to me")]
+    let assignment_options = [("all", t.anyone), ("unassigned", t.unassigned), ("mine", t.assigned_to_me)]
         .into_iter()
         .map(|(value, label)| view! { <option value=value selected=move || current("assignment") == value>{label}</option> })
         .collect_view();
@@ -274,18 +284,18 @@ fn Filters(kind: ListKind) -> impl IntoView {
         navigate(&format!("?{}", parts.join("&")), Default::default());
     };
     view! {
-        <form method="get" class="filters" aria-label="Filter tickets" on:change=apply>
+        <form method="get" class="filters" aria-label=t.filter_tickets on:change=apply>
             {match kind {
                 // The inbox's tabs choose the assignment; keep it while filtering by status.
                 ListKind::Inbox => Either::Left(view! { <input type="hidden" name="assignment" value=move || current("assignment") /> }),
-                _ => Either::Right(view! { <label>"Assigned to " <select name="assignment">{assignment_options}</select></label> }),
+                _ => Either::Right(view! { <label>{t.assigned_to_filter} <select name="assignment">{assignment_options}</select></label> }),
             }}
-            <label>"Status " <select name="status">{status_options}</select></label>
+            <label>{t.status_filter} <select name="status">{status_options}</select></label>
             <label class="checkbox">
                 <input type="checkbox" name="include_closed" value="true" checked=move || current("include_closed") == "true" />
-                " Include closed"
+                {t.include_closed}
             </label>
-            <button type="submit" class="button subtle apply">"Apply"</button>
+            <button type="submit" class="button subtle apply">{t.apply}</button>
         </form>
     }
 }

@@ -10,27 +10,28 @@ use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, l
 pub fn NewTicketPage() -> impl IntoView {
     let action = ServerAction::<CreateTicket>::new();
     let error = last_error(action.value());
+    let t = &crate::i18n::t().tickets;
     view! {
-        <Title text="New ticket" />
+        <Title text=t.new_ticket />
         <div class="page-head">
-            <h1>"New ticket"</h1>
+            <h1>{t.new_ticket}</h1>
         </div>
-        <ServerForm action=action attr:class="form wide" attr:aria-label="New ticket">
+        <ServerForm action=action attr:class="form wide" attr:aria-label=t.new_ticket>
             <FormError error />
-            <label for="subject">"Subject " <span class="muted">"(optional)"</span></label>
+            <label for="subject">{t.subject} <span class="muted">{t.optional}</span></label>
             <input id="subject" name="subject" type="text" maxlength=SUBJECT_MAX_CHARS
                 aria-invalid=aria_invalid(error, "subject") aria-describedby="subject-error" />
             <FieldError error field="subject" />
-            <label for="description">"Describe your issue"</label>
+            <label for="description">{t.describe_issue}</label>
             <textarea id="description" name="description" rows="8" required maxlength=DESCRIPTION_MAX_CHARS
                 aria-invalid=aria_invalid(error, "description") aria-describedby="description-hint description-error"></textarea>
             <p class="hint" id="description-hint">
-                {format!("What happened, what you expected, and anything you tried. Up to {DESCRIPTION_MAX_CHARS} characters.")}
+                {(t.description_hint)(DESCRIPTION_MAX_CHARS)}
             </p>
             <FieldError error field="description" />
             <div class="actions">
-                <SubmitButton pending=action.pending() label="Open ticket" busy_label="Opening…" />
-                <a class="button" href="/app/tickets">"Cancel"</a>
+                <SubmitButton pending=action.pending() label=t.open_ticket busy_label=t.opening />
+                <a class="button" href="/app/tickets">{t.cancel}</a>
             </div>
         </ServerForm>
     }

@@ -1,0 +1,55 @@
+//! Sign-in, registration and sign-out.
+
+pub struct AuthTexts {
+    pub sign_in: &'static str,
+    pub signing_in: &'static str,
+    pub signed_out_notice: &'static str,
+    pub sign_in_to_continue: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub new_here: &'static str,
+    pub create_account_title: &'static str,
+    pub create_account: &'static str,
+    pub creating_account: &'static str,
+    pub your_name: &'static str,
+    pub password_hint: &'static str,
+    pub have_account: &'static str,
+    pub sign_out: &'static str,
+    pub signing_out: &'static str,
+}
+
+pub const EN: AuthTexts = AuthTexts {
+    sign_in: "Sign in",
+    signing_in: "Signing in…",
+    signed_out_notice: "You have signed out.",
+    sign_in_to_continue: "Please sign in to continue.",
+    email: "Email",
+    password: "Password",
+    new_here: "New to MyRelay? ",
+    create_account_title: "Create an account",
+    create_account: "Create account",
+    creating_account: "Creating account…",
+    your_name: "Your name",
+    password_hint: "At least 8 characters.",
+    have_account: "Already have an account? ",
+    sign_out: "Sign out",
+    signing_out: "Signing out…",
+};
+
+pub const ES: AuthTexts = AuthTexts {
+    sign_in: "Iniciar sesión",
+    signing_in: "Iniciando sesión…",
+    signed_out_notice: "Has cerrado la sesión.",
+    sign_in_to_continue: "Inicia sesión para continuar.",
+    email: "Correo electrónico",
+    password: "Contraseña",
+    new_here: "¿Nuevo en MyRelay? ",
+    create_account_title: "Crear una cuenta",
+    create_account: "Crear cuenta",
+    creating_account: "Creando la cuenta…",
+    your_name: "Tu nombre",
+    password_hint: "Al menos 8 caracteres.",
+    have_account: "¿Ya tienes una cuenta? ",
+    sign_out: "Cerrar sesión",
+    signing_out: "Cerrando sesión…",
+};
