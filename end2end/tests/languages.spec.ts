@@ -42,6 +42,23 @@ test("a Spanish browser gets MyRelay in Spanish, and the switch changes it for g
   }
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // A ticket and its conversation, in Spanish: labels, the empty thread, times.
+  await open(page, "/app/tickets/new");
+  await page.getByLabel("Describe tu problema").fill("No puedo descargar mi factura.");
+  await page.getByRole("button", { name: "Abrir ticket" }).click();
+  await expect(page).toHaveURL(/\/app\/tickets\/\d+$/);
+  await expect(page.getByTestId("connection")).toHaveText("en vivo");
+  await page.getByRole("textbox", { name: "Mensaje" }).fill("Es la factura de noviembre.");
+  await page.getByRole("textbox", { name: "Mensaje" }).press("Enter");
+  await expect(page.locator(".message.mine").last()).toContainText("Es la factura de noviembre.");
+  await expect(page.locator(".message.mine time").last()).toHaveText(/ahora|hace|segundos/);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+    if (width === 390) await expectNoHorizontalScroll(page);
+    await page.screenshot({ path: `screenshots/es-ticket-user-${width}.png` });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // The switch reloads the page in the other language and the choice sticks.
   await open(page, "/app/tickets");
   await page.getByRole("button", { name: "EN" }).click();
