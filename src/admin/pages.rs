@@ -158,7 +158,7 @@ pub fn AdminAgentsPage() -> impl IntoView {
 #[component]
 fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
     let texts = t();
-    let t = &texts.admin;
+    let (t, common) = (&texts.admin, &texts.common);
     let me = expect_context::<User>();
     let cursor = RwSignal::new(None::<String>);
     let query = leptos_router::hooks::use_query_map();
@@ -237,12 +237,12 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
                                 </thead>
                                 <tbody>{rows}</tbody>
                             </table>
-                            <nav class="pager" aria-label=t.pages>
+                            <nav class="pager" aria-label=common.pager>
                                 <Show when=move || cursor.get().is_some()>
-                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(None)>{t.first_page}</button>
+                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(None)>{common.first_page}</button>
                                 </Show>
                                 {next.map(|next| view! {
-                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(Some(next.clone()))>{t.next_page}</button>
+                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(Some(next.clone()))>{common.next_page}</button>
                                 })}
                             </nav>
                         }.into_any())

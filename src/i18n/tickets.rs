@@ -4,9 +4,6 @@ use super::Lang;
 
 pub struct TicketTexts {
     // Page names
-    pub my_tickets: &'static str,
-    pub new_ticket: &'static str,
-    pub inbox: &'static str,
     // Lists
     pub keyboard_shortcuts: &'static str,
     pub views: &'static str,
@@ -19,9 +16,6 @@ pub struct TicketTexts {
     pub waiting_for_reply: &'static str,
     pub tickets: &'static str,
     pub loading_tickets: &'static str,
-    pub pages: &'static str,
-    pub first_page: &'static str,
-    pub next_page: &'static str,
     pub no_tickets_yet: &'static str,
     pub no_tickets_yet_detail: &'static str,
     pub no_matching_tickets: &'static str,
@@ -83,9 +77,6 @@ pub struct TicketTexts {
 }
 
 pub const EN: TicketTexts = TicketTexts {
-    my_tickets: "My tickets",
-    new_ticket: "New ticket",
-    inbox: "Inbox",
     keyboard_shortcuts: "Keyboard shortcuts",
     views: "Views",
     tab_unassigned: "Unassigned",
@@ -96,9 +87,6 @@ pub const EN: TicketTexts = TicketTexts {
     waiting_for_reply: "Waiting for a reply",
     tickets: "Tickets",
     loading_tickets: "Loading tickets",
-    pages: "Pages",
-    first_page: "← First page",
-    next_page: "Next page →",
     no_tickets_yet: "You have no tickets yet.",
     no_tickets_yet_detail: "Open a ticket and our team will answer here.",
     no_matching_tickets: "No tickets match these filters.",
@@ -155,9 +143,6 @@ pub const EN: TicketTexts = TicketTexts {
 };
 
 pub const ES: TicketTexts = TicketTexts {
-    my_tickets: "Mis tickets",
-    new_ticket: "Nuevo ticket",
-    inbox: "Bandeja",
     keyboard_shortcuts: "Atajos de teclado",
     views: "Vistas",
     tab_unassigned: "Sin asignar",
@@ -168,9 +153,6 @@ pub const ES: TicketTexts = TicketTexts {
     waiting_for_reply: "Esperando respuesta",
     tickets: "Tickets",
     loading_tickets: "Cargando tickets",
-    pages: "Páginas",
-    first_page: "← Primera página",
-    next_page: "Página siguiente →",
     no_tickets_yet: "Aún no tienes tickets.",
     no_tickets_yet_detail: "Abre un ticket y nuestro equipo te responderá aquí.",
     no_matching_tickets: "Ningún ticket coincide con estos filtros.",

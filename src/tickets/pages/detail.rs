@@ -20,15 +20,15 @@ const CHAT_HISTORY_PAGE: i64 = 50;
 /// `/app/tickets/:ticketId`: a user's ticket.
 #[component]
 pub fn UserTicketPage() -> impl IntoView {
-    let t = &crate::i18n::t().tickets;
-    view! { <TicketScreen back_href="/app/tickets" back_label=t.my_tickets /> }
+    let nav = &crate::i18n::t().common;
+    view! { <TicketScreen back_href="/app/tickets" back_label=nav.nav_my_tickets /> }
 }
 
 /// `/app/inbox/:ticketId`: a ticket with the agent's controls.
 #[component]
 pub fn AgentTicketPage() -> impl IntoView {
-    let t = &crate::i18n::t().tickets;
-    view! { <TicketScreen back_href="/app/inbox" back_label=t.inbox /> }
+    let nav = &crate::i18n::t().common;
+    view! { <TicketScreen back_href="/app/inbox" back_label=nav.nav_inbox /> }
 }
 
 #[component]

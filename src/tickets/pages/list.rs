@@ -23,12 +23,12 @@ pub enum ListKind {
 /// `/app/tickets`: a user's tickets, newest activity first.
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
-    let t = &crate::i18n::t().tickets;
+    let nav = &crate::i18n::t().common;
     view! {
-        <Title text=t.my_tickets />
+        <Title text=nav.nav_my_tickets />
         <div class="page-head">
-            <h1>{t.my_tickets}</h1>
-            <a class="button primary" href="/app/tickets/new">{t.new_ticket}</a>
+            <h1>{nav.nav_my_tickets}</h1>
+            <a class="button primary" href="/app/tickets/new">{nav.nav_new_ticket}</a>
         </div>
         <TicketList kind=ListKind::Mine />
     }
@@ -37,11 +37,12 @@ pub fn MyTicketsPage() -> impl IntoView {
 /// `/app/inbox`: the queue for agents (and admins).
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    let t = &crate::i18n::t().tickets;
+    let texts = crate::i18n::t();
+    let (t, nav) = (&texts.tickets, &texts.common);
     view! {
-        <Title text=t.inbox />
+        <Title text=nav.nav_inbox />
         <div class="page-head">
-            <h1>{t.inbox}</h1>
+            <h1>{nav.nav_inbox}</h1>
             <button type="button" class="button subtle shortcut-hint" on:click=move |_| {
                 if let Some(help) = use_context::<crate::ui::shortcuts::ShortcutHelp>() {
                     help.0.update(|open| *open = !*open);
@@ -225,9 +226,9 @@ fn Pager(next: Option<String>) -> impl IntoView {
         format!("?{}", parts.join("&"))
     };
     let on_later_page = move || query.read().get("cursor").is_some_and(|c| !c.is_empty());
-    let t = &crate::i18n::t().tickets;
+    let t = &crate::i18n::t().common;
     view! {
-        <nav class="pager" aria-label=t.pages>
+        <nav class="pager" aria-label=t.pager>
             <Show when=on_later_page>
                 <a href=move || with_cursor(None)>{t.first_page}</a>
             </Show>

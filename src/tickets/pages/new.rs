@@ -10,13 +10,14 @@ use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, l
 pub fn NewTicketPage() -> impl IntoView {
     let action = ServerAction::<CreateTicket>::new();
     let error = last_error(action.value());
-    let t = &crate::i18n::t().tickets;
+    let texts = crate::i18n::t();
+    let (t, nav) = (&texts.tickets, &texts.common);
     view! {
-        <Title text=t.new_ticket />
+        <Title text=nav.nav_new_ticket />
         <div class="page-head">
-            <h1>{t.new_ticket}</h1>
+            <h1>{nav.nav_new_ticket}</h1>
         </div>
-        <ServerForm action=action attr:class="form wide" attr:aria-label=t.new_ticket>
+        <ServerForm action=action attr:class="form wide" attr:aria-label=nav.nav_new_ticket>
             <FormError error />
             <label for="subject">{t.subject} <span class="muted">{t.optional}</span></label>
             <input id="subject" name="subject" type="text" maxlength=SUBJECT_MAX_CHARS
