@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod categories;
 pub mod chat;
 pub mod codec;
 pub mod error;

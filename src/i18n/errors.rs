@@ -83,13 +83,17 @@ fn spanish(message: &str) -> Option<String> {
         "Search for at most 100 characters." => "Busca con 100 caracteres como máximo.",
         "This client_id was already used for another ticket." => "Este client_id ya se usó para otro ticket.",
         "Join the ticket first." => "Únete primero al ticket.",
+        "Please give the category a name." => "Ponle un nombre a la categoría.",
+        "A category with this name already exists." => "Ya existe una categoría con este nombre.",
+        "The default agent must be an active agent." => "El agente predeterminado debe ser un agente activo.",
+        "No such category." => "No existe esa categoría.",
         _ => "",
     };
     if !fixed.is_empty() {
         return Some(fixed.to_owned());
     }
     // Messages with a value inside.
-    let templates: [(&str, &str, fn(&str) -> String); 9] = [
+    let templates: [(&str, &str, fn(&str) -> String); 11] = [
         ("This ticket is already assigned to ", ".", |who| {
             let who = match who {
                 "you" => "ti",
@@ -105,6 +109,10 @@ fn spanish(message: &str) -> Option<String> {
             format!("La descripción puede tener como máximo {n} caracteres.")
         }),
         ("Your name can be at most ", " characters.", |n| format!("Tu nombre puede tener como máximo {n} caracteres.")),
+        ("The name can be at most ", " characters.", |n| format!("El nombre puede tener como máximo {n} caracteres.")),
+        ("The first message can be at most ", " characters.", |n| {
+            format!("El primer mensaje puede tener como máximo {n} caracteres.")
+        }),
         ("Your password must be at least ", " characters long.", |n| {
             format!("Tu contraseña debe tener al menos {n} caracteres.")
         }),

@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod categories;
 mod chat;
 mod hardening;
 mod languages;

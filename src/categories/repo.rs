@@ -1,0 +1,124 @@
+//! Category SQL. Server only.
+
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::model::{Category, CategoryInput};
+use crate::error::{AppError, AppResult, ErrorCode};
+
+const COLUMNS: &str = "c.id, c.name, c.description, c.default_message, c.default_agent_id,
+    a.display_name AS default_agent_name, c.is_active, c.position";
+
+/// In the admins' order; inactive ones too when asked.
+pub async fn list(pool: &PgPool, include_inactive: bool) -> AppResult<Vec<Category>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM categories c LEFT JOIN users a ON a.id = c.default_agent_id
+         WHERE $1 OR c.is_active ORDER BY c.position, c.id"
+    );
+    Ok(sqlx::query_as::<_, Category>(&sql).bind(include_inactive).fetch_all(pool).await?)
+}
+
+pub async fn find(pool: &PgPool, id: i64) -> AppResult<Option<Category>> {
+    let sql = format!("SELECT {COLUMNS} FROM categories c LEFT JOIN users a ON a.id = c.default_agent_id WHERE c.id = $1");
+    Ok(sqlx::query_as::<_, Category>(&sql).bind(id).fetch_optional(pool).await?)
+}
+
+pub async fn create(pool: &PgPool, input: &CategoryInput) -> AppResult<Category> {
+    let mut tx = pool.begin().await?;
+    check_default_agent(&mut tx, input.default_agent_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO categories (name, description, default_message, default_agent_id, position)
+         VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM categories)) RETURNING id",
+    )
+    .bind(&input.name)
+    .bind(&input.description)
+    .bind(&input.default_message)
+    .bind(input.default_agent_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(name_taken)?;
+    tx.commit().await?;
+    find(pool, id).await?.ok_or_else(AppError::internal)
+}
+
+pub async fn update(pool: &PgPool, id: i64, input: &CategoryInput) -> AppResult<Option<Category>> {
+    let mut tx = pool.begin().await?;
+    check_default_agent(&mut tx, input.default_agent_id).await?;
+    let updated = sqlx::query(
+        "UPDATE categories SET name = $2, description = $3, default_message = $4, default_agent_id = $5, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&input.name)
+    .bind(&input.description)
+    .bind(&input.default_message)
+    .bind(input.default_agent_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(name_taken)?;
+    tx.commit().await?;
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    find(pool, id).await
+}
+
+pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> AppResult<Option<Category>> {
+    let updated = sqlx::query("UPDATE categories SET is_active = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(pool)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    find(pool, id).await
+}
+
+/// Swaps a category with its neighbour before (`up`) or after it; at either end nothing moves.
+/// The table is locked for the swap, so two admins reordering at once cannot lose a position.
+pub async fn move_category(pool: &PgPool, id: i64, up: bool) -> AppResult<Option<Vec<Category>>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("LOCK TABLE categories IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+    let ordered: Vec<(i64, i32)> = sqlx::query_as("SELECT id, position FROM categories ORDER BY position, id")
+        .fetch_all(&mut *tx)
+        .await?;
+    let Some(index) = ordered.iter().position(|(found, _)| *found == id) else { return Ok(None) };
+    let neighbour = if up { index.checked_sub(1) } else { Some(index + 1).filter(|i| *i < ordered.len()) };
+    if let Some(other) = neighbour {
+        // Positions are rewritten densely, so equal positions from the past cannot stall a move.
+        let mut ids: Vec<i64> = ordered.iter().map(|(id, _)| *id).collect();
+        ids.swap(index, other);
+        sqlx::query(
+            "UPDATE categories c SET position = o.position, updated_at = now()
+             FROM unnest($1::BIGINT[]) WITH ORDINALITY AS o(id, position) WHERE c.id = o.id AND c.position <> o.position",
+        )
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(list(pool, true).await?))
+}
+
+/// A category's default agent must be an active agent (admins do not take tickets).
+async fn check_default_agent(tx: &mut Transaction<'_, Postgres>, agent_id: Option<i64>) -> AppResult<()> {
+    let Some(agent_id) = agent_id else { return Ok(()) };
+    // Locked, so the agent cannot be demoted or deactivated before this commits.
+    let agent: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND role = 'agent' AND is_active FOR SHARE")
+        .bind(agent_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if agent.is_none() {
+        return Err(AppError::invalid("default_agent_id", "The default agent must be an active agent."));
+    }
+    Ok(())
+}
+
+fn name_taken(err: sqlx::Error) -> AppError {
+    match &err {
+        sqlx::Error::Database(db) if db.constraint() == Some("categories_name_idx") => {
+            AppError { code: ErrorCode::Conflict, message: "A category with this name already exists.".into(), field: Some("name".into()) }
+        }
+        _ => err.into(),
+    }
+}

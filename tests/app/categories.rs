@@ -1,0 +1,101 @@
+//! Categories: admins create, edit, deactivate and reorder them; everyone signed in reads the
+//! active ones; nobody else changes them.
+
+use crate::common::spawn_app;
+use myrelay::auth::model::Role;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn admins_manage_categories_and_everyone_reads_the_active_ones() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let agent = app.signed_in_as(Role::Agent, "agent@example.com").await;
+    let agent_id = agent.id().await.to_string();
+    let user = app.signed_in_user("user@example.com").await;
+
+    let (status, billing) = admin
+        .post_json("/api/admin/categories/create", &[
+            ("name", " Billing "),
+            ("description", "Invoices and payments"),
+            ("default_message", "Thanks! Please include your invoice number."),
+            ("default_agent_id", &agent_id),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{billing}");
+    assert_eq!(billing["name"], "Billing");
+    assert_eq!(billing["default_agent_name"], "Staff Person");
+    let (status, _) = admin.post_json("/api/admin/categories/create", &[("name", "Access")]).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The same name in another case is taken; an admin or a user is no default agent.
+    let (status, body) = admin.post_json("/api/admin/categories/create", &[("name", "BILLING")]).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::CONFLICT, Some("name")), "{body}");
+    let admin_id = admin.id().await.to_string();
+    let (status, body) =
+        admin.post_json("/api/admin/categories/create", &[("name", "Other"), ("default_agent_id", &admin_id)]).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("default_agent_id")), "{body}");
+    let (status, body) = admin.post_json("/api/admin/categories/create", &[("name", "")]).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")), "{body}");
+    assert_eq!(app.count("categories").await, 2);
+
+    // Users see the active ones, without who takes them; staff see that too.
+    let (status, list) = user.get_json("/api/tickets/categories").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(names(&list), ["Billing", "Access"]);
+    assert!(list[0]["default_agent_id"].is_null() && list[0]["default_agent_name"].is_null());
+    let (_, list) = agent.get_json("/api/tickets/categories").await;
+    assert_eq!(list[0]["default_agent_name"], "Staff Person");
+
+    // Deactivated: no longer offered, still listed for admins.
+    let id = billing["id"].as_i64().unwrap().to_string();
+    let (status, body) = admin.post_json("/api/admin/categories/set-active", &[("id", &id), ("active", "false")]).await;
+    assert_eq!((status, body["is_active"].as_bool()), (StatusCode::OK, Some(false)));
+    assert_eq!(names(&user.get_json("/api/tickets/categories").await.1), ["Access"]);
+    assert_eq!(names(&admin.get_json("/api/admin/categories/list").await.1), ["Billing", "Access"]);
+
+    // Edited: every field replaced.
+    let (status, body) = admin.post_json("/api/admin/categories/update", &[("id", &id), ("name", "Payments")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["name"].as_str(), body["default_message"].as_str()), (Some("Payments"), Some("")));
+    assert!(body["default_agent_id"].is_null());
+    let (status, _) = admin.post_json("/api/admin/categories/update", &[("id", "999999"), ("name", "X")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn categories_move_one_place_at_a_time_and_stay_at_the_ends() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let mut ids = Vec::new();
+    for name in ["A", "B", "C"] {
+        ids.push(admin.post_json("/api/admin/categories/create", &[("name", name)]).await.1["id"].as_i64().unwrap().to_string());
+    }
+    let step = async |id: &str, direction: &str| admin.post_json("/api/admin/categories/move", &[("id", id), ("direction", direction)]).await;
+    let (status, list) = step(&ids[2], "up").await;
+    assert_eq!((status, names(&list)), (StatusCode::OK, vec!["A", "C", "B"]));
+    assert_eq!(names(&step(&ids[0], "up").await.1), ["A", "C", "B"], "the first stays first");
+    assert_eq!(names(&step(&ids[0], "down").await.1), ["C", "A", "B"]);
+    assert_eq!(names(&step(&ids[1], "down").await.1), ["C", "A", "B"], "the last stays last");
+    let (status, body) = step(&ids[1], "sideways").await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("direction")));
+}
+
+#[tokio::test]
+async fn only_admins_change_categories() {
+    let app = spawn_app().await;
+    let agent = app.signed_in_as(Role::Agent, "agent@example.com").await;
+    let user = app.signed_in_user("user@example.com").await;
+    for browser in [&agent, &user] {
+        assert_eq!(browser.post_json("/api/admin/categories/create", &[("name", "Mine")]).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(browser.get_json("/api/admin/categories/list").await.0, StatusCode::FORBIDDEN);
+    }
+    let anonymous = app.browser();
+    assert_eq!(anonymous.post_json("/api/admin/categories/create", &[("name", "Mine")]).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.get_json("/api/tickets/categories").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("categories").await, 0);
+}
