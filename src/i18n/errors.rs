@@ -87,6 +87,8 @@ fn spanish(message: &str) -> Option<String> {
         "A category with this name already exists." => "Ya existe una categoría con este nombre.",
         "The default agent must be an active agent." => "El agente predeterminado debe ser un agente activo.",
         "No such category." => "No existe esa categoría.",
+        "Choose one of the categories offered." => "Elige una de las categorías disponibles.",
+        "Please choose a category." => "Elige una categoría.",
         _ => "",
     };
     if !fixed.is_empty() {

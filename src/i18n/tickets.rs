@@ -3,6 +3,8 @@
 use super::Lang;
 
 pub struct TicketTexts {
+    pub category: &'static str,
+    pub choose_category: &'static str,
     // Page names
     // Lists
     pub keyboard_shortcuts: &'static str,
@@ -77,6 +79,8 @@ pub struct TicketTexts {
 }
 
 pub const EN: TicketTexts = TicketTexts {
+    category: "Category",
+    choose_category: "Choose what this is about…",
     keyboard_shortcuts: "Keyboard shortcuts",
     views: "Views",
     tab_unassigned: "Unassigned",
@@ -143,6 +147,8 @@ pub const EN: TicketTexts = TicketTexts {
 };
 
 pub const ES: TicketTexts = TicketTexts {
+    category: "Categoría",
+    choose_category: "Elige de qué se trata…",
     keyboard_shortcuts: "Atajos de teclado",
     views: "Vistas",
     tab_unassigned: "Sin asignar",

@@ -10,7 +10,7 @@ use crate::timeline::model::TimelineEntry;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
-    super::model::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, TicketAction, TicketFilter, TicketStatus, validate_new_ticket},
+    super::model::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, NewTicket, TicketAction, TicketFilter, TicketStatus, validate_new_ticket},
     super::repo,
     crate::auth::model::Role,
     crate::auth::server::{require_role, require_user},
@@ -24,12 +24,12 @@ crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages, TicketTi
 
 /// Opens a ticket (users only) and redirects to its page.
 #[server(prefix = "/api/tickets", endpoint = "create", input = Form)]
-pub async fn create_ticket(subject: Option<String>, description: String) -> Result<Ticket, AppError> {
+pub async fn create_ticket(subject: Option<String>, description: String, category_id: Option<i64>) -> Result<Ticket, AppError> {
     with_status(
         async {
             let user = require_role(&[Role::User])?;
             let state = AppState::from_context()?;
-            let ticket = validate_new_ticket(subject.as_deref(), &description)?;
+            let ticket = NewTicket { category_id, ..validate_new_ticket(subject.as_deref(), &description)? };
             let ticket = repo::create_ticket(&state.pool, &user, &ticket).await?;
             leptos_axum::redirect(&format!("/app/tickets/{}", ticket.id));
             Ok(ticket)

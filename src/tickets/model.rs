@@ -64,6 +64,16 @@ pub struct Ticket {
     pub version: i32,
     /// The newest message, for previews in lists.
     pub last_message: Option<LastMessage>,
+    /// What the ticket is about, when the installation uses categories.
+    #[serde(default)]
+    pub category: Option<CategoryRef>,
+}
+
+/// A ticket's category, as tickets show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRef {
+    pub id: i64,
+    pub name: String,
 }
 
 /// A ticket's newest message, as lists preview it.
@@ -265,6 +275,7 @@ pub fn allowed_actions(ticket: &Ticket, viewer: &User) -> Vec<TicketAction> {
 pub struct NewTicket {
     pub subject: Option<String>,
     pub description: String,
+    pub category_id: Option<i64>,
 }
 
 pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResult<NewTicket> {
@@ -286,7 +297,7 @@ pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResul
             format!("The description can be at most {DESCRIPTION_MAX_CHARS} characters."),
         ));
     }
-    Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned() })
+    Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned(), category_id: None })
 }
 
 /// Which tickets a list shows (visibility by role is applied on top, on the server).

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{
-    LastMessage, NewTicket, QueueCounts, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
+    CategoryRef, LastMessage, NewTicket, QueueCounts, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
 };
 use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -16,10 +16,11 @@ const TICKET_SELECT: &str = "
            c.display_name AS creator_name, c.email AS creator_email,
            t.assigned_agent_id, a.display_name AS agent_name, a.email AS agent_email,
            left(lm.content, 160) AS last_excerpt, lm.created_at AS last_at, lm.sender_role AS last_role,
-           lm.display_name AS last_sender
+           lm.display_name AS last_sender, t.category_id, k.name AS category_name
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id
     LEFT JOIN users a ON a.id = t.assigned_agent_id
+    LEFT JOIN categories k ON k.id = t.category_id
     LEFT JOIN LATERAL (
         SELECT m.content, m.created_at, m.sender_role, u.display_name
         FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id
@@ -47,6 +48,8 @@ struct TicketRow {
     last_at: Option<DateTime<Utc>>,
     last_role: Option<Role>,
     last_sender: Option<String>,
+    category_id: Option<i64>,
+    category_name: Option<String>,
 }
 
 impl From<TicketRow> for Ticket {
@@ -74,6 +77,7 @@ impl From<TicketRow> for Ticket {
             closed_at: row.closed_at,
             version: row.version,
             last_message,
+            category: row.category_id.zip(row.category_name).map(|(id, name)| CategoryRef { id, name }),
         }
     }
 }
@@ -90,15 +94,53 @@ fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
     }
 }
 
-/// Opens a ticket; the inbox of every node hears of it when it commits.
+/// Opens a ticket in one transaction: checks its category (required while any is active),
+/// gives it a title when the person typed none ("<name> · <category> #<n>", n counting this
+/// person's tickets in that category), and announces it to every node's inbox on commit.
 pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) -> AppResult<Ticket> {
     let mut tx = pool.begin().await?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO tickets (created_by_user_id, subject, description) VALUES ($1, $2, $3) RETURNING id")
-        .bind(creator.id)
-        .bind(ticket.subject.as_deref())
-        .bind(&ticket.description)
-        .fetch_one(&mut *tx)
-        .await?;
+    let category: Option<String> = match ticket.category_id {
+        Some(id) => Some(
+            sqlx::query_scalar("SELECT name FROM categories WHERE id = $1 AND is_active FOR SHARE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| AppError::invalid("category_id", "Choose one of the categories offered."))?,
+        ),
+        None => {
+            let any_active: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM categories WHERE is_active)").fetch_one(&mut *tx).await?;
+            if any_active {
+                return Err(AppError::invalid("category_id", "Please choose a category."));
+            }
+            None
+        }
+    };
+    let subject = match (&ticket.subject, &category) {
+        (Some(subject), _) => Some(subject.clone()),
+        (None, Some(category)) => {
+            // The person's row is locked first, so two tickets opened at once get two numbers.
+            let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(creator.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let earlier: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets WHERE created_by_user_id = $1 AND category_id = $2")
+                .bind(creator.id)
+                .bind(ticket.category_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Some(format!("{name} · {category} #{}", earlier + 1))
+        }
+        (None, None) => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tickets (created_by_user_id, subject, description, category_id) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(creator.id)
+    .bind(subject)
+    .bind(&ticket.description)
+    .bind(ticket.category_id)
+    .fetch_one(&mut *tx)
+    .await?;
     crate::chat::hub::announce_ticket_created(&mut tx, id).await?;
     tx.commit().await?;
     find_ticket(pool, creator, id).await?.ok_or_else(AppError::internal)

@@ -99,3 +99,52 @@ async fn only_admins_change_categories() {
     assert_eq!(anonymous.get_json("/api/tickets/categories").await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("categories").await, 0);
 }
+
+#[tokio::test]
+async fn tickets_take_a_category_and_a_numbered_title_when_none_is_typed() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let user = app.signed_in_user("user@example.com").await;
+    // Without categories, tickets need none.
+    assert_eq!(user.create_ticket("", "Before categories").await.status(), StatusCode::OK);
+
+    let billing = admin.post_json("/api/admin/categories/create", &[("name", "Billing")]).await.1["id"].as_i64().unwrap().to_string();
+    let old = admin.post_json("/api/admin/categories/create", &[("name", "Old")]).await.1["id"].as_i64().unwrap().to_string();
+    admin.post_json("/api/admin/categories/set-active", &[("id", &old), ("active", "false")]).await;
+
+    let create = async |fields: &[(&str, &str)]| user.post_json("/api/tickets/create", fields).await;
+    let (status, body) = create(&[("description", "No category")]).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category_id")), "{body}");
+    let (status, body) = create(&[("description", "Retired category"), ("category_id", &old)]).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category_id")), "{body}");
+    assert_eq!(app.count("tickets").await, 1, "nothing stored for a refused ticket");
+
+    let (status, first) = create(&[("description", "Invoice missing"), ("category_id", &billing)]).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["subject"], "Test Person · Billing #1");
+    assert_eq!(first["category"]["name"], "Billing");
+    let (_, typed) = create(&[("subject", "My own title"), ("description", "x"), ("category_id", &billing)]).await;
+    assert_eq!(typed["subject"], "My own title", "a typed subject wins");
+    let (_, third) = create(&[("description", "Again"), ("category_id", &billing)]).await;
+    assert_eq!(third["subject"], "Test Person · Billing #3", "every ticket in the category counts");
+    // Lists carry the category too.
+    let (_, list) = user.get_json("/api/tickets/list").await;
+    assert_eq!(list["items"][0]["category"]["name"], "Billing");
+}
+
+#[tokio::test]
+async fn tickets_opened_at_once_by_one_person_get_different_numbers() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let user = app.signed_in_user("user@example.com").await;
+    let billing = admin.post_json("/api/admin/categories/create", &[("name", "Billing")]).await.1["id"].as_i64().unwrap().to_string();
+    let fields = [("description", "At once"), ("category_id", billing.as_str())];
+    let opened = futures::future::join_all((0..6).map(|_| user.post_json("/api/tickets/create", &fields))).await;
+    let mut titles: Vec<String> = opened.iter().map(|(status, body)| {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        body["subject"].as_str().unwrap().to_owned()
+    }).collect();
+    titles.sort();
+    let expected: Vec<String> = (1..=6).map(|n| format!("Test Person · Billing #{n}")).collect();
+    assert_eq!(titles, expected);
+}

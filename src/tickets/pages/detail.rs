@@ -149,6 +149,7 @@ fn TicketHeader(
                 <p class="ticket-sub">
                     <span class="ticket-number">{format!("#{}", ticket.id)}</span>
                     <span data-testid="ticket-status"><StatusBadge status=ticket.status /></span>
+                    {ticket.category.as_ref().map(|category| view! { <span class="category" data-testid="ticket-category">{category.name.clone()}</span> })}
                     <span class="assignee" class:muted=waiting>
                         {if waiting { "" } else { t.agent_prefix }}
                         <span data-testid="ticket-agent">{agent.unwrap_or_else(|| t.unassigned.to_owned())}</span>

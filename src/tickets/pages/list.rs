@@ -183,6 +183,7 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                         <span class="num">{format!("#{id}")}</span>
                         {show_creator.then(|| view! { <span class="who">{ticket.creator.display_name.clone()}</span> })}
                         <StatusBadge status=ticket.status />
+                        {ticket.category.as_ref().map(|category| view! { <span class="category">{category.name.clone()}</span> })}
                         <span class="agent" class:muted=ticket.assigned_agent.is_none()>{agent}</span>
                     </div>
                     <div class="row-time">

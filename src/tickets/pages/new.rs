@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::categories::api::active_categories;
 use crate::tickets::api::CreateTicket;
 use crate::tickets::model::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
 use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, last_error};
@@ -10,6 +11,7 @@ use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, l
 pub fn NewTicketPage() -> impl IntoView {
     let action = ServerAction::<CreateTicket>::new();
     let error = last_error(action.value());
+    let categories = Resource::new(|| (), |_| active_categories());
     let texts = crate::i18n::t();
     let (t, nav) = (&texts.tickets, &texts.common);
     view! {
@@ -19,6 +21,23 @@ pub fn NewTicketPage() -> impl IntoView {
         </div>
         <ServerForm action=action attr:class="form wide" attr:aria-label=nav.nav_new_ticket>
             <FormError error />
+            // Offered only while the installation has active categories; then one is required.
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let categories = categories.await.unwrap_or_default();
+                    (!categories.is_empty()).then(|| view! {
+                        <label for="category_id">{t.category}</label>
+                        <select id="category_id" name="category_id" required
+                            aria-invalid=aria_invalid(error, "category_id") aria-describedby="category_id-error">
+                            <option value="" disabled selected>{t.choose_category}</option>
+                            {categories.into_iter().map(|category| view! {
+                                <option value=category.id title=category.description>{category.name}</option>
+                            }).collect_view()}
+                        </select>
+                        <FieldError error field="category_id" />
+                    })
+                })}
+            </Suspense>
             <label for="subject">{t.subject} <span class="muted">{t.optional}</span></label>
             <input id="subject" name="subject" type="text" maxlength=SUBJECT_MAX_CHARS
                 aria-invalid=aria_invalid(error, "subject") aria-describedby="subject-error" />
