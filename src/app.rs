@@ -12,6 +12,7 @@ use crate::auth::api::me;
 use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
+use crate::categories::pages::AdminCategoriesPage;
 use crate::chat::store::ChatClient;
 use crate::i18n::{Lang, LanguageSwitch, t};
 use crate::ui::shortcuts::Shortcuts;
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/tickets") view=AdminTicketsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("admin/agents") view=AdminAgentsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -205,6 +207,7 @@ fn AppFrame(user: User) -> impl IntoView {
             ("/app/admin/tickets", t.nav_all_tickets),
             ("/app/admin/users", t.nav_users),
             ("/app/admin/agents", t.nav_agents),
+            ("/app/admin/categories", t.nav_categories),
             ("/app/inbox", t.nav_inbox),
         ],
     };

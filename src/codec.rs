@@ -180,6 +180,19 @@ mod tests {
         assert_eq!(decode::body::<Args>(Some("application/json"), br#"{"id":4,"note":"hi there","active":true}"#).unwrap(), expected);
     }
 
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Choice {
+        agent: Option<i64>,
+    }
+
+    /// A `<select>`'s "none" option sends an empty value: no id, not an error.
+    #[test]
+    fn an_empty_value_is_no_value() {
+        assert_eq!(decode::form::<Choice>(b"agent=7").unwrap(), Choice { agent: Some(7) });
+        assert_eq!(decode::form::<Choice>(b"agent=").unwrap(), Choice { agent: None });
+        assert_eq!(decode::form::<Choice>(b"agent=x").unwrap_err().field.as_deref(), Some("agent"));
+    }
+
     #[test]
     fn bad_input_names_its_field() {
         let err = decode::form::<Args>(b"id=abc").unwrap_err();

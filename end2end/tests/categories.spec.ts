@@ -1,0 +1,54 @@
+import { expect } from "@playwright/test";
+import { test, ADMIN, open, register, signIn, uniqueEmail } from "./helpers";
+
+test("an admin adds a category, and a customer's ticket in it gets a title made for them", async ({ browser }) => {
+  test.setTimeout(60_000);
+  const admin = await (await browser.newContext()).newPage();
+  await open(admin, "/login");
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await expect(admin).toHaveURL(/\/app\/admin$/);
+  await admin.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Categories" }).click();
+  await expect(admin).toHaveURL(/\/app\/admin\/categories$/);
+
+  const name = `Billing ${Date.now() % 100000}`;
+  const form = admin.getByRole("region", { name: "New category" });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("First message").fill("Thanks! Please include your invoice number.");
+  await form.getByLabel("Default agent").selectOption({ label: "Abe" });
+  await form.getByRole("button", { name: "Add category" }).click();
+  const row = admin.locator(`[data-category="${name}"]`);
+  await expect(row).toContainText("Thanks! Please include your invoice number.");
+  await expect(row).toContainText("Abe");
+  await expect(form.getByLabel("Name"), "a fresh form for the next one").toHaveValue("");
+  const id = await (await admin.request.get("/api/admin/categories/list")).json().then((list) => list.find((c: { name: string }) => c.name === name).id);
+
+  try {
+    // While a category is active, a customer must choose one; the title is made for them.
+    const user = await (await browser.newContext()).newPage();
+    await register(user, "Cora Category", uniqueEmail("category"));
+    await expect(user).toHaveURL(/\/app\/tickets$/);
+    await open(user, "/app/tickets/new");
+    await user.getByLabel("Category").selectOption({ label: name });
+    await user.getByLabel("Describe your issue").fill("My invoice is missing.");
+    await user.getByRole("button", { name: "Open ticket" }).click();
+    await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
+    await expect(user.getByRole("heading", { level: 1 })).toHaveText(`Cora Category · ${name} #1`);
+    await expect(user.getByTestId("ticket-category")).toHaveText(name);
+    await user.screenshot({ path: "screenshots/ticket-in-category-1280.png" });
+    await admin.screenshot({ path: "screenshots/admin-categories-1280.png", fullPage: true });
+    await admin.setViewportSize({ width: 390, height: 844 });
+    const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    await admin.screenshot({ path: "screenshots/admin-categories-390.png", fullPage: true });
+    await admin.setViewportSize({ width: 1280, height: 800 });
+
+    // Deactivated, it is no longer offered.
+    await row.getByRole("button", { name: "Deactivate" }).click();
+    await expect(row).toContainText("deactivated");
+    await open(user, "/app/tickets/new");
+    await expect(user.getByLabel("Category")).toHaveCount(0);
+  } finally {
+    // Other tests open tickets without a category: never leave one active.
+    await admin.request.post("/api/admin/categories/set-active", { form: { id: String(id), active: "false" } });
+  }
+});
