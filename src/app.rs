@@ -202,6 +202,7 @@ fn AppFrame(user: User) -> impl IntoView {
     let links: Vec<(&'static str, &'static str)> = match user.role {
         Role::User => vec![("/app/tickets", t.nav_my_tickets), ("/app/tickets/new", t.nav_new_ticket)],
         Role::Agent => vec![("/app/inbox", t.nav_inbox)],
+        Role::System => vec![],
         Role::Admin => vec![
             ("/app/admin", t.nav_dashboard),
             ("/app/admin/tickets", t.nav_all_tickets),

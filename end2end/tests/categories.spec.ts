@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { test, ADMIN, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
 
 test("an admin adds a category, and a customer's ticket in it gets a title made for them", async ({ browser }) => {
   test.setTimeout(60_000);
@@ -27,6 +27,12 @@ test("an admin adds a category, and a customer's ticket in it gets a title made 
     const user = await (await browser.newContext()).newPage();
     await register(user, "Cora Category", uniqueEmail("category"));
     await expect(user).toHaveURL(/\/app\/tickets$/);
+    // Abe, the category's agent, has his queue open.
+    const agent = await (await browser.newContext()).newPage();
+    await open(agent, "/login");
+    await signIn(agent, AGENT.email, AGENT.password);
+    await expect(agent).toHaveURL(/\/app\/inbox$/);
+    await open(agent, "/app/inbox?assignment=mine");
     await open(user, "/app/tickets/new");
     await user.getByLabel("Category").selectOption({ label: name });
     await user.getByLabel("Describe your issue").fill("My invoice is missing.");
@@ -34,6 +40,16 @@ test("an admin adds a category, and a customer's ticket in it gets a title made 
     await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
     await expect(user.getByRole("heading", { level: 1 })).toHaveText(`Cora Category · ${name} #1`);
     await expect(user.getByTestId("ticket-category")).toHaveText(name);
+    // The bot's greeting comes first, and the category's agent has the ticket already.
+    await expect(user.locator(".message.from-system")).toContainText("Thanks! Please include your invoice number.");
+    await expect(user.locator(".message.from-system")).toContainText("Automatic message");
+    await expect(user.getByTestId("ticket-agent")).toHaveText("Abe");
+    await expect(user.getByTestId("ticket-status")).toHaveText("assigned");
+    await expect(user.locator(".change").first()).toContainText("MyRelay assigned this ticket to Abe");
+    // It arrives in his queue at once, with the bot's greeting as its preview.
+    const queued = agent.locator(".queue-row", { hasText: `Cora Category · ${name} #1` });
+    await expect(queued).toBeVisible();
+    await expect(queued.locator(".preview")).toContainText("MyRelay: Thanks! Please include your invoice number.");
     await user.screenshot({ path: "screenshots/ticket-in-category-1280.png" });
     await admin.screenshot({ path: "screenshots/admin-categories-1280.png", fullPage: true });
     await admin.setViewportSize({ width: 390, height: 844 });

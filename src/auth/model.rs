@@ -12,9 +12,13 @@ pub enum Role {
     User,
     Agent,
     Admin,
+    /// MyRelay's own account (`migrations/0006_system_account.sql`): the bot's messages and the
+    /// assignments made at creation. Nobody has this role; it is not in `ALL`.
+    System,
 }
 
 impl Role {
+    /// The roles a person can have.
     pub const ALL: [Role; 3] = [Role::User, Role::Agent, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
@@ -22,6 +26,7 @@ impl Role {
             Role::User => "user",
             Role::Agent => "agent",
             Role::Admin => "admin",
+            Role::System => "system",
         }
     }
 
@@ -35,6 +40,7 @@ impl Role {
             Role::User => "/app/tickets",
             Role::Agent => "/app/inbox",
             Role::Admin => "/app/admin",
+            Role::System => "/",
         }
     }
 

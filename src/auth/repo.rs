@@ -73,7 +73,9 @@ pub async fn change_account(pool: &PgPool, user_id: i64, change: AccountChange) 
     let admins: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE").fetch_all(&mut *tx).await?;
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE");
-    let Some(target) = sqlx::query_as::<_, User>(&sql).bind(user_id).fetch_optional(&mut *tx).await? else {
+    // MyRelay's own account is nobody's to change: as good as not there.
+    let Some(target) = sqlx::query_as::<_, User>(&sql).bind(user_id).fetch_optional(&mut *tx).await?.filter(|u| u.role != Role::System)
+    else {
         return Ok(None);
     };
     let stays_admin = match change {
@@ -199,11 +201,17 @@ pub async fn delete_stale_rows(pool: &PgPool) -> AppResult<()> {
 pub async fn list_users(pool: &PgPool, role: Option<Role>, search: Option<&str>, after_id: Option<i64>, limit: i64) -> AppResult<Vec<User>> {
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users
-         WHERE ($1::user_role IS NULL OR role = $1) AND ($2::BIGINT IS NULL OR id > $2)
+         WHERE role <> 'system' AND ($1::user_role IS NULL OR role = $1) AND ($2::BIGINT IS NULL OR id > $2)
            AND ($4::TEXT IS NULL OR strpos(lower(display_name), lower($4)) > 0 OR strpos(lower(email), lower($4)) > 0)
          ORDER BY id LIMIT $3"
     );
     Ok(sqlx::query_as::<_, User>(&sql).bind(role).bind(after_id).bind(limit).bind(search).fetch_all(pool).await?)
+}
+
+/// MyRelay's own account (made by a migration), the actor of what nobody did by hand.
+pub async fn system_account(conn: &mut sqlx::PgConnection) -> AppResult<User> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE role = 'system' ORDER BY id LIMIT 1");
+    Ok(sqlx::query_as::<_, User>(&sql).fetch_one(conn).await?)
 }
 
 pub async fn find_user(pool: &PgPool, id: i64) -> AppResult<Option<User>> {

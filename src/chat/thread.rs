@@ -7,7 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::store::{ChatClient, Pending, PendingState, Room};
-use crate::auth::model::User;
+use crate::auth::model::{Role, User};
 use crate::i18n::Texts;
 use crate::tickets::api::ticket_timeline;
 use crate::tickets::model::{Message, TicketEvent, TicketStatus};
@@ -159,7 +159,13 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
                         class:mine=mine class:theirs=!mine class:first=first class:opening=message.seq == 0 data-seq=message.seq>
                         {first.then(|| view! {
                             <MessageHead name=message.sender.display_name.clone()
-                                staff=message.sender_role.is_staff() && !viewer_is_staff mine at=message.created_at />
+                                tag=match message.sender_role {
+                                    // The bot says so to everyone; "Support" tells customers who is staff.
+                                    Role::System => Some(texts.chat.bot_tag),
+                                    role if role.is_staff() && !viewer_is_staff => Some(texts.chat.support_tag),
+                                    _ => None,
+                                }
+                                mine at=message.created_at />
                         })}
                         <p class="content bubble">{message.content.clone()}</p>
                     </li>
@@ -215,13 +221,12 @@ fn PendingMessage(pending: Pending, room: Room, chat: ChatClient, closed: Signal
 
 /// The name (with initials) and time over a group of messages; own groups show only the time.
 #[component]
-fn MessageHead(name: String, staff: bool, mine: bool, at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
-    let t = &crate::i18n::t().chat;
+fn MessageHead(name: String, tag: Option<&'static str>, mine: bool, at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let who = (!mine).then(|| {
         view! {
             <span class="avatar" aria-hidden="true">{initials(&name)}</span>
             <strong class="sender">{name}</strong>
-            {staff.then(|| view! { <span class="tag">{t.support_tag}</span> })}
+            {tag.map(|tag| view! { <span class="tag">{tag}</span> })}
         }
     });
     view! { <p class="meta">{who}<Time at /></p> }

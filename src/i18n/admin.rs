@@ -87,13 +87,13 @@ pub struct AdminTexts {
 
 pub const EN: AdminTexts = AdminTexts {
     categories: "Categories",
-    categories_intro: "What people choose from when they open a ticket, in this order. While any category is active, every new ticket needs one, and a ticket opened without a subject is titled after its person and category.",
+    categories_intro: "What people choose from when they open a ticket, in this order. While any category is active, every new ticket needs one. On each new ticket the category's first message is posted by the bot, and its default agent takes the ticket.",
     no_categories: "No categories yet: tickets need none until you add the first.",
     new_category: "New category",
     category_name: "Name",
     category_description: "Description (optional)",
     first_message: "First message",
-    first_message_hint: "The bot's greeting for new tickets of this category (kept now; posted once the bot arrives). Leave it empty for none.",
+    first_message_hint: "Posted by the bot as the first message of each new ticket in this category. Leave it empty for none.",
     no_first_message: "None",
     default_agent: "Default agent",
     no_default_agent: "No default agent",
@@ -160,13 +160,13 @@ pub const EN: AdminTexts = AdminTexts {
 
 pub const ES: AdminTexts = AdminTexts {
     categories: "Categorías",
-    categories_intro: "Entre qué eligen las personas al abrir un ticket, en este orden. Mientras haya alguna categoría activa, cada ticket nuevo necesita una, y un ticket abierto sin asunto se titula con su persona y su categoría.",
+    categories_intro: "Entre qué eligen las personas al abrir un ticket, en este orden. Mientras haya alguna categoría activa, cada ticket nuevo necesita una. En cada ticket nuevo, el bot publica el primer mensaje de la categoría y su agente predeterminado se encarga del ticket.",
     no_categories: "Aún no hay categorías: los tickets no necesitan ninguna hasta que añadas la primera.",
     new_category: "Nueva categoría",
     category_name: "Nombre",
     category_description: "Descripción (opcional)",
     first_message: "Primer mensaje",
-    first_message_hint: "El saludo del bot para los tickets nuevos de esta categoría (se guarda ya; se publicará cuando llegue el bot). Déjalo vacío para no enviar ninguno.",
+    first_message_hint: "El bot lo publica como primer mensaje de cada ticket nuevo de esta categoría. Déjalo vacío para no enviar ninguno.",
     no_first_message: "Ninguno",
     default_agent: "Agente predeterminado",
     no_default_agent: "Sin agente predeterminado",

@@ -34,6 +34,7 @@ pub struct ChatTexts {
     pub not_sent: fn(&str) -> String,
     pub retry: &'static str,
     pub support_tag: &'static str,
+    pub bot_tag: &'static str,
     /// Why a message still waiting was not sent when the session ended.
     pub session_ended_unsent: &'static str,
     // Status and assignment changes, with their actor
@@ -90,6 +91,7 @@ pub const EN: ChatTexts = ChatTexts {
     not_sent: |reason| format!("Not sent: {reason} "),
     retry: "Retry",
     support_tag: "Support",
+    bot_tag: "Automatic message",
     session_ended_unsent: "Your session has ended; sign in again to send it.",
     took_ticket: |actor| format!("{actor} took this ticket"),
     assigned_ticket_to: |actor, agent| format!("{actor} assigned this ticket to {agent}"),
@@ -150,6 +152,7 @@ pub const ES: ChatTexts = ChatTexts {
     not_sent: |reason| format!("No enviado: {reason} "),
     retry: "Reintentar",
     support_tag: "Soporte",
+    bot_tag: "Mensaje automático",
     session_ended_unsent: "Tu sesión ha terminado; inicia sesión de nuevo para enviarlo.",
     took_ticket: |actor| format!("{actor} se asignó este ticket"),
     assigned_ticket_to: |actor, agent| format!("{actor} asignó este ticket a {agent}"),

@@ -45,6 +45,7 @@ pub struct CommonTexts {
     pub role_user: &'static str,
     pub role_agent: &'static str,
     pub role_admin: &'static str,
+    pub role_system: &'static str,
     pub status_open: &'static str,
     pub status_assigned: &'static str,
     pub status_resolved: &'static str,
@@ -57,6 +58,7 @@ impl CommonTexts {
             Role::User => self.role_user,
             Role::Agent => self.role_agent,
             Role::Admin => self.role_admin,
+            Role::System => self.role_system,
         }
     }
 
@@ -109,6 +111,7 @@ pub const EN: CommonTexts = CommonTexts {
     role_user: "user",
     role_agent: "agent",
     role_admin: "admin",
+    role_system: "bot",
     status_open: "open",
     status_assigned: "assigned",
     status_resolved: "resolved",
@@ -154,6 +157,7 @@ pub const ES: CommonTexts = CommonTexts {
     role_user: "usuario",
     role_agent: "agente",
     role_admin: "admin",
+    role_system: "bot",
     status_open: "abierto",
     status_assigned: "asignado",
     status_resolved: "resuelto",

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{
-    CategoryRef, LastMessage, NewTicket, QueueCounts, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
+    CategoryRef, LastMessage, Message, NewTicket, QueueCounts, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
 };
 use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -91,6 +91,9 @@ fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
         Role::Agent | Role::Admin => {
             query.push(" TRUE");
         }
+        Role::System => {
+            query.push(" FALSE");
+        }
     }
 }
 
@@ -99,13 +102,19 @@ fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
 /// person's tickets in that category), and announces it to every node's inbox on commit.
 pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) -> AppResult<Ticket> {
     let mut tx = pool.begin().await?;
-    let category: Option<String> = match ticket.category_id {
+    // The category, its bot message, and its default agent while that is an active agent (a
+    // demoted or deactivated one is skipped).
+    let category: Option<(String, String, Option<i64>, Option<String>)> = match ticket.category_id {
         Some(id) => Some(
-            sqlx::query_scalar("SELECT name FROM categories WHERE id = $1 AND is_active FOR SHARE")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| AppError::invalid("category_id", "Choose one of the categories offered."))?,
+            sqlx::query_as(
+                "SELECT c.name, c.default_message, a.id, a.display_name FROM categories c
+                 LEFT JOIN users a ON a.id = c.default_agent_id AND a.role = 'agent' AND a.is_active
+                 WHERE c.id = $1 AND c.is_active FOR SHARE OF c",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::invalid("category_id", "Choose one of the categories offered."))?,
         ),
         None => {
             let any_active: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM categories WHERE is_active)").fetch_one(&mut *tx).await?;
@@ -117,7 +126,7 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
     };
     let subject = match (&ticket.subject, &category) {
         (Some(subject), _) => Some(subject.clone()),
-        (None, Some(category)) => {
+        (None, Some((category, ..))) => {
             // The person's row is locked first, so two tickets opened at once get two numbers.
             let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(creator.id)
@@ -141,9 +150,82 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
     .bind(ticket.category_id)
     .fetch_one(&mut *tx)
     .await?;
+    if let Some((_, greeting, agent_id, agent_name)) = category {
+        let agent = agent_id.zip(agent_name);
+        if !greeting.is_empty() || agent.is_some() {
+            open_for_category(&mut tx, creator, id, &greeting, agent).await?;
+        }
+    }
     crate::chat::hub::announce_ticket_created(&mut tx, id).await?;
     tx.commit().await?;
     find_ticket(pool, creator, id).await?.ok_or_else(AppError::internal)
+}
+
+/// What a category does to a ticket just opened in it, inside the creating transaction: the bot
+/// posts the category's first message (the first timeline entry), then the category's default
+/// agent is assigned through the lifecycle's rules, as a change made by MyRelay itself.
+async fn open_for_category(
+    tx: &mut sqlx::PgConnection,
+    creator: &User,
+    ticket_id: i64,
+    greeting: &str,
+    agent: Option<(i64, String)>,
+) -> AppResult<()> {
+    use crate::timeline::{model::TimelineEntry, notice::Delivery, repo as timeline};
+    let system = crate::auth::repo::system_account(&mut *tx).await?;
+    let mut seq = 0;
+    if !greeting.is_empty() {
+        seq += 1;
+        let (message_id, at): (i64, DateTime<Utc>) = sqlx::query_as(
+            "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq)
+             VALUES ($1, $2, 'system', $3, $4) RETURNING id, created_at",
+        )
+        .bind(ticket_id)
+        .bind(system.id)
+        .bind(greeting)
+        .bind(seq)
+        .fetch_one(&mut *tx)
+        .await?;
+        let message = Message {
+            id: message_id,
+            ticket_id,
+            seq,
+            client_id: None,
+            sender: PersonRef { id: system.id, display_name: system.display_name.clone(), email: system.email.clone() },
+            sender_role: Role::System,
+            content: greeting.to_owned(),
+            created_at: at,
+        };
+        timeline::announce(&mut *tx, 0, &[Delivery::new(TimelineEntry::Message(message))]).await?;
+    }
+    if let Some((agent_id, agent_name)) = agent {
+        let opened = TicketState { status: TicketStatus::Open, created_by: creator.id, assigned_agent_id: None };
+        let transition = decide(opened, TicketAction::Assign { agent_id }, &system, None)?;
+        seq += 1;
+        let at: DateTime<Utc> = sqlx::query_scalar(
+            "UPDATE tickets SET status = $2, assigned_agent_id = $3, version = version + 1 WHERE id = $1 RETURNING updated_at",
+        )
+        .bind(ticket_id)
+        .bind(transition.to_status)
+        .bind(transition.to_agent_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let event = TicketEvent {
+            ticket_id,
+            seq,
+            actor_id: system.id,
+            actor_name: system.display_name.clone(),
+            from_status: TicketStatus::Open,
+            to_status: transition.to_status,
+            from_agent_id: None,
+            to_agent_id: transition.to_agent_id,
+            agent_name: Some(agent_name),
+            at,
+        };
+        timeline::record_change(&mut *tx, &event).await?;
+    }
+    sqlx::query("UPDATE tickets SET last_seq = $2 WHERE id = $1").bind(ticket_id).bind(seq).execute(&mut *tx).await?;
+    Ok(())
 }
 
 pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<Ticket>> {

@@ -148,3 +148,66 @@ async fn tickets_opened_at_once_by_one_person_get_different_numbers() {
     let expected: Vec<String> = (1..=6).map(|n| format!("Test Person · Billing #{n}")).collect();
     assert_eq!(titles, expected);
 }
+
+#[tokio::test]
+async fn a_ticket_in_a_category_opens_with_the_bots_message_then_its_default_agent() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let agent = app.signed_in_as(Role::Agent, "agent@example.com").await;
+    let agent_id = agent.id().await;
+    let user = app.signed_in_user("user@example.com").await;
+    let category = admin
+        .post_json("/api/admin/categories/create", &[
+            ("name", "Billing"),
+            ("default_message", "Hi! Which invoice is it about?"),
+            ("default_agent_id", &agent_id.to_string()),
+        ])
+        .await
+        .1["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+
+    let (status, ticket) = user.post_json("/api/tickets/create", &[("description", "Invoice missing"), ("category_id", &category)]).await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    assert_eq!((ticket["status"].as_str(), ticket["assigned_agent"]["id"].as_i64()), (Some("assigned"), Some(agent_id)));
+    let id = ticket["id"].as_i64().unwrap();
+    let (_, page) = user.get_json(&format!("/api/tickets/timeline?ticket_id={id}")).await;
+    let entries = page["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{page}");
+    // Newest first: the assignment (seq 2), made by MyRelay itself, after the bot's message (seq 1).
+    let (change, greeting) = (&entries[0]["Change"], &entries[1]["Message"]);
+    assert_eq!((greeting["seq"].as_i64(), greeting["sender_role"].as_str()), (Some(1), Some("system")), "{page}");
+    assert_eq!(greeting["content"], "Hi! Which invoice is it about?");
+    assert_eq!(greeting["sender"]["display_name"], "MyRelay");
+    assert_eq!((change["seq"].as_i64(), change["actor_name"].as_str()), (Some(2), Some("MyRelay")), "{page}");
+    assert_eq!(change["to_agent_id"].as_i64(), Some(agent_id));
+    // The agent's next message follows on without a gap.
+    let mut socket = app.socket(&app.cookie_for(Role::Agent, "agent2@example.com").await).await;
+    let joined = socket.join(id, Some(0)).await;
+    assert_eq!(joined["last_seq"].as_i64(), Some(2), "{joined}");
+
+    // A deactivated default agent is skipped: the ticket waits for someone to take it.
+    admin.post_json("/api/admin/set-active", &[("user_id", &agent_id.to_string()), ("active", "false")]).await;
+    let (_, later) = user.post_json("/api/tickets/create", &[("description", "Another"), ("category_id", &category)]).await;
+    assert_eq!((later["status"].as_str(), later["assigned_agent"].is_null()), (Some("open"), true), "{later}");
+}
+
+#[tokio::test]
+async fn the_system_account_is_nobody_anyone_can_be_or_see() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let (_, people) = admin.get_json("/api/admin/users").await;
+    assert!(people["items"].as_array().unwrap().iter().all(|p| p["role"] != "system"), "{people}");
+    let (_, stats) = admin.get_json("/api/admin/stats").await;
+    assert_eq!((stats["users_total"].as_i64(), stats["admins_total"].as_i64()), (Some(0), Some(1)), "{stats}");
+    let system_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE role = 'system'").fetch_one(app.pool()).await.unwrap();
+    let (status, _) = admin.post_json("/api/admin/set-role", &[("user_id", &system_id.to_string()), ("role", "system")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for (endpoint, field, value) in [("set-role", "role", "admin"), ("set-active", "active", "true")] {
+        let (status, _) = admin.post_json(&format!("/api/admin/{endpoint}"), &[("user_id", &system_id.to_string()), (field, value)]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{endpoint}");
+    }
+    let response = app.browser().login("system@myrelay.invalid", "anything at all", None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

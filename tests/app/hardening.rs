@@ -229,7 +229,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one() {
             .unwrap();
         assert_eq!(admins, 1, "{endpoint}");
         // Both admins again for the next round (a role change keeps both signed in).
-        sqlx::query("UPDATE users SET role = 'admin', is_active = TRUE").execute(app.pool()).await.unwrap();
+        sqlx::query("UPDATE users SET role = 'admin', is_active = TRUE WHERE role <> 'system'").execute(app.pool()).await.unwrap();
     }
 }
 

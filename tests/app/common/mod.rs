@@ -53,6 +53,11 @@ impl TestApp {
         browser
     }
 
+    /// Accounts of people (MyRelay's own account is not one).
+    pub async fn count_people(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE role <> 'system'").fetch_one(self.pool()).await.unwrap()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(self.pool()).await.unwrap()
     }
