@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::state::AppState;
 use crate::auth::model::{Role, User};
 use crate::auth::{repo as users, server::hash_password};
+use crate::categories::{model::validate_category, repo as categories};
 use crate::tickets::model::TicketStatus;
 use crate::chat::writer::SendRequest;
 use crate::tickets::repo::{TicketSeed, insert_ticket};
@@ -33,6 +34,17 @@ pub async fn seed(state: &AppState) -> Result<(), String> {
         created.push(users::insert_user(&state.pool, email, name, &hash, role).await.map_err(|e| e.message)?);
     }
     let (agent, user1, user2) = (&created[1], &created[3], &created[4]);
+    // Categories, as an installation would set them up: people opening a ticket choose one; the
+    // bot greets and the agent in charge takes it (the demo's tickets below predate them).
+    let categories = [
+        ("Billing", "Invoices, payments and refunds", "Thanks for writing! If it is about an invoice, please add its number.", Some(agent.id)),
+        ("Access", "Signing in and permissions", "Thanks! Tell us which device and browser you use, please.", None),
+        ("Something else", "Anything else", "", None),
+    ];
+    for (name, description, greeting, default_agent_id) in categories {
+        let input = validate_category(name, description, greeting, default_agent_id).map_err(|e| e.message)?;
+        categories::create(&state.pool, &input).await.map_err(|e| e.message)?;
+    }
     let tickets = [
         (user1, Some("Cannot sign in on my phone"), "The app says my session expired every time I open it.", TicketStatus::Open, None),
         (user1, None, "Where can I download last month's invoice?", TicketStatus::Assigned, Some(agent)),
