@@ -58,6 +58,14 @@ test("an admin adds a category, and a customer's ticket in it gets a title made 
     await admin.screenshot({ path: "screenshots/admin-categories-390.png", fullPage: true });
     await admin.setViewportSize({ width: 1280, height: 800 });
 
+    // The lists filter by category, at once.
+    await open(admin, "/app/admin/tickets");
+    await admin.getByLabel("Category").selectOption({ label: name });
+    await expect(admin).toHaveURL(new RegExp(`category=${id}$`));
+    await expect(admin.locator(".queue-row")).toHaveCount(1);
+    await expect(admin.locator(".queue-row")).toContainText(`Cora Category · ${name} #1`);
+    await open(admin, "/app/admin/categories");
+
     // Deactivated, it is no longer offered.
     await row.getByRole("button", { name: "Deactivate" }).click();
     await expect(row).toContainText("deactivated");

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::codec::{Form, Query};
 
-use super::model::SystemStats;
+use super::model::{Account, SystemStats};
 use crate::auth::model::User;
 use crate::error::AppError;
 use crate::tickets::model::Page;
@@ -25,7 +25,7 @@ fn require_admin() -> AppResult<User> {
 
 // How each function's arguments travel (src/codec.rs).
 crate::server_arguments!(Query: AdminStats, ListUsers);
-crate::server_arguments!(Form: SetUserRole, SetUserActive);
+crate::server_arguments!(Form: SetUserRole, SetUserActive, SetResponsibleAgent);
 
 #[server(prefix = "/api/admin", endpoint = "stats", input = Query)]
 pub async fn admin_stats() -> Result<SystemStats, AppError> {
@@ -58,7 +58,7 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
 /// Accounts, oldest first; `role` narrows to `user`, `agent` or `admin`; `cursor` is the previous
 /// page's `next_cursor`; `q` keeps those whose name or email contains it.
 #[server(prefix = "/api/admin", endpoint = "users", input = Query)]
-pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Option<i64>, q: Option<String>) -> Result<Page<User>, AppError> {
+pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Option<i64>, q: Option<String>) -> Result<Page<Account>, AppError> {
     with_status(
         async {
             require_admin()?;
@@ -77,7 +77,7 @@ pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Opt
                 return Err(AppError::invalid("q", "Search for at most 100 characters."));
             }
             let items = users::list_users(&state.pool, role, q.as_deref(), after, limit + 1).await?;
-            Ok(Page::from_overfetch(items, limit, |u| u.id.to_string()))
+            Ok(Page::from_overfetch(items, limit, |a| a.user.id.to_string()))
         }
         .await,
     )
@@ -111,6 +111,20 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
                 return Err(AppError::new(ErrorCode::Conflict, "You cannot deactivate your own account."));
             }
             users::change_account(&state.pool, user_id, AccountChange::Active(active)).await?.ok_or_else(not_found)
+        }
+        .await,
+    )
+}
+
+/// Sets the agent who takes a person's new tickets (`agent_id` empty: nobody; the category's
+/// default agent then applies). The agent must be an active agent.
+#[server(prefix = "/api/admin", endpoint = "set-responsible-agent", input = Form)]
+pub async fn set_responsible_agent(user_id: i64, agent_id: Option<i64>) -> Result<Account, AppError> {
+    with_status(
+        async {
+            require_admin()?;
+            let state = AppState::from_context()?;
+            users::set_responsible_agent(&state.pool, user_id, agent_id).await?.ok_or_else(not_found)
         }
         .await,
     )

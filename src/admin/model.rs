@@ -18,3 +18,14 @@ pub struct SystemStats {
     /// Names of the agents with a live connection (behind `connected_agents`).
     pub agents_online: Vec<String>,
 }
+
+/// A person as the admin's screens list them: the account and the agent who answers their tickets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Account {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
+    pub user: crate::auth::model::User,
+    pub responsible_agent_id: Option<i64>,
+    pub responsible_agent_name: Option<String>,
+}

@@ -2,7 +2,8 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{SetUserActive, SetUserRole, admin_stats, list_users};
+use super::api::{SetResponsibleAgent, SetUserActive, SetUserRole, admin_stats, list_users};
+use super::model::Account;
 use crate::auth::model::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
@@ -177,11 +178,21 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
         cursor.set(None);
         navigate(&format!("?{}", parts.join("&")), leptos_router::NavigateOptions { replace: true, ..Default::default() });
     };
+    // Who can be someone's responsible agent: the active agents.
+    let agents = Resource::new(|| (), |_| async {
+        let page = list_users(Some(Role::Agent.as_str().to_owned()), None, Some(100), None).await?;
+        Ok::<_, AppError>(page.items.into_iter().filter(|a| a.user.is_active).map(|a| (a.user.id, a.user.display_name)).collect::<Vec<_>>())
+    });
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
+    let set_responsible = ServerAction::<SetResponsibleAgent>::new();
     let outcome = RwSignal::new(None::<AppError>);
     after_each_result(set_role.value(), outcome, move || people.refetch());
-    after_each_result(set_active.value(), outcome, move || people.refetch());
+    after_each_result(set_active.value(), outcome, move || {
+        people.refetch();
+        agents.refetch();
+    });
+    after_each_result(set_responsible.value(), outcome, move || people.refetch());
     // What the last change did, in words.
     let done = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -193,6 +204,15 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
         if let Some(Ok(person)) = set_active.value().get() {
             let message = if person.is_active { t.reactivated } else { t.was_deactivated };
             done.set(Some(message(&person.display_name)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(account)) = set_responsible.value().get() {
+            let name = &account.user.display_name;
+            done.set(Some(match &account.responsible_agent_name {
+                Some(agent) => (t.now_answered_by)(name, agent),
+                None => (t.no_longer_answered_by)(name),
+            }));
         }
     });
     Effect::new(move |_| {
@@ -213,14 +233,16 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
             {move || {
                 let me = me.clone();
                 Suspend::new(async move {
+                let agents = agents.await.unwrap_or_default();
                 match people.await {
                     Ok(page) if page.items.is_empty() => Either::Left(view! {
                         <div class="empty-state"><p>{if search().is_some() { t.nobody_matches } else { t.nobody_yet }}</p></div>
                     }.into_any()),
                     Ok(page) => {
-                        let rows = page.items.into_iter().map(|person| {
-                            let is_me = person.id == me.id;
-                            view! { <PersonRow person is_me set_role set_active /> }
+                        let rows = page.items.into_iter().map(|account| {
+                            let is_me = account.user.id == me.id;
+                            let agents = agents.clone();
+                            view! { <PersonRow account agents is_me set_role set_active set_responsible /> }
                         }).collect_view();
                         let next = page.next_cursor;
                         Either::Left(view! {
@@ -254,10 +276,19 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
     }
 }
 
+/// One person's row; `agents` (id, name) are whom their tickets can go to.
 #[component]
-fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set_active: ServerAction<SetUserActive>) -> impl IntoView {
+fn PersonRow(
+    account: Account,
+    agents: Vec<(i64, String)>,
+    is_me: bool,
+    set_role: ServerAction<SetUserRole>,
+    set_active: ServerAction<SetUserActive>,
+    set_responsible: ServerAction<SetResponsibleAgent>,
+) -> impl IntoView {
     let texts = t();
     let t = &texts.admin;
+    let Account { user: person, responsible_agent_id, responsible_agent_name } = account;
     let id = person.id.to_string();
     let role_options = Role::ALL
         .into_iter()
@@ -268,7 +299,10 @@ fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set
     let confirm_group_label = (t.confirm)(toggle_label);
     view! {
         <tr data-user-id=person.id>
-            <td>{person.display_name.clone()}{is_me.then_some(t.you_suffix)}</td>
+            <td>
+                {person.display_name.clone()}{is_me.then_some(t.you_suffix)}
+                {responsible_agent_name.map(|agent| view! { <span class="hint responsible">{(t.tickets_go_to)(&agent)}</span> })}
+            </td>
             <td>{person.email.clone()}</td>
             <td><span class="role-badge">{texts.common.role(person.role)}</span></td>
             <td><span class="state" class:state-off=!person.is_active>{if person.is_active { t.active } else { t.deactivated }}</span></td>
@@ -278,7 +312,14 @@ fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set
                     let field_id = format!("role-{id}");
                     let field_label = (t.role_of)(&person.display_name);
                     let menu_label = (t.actions_for)(&person.display_name);
-                    let (role_user_id, active_user_id) = (id.clone(), id.clone());
+                    let (role_user_id, active_user_id, responsible_user_id) = (id.clone(), id.clone(), id.clone());
+                    let responsible_field = format!("responsible-{id}");
+                    let responsible_label = (t.responsible_agent_of)(&person.display_name);
+                    let agent_options = agents
+                        .into_iter()
+                        .filter(|(agent_id, _)| *agent_id != person.id)
+                        .map(|(agent_id, name)| view! { <option value=agent_id selected=responsible_agent_id == Some(agent_id)>{name}</option> })
+                        .collect_view();
                     view! {
                         // The row's menu: its changes are one click away but out of the way while reading.
                         <details class="row-menu">
@@ -289,6 +330,15 @@ fn PersonRow(person: User, is_me: bool, set_role: ServerAction<SetUserRole>, set
                             <label class="visually-hidden" for=field_id.clone()>{field_label}</label>
                             <select name="role" id=field_id>{role_options}</select>
                             <button type="submit" class="button subtle">{t.change_role}</button>
+                        </ServerForm>
+                        <ServerForm action=set_responsible attr:class="inline-form">
+                            <input type="hidden" name="user_id" value=responsible_user_id />
+                            <label class="visually-hidden" for=responsible_field.clone()>{responsible_label}</label>
+                            <select name="agent_id" id=responsible_field>
+                                <option value="" selected=responsible_agent_id.is_none()>{t.no_responsible_agent}</option>
+                                {agent_options}
+                            </select>
+                            <button type="submit" class="button subtle">{t.set_responsible_agent}</button>
                         </ServerForm>
                         <details class="confirm">
                             <summary class="button subtle">{toggle_label}</summary>

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::model::{Role, User};
+use crate::admin::model::Account;
 use crate::error::{AppError, AppResult, ErrorCode};
 
 const USER_COLUMNS: &str = "id, email, display_name, role, is_active, created_at";
@@ -198,14 +199,66 @@ pub async fn delete_stale_rows(pool: &PgPool) -> AppResult<()> {
 
 /// Accounts, oldest first, keyset-paged by id; `role` narrows to one role.
 /// Accounts in id order; `search` matches a part of the name or email, case-insensitively.
-pub async fn list_users(pool: &PgPool, role: Option<Role>, search: Option<&str>, after_id: Option<i64>, limit: i64) -> AppResult<Vec<User>> {
+/// The columns of an [`Account`]: `u` is the person, `r` their responsible agent (left-joined).
+const ACCOUNT_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.is_active, u.created_at,
+    u.responsible_agent_id, r.display_name AS responsible_agent_name";
+
+pub async fn list_users(pool: &PgPool, role: Option<Role>, search: Option<&str>, after_id: Option<i64>, limit: i64) -> AppResult<Vec<Account>> {
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users
-         WHERE role <> 'system' AND ($1::user_role IS NULL OR role = $1) AND ($2::BIGINT IS NULL OR id > $2)
-           AND ($4::TEXT IS NULL OR strpos(lower(display_name), lower($4)) > 0 OR strpos(lower(email), lower($4)) > 0)
-         ORDER BY id LIMIT $3"
+        "SELECT {ACCOUNT_COLUMNS} FROM users u LEFT JOIN users r ON r.id = u.responsible_agent_id
+         WHERE u.role <> 'system' AND ($1::user_role IS NULL OR u.role = $1) AND ($2::BIGINT IS NULL OR u.id > $2)
+           AND ($4::TEXT IS NULL OR strpos(lower(u.display_name), lower($4)) > 0 OR strpos(lower(u.email), lower($4)) > 0)
+         ORDER BY u.id LIMIT $3"
     );
-    Ok(sqlx::query_as::<_, User>(&sql).bind(role).bind(after_id).bind(limit).bind(search).fetch_all(pool).await?)
+    Ok(sqlx::query_as::<_, Account>(&sql).bind(role).bind(after_id).bind(limit).bind(search).fetch_all(pool).await?)
+}
+
+/// Locks an agent's row while they are an active agent (so they stay one until the caller
+/// commits); false when they are not: only active agents take tickets (admins do not).
+pub async fn lock_active_agent(conn: &mut sqlx::PgConnection, agent_id: i64) -> AppResult<bool> {
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND role = 'agent' AND is_active FOR SHARE")
+        .bind(agent_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Sets (or with `None` clears) who answers a person's tickets. `None` back: no such person
+/// (MyRelay's own account included).
+pub async fn set_responsible_agent(pool: &PgPool, user_id: i64, agent_id: Option<i64>) -> AppResult<Option<Account>> {
+    let mut tx = pool.begin().await?;
+    if let Some(agent_id) = agent_id {
+        if agent_id == user_id {
+            return Err(AppError::invalid("agent_id", "Nobody can be their own responsible agent."));
+        }
+        if !lock_active_agent(&mut tx, agent_id).await? {
+            return Err(AppError::invalid("agent_id", "The responsible agent must be an active agent."));
+        }
+    }
+    let changed = sqlx::query("UPDATE users SET responsible_agent_id = $2, updated_at = now() WHERE id = $1 AND role <> 'system'")
+        .bind(user_id)
+        .bind(agent_id)
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users u LEFT JOIN users r ON r.id = u.responsible_agent_id WHERE u.id = $1");
+    let account = sqlx::query_as::<_, Account>(&sql).bind(user_id).fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(Some(account))
+}
+
+/// The agent who takes a person's new tickets: their responsible agent while an active agent.
+/// Locked like [`lock_active_agent`], inside the creating transaction.
+pub async fn responsible_agent_of(conn: &mut sqlx::PgConnection, user_id: i64) -> AppResult<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.display_name FROM users u JOIN users a ON a.id = u.responsible_agent_id
+         WHERE u.id = $1 AND a.role = 'agent' AND a.is_active FOR SHARE OF a",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// MyRelay's own account (made by a migration), the actor of what nobody did by hand.

@@ -23,7 +23,10 @@ pub fn AdminCategoriesPage() -> impl IntoView {
     let move_one = ServerAction::<MoveCategory>::new();
     let changes = move || (create.version().get(), update.version().get(), set_active.version().get(), move_one.version().get());
     let categories = Resource::new(changes, |_| list_categories());
-    let agents = Resource::new(|| (), |_| async { list_users(Some("agent".into()), None, Some(100), None).await.map(|page| page.items) });
+    let agents = Resource::new(|| (), |_| async {
+        let page = list_users(Some("agent".into()), None, Some(100), None).await?;
+        Ok::<_, AppError>(page.items.into_iter().map(|account| account.user).filter(|agent| agent.is_active).collect::<Vec<_>>())
+    });
     // A change refused on a row (the form of a new one shows its own errors).
     let row_error = Signal::derive(move || {
         let refused = |result: Option<Result<_, AppError>>| result.and_then(Result::err);

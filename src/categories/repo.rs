@@ -102,16 +102,12 @@ pub async fn move_category(pool: &PgPool, id: i64, up: bool) -> AppResult<Option
 
 /// A category's default agent must be an active agent (admins do not take tickets).
 async fn check_default_agent(tx: &mut Transaction<'_, Postgres>, agent_id: Option<i64>) -> AppResult<()> {
-    let Some(agent_id) = agent_id else { return Ok(()) };
-    // Locked, so the agent cannot be demoted or deactivated before this commits.
-    let agent: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND role = 'agent' AND is_active FOR SHARE")
-        .bind(agent_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if agent.is_none() {
-        return Err(AppError::invalid("default_agent_id", "The default agent must be an active agent."));
+    match agent_id {
+        Some(agent_id) if !crate::auth::repo::lock_active_agent(tx, agent_id).await? => {
+            Err(AppError::invalid("default_agent_id", "The default agent must be an active agent."))
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn name_taken(err: sqlx::Error) -> AppError {

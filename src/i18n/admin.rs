@@ -83,11 +83,22 @@ pub struct AdminTexts {
     pub reactivated: fn(&str) -> String,
     /// Takes the person's name.
     pub was_deactivated: fn(&str) -> String,
+    // Responsible agents
+    /// Takes the person's name: the hidden label of their responsible-agent field.
+    pub responsible_agent_of: fn(&str) -> String,
+    pub no_responsible_agent: &'static str,
+    pub set_responsible_agent: &'static str,
+    /// Takes the agent's name: shown under the person's name.
+    pub tickets_go_to: fn(&str) -> String,
+    /// Takes the person's name and the agent's.
+    pub now_answered_by: fn(&str, &str) -> String,
+    /// Takes the person's name.
+    pub no_longer_answered_by: fn(&str) -> String,
 }
 
 pub const EN: AdminTexts = AdminTexts {
     categories: "Categories",
-    categories_intro: "What people choose from when they open a ticket, in this order. While any category is active, every new ticket needs one. On each new ticket the category's first message is posted by the bot, and its default agent takes the ticket.",
+    categories_intro: "What people choose from when they open a ticket, in this order. While any category is active, every new ticket needs one. On each new ticket the category's first message is posted by the bot, and its default agent takes the ticket, unless the person has a responsible agent (set on the Users screen).",
     no_categories: "No categories yet: tickets need none until you add the first.",
     new_category: "New category",
     category_name: "Name",
@@ -156,11 +167,17 @@ pub const EN: AdminTexts = AdminTexts {
     now_has_role: |name, role| format!("{name} is now {role}."),
     reactivated: |name| format!("{name} can sign in again."),
     was_deactivated: |name| format!("{name} was deactivated and signed out everywhere."),
+    responsible_agent_of: |name| format!("Responsible agent of {name}"),
+    no_responsible_agent: "None (the category's agent)",
+    set_responsible_agent: "Set agent",
+    tickets_go_to: |agent| format!("Tickets go to {agent}"),
+    now_answered_by: |name, agent| format!("{agent} now takes {name}'s new tickets."),
+    no_longer_answered_by: |name| format!("{name}'s new tickets go to their category's agent."),
 };
 
 pub const ES: AdminTexts = AdminTexts {
     categories: "Categorías",
-    categories_intro: "Entre qué eligen las personas al abrir un ticket, en este orden. Mientras haya alguna categoría activa, cada ticket nuevo necesita una. En cada ticket nuevo, el bot publica el primer mensaje de la categoría y su agente predeterminado se encarga del ticket.",
+    categories_intro: "Entre qué eligen las personas al abrir un ticket, en este orden. Mientras haya alguna categoría activa, cada ticket nuevo necesita una. En cada ticket nuevo, el bot publica el primer mensaje de la categoría y su agente predeterminado se encarga del ticket, salvo que la persona tenga un agente responsable (en la pantalla Usuarios).",
     no_categories: "Aún no hay categorías: los tickets no necesitan ninguna hasta que añadas la primera.",
     new_category: "Nueva categoría",
     category_name: "Nombre",
@@ -232,4 +249,10 @@ pub const ES: AdminTexts = AdminTexts {
     now_has_role: |name, role| format!("{name} ahora es {role}."),
     reactivated: |name| format!("{name} puede volver a iniciar sesión."),
     was_deactivated: |name| format!("Se desactivó la cuenta de {name} y se cerraron todas sus sesiones."),
+    responsible_agent_of: |name| format!("Agente responsable de {name}"),
+    no_responsible_agent: "Ninguno (el agente de la categoría)",
+    set_responsible_agent: "Asignar agente",
+    tickets_go_to: |agent| format!("Sus tickets van a {agent}"),
+    now_answered_by: |name, agent| format!("{agent} atenderá los nuevos tickets de {name}."),
+    no_longer_answered_by: |name| format!("Los nuevos tickets de {name} irán al agente de su categoría."),
 };

@@ -4,6 +4,8 @@ use super::Lang;
 
 pub struct TicketTexts {
     pub category: &'static str,
+    pub category_filter: &'static str,
+    pub any_category: &'static str,
     pub choose_category: &'static str,
     // Page names
     // Lists
@@ -80,6 +82,8 @@ pub struct TicketTexts {
 
 pub const EN: TicketTexts = TicketTexts {
     category: "Category",
+    category_filter: "Category ",
+    any_category: "Any category",
     choose_category: "Choose what this is about…",
     keyboard_shortcuts: "Keyboard shortcuts",
     views: "Views",
@@ -148,6 +152,8 @@ pub const EN: TicketTexts = TicketTexts {
 
 pub const ES: TicketTexts = TicketTexts {
     category: "Categoría",
+    category_filter: "Categoría ",
+    any_category: "Cualquier categoría",
     choose_category: "Elige de qué se trata…",
     keyboard_shortcuts: "Atajos de teclado",
     views: "Vistas",

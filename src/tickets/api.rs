@@ -50,6 +50,8 @@ pub async fn list_tickets(
     limit: Option<i64>,
     /// Only tickets this person opened.
     creator: Option<i64>,
+    /// Only tickets in this category.
+    category: Option<i64>,
 ) -> Result<Page<Ticket>, AppError> {
     with_status(
         async {
@@ -66,7 +68,7 @@ pub async fn list_tickets(
                 Some(_) => return Err(AppError::invalid("assignment", "Unknown assignment filter: use unassigned or mine.")),
                 None => None,
             };
-            let filter = TicketFilter { status, assignment, include_closed, creator };
+            let filter = TicketFilter { status, assignment, include_closed, creator, category };
             repo::list_tickets(&state.pool, &user, &filter, cursor.as_deref(), page_size(limit)?).await
         }
         .await,

@@ -312,6 +312,8 @@ pub struct TicketFilter {
     pub include_closed: Option<bool>,
     /// Only tickets opened by this person.
     pub creator: Option<i64>,
+    /// Only tickets in this category.
+    pub category: Option<i64>,
 }
 
 /// One page of a keyset-paged list; `next_cursor` fetches the page after it.

@@ -103,7 +103,7 @@ fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
 pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) -> AppResult<Ticket> {
     let mut tx = pool.begin().await?;
     // The category, its bot message, and its default agent while that is an active agent (a
-    // demoted or deactivated one is skipped).
+    // demoted or deactivated one is skipped, like a responsible agent below).
     let category: Option<(String, String, Option<i64>, Option<String>)> = match ticket.category_id {
         Some(id) => Some(
             sqlx::query_as(
@@ -150,21 +150,25 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
     .bind(ticket.category_id)
     .fetch_one(&mut *tx)
     .await?;
-    if let Some((_, greeting, agent_id, agent_name)) = category {
-        let agent = agent_id.zip(agent_name);
-        if !greeting.is_empty() || agent.is_some() {
-            open_for_category(&mut tx, creator, id, &greeting, agent).await?;
-        }
+    // Who takes it: the person's responsible agent, else the category's default agent, else
+    // nobody yet (an agent picks it from the inbox).
+    let (greeting, category_agent) = match category {
+        Some((_, greeting, agent_id, agent_name)) => (greeting, agent_id.zip(agent_name)),
+        None => (String::new(), None),
+    };
+    let agent = crate::auth::repo::responsible_agent_of(&mut tx, creator.id).await?.or(category_agent);
+    if !greeting.is_empty() || agent.is_some() {
+        post_first_entries(&mut tx, creator, id, &greeting, agent).await?;
     }
     crate::chat::hub::announce_ticket_created(&mut tx, id).await?;
     tx.commit().await?;
     find_ticket(pool, creator, id).await?.ok_or_else(AppError::internal)
 }
 
-/// What a category does to a ticket just opened in it, inside the creating transaction: the bot
-/// posts the category's first message (the first timeline entry), then the category's default
-/// agent is assigned through the lifecycle's rules, as a change made by MyRelay itself.
-async fn open_for_category(
+/// A new ticket's first timeline entries, inside the creating transaction: the bot posts the
+/// category's first message, then the chosen agent is assigned through the lifecycle's rules, as
+/// a change made by MyRelay itself.
+async fn post_first_entries(
     tx: &mut sqlx::PgConnection,
     creator: &User,
     ticket_id: i64,
@@ -294,6 +298,9 @@ pub async fn list_tickets(
     }
     if let Some(creator) = filter.creator {
         query.push(" AND t.created_by_user_id = ").push_bind(creator);
+    }
+    if let Some(category) = filter.category {
+        query.push(" AND t.category_id = ").push_bind(category);
     }
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         let (at, id) = decode_cursor(cursor)?;

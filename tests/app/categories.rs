@@ -127,9 +127,13 @@ async fn tickets_take_a_category_and_a_numbered_title_when_none_is_typed() {
     assert_eq!(typed["subject"], "My own title", "a typed subject wins");
     let (_, third) = create(&[("description", "Again"), ("category_id", &billing)]).await;
     assert_eq!(third["subject"], "Test Person · Billing #3", "every ticket in the category counts");
-    // Lists carry the category too.
+    // Lists carry the category too, and filter by it.
     let (_, list) = user.get_json("/api/tickets/list").await;
     assert_eq!(list["items"][0]["category"]["name"], "Billing");
+    let (_, billed) = user.get_json(&format!("/api/tickets/list?category={billing}")).await;
+    assert_eq!(billed["items"].as_array().unwrap().len(), 3, "{billed}");
+    let (_, none) = user.get_json(&format!("/api/tickets/list?category={old}")).await;
+    assert_eq!(none["items"].as_array().unwrap().len(), 0, "{none}");
 }
 
 #[tokio::test]
@@ -210,4 +214,64 @@ async fn the_system_account_is_nobody_anyone_can_be_or_see() {
     }
     let response = app.browser().login("system@myrelay.invalid", "anything at all", None).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_persons_responsible_agent_takes_their_tickets_before_the_categorys_agent() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let responsible = app.signed_in_as(Role::Agent, "responsible@example.com").await.id().await.to_string();
+    let default_agent = app.signed_in_as(Role::Agent, "default@example.com").await.id().await;
+    let user = app.signed_in_user("user@example.com").await;
+    let user_id = user.id().await.to_string();
+    let set = async |user_id: &str, agent_id: &str| {
+        admin.post_json("/api/admin/set-responsible-agent", &[("user_id", user_id), ("agent_id", agent_id)]).await
+    };
+
+    let (status, account) = set(&user_id, &responsible).await;
+    assert_eq!(status, StatusCode::OK, "{account}");
+    assert_eq!((account["id"].as_i64(), account["responsible_agent_name"].as_str()), (user_id.parse().ok(), Some("Staff Person")));
+    let (_, people) = admin.get_json("/api/admin/users?role=user").await;
+    assert_eq!(people["items"][0]["responsible_agent_id"].to_string(), responsible, "{people}");
+
+    // Refused, changing nothing: an admin, the person themself, MyRelay's account, nobody; and
+    // only admins may set it.
+    let admin_id = admin.id().await.to_string();
+    for agent_id in [admin_id.as_str(), user_id.as_str(), "999999"] {
+        let (status, body) = set(&user_id, agent_id).await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("agent_id")), "{agent_id}: {body}");
+    }
+    let system_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE role = 'system'").fetch_one(app.pool()).await.unwrap();
+    assert_eq!(set(&system_id.to_string(), &responsible).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(set("999999", &responsible).await.0, StatusCode::NOT_FOUND);
+    let fields = [("user_id", user_id.as_str()), ("agent_id", "")];
+    assert_eq!(user.post_json("/api/admin/set-responsible-agent", &fields).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.browser().post_json("/api/admin/set-responsible-agent", &fields).await.0, StatusCode::UNAUTHORIZED);
+    let (_, people) = admin.get_json("/api/admin/users?role=user").await;
+    assert_eq!(people["items"][0]["responsible_agent_id"].to_string(), responsible, "unchanged by the refusals");
+
+    let assignee = async |fields: &[(&str, &str)]| {
+        let (status, ticket) = user.post_json("/api/tickets/create", fields).await;
+        assert_eq!(status, StatusCode::OK, "{ticket}");
+        ticket["assigned_agent"]["id"].as_i64()
+    };
+    // Without categories, and before the category's own agent.
+    assert_eq!(assignee(&[("description", "No categories yet")]).await.map(|id| id.to_string()), Some(responsible.clone()));
+    let category = admin
+        .post_json("/api/admin/categories/create", &[("name", "Billing"), ("default_agent_id", &default_agent.to_string())])
+        .await
+        .1["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let in_billing = [("description", "Invoice"), ("category_id", category.as_str())];
+    assert_eq!(assignee(&in_billing).await.map(|id| id.to_string()), Some(responsible.clone()));
+    // Demoted, they are skipped (the setting stays); cleared, the category's agent takes over.
+    admin.post_json("/api/admin/set-role", &[("user_id", &responsible), ("role", "user")]).await;
+    assert_eq!(assignee(&in_billing).await, Some(default_agent));
+    admin.post_json("/api/admin/set-role", &[("user_id", &responsible), ("role", "agent")]).await;
+    assert_eq!(assignee(&in_billing).await.map(|id| id.to_string()), Some(responsible.clone()));
+    let (status, account) = set(&user_id, "").await;
+    assert_eq!((status, account["responsible_agent_id"].is_null()), (StatusCode::OK, true), "{account}");
+    assert_eq!(assignee(&in_billing).await, Some(default_agent));
 }

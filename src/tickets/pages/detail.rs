@@ -57,7 +57,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
             return Vec::new();
         }
         let Some(Ok(ticket)) = (match id { Some(id) => Some(get_ticket(id).await), None => None }) else { return Vec::new() };
-        let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id)).await;
+        let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id), None).await;
         page.map(|page| page.items.into_iter().filter(|t| t.id != ticket.id).take(5).collect()).unwrap_or_default()
     });
     // Once the ticket cannot be loaded any more (access lost, deleted), the whole screen gives way

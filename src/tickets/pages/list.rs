@@ -53,6 +53,9 @@ pub fn InboxPage() -> impl IntoView {
     }
 }
 
+/// The query keys of a list's filters (the page's cursor aside).
+const FILTER_KEYS: [&str; 4] = ["status", "assignment", "include_closed", "category"];
+
 /// A ticket list whose filters and page live in the URL query.
 #[component]
 pub fn TicketList(kind: ListKind) -> impl IntoView {
@@ -64,17 +67,18 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
             ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
             _ => query.get("include_closed").map(|v| v == "true"),
         };
-        (query.get("status"), query.get("assignment"), include_closed, query.get("cursor"))
+        let category = query.get("category").and_then(|id| id.parse::<i64>().ok());
+        (query.get("status"), query.get("assignment"), include_closed, category, query.get("cursor"))
     };
-    let page = Resource::new(request, |(status, assignment, include_closed, cursor)| {
-        list_tickets(status, assignment, include_closed, cursor, None, None)
+    let page = Resource::new(request, |(status, assignment, include_closed, category, cursor)| {
+        list_tickets(status, assignment, include_closed, cursor, None, None, category)
     });
     // The tabs' counts load in the browser: the page is served without waiting for them (they
     // count the whole table; the list itself is one index range).
     let counts = LocalResource::new(move || async move { if kind == ListKind::Inbox { inbox_counts().await.ok() } else { None } });
     let filtered = move || {
         let query = query.read();
-        ["status", "assignment", "include_closed"].iter().any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
+        FILTER_KEYS.iter().any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
     };
     let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
     let chat = use_context::<ChatClient>();
@@ -217,7 +221,7 @@ fn Pager(next: Option<String>) -> impl IntoView {
     let query = use_query_map();
     let with_cursor = move |cursor: Option<&str>| {
         let query = query.read();
-        let mut parts: Vec<String> = ["status", "assignment", "include_closed"]
+        let mut parts: Vec<String> = FILTER_KEYS
             .iter()
             .filter_map(|key| query.get(key).filter(|v| !v.is_empty()).map(|v| format!("{key}={v}")))
             .collect();
@@ -264,6 +268,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
     let navigate = use_navigate();
     let texts = crate::i18n::t();
     let t = &texts.tickets;
+    let categories = Resource::new(|| (), |_| crate::categories::api::active_categories());
     let status_options = std::iter::once(("all", t.any_status))
         .chain(TicketStatus::ALL.iter().map(|s| (s.as_str(), texts.common.status(*s))))
         .map(|(value, label)| view! { <option value=value selected=move || current("status") == value>{label}</option> })
@@ -277,7 +282,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
         let Some(name) = event_target::<leptos::web_sys::Element>(&ev).get_attribute("name") else { return };
         let value = if name == "include_closed" { event_target_checked(&ev).then(|| "true".to_owned()) } else { Some(event_target_value(&ev)) };
         let mut parts = Vec::new();
-        for key in ["assignment", "status", "include_closed"] {
+        for key in FILTER_KEYS {
             let chosen = if key == name { value.clone() } else { query.read_untracked().get(key) };
             if let Some(chosen) = chosen.filter(|v| !v.is_empty() && v != "all") {
                 parts.push(format!("{key}={chosen}"));
@@ -293,6 +298,28 @@ fn Filters(kind: ListKind) -> impl IntoView {
                 _ => Either::Right(view! { <label>{t.assigned_to_filter} <select name="assignment">{assignment_options}</select></label> }),
             }}
             <label>{t.status_filter} <select name="status">{status_options}</select></label>
+            // Offered while categories exist.
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let categories = categories.await.unwrap_or_default();
+                    (!categories.is_empty()).then(|| {
+                        let options = categories
+                            .into_iter()
+                            .map(|category| {
+                                let value = category.id.to_string();
+                                let chosen = value.clone();
+                                view! { <option value=value selected=move || current("category") == chosen>{category.name}</option> }
+                            })
+                            .collect_view();
+                        view! {
+                            <label>{t.category_filter} <select name="category">
+                                <option value="all" selected=move || current("category").is_empty()>{t.any_category}</option>
+                                {options}
+                            </select></label>
+                        }
+                    })
+                })}
+            </Suspense>
             <label class="checkbox">
                 <input type="checkbox" name="include_closed" value="true" checked=move || current("include_closed") == "true" />
                 {t.include_closed}
