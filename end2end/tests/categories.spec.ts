@@ -50,6 +50,11 @@ test("an admin adds a category, and a customer's ticket in it gets a title made 
     const queued = agent.locator(".queue-row", { hasText: `Cora Category · ${name} #1` });
     await expect(queued).toBeVisible();
     await expect(queued.locator(".preview")).toContainText("MyRelay: Thanks! Please include your invoice number.");
+    // The customer answers: the row's preview follows live, first line only, from its sender.
+    await user.getByRole("textbox", { name: "Message" }).fill("It is invoice 42.");
+    await user.getByRole("textbox", { name: "Message" }).press("Enter");
+    await expect(queued.locator(".preview")).toContainText("Cora Category: It is invoice 42.");
+    await expect(queued).toHaveClass(/attention/);
     await user.screenshot({ path: "screenshots/ticket-in-category-1280.png" });
     await admin.screenshot({ path: "screenshots/admin-categories-1280.png", fullPage: true });
     await admin.setViewportSize({ width: 390, height: 844 });
@@ -75,4 +80,32 @@ test("an admin adds a category, and a customer's ticket in it gets a title made 
     // Other tests open tickets without a category: never leave one active.
     await admin.request.post("/api/admin/categories/set-active", { form: { id: String(id), active: "false" } });
   }
+});
+
+test("an admin makes an agent responsible for a customer, who then takes their new tickets", async ({ browser }) => {
+  const customer = `Rita ${Date.now() % 100000}`;
+  const email = uniqueEmail("responsible");
+  const user = await (await browser.newContext()).newPage();
+  await register(user, customer, email);
+  await expect(user).toHaveURL(/\/app\/tickets$/);
+
+  const admin = await (await browser.newContext()).newPage();
+  await open(admin, "/login");
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await expect(admin).toHaveURL(/\/app\/admin$/);
+  await open(admin, `/app/admin/users?q=${encodeURIComponent(email)}`);
+  const row = admin.locator("tr", { hasText: email });
+  await row.locator("summary", { hasText: "Actions" }).click();
+  await row.getByLabel(`Responsible agent of ${customer}`).selectOption({ label: "Abe" });
+  await row.getByRole("button", { name: "Set agent" }).click();
+  await expect(admin.getByRole("status")).toHaveText(`Abe now takes ${customer}'s new tickets.`);
+  await expect(admin.locator("tr", { hasText: email })).toContainText("Tickets go to Abe");
+
+  await open(user, "/app/tickets/new");
+  await user.getByLabel("Describe your issue").fill("Who answers me?");
+  await user.getByRole("button", { name: "Open ticket" }).click();
+  await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
+  await expect(user.getByTestId("ticket-agent")).toHaveText("Abe");
+  await expect(user.getByTestId("ticket-status")).toHaveText("assigned");
+  await expect(user.locator(".change").first()).toContainText("MyRelay assigned this ticket to Abe");
 });

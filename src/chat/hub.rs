@@ -384,7 +384,7 @@ impl Hub {
         }
     }
 
-    /// Hands committed entries to the sockets in their rooms, and changes to the sockets watching.
+    /// Hands committed entries to the sockets in their rooms and to those watching their tickets.
     pub fn deliver(&self, deliveries: Vec<Delivery>) {
         if deliveries.is_empty() {
             return;
@@ -393,7 +393,7 @@ impl Hub {
         for delivery in deliveries {
             let delivery = Arc::new(delivery);
             let members = registry.rooms.get(&delivery.ticket_id).into_iter().flatten();
-            let watchers = registry.watchers.get(&delivery.ticket_id).filter(|_| delivery.is_change).into_iter().flatten();
+            let watchers = registry.watchers.get(&delivery.ticket_id).into_iter().flatten();
             let mut reached: Vec<SocketId> = Vec::new();
             for socket in members.chain(watchers) {
                 if reached.contains(socket) {

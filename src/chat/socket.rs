@@ -293,8 +293,8 @@ impl Connection {
         match item {
             Outgoing::Entry(entry) => {
                 let Some(&last) = self.rooms.get(&entry.ticket_id) else {
-                    // Not in the room: a watched ticket still reports its changes (not messages).
-                    if entry.is_change && self.watched.contains(&entry.ticket_id) {
+                    // Not in the room: a watched ticket (a list on screen) still reports what happens.
+                    if self.watched.contains(&entry.ticket_id) {
                         return self.send_frame(entry.frame.clone()).await;
                     }
                     return Flow::Continue;

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use super::protocol::{Member, ServerEvent};
 use crate::timeline::model::TimelineEntry;
 use crate::auth::model::User;
-use crate::tickets::model::{Message, PersonRef};
+use crate::tickets::model::{LastMessage, Message, PersonRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionState {
@@ -96,6 +96,8 @@ pub struct ChatClient {
     pub list_changes: RwSignal<u64>,
     /// Tickets opened since the inbox went on screen (newest last), while it is watched.
     pub new_tickets: RwSignal<Vec<i64>>,
+    /// The newest message of each watched ticket that arrived while its list is on screen.
+    pub previews: RwSignal<HashMap<i64, LastMessage>>,
     watched: StoredValue<Vec<i64>>,
     watching_inbox: StoredValue<bool>,
     me: StoredValue<User>,
@@ -119,6 +121,7 @@ impl ChatClient {
             connection: RwSignal::new(ConnectionState::Connecting),
             list_changes: RwSignal::new(0),
             new_tickets: RwSignal::new(Vec::new()),
+            previews: RwSignal::new(HashMap::new()),
             watched: StoredValue::new(Vec::new()),
             watching_inbox: StoredValue::new(false),
             me: StoredValue::new(me),
@@ -179,8 +182,11 @@ impl ChatClient {
         self.transmit(room, &client_id);
     }
 
-    /// Follows status and assignment changes of the tickets a list shows.
+    /// Follows the messages, status and assignment changes of the tickets a list shows.
     pub fn watch(&self, ticket_ids: Vec<i64>) {
+        if self.previews.with_untracked(|previews| previews.keys().any(|id| !ticket_ids.contains(id))) {
+            self.previews.update(|previews| previews.retain(|id, _| ticket_ids.contains(id)));
+        }
         self.watched.set_value(ticket_ids);
         #[cfg(feature = "hydrate")]
         self.send_event(&super::protocol::ClientEvent::Watch { ticket_ids: self.watched.get_value() });
@@ -220,6 +226,11 @@ impl ChatClient {
                 }
             }
             ServerEvent::MessageNew(message) => {
+                if self.watched.with_value(|ids| ids.contains(&message.ticket_id)) {
+                    self.previews.update(|previews| {
+                        previews.insert(message.ticket_id, LastMessage::of(&message));
+                    });
+                }
                 if let Some(room) = self.room(message.ticket_id) {
                     if let Some(client_id) = &message.client_id {
                         room.pending.update(|pending| pending.retain(|p| &p.client_id != client_id));

@@ -81,9 +81,37 @@ pub struct CategoryRef {
 pub struct LastMessage {
     pub sender_name: String,
     pub from_staff: bool,
-    /// The first 160 characters.
+    /// Its first line, at most [`EXCERPT_MAX_CHARS`] characters (see [`excerpt`]).
     pub excerpt: String,
     pub at: DateTime<Utc>,
+}
+
+pub const EXCERPT_MAX_CHARS: usize = 160;
+
+/// A message's first non-blank line, cut at [`EXCERPT_MAX_CHARS`]: what lists preview. The
+/// ticket query (`tickets::repo`) computes the same in SQL, so a loaded list and a live update agree.
+pub fn excerpt(content: &str) -> String {
+    let line = content.trim_start_matches([' ', '\t', '\r', '\n']).split('\n').next().unwrap_or_default();
+    line.trim_end_matches('\r').chars().take(EXCERPT_MAX_CHARS).collect()
+}
+
+impl LastMessage {
+    pub fn of(message: &Message) -> Self {
+        Self {
+            sender_name: message.sender.display_name.clone(),
+            from_staff: message.sender_role.is_staff(),
+            excerpt: excerpt(&message.content),
+            at: message.created_at,
+        }
+    }
+
+    /// The newer of a list's loaded preview and one that arrived live.
+    pub fn newest(loaded: Option<Self>, live: Option<Self>) -> Option<Self> {
+        match (loaded, live) {
+            (Some(loaded), Some(live)) => Some(if live.at >= loaded.at { live } else { loaded }),
+            (loaded, live) => live.or(loaded),
+        }
+    }
 }
 
 /// The inbox's tabs: tickets waiting for an agent, the viewer's own, all not closed; and per status.
@@ -100,12 +128,13 @@ pub struct QueueCounts {
 
 impl Ticket {
     /// Since when the customer has been waiting for a reply: the ticket is open or assigned and
-    /// the last word (or the ticket itself) is theirs.
-    pub fn waiting_since(&self) -> Option<DateTime<Utc>> {
+    /// the last word (or the ticket itself) is theirs. `last` is the newest message known (a list
+    /// may know a newer one than it loaded).
+    pub fn waiting_since(&self, last: Option<&LastMessage>) -> Option<DateTime<Utc>> {
         if !matches!(self.status, TicketStatus::Open | TicketStatus::Assigned) {
             return None;
         }
-        match &self.last_message {
+        match last {
             Some(last) if last.from_staff => None,
             Some(last) => Some(last.at),
             None => Some(self.created_at),
@@ -382,4 +411,16 @@ pub struct Message {
     pub sender_role: Role,
     pub content: String,
     pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_show_the_first_non_blank_line_cut_short() {
+        assert_eq!(excerpt("\r\n  \n\tHello there\r\nSecond line"), "Hello there");
+        assert_eq!(excerpt("one line"), "one line");
+        assert_eq!(excerpt(&"é".repeat(200)).chars().count(), EXCERPT_MAX_CHARS);
+    }
 }

@@ -15,7 +15,7 @@ const TICKET_SELECT: &str = "
            t.version, t.created_by_user_id,
            c.display_name AS creator_name, c.email AS creator_email,
            t.assigned_agent_id, a.display_name AS agent_name, a.email AS agent_email,
-           left(lm.content, 160) AS last_excerpt, lm.created_at AS last_at, lm.sender_role AS last_role,
+           left(rtrim(split_part(ltrim(lm.content, E' \t\r\n'), E'\n', 1), E'\r'), 160) AS last_excerpt, lm.created_at AS last_at, lm.sender_role AS last_role,
            lm.display_name AS last_sender, t.category_id, k.name AS category_name
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id

@@ -430,13 +430,19 @@ async fn a_watched_list_hears_changes_of_visible_tickets_only() {
     agent.post_json("/api/tickets/assign", &[("id", &room.ticket_id.to_string()), ("version", "1")]).await;
     let heard = owner_list.until("ticket:assigned").await;
     assert_eq!(heard["ticket_id"], room.ticket_id, "the stranger's ticket is not reported");
-    // Messages are not sent to watchers who are not in the room.
-    app.browser_with(&room.agent)
-        .post_json("/api/tickets/send-message", &[("ticket_id", &room.ticket_id.to_string()), ("client_id", "w1"), ("content", "hi")])
-        .await;
+    // Messages reach watchers too (a list previews the newest one), in order with the changes.
+    let content = "\n  Second try\r\nwith more lines";
+    agent.post_json("/api/tickets/send-message", &[("ticket_id", &room.ticket_id.to_string()), ("client_id", "w1"), ("content", content)]).await;
     agent.post_json("/api/tickets/status", &[("id", &room.ticket_id.to_string()), ("version", "2"), ("action", "resolve")]).await;
     let (name, data) = owner_list.next().await;
+    assert_eq!((name.as_str(), data["content"].as_str()), ("ticket:message:new", Some(content.trim())), "{data}");
+    let (name, data) = owner_list.next().await;
     assert_eq!((name.as_str(), data["to_status"].as_str()), ("ticket:status:updated", Some("resolved")));
+    // The list's preview, as loaded, is the message's first line: what the browser makes of it live.
+    let (_, list) = app.browser_with(&room.owner).get_json("/api/tickets/list").await;
+    let loaded = list["items"].as_array().unwrap().iter().find(|t| t["id"] == room.ticket_id).unwrap()["last_message"].clone();
+    assert_eq!(loaded["excerpt"], "Second try", "{loaded}");
+    assert_eq!(loaded["excerpt"].as_str(), Some(myrelay::tickets::model::excerpt(content.trim()).as_str()));
 }
 
 #[tokio::test]

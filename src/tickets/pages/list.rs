@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::chat::store::{ChatClient, ConnectionState};
 use crate::tickets::api::{inbox_counts, list_tickets};
-use crate::tickets::model::{QueueCounts, Ticket, TicketStatus};
+use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, QueueCounts, Ticket, TicketStatus};
 use crate::ui::{LoadError, StatusBadge, Time, Waiting};
 
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
@@ -162,23 +162,44 @@ fn Tabs(counts: LocalResource<Option<QueueCounts>>) -> impl IntoView {
 fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, fresh: Signal<Vec<i64>>) -> impl IntoView {
     let show_creator = kind != ListKind::Mine;
     let t = &crate::i18n::t().tickets;
+    // Messages that arrived since the list loaded (a list on screen watches its tickets).
+    let live = use_context::<ChatClient>().map(|chat| chat.previews);
     let rows = tickets
         .into_iter()
         .map(|ticket| {
             let id = ticket.id;
             let href = format!("{detail_base}/{id}");
-            let waiting = ticket.waiting_since();
+            let loaded = ticket.last_message.clone();
+            let last = Memo::new(move |_| {
+                let arrived = live.and_then(|previews| previews.with(|previews| previews.get(&id).cloned()));
+                LastMessage::newest(loaded.clone(), arrived)
+            });
+            let waiting = {
+                let ticket = ticket.clone();
+                Memo::new(move |_| last.with(|last| ticket.waiting_since(last.as_ref())))
+            };
+            let status = ticket.status;
             // For staff, a customer's message nobody has answered; for the customer, an answer.
-            let needs_attention = if show_creator { waiting.is_some() } else { ticket.last_message.as_ref().is_some_and(|m| m.from_staff) && ticket.status == TicketStatus::Assigned };
-            let preview = match &ticket.last_message {
-                // The customer's own words are "You" on their list; staff see who wrote.
-                Some(last) => format!("{}: {}", if !show_creator && !last.from_staff { t.you } else { &last.sender_name }, last.excerpt),
-                None => ticket.description.chars().take(160).collect(),
+            let needs_attention = move || {
+                if show_creator { waiting.get().is_some() } else { status == TicketStatus::Assigned && last.with(|m| m.as_ref().is_some_and(|m| m.from_staff)) }
+            };
+            let description: String = ticket.description.chars().take(EXCERPT_MAX_CHARS).collect();
+            // The customer's own words are "You" on their list; staff see who wrote.
+            let preview = move || match last.get() {
+                Some(last) => {
+                    let sender = if !show_creator && !last.from_staff { t.you.to_owned() } else { last.sender_name };
+                    Either::Left(view! {
+                        <span class="sender">{sender}": "</span>{last.excerpt}
+                        <span class="preview-age">" · "<Time at=last.at /></span>
+                    })
+                }
+                None => Either::Right(description.clone()),
             };
             let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
+            let updated_at = ticket.updated_at;
             view! {
                 <li class="queue-row" class:fresh=move || fresh.with(|ids| ids.contains(&id)) class:attention=needs_attention data-ticket-id=id>
-                    <span class="marker" title=if needs_attention { t.waiting_for_reply } else { "" }></span>
+                    <span class="marker" title=move || if needs_attention() { t.waiting_for_reply } else { "" }></span>
                     <div class="row-main">
                         <a class="row-link" href=href>{ticket.title()}</a>
                         <p class="preview">{preview}</p>
@@ -191,9 +212,9 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                         <span class="agent" class:muted=ticket.assigned_agent.is_none()>{agent}</span>
                     </div>
                     <div class="row-time">
-                        {match waiting {
+                        {move || match waiting.get() {
                             Some(since) if show_creator => Either::Left(view! { <Waiting since /> }),
-                            _ => Either::Right(view! { <Time at=ticket.updated_at /> }),
+                            _ => Either::Right(view! { <Time at=last.with(|m| m.as_ref().map_or(updated_at, |m| m.at.max(updated_at))) /> }),
                         }}
                     </div>
                 </li>
