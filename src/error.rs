@@ -127,6 +127,14 @@ impl From<sqlx::Error> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<object_store::Error> for AppError {
+    fn from(err: object_store::Error) -> Self {
+        tracing::error!(error = %err, "file storage error");
+        Self::internal()
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         (self.status(), axum::Json(self)).into_response()

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod categories;
 pub mod chat;

@@ -123,11 +123,11 @@ test("the thread stays at the newest message, and offers a way down when scrolle
   await marker.click();
   await expect(agent.locator("li.message", { hasText: "are you still there?" })).toBeInViewport();
   await expect(marker).toHaveCount(0);
-  // The lists preview the newest message: named for the agent, "You" for its author.
+  // The lists preview the newest message with its age: named for the agent, "You" for its author.
   await open(agent, "/app/inbox");
-  await expect(agent.locator(`[data-ticket-id="${id}"] .preview`)).toHaveText("Cora Customer: are you still there?");
+  await expect(agent.locator(`[data-ticket-id="${id}"] .preview`)).toHaveText(/^Cora Customer: are you still there\? · /);
   await open(user, "/app/tickets");
-  await expect(user.locator(`[data-ticket-id="${id}"] .preview`)).toHaveText("You: are you still there?");
+  await expect(user.locator(`[data-ticket-id="${id}"] .preview`)).toHaveText(/^You: are you still there\? · /);
 });
 
 test("closing asks first, then ends the conversation for both sides", async ({ browser }) => {

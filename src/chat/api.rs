@@ -11,10 +11,11 @@ use crate::tickets::model::Message;
 // How each function's arguments travel (src/codec.rs).
 crate::server_arguments!(Form: SendMessage);
 
-/// Sends `content` to a ticket; resending the same `client_id` returns the original message and
-/// stores nothing new. Answers only after the message is committed.
+/// Sends `content` and/or files (`attachment_ids`: upload ids, comma-separated) to a ticket;
+/// resending the same `client_id` returns the original message and stores nothing new. Answers
+/// only after the message is committed.
 #[server(prefix = "/api/tickets", endpoint = "send-message", input = Form)]
-pub async fn send_message(ticket_id: i64, client_id: String, content: String) -> Result<Message, AppError> {
+pub async fn send_message(ticket_id: i64, client_id: String, content: Option<String>, attachment_ids: Option<String>) -> Result<Message, AppError> {
     use super::protocol::{SEND_BURST, SEND_RATE_PER_SECOND};
     use crate::auth::server::require_user;
     use crate::error::with_status;
@@ -29,7 +30,16 @@ pub async fn send_message(ticket_id: i64, client_id: String, content: String) ->
                     format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST})."),
                 ));
             }
-            let request = super::writer::SendRequest { sender: std::sync::Arc::new(user), ticket_id, client_id, content };
+            let attachment_ids = attachment_ids
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(|id| id.parse::<i64>().map_err(|_| AppError::invalid("attachment_ids", "Attachment ids are numbers, separated by commas.")))
+                .collect::<Result<Vec<i64>, AppError>>()?;
+            let content = content.unwrap_or_default();
+            let request = super::writer::SendRequest { sender: std::sync::Arc::new(user), ticket_id, client_id, content, attachment_ids };
             let (message, _) = state.writer.send(request).await?;
             Ok(message)
         }

@@ -25,7 +25,15 @@ pub enum ClientEvent {
     #[serde(rename = "ticket:leave")]
     Leave { ticket_id: i64 },
     #[serde(rename = "ticket:message:send")]
-    Send { ticket_id: i64, client_id: String, content: String },
+    Send {
+        ticket_id: i64,
+        client_id: String,
+        #[serde(default)]
+        content: String,
+        /// Files uploaded beforehand (`POST /api/attachments/upload`), sent with the text.
+        #[serde(default)]
+        attachment_ids: Vec<i64>,
+    },
     #[serde(rename = "ticket:typing:start")]
     TypingStart { ticket_id: i64 },
     #[serde(rename = "ticket:typing:stop")]

@@ -12,19 +12,26 @@ use crate::tickets::model::{Message, Page};
 use crate::tickets::repo::{find_ticket, not_found};
 use crate::timeline::repo::{MESSAGE_SELECT, MessageRow};
 
-/// Checks a message before anything is stored.
-pub fn validate_message(client_id: &str, content: &str) -> AppResult<String> {
+/// Checks a message before anything is stored: text, files (ids of uploads), or both.
+pub fn validate_message(client_id: &str, content: &str, attachment_ids: &[i64]) -> AppResult<String> {
     if client_id.is_empty() || client_id.chars().count() > CLIENT_ID_MAX_CHARS {
         return Err(AppError::invalid("client_id", format!("client_id must be 1 to {CLIENT_ID_MAX_CHARS} characters.")));
     }
     refuse_control_chars("client_id", client_id)?;
     refuse_control_chars("content", content)?;
     let content = content.trim();
-    if content.is_empty() {
+    if content.is_empty() && attachment_ids.is_empty() {
         return Err(AppError::invalid("content", "A message cannot be empty."));
     }
     if content.chars().count() > MESSAGE_MAX_CHARS {
         return Err(AppError::invalid("content", format!("A message can be at most {MESSAGE_MAX_CHARS} characters.")));
+    }
+    let max = crate::attachments::model::MAX_PER_MESSAGE;
+    if attachment_ids.len() > max {
+        return Err(AppError::invalid("attachment_ids", format!("At most {max} files go with one message.")));
+    }
+    if attachment_ids.iter().enumerate().any(|(i, id)| attachment_ids[..i].contains(id)) {
+        return Err(AppError::invalid("attachment_ids", "Each file can be attached once."));
     }
     Ok(content.to_owned())
 }
@@ -35,15 +42,8 @@ pub async fn list_messages(pool: &PgPool, viewer: &User, ticket_id: i64, before:
         return Err(not_found());
     }
     let sql = format!("{MESSAGE_SELECT} WHERE m.ticket_id = $1 AND ($2::BIGINT IS NULL OR m.seq < $2) ORDER BY m.seq DESC LIMIT $3");
-    let items: Vec<Message> = sqlx::query_as::<_, MessageRow>(&sql)
-        .bind(ticket_id)
-        .bind(before)
-        .bind(limit + 1)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let rows: Vec<MessageRow> = sqlx::query_as(&sql).bind(ticket_id).bind(before).bind(limit + 1).fetch_all(pool).await?;
+    let items = crate::timeline::repo::with_attachments(pool, rows).await?;
     Ok(Page::from_overfetch(items, limit, |m| m.seq.to_string()))
 }
 

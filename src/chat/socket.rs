@@ -273,7 +273,7 @@ impl Connection {
                 self.leave(ticket_id).await;
                 Flow::Continue
             }
-            ClientEvent::Send { ticket_id, client_id, content } => self.send_message(ticket_id, client_id, content).await,
+            ClientEvent::Send { ticket_id, client_id, content, attachment_ids } => self.send_message(ticket_id, client_id, content, attachment_ids).await,
             ClientEvent::TypingStart { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStarted).await,
             ClientEvent::TypingStop { ticket_id } => self.typing(ticket_id, RoomSignalKind::TypingStopped).await,
             ClientEvent::Watch { ticket_ids } => self.watch(ticket_ids).await,
@@ -469,13 +469,13 @@ impl Connection {
 
     /// Hands the message to the node's group commit; the answer comes back through the mailbox
     /// (after the commit), so this socket keeps serving meanwhile.
-    async fn send_message(&mut self, ticket_id: i64, client_id: String, content: String) -> Flow {
+    async fn send_message(&mut self, ticket_id: i64, client_id: String, content: String, attachment_ids: Vec<i64>) -> Flow {
         if !self.budget.take() {
             let message = format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST}).");
             return self.send_error("rate_limited", &message, Some("ticket:message:send"), Some(ticket_id), Some(client_id)).await;
         }
         let mailbox = self.registration.mailbox.clone();
-        let request = SendRequest { sender: self.user.clone(), ticket_id, client_id: client_id.clone(), content };
+        let request = SendRequest { sender: self.user.clone(), ticket_id, client_id: client_id.clone(), content, attachment_ids };
         self.state.writer.submit(request, move |outcome| mailbox.offer(Outgoing::Sent(Box::new(SendAnswer { ticket_id, client_id, outcome }))));
         Flow::Continue
     }
@@ -494,6 +494,7 @@ impl Connection {
 fn socket_error_code(err: &AppError) -> &'static str {
     match (err.code, err.field.as_deref()) {
         (ErrorCode::Validation, Some("content")) => "invalid_content",
+        (ErrorCode::Validation, Some("attachment_ids")) => "invalid_attachments",
         (ErrorCode::Validation, _) => "invalid_client_id",
         (ErrorCode::Conflict, _) => "ticket_closed",
         (ErrorCode::NotFound, _) => "not_found",

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use super::protocol::{Member, ServerEvent};
 use crate::timeline::model::TimelineEntry;
 use crate::auth::model::User;
+use crate::attachments::model::Attachment;
 use crate::tickets::model::{LastMessage, Message, PersonRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,8 @@ pub enum PendingState {
 pub struct Pending {
     pub client_id: String,
     pub content: String,
+    /// Uploaded already; sent with the text.
+    pub attachments: Vec<Attachment>,
     pub state: PendingState,
 }
 
@@ -164,9 +167,9 @@ impl ChatClient {
     }
 
     /// Shows the message at once as "sending"; it is sent now, or when the socket is back.
-    pub fn send(&self, room: Room, content: String) {
+    pub fn send(&self, room: Room, content: String, attachments: Vec<Attachment>) {
         let client_id = new_client_id();
-        room.pending.update(|pending| pending.push(Pending { client_id: client_id.clone(), content, state: PendingState::Sending }));
+        room.pending.update(|pending| pending.push(Pending { client_id: client_id.clone(), content, attachments, state: PendingState::Sending }));
         #[cfg(feature = "hydrate")]
         self.transmit(room, &client_id);
     }
@@ -261,6 +264,7 @@ impl ChatClient {
                         sender_role: me.role,
                         content: pending.content,
                         created_at,
+                        attachments: pending.attachments,
                     };
                     room.entries.update(|entries| {
                         entries.entry(seq).or_insert(TimelineEntry::Message(message));
@@ -530,10 +534,12 @@ mod browser {
         }
 
         pub(super) fn transmit(&self, room: Room, client_id: &str) {
-            let content = room.pending.with_untracked(|pending| pending.iter().find(|p| p.client_id == client_id).map(|p| p.content.clone()));
-            if let Some(content) = content {
+            let found = room.pending.with_untracked(|pending| {
+                pending.iter().find(|p| p.client_id == client_id).map(|p| (p.content.clone(), p.attachments.iter().map(|a| a.id).collect()))
+            });
+            if let Some((content, attachment_ids)) = found {
                 // Without a socket it stays "sending" and goes out when one is open again.
-                self.send_event(&ClientEvent::Send { ticket_id: room.ticket_id, client_id: client_id.to_owned(), content });
+                self.send_event(&ClientEvent::Send { ticket_id: room.ticket_id, client_id: client_id.to_owned(), content, attachment_ids });
             }
         }
 

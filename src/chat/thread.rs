@@ -6,6 +6,8 @@ use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::attachments::view::AttachmentList;
+
 use super::store::{ChatClient, Pending, PendingState, Room};
 use crate::auth::model::{Role, User};
 use crate::i18n::Texts;
@@ -167,7 +169,8 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
                                 }
                                 mine at=message.created_at />
                         })}
-                        <p class="content bubble">{message.content.clone()}</p>
+                        {(!message.content.is_empty()).then(|| view! { <p class="content bubble">{message.content.clone()}</p> })}
+                        <AttachmentList attachments=message.attachments.clone() />
                     </li>
                 })),
                 Row::Change(change) => Either::Right(Either::Right(view! {
@@ -213,7 +216,8 @@ fn PendingMessage(pending: Pending, room: Room, chat: ChatClient, closed: Signal
     };
     view! {
         <li class="message mine pending" class:first=first data-state=state>
-            <p class="content bubble">{pending.content.clone()}</p>
+            {(!pending.content.is_empty()).then(|| view! { <p class="content bubble">{pending.content.clone()}</p> })}
+            <AttachmentList attachments=pending.attachments.clone() />
             {status}
         </li>
     }
@@ -274,6 +278,7 @@ mod tests {
             sender_role: if sender == 1 { Role::User } else { Role::Agent },
             content: format!("m{seq}"),
             created_at: Utc.with_ymd_and_hms(2026, 12, 2, hour, minute, 0).unwrap(),
+            attachments: Vec::new(),
         })
     }
 

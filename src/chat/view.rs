@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::ev::{ClipboardEvent, DragEvent, KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 
 use super::protocol::MESSAGE_MAX_CHARS;
 use super::store::{ChatClient, ConnectionState, Room};
 use super::thread::{Follow, OlderMessages, Thread};
+use crate::attachments::view::{Upload, UploadState, UploadTray};
 use crate::auth::model::User;
 use crate::tickets::model::{Message, Page};
 use crate::timeline::model::TimelineEntry;
@@ -144,6 +145,21 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     let t = &crate::i18n::t().chat;
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
+    // Files being attached; their controls appear once the page runs (uploads need JavaScript).
+    let uploads = RwSignal::new(Vec::<Upload>::new());
+    let running = RwSignal::new(false);
+    Effect::new(move |_| running.set(true));
+    let dragging = RwSignal::new(false);
+    let file_input = NodeRef::<html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    let next_key = StoredValue::new(0u32);
+    #[cfg(feature = "hydrate")]
+    let add_files = move |files: Vec<web_sys::File>| {
+        for file in files {
+            next_key.update_value(|k| *k += 1);
+            crate::attachments::upload::upload_file(room.ticket_id, file, next_key.get_value(), uploads);
+        }
+    };
     // "typing" is announced at most every 3 s and withdrawn 4 s after the last keystroke. The
     // withdrawal timer is cancelled with the composer (it must not fire after it is gone).
     let last_announced = StoredValue::new(0.0_f64);
@@ -170,7 +186,15 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     };
     let submit = move || {
         let text = draft.get_untracked().trim().to_owned();
-        if text.is_empty() {
+        let (uploading, files) = uploads.with_untracked(|all| {
+            let files: Vec<_> = all.iter().filter_map(|u| if let UploadState::Ready(file) = &u.state { Some(file.clone()) } else { None }).collect();
+            (all.iter().any(|u| matches!(u.state, UploadState::Sending(_))), files)
+        });
+        if uploading {
+            problem.set(Some(t.wait_for_uploads.into()));
+            return;
+        }
+        if text.is_empty() && files.is_empty() {
             problem.set(Some(t.write_message_first.into()));
             return;
         }
@@ -179,9 +203,10 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
             return;
         }
         problem.set(None);
-        chat.send(room, text);
+        chat.send(room, text, files);
         follow.to_newest();
         draft.set(String::new());
+        uploads.set(Vec::new());
         if let Some(timer) = stop_timer.get_value() {
             timer.clear();
         }
@@ -194,11 +219,23 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     view! {
         // Without JavaScript the form posts to the HTTP send fallback, which brings the browser
         // back here; with it, the socket sends and the page stays.
-        <form class="composer" aria-label=t.send_a_message method="post" action="/api/tickets/send-message"
+        <form class="composer" class:dragging=move || dragging.get() aria-label=t.send_a_message method="post" action="/api/tickets/send-message"
             on:submit=move |ev: SubmitEvent| {
                 ev.prevent_default();
                 submit();
+            }
+            on:dragover=move |ev: DragEvent| {
+                ev.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=move |ev: DragEvent| {
+                ev.prevent_default();
+                dragging.set(false);
+                #[cfg(feature = "hydrate")]
+                add_files(crate::attachments::upload::files_of(ev.data_transfer().and_then(|d| d.files())));
             }>
+            <UploadTray uploads />
             <input type="hidden" name="ticket_id" value=room.ticket_id />
             <input type="hidden" name="client_id" value=plain_form_client_id() />
             <label for="chat-input" class="visually-hidden">{t.message}</label>
@@ -215,7 +252,35 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
                         submit();
                     }
                 }
+                // A pasted image (or file) is attached rather than pasted as text.
+                on:paste=move |ev: ClipboardEvent| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        let files = crate::attachments::upload::files_of(ev.clipboard_data().and_then(|d| d.files()));
+                        if !files.is_empty() {
+                            ev.prevent_default();
+                            add_files(files);
+                        }
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
             ></textarea>
+            <Show when=move || running.get()>
+                <input type="file" multiple hidden node_ref=file_input on:change=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(input) = file_input.get() {
+                        add_files(crate::attachments::upload::files_of(input.files()));
+                        input.set_value(""); // the same file can be picked again
+                    }
+                } />
+                <button type="button" class="button subtle attach" title=t.attach_hint aria-label=t.attach_files
+                    on:click=move |_| {
+                        if let Some(input) = file_input.get() {
+                            input.click();
+                        }
+                    }><span class="attach-icon" aria-hidden="true">"+"</span><span class="attach-label" aria-hidden="true">{t.attach_files}</span></button>
+            </Show>
             <button type="submit" class="button primary">{t.send}</button>
         </form>
         // Only true once the page runs (without JavaScript Enter is a new line): CSS shows it then.

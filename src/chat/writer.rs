@@ -14,6 +14,8 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
 use super::hub::Hub;
+use crate::attachments::model::Attachment;
+use crate::attachments::repo as attachments;
 use super::repo::validate_message;
 use crate::auth::model::User;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -36,6 +38,8 @@ pub struct SendRequest {
     pub ticket_id: i64,
     pub client_id: String,
     pub content: String,
+    /// Uploads of the sender's to this ticket, sent with the message.
+    pub attachment_ids: Vec<i64>,
 }
 
 struct Queued {
@@ -60,7 +64,7 @@ impl Writer {
 
     /// Queues a send; `reply` is called once, after the commit or with the reason it was refused.
     pub fn submit(&self, mut request: SendRequest, reply: impl FnOnce(SendOutcome) + Send + 'static) {
-        match validate_message(&request.client_id, &request.content) {
+        match validate_message(&request.client_id, &request.content, &request.attachment_ids) {
             Ok(content) => request.content = content,
             Err(err) => return reply(Err(err)),
         }
@@ -156,14 +160,29 @@ async fn try_store(
     } else {
         Vec::new()
     };
+    let mut existing: Vec<Message> = existing.into_iter().map(Message::from).collect();
+    if !existing.is_empty() {
+        let ids: Vec<i64> = existing.iter().map(|m| m.id).collect();
+        for (message_id, attachment) in attachments::for_messages(&mut *tx, &ids).await? {
+            if let Some(message) = existing.iter_mut().find(|m| m.id == message_id) {
+                message.attachments.push(attachment);
+            }
+        }
+    }
     let existing: HashMap<(i64, String), Message> =
-        existing.into_iter().map(Message::from).map(|m| ((m.sender.id, m.client_id.clone().unwrap_or_default()), m)).collect();
+        existing.into_iter().map(|m| ((m.sender.id, m.client_id.clone().unwrap_or_default()), m)).collect();
 
     let mut ticket_ids: Vec<i64> = batch.iter().map(|r| r.ticket_id).collect();
     ticket_ids.sort_unstable();
     ticket_ids.dedup();
     let tickets: HashMap<i64, AppendTarget> =
         timeline::lock_for_append(&mut tx, &ticket_ids).await?.into_iter().map(|t| (t.id, t)).collect();
+
+    // The files to be sent, locked: each can go with one message only.
+    let wanted: Vec<i64> = batch.iter().flat_map(|r| r.attachment_ids.iter().copied()).collect();
+    let mut uploads: HashMap<i64, attachments::Upload> =
+        attachments::lock_uploads(&mut tx, &wanted).await?.into_iter().map(|u| (u.attachment.id, u)).collect();
+    let mut files_of: HashMap<usize, Vec<Attachment>> = HashMap::new();
 
     let mut outcomes: Vec<Option<SendOutcome>> = vec![None; batch.len()];
     let mut first_send: HashMap<(i64, &str), usize> = HashMap::new();
@@ -191,6 +210,13 @@ async fn try_store(
             outcomes[index] = Some(Err(closed()));
             continue;
         }
+        let usable = |id: &i64| uploads.get(id).is_some_and(|u| u.ticket_id == ticket.id && u.uploaded_by == request.sender.id);
+        if !request.attachment_ids.iter().all(usable) {
+            outcomes[index] = Some(Err(attachments::not_yours()));
+            continue;
+        }
+        let files = request.attachment_ids.iter().filter_map(|id| uploads.remove(id)).map(|u| u.attachment).collect();
+        files_of.insert(index, files);
         first_send.insert(key, index);
         let seq = last_seqs.entry(ticket.id).or_insert(ticket.last_seq);
         *seq += 1;
@@ -223,13 +249,17 @@ async fn try_store(
         }
         let rows: HashMap<(i64, i64), (i64, chrono::DateTime<chrono::Utc>)> =
             inserted.into_iter().map(|(id, ticket_id, seq, at)| ((ticket_id, seq), (id, at))).collect();
+        let mut links = Vec::new();
         for &(index, seq) in &accepted {
             let request = &batch[index];
             let (id, created_at) = rows[&(request.ticket_id, seq)];
-            let message = message_of(request, id, seq, created_at);
+            let files = files_of.remove(&index).unwrap_or_default();
+            links.extend(files.iter().map(|file| (file.id, id)));
+            let message = message_of(request, id, seq, created_at, files);
             entries.push(Delivery::new(TimelineEntry::Message(message.clone())));
             outcomes[index] = Some(Ok((message, true)));
         }
+        attachments::link_to_messages(&mut tx, &links).await?;
         timeline::announce(&mut tx, node_id, &entries).await?;
     }
     tx.commit().await?;
@@ -241,7 +271,7 @@ async fn try_store(
     Ok(Some(outcomes.into_iter().map(|o| o.unwrap_or_else(|| Err(AppError::internal()))).collect()))
 }
 
-fn message_of(request: &SendRequest, id: i64, seq: i64, created_at: chrono::DateTime<chrono::Utc>) -> Message {
+fn message_of(request: &SendRequest, id: i64, seq: i64, created_at: chrono::DateTime<chrono::Utc>, attachments: Vec<Attachment>) -> Message {
     let sender: &User = &request.sender;
     Message {
         id,
@@ -252,5 +282,6 @@ fn message_of(request: &SendRequest, id: i64, seq: i64, created_at: chrono::Date
         sender_role: sender.role,
         content: request.content.clone(),
         created_at,
+        attachments,
     }
 }

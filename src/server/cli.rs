@@ -64,7 +64,7 @@ async fn state() -> Result<AppState, String> {
         leptos_options.hash_files = true;
     }
     let config = Config::from_env(leptos_options.site_addr).map_err(|e| e.to_string())?;
-    super::prepare(leptos_options, config).await.map_err(|e| format!("database: {e}"))
+    super::prepare(leptos_options, config).await
 }
 
 async fn with_state<F, Fut>(job: F) -> Result<(), String>

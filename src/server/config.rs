@@ -14,6 +14,13 @@ pub struct Config {
     pub session_ttl: Duration,
     /// Take the client address from the last `X-Forwarded-For` entry (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Where MyRelay keeps files of its own (attachments under `files/` unless in S3).
+    pub data_dir: std::path::PathBuf,
+    /// Attachments go to this S3-compatible bucket when set (credentials and endpoint from the
+    /// standard `AWS_*` variables).
+    pub s3_bucket: Option<String>,
+    /// The largest attachment accepted.
+    pub upload_limit_bytes: u64,
 }
 
 impl Config {
@@ -29,6 +36,9 @@ impl Config {
                 .to_owned(),
             session_ttl: Duration::from_secs(60 * 60 * 24 * parse_env::<u64>("MYRELAY_SESSION_TTL_DAYS", 30)?),
             trust_forwarded_for: parse_env("MYRELAY_TRUST_FORWARDED_FOR", false)?,
+            data_dir: std::env::var("MYRELAY_DATA_DIR").unwrap_or_else(|_| ".data".into()).into(),
+            s3_bucket: std::env::var("MYRELAY_S3_BUCKET").ok().filter(|b| !b.trim().is_empty()),
+            upload_limit_bytes: parse_env::<u64>("MYRELAY_UPLOAD_LIMIT_MB", 10)? * 1_000_000,
         })
     }
 

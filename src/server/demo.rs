@@ -63,7 +63,7 @@ pub async fn seed(state: &AppState) -> Result<(), String> {
         if let Some(agent) = assignee.filter(|_| status != TicketStatus::Closed) {
             for (sender, text) in [(creator, "Hello, any news on this?"), (agent, "Hi! I'm looking into it now.")] {
                 let client_id = format!("demo-{id}-{}", sender.id);
-                let request = SendRequest { sender: Arc::new(sender.clone()), ticket_id: id, client_id, content: text.to_owned() };
+                let request = SendRequest { sender: Arc::new(sender.clone()), ticket_id: id, client_id, content: text.to_owned(), attachment_ids: Vec::new() };
                 state.writer.send(request).await.map_err(|e| e.message)?;
             }
         }

@@ -45,9 +45,13 @@ pub async fn same_site_writes(State(state): State<AppState>, request: Request, n
     next.run(request).await
 }
 
-/// Answers 413 before reading a body that says it is too large; bodies without a length are cut
+/// Answers 413 before reading a body that says it is too large (attachments aside); bodies without a length are cut
 /// off at the same limit while they are read (`DefaultBodyLimit`, mapped in `crate::error`).
 pub async fn body_limit(request: Request, next: Next) -> Response {
+    // Uploads stream under their own, larger limit (crate::attachments::routes).
+    if request.uri().path() == crate::attachments::routes::UPLOAD_PATH {
+        return next.run(request).await;
+    }
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|length| length > BODY_LIMIT_BYTES as u64) {
         return AppError::payload_too_large().into_response();

@@ -24,13 +24,14 @@ use config::Config;
 use state::AppState;
 
 /// Connects to PostgreSQL, applies migrations and assembles the state.
-pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<AppState, sqlx::Error> {
-    let pool = db::connect(&config).await?;
-    db::migrate(&pool).await?;
+pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<AppState, String> {
+    let files = crate::attachments::store::open(&config)?;
+    let pool = db::connect(&config).await.map_err(|e| format!("database: {e}"))?;
+    db::migrate(&pool).await.map_err(|e| format!("database: {e}"))?;
     let hub = crate::chat::hub::Hub::new();
     let writer = crate::chat::writer::Writer::start(pool.clone(), hub.clone());
     let presence = crate::chat::presence::Presence::start(pool.clone(), hub.clone());
-    Ok(AppState { leptos_options, hub, writer, presence, pool, config: Arc::new(config), http_send_budgets: Default::default() })
+    Ok(AppState { leptos_options, hub, writer, presence, pool, files, config: Arc::new(config), http_send_budgets: Default::default() })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -43,6 +44,9 @@ pub fn router(state: AppState) -> Router {
         // leptos_routes also mounts every server function and provides AppState to them as context.
         .route("/ws", axum::routing::get(crate::chat::socket::ws_handler))
         .route("/language", axum::routing::post(crate::i18n::route::set_language))
+        .route(crate::attachments::routes::UPLOAD_PATH, axum::routing::post(crate::attachments::routes::upload))
+        .route("/api/attachments/{token}", axum::routing::get(crate::attachments::routes::download))
+        .route("/api/attachments/{token}/thumbnail", axum::routing::get(crate::attachments::routes::thumbnail))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .route_layer(from_fn_with_state(state.clone(), session_layer))
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.

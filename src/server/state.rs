@@ -23,6 +23,8 @@ pub struct AppState {
     pub writer: Writer,
     /// Room presence of this node's sockets, written in batches.
     pub presence: Presence,
+    /// Attachments' bytes.
+    pub files: crate::attachments::store::Files,
     /// The HTTP send fallback's rate limits (sockets keep their own).
     pub http_send_budgets: Arc<PersonBudgets>,
 }

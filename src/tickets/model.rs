@@ -409,8 +409,12 @@ pub struct Message {
     pub client_id: Option<String>,
     pub sender: PersonRef,
     pub sender_role: Role,
+    /// May be empty when the message carries files.
     pub content: String,
     pub created_at: DateTime<Utc>,
+    /// Files sent with it (metadata only; the bytes are behind each one's link).
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::model::Attachment>,
 }
 
 #[cfg(test)]

@@ -199,6 +199,7 @@ async fn post_first_entries(
             sender_role: Role::System,
             content: greeting.to_owned(),
             created_at: at,
+            attachments: Vec::new(),
         };
         timeline::announce(&mut *tx, 0, &[Delivery::new(TimelineEntry::Message(message))]).await?;
     }

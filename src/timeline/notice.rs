@@ -101,6 +101,7 @@ mod tests {
             sender_role: Role::User,
             content: content.into(),
             created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            attachments: Vec::new(),
         })
     }
 

@@ -67,8 +67,21 @@ impl From<MessageRow> for Message {
             sender_role: r.sender_role,
             content: r.content,
             created_at: r.created_at,
+            attachments: Vec::new(),
         }
     }
+}
+
+/// Messages with their files (one query for all of them).
+pub async fn with_attachments(pool: &PgPool, rows: Vec<MessageRow>) -> AppResult<Vec<Message>> {
+    let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+    let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+    for (message_id, attachment) in crate::attachments::repo::for_messages(pool, &ids).await? {
+        if let Some(message) = messages.iter_mut().find(|m| m.id == message_id) {
+            message.attachments.push(attachment);
+        }
+    }
+    Ok(messages)
 }
 
 /// A change with the names its sentence needs ("Abe took this ticket"): the actor and the agent
@@ -107,8 +120,8 @@ fn change(r: ChangeRow) -> TimelineEntry {
     })
 }
 
-fn merged(messages: Vec<MessageRow>, changes: Vec<ChangeRow>) -> Vec<TimelineEntry> {
-    let mut entries: Vec<TimelineEntry> = messages.into_iter().map(|m| TimelineEntry::Message(m.into())).collect();
+fn merged(messages: Vec<Message>, changes: Vec<ChangeRow>) -> Vec<TimelineEntry> {
+    let mut entries: Vec<TimelineEntry> = messages.into_iter().map(TimelineEntry::Message).collect();
     entries.extend(changes.into_iter().map(change));
     entries.sort_by_key(|e| (e.ticket_id(), e.seq()));
     entries
@@ -121,7 +134,7 @@ pub async fn entries_after(pool: &PgPool, ticket_id: i64, after_seq: i64, limit:
     let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(ticket_id).bind(after_seq).bind(limit).fetch_all(pool).await?;
     let sql = format!("{CHANGE_SELECT} WHERE e.ticket_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3");
     let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(ticket_id).bind(after_seq).bind(limit).fetch_all(pool).await?;
-    let mut entries = merged(messages, changes);
+    let mut entries = merged(with_attachments(pool, messages).await?, changes);
     entries.truncate(limit as usize);
     Ok(entries)
 }
@@ -133,7 +146,7 @@ pub async fn entries_before(pool: &PgPool, ticket_id: i64, before: Option<i64>, 
     let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(ticket_id).bind(before).bind(limit + 1).fetch_all(pool).await?;
     let sql = format!("{CHANGE_SELECT} WHERE e.ticket_id = $1 AND ($2::BIGINT IS NULL OR e.seq < $2) ORDER BY e.seq DESC LIMIT $3");
     let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(ticket_id).bind(before).bind(limit + 1).fetch_all(pool).await?;
-    let mut entries = merged(messages, changes);
+    let mut entries = merged(with_attachments(pool, messages).await?, changes);
     entries.reverse();
     entries.truncate(limit as usize + 1);
     Ok(Page::from_overfetch(entries, limit, |e| e.seq().to_string()))
@@ -147,7 +160,7 @@ pub async fn entries_at(pool: &PgPool, positions: &[(i64, i64)]) -> AppResult<Ve
     let messages: Vec<MessageRow> = sqlx::query_as(&sql).bind(&tickets).bind(&seqs).fetch_all(pool).await?;
     let sql = format!("{CHANGE_SELECT} WHERE (e.ticket_id, e.seq) {wanted}");
     let changes: Vec<ChangeRow> = sqlx::query_as(&sql).bind(&tickets).bind(&seqs).fetch_all(pool).await?;
-    Ok(merged(messages, changes))
+    Ok(merged(with_attachments(pool, messages).await?, changes))
 }
 
 /// The last seq handed out on a ticket's timeline (0 for none, or no such ticket).

@@ -495,7 +495,7 @@ async fn a_batch_with_bad_messages_fails_only_those() {
     let closed_ticket = insert_ticket(app.pool(), &seed).await.unwrap();
     let other_ticket = app.browser_with(&room.owner).new_ticket("Another of the owner's").await;
     let writer = &app.state.writer;
-    let earlier = |client_id: &str| SendRequest { sender: owner.clone(), ticket_id: other_ticket, client_id: client_id.into(), content: "Earlier".into() };
+    let earlier = |client_id: &str| SendRequest { sender: owner.clone(), ticket_id: other_ticket, client_id: client_id.into(), content: "Earlier".into(), attachment_ids: Vec::new() };
     writer.send(earlier("used-elsewhere")).await.unwrap();
 
     let cases = [
@@ -512,7 +512,7 @@ async fn a_batch_with_bad_messages_fails_only_those() {
     let mut answers = Vec::new();
     for (ticket_id, client_id, content) in cases {
         let (done, answer) = tokio::sync::oneshot::channel::<SendOutcome>();
-        let request = SendRequest { sender: owner.clone(), ticket_id, client_id: client_id.into(), content: content.into() };
+        let request = SendRequest { sender: owner.clone(), ticket_id, client_id: client_id.into(), content: content.into(), attachment_ids: Vec::new() };
         writer.submit(request, move |outcome| {
             let _ = done.send(outcome);
         });

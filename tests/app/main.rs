@@ -4,6 +4,7 @@
 
 mod common;
 
+mod attachments;
 mod auth;
 mod categories;
 mod chat;

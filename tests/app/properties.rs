@@ -76,7 +76,7 @@ proptest! {
             Ok(ticket) => prop_assert!(ticket.description.chars().all(allowed) && ticket.subject.unwrap_or_default().chars().all(allowed)),
             Err(err) => assert_validation(Err::<(), _>(err))?,
         }
-        match validate_message("client-1", &content) {
+        match validate_message("client-1", &content, &[]) {
             Ok(content) => prop_assert!(content.chars().all(allowed)),
             Err(err) => assert_validation(Err::<(), _>(err))?,
         }

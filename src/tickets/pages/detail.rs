@@ -104,6 +104,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                                     sender_role: Role::User,
                                     content: first.description.clone(),
                                     created_at: first.created_at,
+                                    attachments: Vec::new(),
                                 };
                                 // Closed as first loaded (the same on the server and in the browser),
                                 // then as every reload of the ticket says.

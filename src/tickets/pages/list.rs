@@ -54,7 +54,7 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 /// The query keys of a list's filters (the page's cursor aside).
-const FILTER_KEYS: [&str; 4] = ["status", "assignment", "include_closed", "category"];
+const FILTER_KEYS: [&str; 4] = ["assignment", "status", "include_closed", "category"];
 
 /// A ticket list whose filters and page live in the URL query.
 #[component]

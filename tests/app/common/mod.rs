@@ -149,6 +149,9 @@ pub async fn spawn_app() -> TestApp {
         public_url: format!("http://{addr}"),
         session_ttl: Duration::from_secs(3600),
         trust_forwarded_for: false,
+        data_dir: std::env::temp_dir().join(&name),
+        s3_bucket: None,
+        upload_limit_bytes: 1_000_000,
     };
     let state = myrelay::server::prepare(leptos_options, config).await.expect("prepare app");
     // Listening before the test acts, so no change is announced before anyone hears it.
@@ -194,11 +197,27 @@ impl Browser {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Uploads `bytes` as a file for a ticket, as the composer does.
+    pub async fn upload(&self, ticket_id: i64, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let url = format!("{}/api/attachments/upload?ticket_id={ticket_id}&name={}", self.base_url, urlencoding(name));
+        let response = self.client.post(url).header(ACCEPT, "application/json").body(bytes).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_raw(&self, path: &str) -> Response {
+        self.client.get(format!("{}{path}", self.base_url)).send().await.unwrap()
+    }
+
     pub async fn post_json(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
         let response = self.post_form(path, fields).await;
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 /// A ticket's stored status, assignee and version.

@@ -1,0 +1,74 @@
+import { expect } from "@playwright/test";
+import { test, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+
+const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+
+test("a customer pastes a screenshot and attaches a PDF; the agent sees the thumbnail and downloads the PDF", async ({ browser }) => {
+  test.setTimeout(60_000);
+  const user = await (await browser.newContext()).newPage();
+  await register(user, "Fiona Files", uniqueEmail("files"));
+  await expect(user).toHaveURL(/\/app\/tickets$/);
+  await open(user, "/app/tickets/new");
+  await user.getByLabel("Describe your issue").fill("The export button shows an error.");
+  await user.getByRole("button", { name: "Open ticket" }).click();
+  await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
+  const id = user.url().split("/").pop()!;
+  await expect(user.getByTestId("connection")).toHaveText("live");
+
+  const agent = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  await open(agent, "/login");
+  await signIn(agent, AGENT.email, AGENT.password);
+  await expect(agent).toHaveURL(/\/app\/inbox$/);
+  await open(agent, `/app/inbox/${id}`);
+  await expect(agent.getByTestId("connection")).toHaveText("live");
+
+  // A pasted image is attached, not pasted as text.
+  await user.getByRole("textbox", { name: "Message" }).focus();
+  await user.evaluate(async () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 640;
+    canvas.height = 400;
+    const paint = canvas.getContext("2d")!;
+    paint.fillStyle = "#c0392b";
+    paint.fillRect(0, 0, 640, 400);
+    paint.fillStyle = "#ffffff";
+    paint.fillRect(80, 80, 200, 120);
+    const blob: Blob = await new Promise((resolve) => canvas.toBlob((b) => resolve(b!), "image/png"));
+    const data = new DataTransfer();
+    data.items.add(new File([blob], "screenshot.png", { type: "image/png" }));
+    document.querySelector("#chat-input")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  // The PDF through the file picker (its type is taken from its bytes, not from this name).
+  await user.locator(".composer input[type=file]").setInputFiles({ name: "invoice-march.pdf", mimeType: "application/octet-stream", buffer: PDF });
+  const tray = user.locator(".composer .upload-tray");
+  await expect(tray.locator(".upload")).toHaveCount(2);
+  await expect(tray.locator("progress")).toHaveCount(0);
+  await expect(user.getByRole("textbox", { name: "Message" })).toHaveValue("");
+  await user.getByRole("textbox", { name: "Message" }).fill("Here is what I see, and the invoice.");
+  await user.getByRole("textbox", { name: "Message" }).press("Enter");
+  await expect(tray).toHaveCount(0);
+
+  // The agent has both live: the image as a thumbnail that opens the full picture, the PDF as a card.
+  const message = agent.locator("li.message", { hasText: "Here is what I see" });
+  const thumbnail = message.getByRole("img", { name: "screenshot.png" });
+  await expect(thumbnail).toBeVisible();
+  await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(320);
+  await expect(message.getByRole("link", { name: "Open screenshot.png full size" })).toHaveAttribute("href", /^\/api\/attachments\/[0-9a-f]{32}$/);
+  const card = message.locator(".file-card");
+  await expect(card).toContainText("invoice-march.pdf");
+  await expect(card).toContainText("PDF");
+  const [download] = await Promise.all([agent.waitForEvent("download"), card.click()]);
+  expect(download.suggestedFilename()).toBe("invoice-march.pdf");
+  const saved = await download.path();
+  expect(require("fs").readFileSync(saved).equals(PDF)).toBe(true);
+  await agent.screenshot({ path: "screenshots/ticket-attachments-1280.png" });
+  await user.setViewportSize({ width: 390, height: 844 });
+  await user.screenshot({ path: "screenshots/ticket-attachments-390.png" });
+
+  // The link is the ticket's people's only: another customer gets "not found".
+  const href = await card.getAttribute("href");
+  const stranger = await (await browser.newContext()).newPage();
+  await register(stranger, "Sam Stranger", uniqueEmail("stranger"));
+  await expect(stranger).toHaveURL(/\/app\/tickets$/);
+  expect((await stranger.request.get(href!)).status()).toBe(404);
+});

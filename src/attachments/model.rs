@@ -1,0 +1,76 @@
+//! What the timeline and the browser know of an attachment (never its bytes).
+
+use serde::{Deserialize, Serialize};
+
+/// At most this many files go with one message.
+pub const MAX_PER_MESSAGE: usize = 10;
+pub const NAME_MAX_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Attachment {
+    pub id: i64,
+    /// In the links: `/api/attachments/<token>` (and `/thumbnail`).
+    pub token: String,
+    pub name: String,
+    pub size_bytes: i64,
+    /// Sniffed from the bytes.
+    pub content_type: String,
+    pub has_thumbnail: bool,
+}
+
+impl Attachment {
+    pub fn url(&self) -> String {
+        format!("/api/attachments/{}", self.token)
+    }
+
+    pub fn thumbnail_url(&self) -> Option<String> {
+        self.has_thumbnail.then(|| format!("/api/attachments/{}/thumbnail", self.token))
+    }
+}
+
+/// "532 B", "14 KB", "2.4 MB": sizes as people read them.
+pub fn human_size(bytes: i64) -> String {
+    const KB: f64 = 1000.0;
+    let b = bytes as f64;
+    if b < KB {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        format!("{:.0} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / (KB * KB))
+    }
+}
+
+/// A file name as people may see and save it: the last path segment, without control characters
+/// or characters that mean something to file systems and headers, at most [`NAME_MAX_CHARS`].
+pub fn sanitize_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*' | ';') { '_' } else { c })
+        .take(NAME_MAX_CHARS)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    if cleaned.is_empty() { "file".to_owned() } else { cleaned.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_their_paths_and_dangerous_characters() {
+        assert_eq!(sanitize_name("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_name("C:\\Users\\me\\report \"final\".pdf"), "report _final_.pdf");
+        assert_eq!(sanitize_name("a\u{0}b\r\n.txt"), "a_b__.txt");
+        assert_eq!(sanitize_name(".."), "file");
+        assert_eq!(sanitize_name(".hidden"), "hidden");
+        assert_eq!(sanitize_name(&"x".repeat(300)).chars().count(), NAME_MAX_CHARS);
+    }
+
+    #[test]
+    fn sizes_read_like_people_say_them() {
+        assert_eq!((human_size(532), human_size(14_200), human_size(2_400_000)), ("532 B".into(), "14 KB".into(), "2.4 MB".into()));
+    }
+}

@@ -1,0 +1,99 @@
+//! Every SQL statement touching `attachments`.
+
+use sqlx::{PgConnection, PgPool};
+
+use super::model::Attachment;
+use super::store::Stored;
+use crate::auth::model::User;
+use crate::error::{AppError, AppResult};
+
+const COLUMNS: &str = "a.id, a.token, a.name, a.size_bytes, a.content_type, a.has_thumbnail";
+
+pub async fn insert(pool: &PgPool, uploader: &User, ticket_id: i64, name: &str, stored: &Stored, has_thumbnail: bool) -> AppResult<Attachment> {
+    let token = hex::encode(rand::random::<[u8; 16]>());
+    let sql = format!(
+        "INSERT INTO attachments AS a (token, ticket_id, uploaded_by, name, size_bytes, content_type, sha256, has_thumbnail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, Attachment>(&sql)
+        .bind(token)
+        .bind(ticket_id)
+        .bind(uploader.id)
+        .bind(name)
+        .bind(stored.size_bytes as i64)
+        .bind(stored.content_type)
+        .bind(&stored.sha256)
+        .bind(has_thumbnail)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// An attachment with where its bytes are, for serving them.
+#[derive(sqlx::FromRow)]
+pub struct StoredAttachment {
+    #[sqlx(flatten)]
+    pub attachment: Attachment,
+    pub sha256: String,
+}
+
+/// The attachment behind a link, when `viewer` may see it: its ticket is visible to them (the same
+/// rule as the ticket itself), and a file not yet sent is its uploader's alone.
+pub async fn find_for_viewer(pool: &PgPool, viewer: &User, token: &str) -> AppResult<Option<StoredAttachment>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, a.sha256 FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+         WHERE a.token = $1 AND (a.message_id IS NOT NULL OR a.uploaded_by = $2)
+           AND ($3 OR t.created_by_user_id = $2)"
+    );
+    Ok(sqlx::query_as::<_, StoredAttachment>(&sql).bind(token).bind(viewer.id).bind(viewer.role.is_staff()).fetch_optional(pool).await?)
+}
+
+/// A file uploaded but not sent yet, locked until the sending transaction ends.
+#[derive(sqlx::FromRow)]
+pub struct Upload {
+    #[sqlx(flatten)]
+    pub attachment: Attachment,
+    pub ticket_id: i64,
+    pub uploaded_by: i64,
+}
+
+pub async fn lock_uploads(conn: &mut PgConnection, ids: &[i64]) -> AppResult<Vec<Upload>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT {COLUMNS}, a.ticket_id, a.uploaded_by FROM attachments a WHERE a.id = ANY($1) AND a.message_id IS NULL FOR UPDATE");
+    Ok(sqlx::query_as::<_, Upload>(&sql).bind(ids).fetch_all(conn).await?)
+}
+
+/// Gives messages their files: `(attachment id, message id)` pairs, all checked and locked.
+pub async fn link_to_messages(conn: &mut PgConnection, links: &[(i64, i64)]) -> AppResult<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let (attachments, messages): (Vec<i64>, Vec<i64>) = links.iter().copied().unzip();
+    sqlx::query("UPDATE attachments a SET message_id = v.m FROM unnest($1::BIGINT[], $2::BIGINT[]) AS v(a, m) WHERE a.id = v.a")
+        .bind(&attachments)
+        .bind(&messages)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub fn not_yours() -> AppError {
+    AppError::invalid("attachment_ids", "Attach files you uploaded to this ticket and have not sent yet.")
+}
+
+/// The files of these messages, by message id, in upload order.
+pub async fn for_messages<'e>(executor: impl sqlx::PgExecutor<'e>, message_ids: &[i64]) -> AppResult<Vec<(i64, Attachment)>> {
+    if message_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        message_id: i64,
+        #[sqlx(flatten)]
+        attachment: Attachment,
+    }
+    let sql = format!("SELECT a.message_id, {COLUMNS} FROM attachments a WHERE a.message_id = ANY($1) ORDER BY a.id");
+    let rows = sqlx::query_as::<_, Row>(&sql).bind(message_ids).fetch_all(executor).await?;
+    Ok(rows.into_iter().map(|row| (row.message_id, row.attachment)).collect())
+}

@@ -1,0 +1,95 @@
+//! How attachments look: in a message (thumbnails that open the full image, download cards), and
+//! in the composer while they upload.
+
+use leptos::prelude::*;
+
+use super::model::{Attachment, human_size};
+
+/// A message's files: images as thumbnails (click for full size), the rest as download cards.
+#[component]
+pub fn AttachmentList(attachments: Vec<Attachment>) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
+    (!attachments.is_empty()).then(|| {
+        let items = attachments
+            .into_iter()
+            .map(|file| {
+                let url = file.url();
+                match file.thumbnail_url() {
+                    Some(thumbnail) => leptos::either::Either::Left(view! {
+                        <li class="attachment image">
+                            <a href=url target="_blank" rel="noopener" aria-label=(t.open_full_size)(&file.name)>
+                                <img src=thumbnail alt=file.name.clone() loading="lazy" />
+                            </a>
+                        </li>
+                    }),
+                    None => leptos::either::Either::Right(view! {
+                        <li class="attachment file">
+                            <a class="file-card" href=url download=file.name.clone()>
+                                <span class="file-icon" aria-hidden="true">{file_icon(&file.content_type)}</span>
+                                <span class="file-name">{file.name.clone()}</span>
+                                <span class="file-size">{human_size(file.size_bytes)}</span>
+                            </a>
+                        </li>
+                    }),
+                }
+            })
+            .collect_view();
+        view! { <ul class="attachments" aria-label=t.attachments>{items}</ul> }
+    })
+}
+
+fn file_icon(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "PDF",
+        "application/zip" | "application/gzip" => "ZIP",
+        t if t.starts_with("text/") => "TXT",
+        t if t.starts_with("image/") => "IMG",
+        _ => "FILE",
+    }
+}
+
+/// One file in the composer: uploading (with progress), ready to send, or refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub key: u32,
+    pub name: String,
+    pub size: i64,
+    pub state: UploadState,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadState {
+    /// Percent sent.
+    Sending(u8),
+    Ready(Attachment),
+    Failed(String),
+}
+
+/// The composer's files, each removable.
+#[component]
+pub fn UploadTray(uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
+    view! {
+        <Show when=move || uploads.with(|u| !u.is_empty())>
+            <ul class="upload-tray" aria-label=t.attachments>
+                <For each=move || uploads.get() key=|u| (u.key, format!("{:?}", u.state)) let:upload>
+                    <li class="upload" class:failed=matches!(upload.state, UploadState::Failed(_))>
+                        <span class="file-name">{upload.name.clone()}</span>
+                        <span class="file-size">{human_size(upload.size)}</span>
+                        {match upload.state.clone() {
+                            UploadState::Sending(percent) => leptos::either::EitherOf3::A(view! {
+                                <progress max="100" value=percent aria-label=t.uploading>{format!("{percent}%")}</progress>
+                            }),
+                            UploadState::Ready(_) => leptos::either::EitherOf3::B(()),
+                            UploadState::Failed(reason) => leptos::either::EitherOf3::C(view! {
+                                <span class="field-error" role="alert">{(t.upload_failed)(&upload.name, &crate::i18n::server_text(&reason))}</span>
+                            }),
+                        }}
+                        <button type="button" class="button subtle remove" aria-label=(t.remove_file)(&upload.name)
+                            on:click=move |_| uploads.update(|all| all.retain(|u| u.key != upload.key))>"×"</button>
+                    </li>
+                </For>
+            </ul>
+        </Show>
+    }
+}
