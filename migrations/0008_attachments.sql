@@ -1,11 +1,12 @@
 -- Files attached to a ticket's messages. The bytes live in the object store under their SHA-256
 -- (`blobs/<sha256>`, thumbnails `thumbs/<sha256>.png`); here is what MyRelay knows of them. An
--- upload belongs to its uploader alone until a message takes it (`message_id`).
+-- upload belongs to its uploader alone until a message takes it (`message_id`). Files for a ticket
+-- being opened have no `ticket_id` until the ticket is created with them.
 CREATE TABLE attachments (
     id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     -- In every link: random, so links cannot be guessed (they are checked on each request too).
     token         TEXT        NOT NULL UNIQUE,
-    ticket_id     BIGINT      NOT NULL REFERENCES tickets (id),
+    ticket_id     BIGINT      REFERENCES tickets (id),
     message_id    BIGINT      REFERENCES ticket_messages (id),
     uploaded_by   BIGINT      NOT NULL REFERENCES users (id),
     name          TEXT        NOT NULL,

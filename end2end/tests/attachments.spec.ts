@@ -72,3 +72,21 @@ test("a customer pastes a screenshot and attaches a PDF; the agent sees the thum
   await expect(stranger).toHaveURL(/\/app\/tickets$/);
   expect((await stranger.request.get(href!)).status()).toBe(404);
 });
+
+test("files picked on the new-ticket form arrive with the ticket", async ({ page }) => {
+  await register(page, "Nina New", uniqueEmail("newfiles"));
+  await expect(page).toHaveURL(/\/app\/tickets$/);
+  await open(page, "/app/tickets/new");
+  await page.getByLabel("Describe your issue").fill("The import fails; my notes are attached.");
+  await page.locator(".drop-zone input[type=file]").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("Step 1: open the import.\n") });
+  await expect(page.locator(".upload-tray .upload")).toContainText("notes.txt");
+  await expect(page.locator(".upload-tray progress")).toHaveCount(0);
+  await page.screenshot({ path: "screenshots/new-ticket-files-1280.png" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "screenshots/new-ticket-files-390.png" });
+  await page.getByRole("button", { name: "Open ticket" }).click();
+  await expect(page).toHaveURL(/\/app\/tickets\/\d+$/);
+  await expect(page.locator("li.message .file-card")).toContainText("notes.txt");
+  await open(page, "/app/tickets");
+  await expect(page.locator(".queue-row .preview").first()).toContainText("You: sent files");
+});

@@ -29,6 +29,25 @@ impl Attachment {
     }
 }
 
+/// Attachment ids as forms send them: `"3,4"` (empty: none); at most [`MAX_PER_MESSAGE`], each once.
+pub fn parse_ids(text: Option<&str>) -> crate::error::AppResult<Vec<i64>> {
+    let invalid = |message: &str| crate::error::AppError::invalid("attachment_ids", message);
+    let ids = text
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| id.parse::<i64>().map_err(|_| invalid("Attachment ids are numbers, separated by commas.")))
+        .collect::<Result<Vec<i64>, _>>()?;
+    if ids.len() > MAX_PER_MESSAGE {
+        return Err(invalid(&format!("At most {MAX_PER_MESSAGE} files go with one message.")));
+    }
+    if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
+        return Err(invalid("Each file can be attached once."));
+    }
+    Ok(ids)
+}
+
 /// "532 B", "14 KB", "2.4 MB": sizes as people read them.
 pub fn human_size(bytes: i64) -> String {
     const KB: f64 = 1000.0;

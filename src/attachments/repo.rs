@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 
 const COLUMNS: &str = "a.id, a.token, a.name, a.size_bytes, a.content_type, a.has_thumbnail";
 
-pub async fn insert(pool: &PgPool, uploader: &User, ticket_id: i64, name: &str, stored: &Stored, has_thumbnail: bool) -> AppResult<Attachment> {
+pub async fn insert(pool: &PgPool, uploader: &User, ticket_id: Option<i64>, name: &str, stored: &Stored, has_thumbnail: bool) -> AppResult<Attachment> {
     let token = hex::encode(rand::random::<[u8; 16]>());
     let sql = format!(
         "INSERT INTO attachments AS a (token, ticket_id, uploaded_by, name, size_bytes, content_type, sha256, has_thumbnail)
@@ -40,9 +40,9 @@ pub struct StoredAttachment {
 /// rule as the ticket itself), and a file not yet sent is its uploader's alone.
 pub async fn find_for_viewer(pool: &PgPool, viewer: &User, token: &str) -> AppResult<Option<StoredAttachment>> {
     let sql = format!(
-        "SELECT {COLUMNS}, a.sha256 FROM attachments a JOIN tickets t ON t.id = a.ticket_id
-         WHERE a.token = $1 AND (a.message_id IS NOT NULL OR a.uploaded_by = $2)
-           AND ($3 OR t.created_by_user_id = $2)"
+        "SELECT {COLUMNS}, a.sha256 FROM attachments a LEFT JOIN tickets t ON t.id = a.ticket_id
+         WHERE a.token = $1
+           AND CASE WHEN a.message_id IS NULL THEN a.uploaded_by = $2 ELSE $3 OR t.created_by_user_id = $2 END"
     );
     Ok(sqlx::query_as::<_, StoredAttachment>(&sql).bind(token).bind(viewer.id).bind(viewer.role.is_staff()).fetch_optional(pool).await?)
 }
@@ -52,7 +52,8 @@ pub async fn find_for_viewer(pool: &PgPool, viewer: &User, token: &str) -> AppRe
 pub struct Upload {
     #[sqlx(flatten)]
     pub attachment: Attachment,
-    pub ticket_id: i64,
+    /// None: for a ticket not opened yet.
+    pub ticket_id: Option<i64>,
     pub uploaded_by: i64,
 }
 
@@ -64,22 +65,27 @@ pub async fn lock_uploads(conn: &mut PgConnection, ids: &[i64]) -> AppResult<Vec
     Ok(sqlx::query_as::<_, Upload>(&sql).bind(ids).fetch_all(conn).await?)
 }
 
-/// Gives messages their files: `(attachment id, message id)` pairs, all checked and locked.
+/// Gives messages their files: `(attachment id, message id)` pairs, all checked and locked (files
+/// uploaded for a ticket being opened take the message's ticket too).
 pub async fn link_to_messages(conn: &mut PgConnection, links: &[(i64, i64)]) -> AppResult<()> {
     if links.is_empty() {
         return Ok(());
     }
     let (attachments, messages): (Vec<i64>, Vec<i64>) = links.iter().copied().unzip();
-    sqlx::query("UPDATE attachments a SET message_id = v.m FROM unnest($1::BIGINT[], $2::BIGINT[]) AS v(a, m) WHERE a.id = v.a")
-        .bind(&attachments)
-        .bind(&messages)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE attachments a SET message_id = v.m, ticket_id = m.ticket_id
+         FROM unnest($1::BIGINT[], $2::BIGINT[]) AS v(a, m) JOIN ticket_messages m ON m.id = v.m
+         WHERE a.id = v.a",
+    )
+    .bind(&attachments)
+    .bind(&messages)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub fn not_yours() -> AppError {
-    AppError::invalid("attachment_ids", "Attach files you uploaded to this ticket and have not sent yet.")
+    AppError::invalid("attachment_ids", "Attach files you uploaded for this ticket and have not sent yet.")
 }
 
 /// The files of these messages, by message id, in upload order.

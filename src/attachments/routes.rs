@@ -18,7 +18,8 @@ use crate::tickets::model::TicketStatus;
 
 pub const UPLOAD_PATH: &str = "/api/attachments/upload";
 
-/// `POST /api/attachments/upload?ticket_id=<id>&name=<file name>`, the file as the raw body.
+/// `POST /api/attachments/upload?ticket_id=<id>&name=<file name>`, the file as the raw body;
+/// without `ticket_id`, a file for the ticket the person is about to open.
 pub async fn upload(
     State(state): State<AppState>,
     session: Option<Extension<CurrentSession>>,
@@ -27,10 +28,12 @@ pub async fn upload(
     body: Body,
 ) -> AppResult<Json<Attachment>> {
     let Some(Extension(CurrentSession { user, .. })) = session else { return Err(AppError::unauthenticated()) };
-    let ticket_id = query
-        .get("ticket_id")
-        .and_then(|id| id.parse::<i64>().ok())
-        .ok_or_else(|| AppError::invalid("ticket_id", "Say which ticket the file is for."))?;
+    // Without a ticket: for the ticket this person is opening (only users open tickets).
+    let ticket_id = match query.get("ticket_id").map(String::as_str).filter(|id| !id.is_empty()) {
+        Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::invalid("ticket_id", "The ticket id is not valid."))?),
+        None if user.role == crate::auth::model::Role::User => None,
+        None => return Err(AppError::invalid("ticket_id", "Say which ticket the file is for.")),
+    };
     let name = sanitize_name(query.get("name").map_or("", String::as_str));
     let limit = state.config.upload_limit_bytes;
     // Refused before a byte is read when the body says it is too large.
@@ -38,9 +41,11 @@ pub async fn upload(
     if declared.is_some_and(|length| length > limit) {
         return Err(store::too_large(limit));
     }
-    let ticket = crate::tickets::repo::find_ticket(&state.pool, &user, ticket_id).await?.ok_or_else(no_such_ticket)?;
-    if ticket.status == TicketStatus::Closed {
-        return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; no more files can be added."));
+    if let Some(ticket_id) = ticket_id {
+        let ticket = crate::tickets::repo::find_ticket(&state.pool, &user, ticket_id).await?.ok_or_else(no_such_ticket)?;
+        if ticket.status == TicketStatus::Closed {
+            return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; no more files can be added."));
+        }
     }
     let stored = store::store_body(&state.files, body, limit).await?;
     let has_thumbnail = sniff::is_image(stored.content_type) && store::make_thumbnail(&state.files, &stored.sha256).await?;

@@ -9,9 +9,33 @@ use super::model::Attachment;
 use super::view::{Upload, UploadState};
 use crate::error::AppError;
 
-/// Sends `file` for `ticket_id`, showing it in `uploads` under `key` from start to end.
-/// Failure reasons are kept in English (the server's words) and translated where shown.
-pub fn upload_file(ticket_id: i64, file: File, key: u32, uploads: RwSignal<Vec<Upload>>) {
+thread_local! {
+    static NEXT_KEY: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts uploading each file (for `ticket_id`, or for the ticket being opened), shown in `uploads`.
+pub fn attach(ticket_id: Option<i64>, uploads: RwSignal<Vec<Upload>>, files: Vec<File>) {
+    for file in files {
+        let key = NEXT_KEY.with(|next| {
+            next.set(next.get() + 1);
+            next.get()
+        });
+        upload_file(ticket_id, file, key, uploads);
+    }
+}
+
+/// The files a paste carries (a pasted image, or files copied in a file manager).
+pub fn pasted(event: &web_sys::ClipboardEvent) -> Vec<File> {
+    files_of(event.clipboard_data().and_then(|data| data.files()))
+}
+
+pub fn dropped(event: &web_sys::DragEvent) -> Vec<File> {
+    files_of(event.data_transfer().and_then(|data| data.files()))
+}
+
+/// Sends `file`, showing it in `uploads` under `key` from start to end. Failure reasons are kept
+/// in English (the server's words) and translated where shown.
+fn upload_file(ticket_id: Option<i64>, file: File, key: u32, uploads: RwSignal<Vec<Upload>>) {
     let name = file.name();
     uploads.update(|all| all.push(Upload { key, name: name.clone(), size: file.size() as i64, state: UploadState::Sending(0) }));
     let set = move |state: UploadState| {
@@ -22,7 +46,8 @@ pub fn upload_file(ticket_id: i64, file: File, key: u32, uploads: RwSignal<Vec<U
         })
     };
     let Ok(request) = XmlHttpRequest::new() else { return set(UploadState::Failed(network_trouble())) };
-    let url = format!("/api/attachments/upload?ticket_id={ticket_id}&name={}", js_sys::encode_uri_component(&name));
+    let ticket = ticket_id.map(|id| format!("ticket_id={id}&")).unwrap_or_default();
+    let url = format!("/api/attachments/upload?{ticket}name={}", js_sys::encode_uri_component(&name));
     if request.open("POST", &url).is_err() || request.set_request_header("Accept", "application/json").is_err() {
         return set(UploadState::Failed(network_trouble()));
     }
@@ -56,7 +81,7 @@ fn network_trouble() -> String {
     "The upload did not reach the server. Check your connection and try again.".into()
 }
 
-/// The files a paste or a drop carries.
+/// The files of a picker, a paste or a drop.
 pub fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
     let Some(list) = list else { return Vec::new() };
     (0..list.length()).filter_map(|i| list.get(i)).collect()

@@ -93,3 +93,42 @@ pub fn UploadTray(uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
         </Show>
     }
 }
+
+/// What the composer can send: `None` while a file is still uploading, else the uploaded files.
+pub fn ready_files(uploads: RwSignal<Vec<Upload>>) -> Option<Vec<Attachment>> {
+    uploads.with_untracked(|all| {
+        if all.iter().any(|u| matches!(u.state, UploadState::Sending(_))) {
+            return None;
+        }
+        Some(all.iter().filter_map(|u| if let UploadState::Ready(file) = &u.state { Some(file.clone()) } else { None }).collect())
+    })
+}
+
+/// "Attach files": a button opening the file picker. Shown once the page runs: uploading needs
+/// JavaScript (without it the form still sends its text).
+#[component]
+pub fn AttachButton(ticket_id: Option<i64>, uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
+    let t = &crate::i18n::t().chat;
+    let running = RwSignal::new(false);
+    Effect::new(move |_| running.set(true));
+    let picker = NodeRef::<leptos::html::Input>::new();
+    view! {
+        <Show when=move || running.get()>
+            <input type="file" multiple hidden node_ref=picker on:change=move |_| {
+                #[cfg(feature = "hydrate")]
+                if let Some(input) = picker.get() {
+                    super::upload::attach(ticket_id, uploads, super::upload::files_of(input.files()));
+                    input.set_value(""); // the same file can be picked again
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = (ticket_id, uploads);
+            } />
+            <button type="button" class="button subtle attach" title=t.attach_hint aria-label=t.attach_files
+                on:click=move |_| {
+                    if let Some(input) = picker.get() {
+                        input.click();
+                    }
+                }><span class="attach-icon" aria-hidden="true">"+"</span><span class="attach-label" aria-hidden="true">{t.attach_files}</span></button>
+        </Show>
+    }
+}

@@ -30,14 +30,7 @@ pub async fn send_message(ticket_id: i64, client_id: String, content: Option<Str
                     format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST})."),
                 ));
             }
-            let attachment_ids = attachment_ids
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(|id| id.parse::<i64>().map_err(|_| AppError::invalid("attachment_ids", "Attachment ids are numbers, separated by commas.")))
-                .collect::<Result<Vec<i64>, AppError>>()?;
+            let attachment_ids = crate::attachments::model::parse_ids(attachment_ids.as_deref())?;
             let content = content.unwrap_or_default();
             let request = super::writer::SendRequest { sender: std::sync::Arc::new(user), ticket_id, client_id, content, attachment_ids };
             let (message, _) = state.writer.send(request).await?;

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use super::protocol::MESSAGE_MAX_CHARS;
 use super::store::{ChatClient, ConnectionState, Room};
 use super::thread::{Follow, OlderMessages, Thread};
-use crate::attachments::view::{Upload, UploadState, UploadTray};
+use crate::attachments::view::{AttachButton, Upload, UploadTray, ready_files};
 use crate::auth::model::User;
 use crate::tickets::model::{Message, Page};
 use crate::timeline::model::TimelineEntry;
@@ -145,21 +145,9 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     let t = &crate::i18n::t().chat;
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
-    // Files being attached; their controls appear once the page runs (uploads need JavaScript).
+    // Files being attached (uploaded as soon as they are picked, pasted or dropped).
     let uploads = RwSignal::new(Vec::<Upload>::new());
-    let running = RwSignal::new(false);
-    Effect::new(move |_| running.set(true));
     let dragging = RwSignal::new(false);
-    let file_input = NodeRef::<html::Input>::new();
-    #[cfg(feature = "hydrate")]
-    let next_key = StoredValue::new(0u32);
-    #[cfg(feature = "hydrate")]
-    let add_files = move |files: Vec<web_sys::File>| {
-        for file in files {
-            next_key.update_value(|k| *k += 1);
-            crate::attachments::upload::upload_file(room.ticket_id, file, next_key.get_value(), uploads);
-        }
-    };
     // "typing" is announced at most every 3 s and withdrawn 4 s after the last keystroke. The
     // withdrawal timer is cancelled with the composer (it must not fire after it is gone).
     let last_announced = StoredValue::new(0.0_f64);
@@ -186,14 +174,10 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     };
     let submit = move || {
         let text = draft.get_untracked().trim().to_owned();
-        let (uploading, files) = uploads.with_untracked(|all| {
-            let files: Vec<_> = all.iter().filter_map(|u| if let UploadState::Ready(file) = &u.state { Some(file.clone()) } else { None }).collect();
-            (all.iter().any(|u| matches!(u.state, UploadState::Sending(_))), files)
-        });
-        if uploading {
+        let Some(files) = ready_files(uploads) else {
             problem.set(Some(t.wait_for_uploads.into()));
             return;
-        }
+        };
         if text.is_empty() && files.is_empty() {
             problem.set(Some(t.write_message_first.into()));
             return;
@@ -233,7 +217,7 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
                 ev.prevent_default();
                 dragging.set(false);
                 #[cfg(feature = "hydrate")]
-                add_files(crate::attachments::upload::files_of(ev.data_transfer().and_then(|d| d.files())));
+                crate::attachments::upload::attach(Some(room.ticket_id), uploads, crate::attachments::upload::dropped(&ev));
             }>
             <UploadTray uploads />
             <input type="hidden" name="ticket_id" value=room.ticket_id />
@@ -256,31 +240,17 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
                 on:paste=move |ev: ClipboardEvent| {
                     #[cfg(feature = "hydrate")]
                     {
-                        let files = crate::attachments::upload::files_of(ev.clipboard_data().and_then(|d| d.files()));
+                        let files = crate::attachments::upload::pasted(&ev);
                         if !files.is_empty() {
                             ev.prevent_default();
-                            add_files(files);
+                            crate::attachments::upload::attach(Some(room.ticket_id), uploads, files);
                         }
                     }
                     #[cfg(not(feature = "hydrate"))]
                     let _ = ev;
                 }
             ></textarea>
-            <Show when=move || running.get()>
-                <input type="file" multiple hidden node_ref=file_input on:change=move |_| {
-                    #[cfg(feature = "hydrate")]
-                    if let Some(input) = file_input.get() {
-                        add_files(crate::attachments::upload::files_of(input.files()));
-                        input.set_value(""); // the same file can be picked again
-                    }
-                } />
-                <button type="button" class="button subtle attach" title=t.attach_hint aria-label=t.attach_files
-                    on:click=move |_| {
-                        if let Some(input) = file_input.get() {
-                            input.click();
-                        }
-                    }><span class="attach-icon" aria-hidden="true">"+"</span><span class="attach-label" aria-hidden="true">{t.attach_files}</span></button>
-            </Show>
+            <AttachButton ticket_id=Some(room.ticket_id) uploads />
             <button type="submit" class="button primary">{t.send}</button>
         </form>
         // Only true once the page runs (without JavaScript Enter is a new line): CSS shows it then.

@@ -210,7 +210,7 @@ async fn try_store(
             outcomes[index] = Some(Err(closed()));
             continue;
         }
-        let usable = |id: &i64| uploads.get(id).is_some_and(|u| u.ticket_id == ticket.id && u.uploaded_by == request.sender.id);
+        let usable = |id: &i64| uploads.get(id).is_some_and(|u| u.ticket_id == Some(ticket.id) && u.uploaded_by == request.sender.id);
         if !request.attachment_ids.iter().all(usable) {
             outcomes[index] = Some(Err(attachments::not_yours()));
             continue;

@@ -16,6 +16,8 @@ pub struct TicketTexts {
     pub tab_all_open: &'static str,
     /// The customer's own messages in the previews of their list.
     pub you: &'static str,
+    /// The preview of a message of files alone.
+    pub sent_files: &'static str,
     pub unassigned: &'static str,
     pub waiting_for_reply: &'static str,
     pub tickets: &'static str,
@@ -91,6 +93,7 @@ pub const EN: TicketTexts = TicketTexts {
     tab_mine: "Mine",
     tab_all_open: "All open",
     you: "You",
+    sent_files: "sent files",
     unassigned: "Unassigned",
     waiting_for_reply: "Waiting for a reply",
     tickets: "Tickets",
@@ -161,6 +164,7 @@ pub const ES: TicketTexts = TicketTexts {
     tab_mine: "Míos",
     tab_all_open: "Todos los abiertos",
     you: "Tú",
+    sent_files: "envió archivos",
     unassigned: "Sin asignar",
     waiting_for_reply: "Esperando respuesta",
     tickets: "Tickets",

@@ -22,14 +22,21 @@ use {
 crate::server_arguments!(Form: CreateTicket, AssignTicket, ChangeStatus);
 crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages, TicketTimeline, InboxCounts);
 
-/// Opens a ticket (users only) and redirects to its page.
+/// Opens a ticket (users only) and redirects to its page. `attachment_ids` (comma-separated):
+/// files uploaded for it beforehand, posted as the creator's first message.
 #[server(prefix = "/api/tickets", endpoint = "create", input = Form)]
-pub async fn create_ticket(subject: Option<String>, description: String, category_id: Option<i64>) -> Result<Ticket, AppError> {
+pub async fn create_ticket(
+    subject: Option<String>,
+    description: String,
+    category_id: Option<i64>,
+    attachment_ids: Option<String>,
+) -> Result<Ticket, AppError> {
     with_status(
         async {
             let user = require_role(&[Role::User])?;
             let state = AppState::from_context()?;
-            let ticket = NewTicket { category_id, ..validate_new_ticket(subject.as_deref(), &description)? };
+            let attachment_ids = crate::attachments::model::parse_ids(attachment_ids.as_deref())?;
+            let ticket = NewTicket { category_id, attachment_ids, ..validate_new_ticket(subject.as_deref(), &description)? };
             let ticket = repo::create_ticket(&state.pool, &user, &ticket).await?;
             leptos_axum::redirect(&format!("/app/tickets/{}", ticket.id));
             Ok(ticket)

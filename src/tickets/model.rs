@@ -305,6 +305,8 @@ pub struct NewTicket {
     pub subject: Option<String>,
     pub description: String,
     pub category_id: Option<i64>,
+    /// Files uploaded for the ticket being opened (`POST /api/attachments/upload` without a ticket).
+    pub attachment_ids: Vec<i64>,
 }
 
 pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResult<NewTicket> {
@@ -326,7 +328,7 @@ pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResul
             format!("The description can be at most {DESCRIPTION_MAX_CHARS} characters."),
         ));
     }
-    Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned(), category_id: None })
+    Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned(), category_id: None, attachment_ids: Vec::new() })
 }
 
 /// Which tickets a list shows (visibility by role is applied on top, on the server).

@@ -7,6 +7,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use super::model::{
     CategoryRef, LastMessage, Message, NewTicket, QueueCounts, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
 };
+use crate::attachments::model::Attachment;
 use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -102,6 +103,13 @@ fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
 /// person's tickets in that category), and announces it to every node's inbox on commit.
 pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) -> AppResult<Ticket> {
     let mut tx = pool.begin().await?;
+    // The files uploaded for it: the creator's own, not sent anywhere yet (locked until commit).
+    let uploads = crate::attachments::repo::lock_uploads(&mut tx, &ticket.attachment_ids).await?;
+    if uploads.len() != ticket.attachment_ids.len() || uploads.iter().any(|u| u.uploaded_by != creator.id || u.ticket_id.is_some()) {
+        return Err(crate::attachments::repo::not_yours());
+    }
+    let mut files: Vec<Attachment> = uploads.into_iter().map(|u| u.attachment).collect();
+    files.sort_by_key(|file| ticket.attachment_ids.iter().position(|id| *id == file.id));
     // The category, its bot message, and its default agent while that is an active agent (a
     // demoted or deactivated one is skipped, like a responsible agent below).
     let category: Option<(String, String, Option<i64>, Option<String>)> = match ticket.category_id {
@@ -157,8 +165,8 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
         None => (String::new(), None),
     };
     let agent = crate::auth::repo::responsible_agent_of(&mut tx, creator.id).await?.or(category_agent);
-    if !greeting.is_empty() || agent.is_some() {
-        post_first_entries(&mut tx, creator, id, &greeting, agent).await?;
+    if !greeting.is_empty() || agent.is_some() || !files.is_empty() {
+        post_first_entries(&mut tx, creator, id, &greeting, agent, files).await?;
     }
     crate::chat::hub::announce_ticket_created(&mut tx, id).await?;
     tx.commit().await?;
@@ -166,42 +174,22 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
 }
 
 /// A new ticket's first timeline entries, inside the creating transaction: the bot posts the
-/// category's first message, then the chosen agent is assigned through the lifecycle's rules, as
-/// a change made by MyRelay itself.
+/// category's first message, the chosen agent is assigned through the lifecycle's rules (a change
+/// made by MyRelay itself), and the files the creator uploaded for it follow as their message.
 async fn post_first_entries(
     tx: &mut sqlx::PgConnection,
     creator: &User,
     ticket_id: i64,
     greeting: &str,
     agent: Option<(i64, String)>,
+    files: Vec<Attachment>,
 ) -> AppResult<()> {
-    use crate::timeline::{model::TimelineEntry, notice::Delivery, repo as timeline};
+    use crate::timeline::repo as timeline;
     let system = crate::auth::repo::system_account(&mut *tx).await?;
     let mut seq = 0;
     if !greeting.is_empty() {
         seq += 1;
-        let (message_id, at): (i64, DateTime<Utc>) = sqlx::query_as(
-            "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq)
-             VALUES ($1, $2, 'system', $3, $4) RETURNING id, created_at",
-        )
-        .bind(ticket_id)
-        .bind(system.id)
-        .bind(greeting)
-        .bind(seq)
-        .fetch_one(&mut *tx)
-        .await?;
-        let message = Message {
-            id: message_id,
-            ticket_id,
-            seq,
-            client_id: None,
-            sender: PersonRef { id: system.id, display_name: system.display_name.clone(), email: system.email.clone() },
-            sender_role: Role::System,
-            content: greeting.to_owned(),
-            created_at: at,
-            attachments: Vec::new(),
-        };
-        timeline::announce(&mut *tx, 0, &[Delivery::new(TimelineEntry::Message(message))]).await?;
+        post_message(&mut *tx, &system, ticket_id, seq, greeting, Vec::new()).await?;
     }
     if let Some((agent_id, agent_name)) = agent {
         let opened = TicketState { status: TicketStatus::Open, created_by: creator.id, assigned_agent_id: None };
@@ -229,8 +217,42 @@ async fn post_first_entries(
         };
         timeline::record_change(&mut *tx, &event).await?;
     }
+    if !files.is_empty() {
+        seq += 1;
+        post_message(&mut *tx, creator, ticket_id, seq, "", files).await?;
+    }
     sqlx::query("UPDATE tickets SET last_seq = $2 WHERE id = $1").bind(ticket_id).bind(seq).execute(&mut *tx).await?;
     Ok(())
+}
+
+/// Stores and announces one message at `seq` (the caller advances `last_seq`), with its files.
+async fn post_message(tx: &mut sqlx::PgConnection, sender: &User, ticket_id: i64, seq: i64, content: &str, files: Vec<Attachment>) -> AppResult<()> {
+    use crate::timeline::{model::TimelineEntry, notice::Delivery, repo as timeline};
+    let (id, created_at): (i64, DateTime<Utc>) = sqlx::query_as(
+        "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at",
+    )
+    .bind(ticket_id)
+    .bind(sender.id)
+    .bind(sender.role)
+    .bind(content)
+    .bind(seq)
+    .fetch_one(&mut *tx)
+    .await?;
+    let links: Vec<(i64, i64)> = files.iter().map(|file| (file.id, id)).collect();
+    crate::attachments::repo::link_to_messages(&mut *tx, &links).await?;
+    let message = Message {
+        id,
+        ticket_id,
+        seq,
+        client_id: None,
+        sender: PersonRef { id: sender.id, display_name: sender.display_name.clone(), email: sender.email.clone() },
+        sender_role: sender.role,
+        content: content.to_owned(),
+        created_at,
+        attachments: files,
+    };
+    timeline::announce(&mut *tx, 0, &[Delivery::new(TimelineEntry::Message(message))]).await
 }
 
 pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<Ticket>> {

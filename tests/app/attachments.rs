@@ -189,3 +189,45 @@ async fn uploads_over_the_limit_or_where_not_allowed_store_nothing() {
     assert_eq!(status, StatusCode::OK, "{message}");
     assert_eq!((message["content"].as_str(), message["attachments"][0]["name"].as_str()), (Some(""), Some("max.bin")));
 }
+
+#[tokio::test]
+async fn files_uploaded_while_opening_a_ticket_arrive_with_it() {
+    let app = spawn_app().await;
+    let owner = app.browser_with(&app.cookie_for(Role::User, "owner@example.com").await);
+    let other = app.browser_with(&app.cookie_for(Role::User, "other@example.com").await);
+    let agent = app.browser_with(&app.cookie_for(Role::Agent, "agent@example.com").await);
+    let url = |ticket: &str| format!("{}/api/attachments/upload?{ticket}name=notes.txt", owner.base_url);
+    let upload = async |browser: &crate::common::Browser| {
+        let response = browser.client.post(url("")).body("the steps I took").send().await.unwrap();
+        (response.status(), response.json::<serde_json::Value>().await.unwrap_or_default())
+    };
+    let (status, notes) = upload(&owner).await;
+    assert_eq!(status, StatusCode::OK, "{notes}");
+    // Staff do not open tickets: their files always name one.
+    assert_eq!(upload(&agent).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, others) = upload(&other).await;
+
+    // Someone else's upload cannot come along: refused, and no ticket stored.
+    let create = async |ids: String| {
+        owner.post_json("/api/tickets/create", &[("description", "See the notes"), ("attachment_ids", &ids)]).await
+    };
+    let (status, body) = create(format!("{},{}", notes["id"], others["id"])).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("attachment_ids")), "{body}");
+    assert_eq!(app.count("tickets").await, 0);
+
+    let (status, ticket) = create(notes["id"].to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    let id = ticket["id"].as_i64().unwrap();
+    let (_, timeline) = agent.get_json(&format!("/api/tickets/timeline?ticket_id={id}")).await;
+    let message = &timeline["items"][0]["Message"];
+    assert_eq!((message["seq"].as_i64(), message["content"].as_str()), (Some(1), Some("")), "{timeline}");
+    assert_eq!(message["attachments"][0]["name"], "notes.txt");
+    let link = format!("/api/attachments/{}", notes["token"].as_str().unwrap());
+    assert_eq!(agent.get_raw(&link).await.status(), StatusCode::OK, "sent: the ticket's people see it");
+    assert_eq!(other.get_raw(&link).await.status(), StatusCode::NOT_FOUND);
+    // Used once only.
+    assert_eq!(create(notes["id"].to_string()).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    // The list previews a files-only message as such.
+    let (_, list) = owner.get_json("/api/tickets/list").await;
+    assert_eq!(list["items"][0]["last_message"]["excerpt"], "", "{list}");
+}

@@ -189,7 +189,8 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                 Some(last) => {
                     let sender = if !show_creator && !last.from_staff { t.you.to_owned() } else { last.sender_name };
                     Either::Left(view! {
-                        <span class="sender">{sender}": "</span>{last.excerpt}
+                        <span class="sender">{sender}": "</span>
+                        {if last.excerpt.is_empty() { Either::Left(view! { <em>{t.sent_files}</em> }) } else { Either::Right(last.excerpt) }}
                         <span class="preview-age">" · "<Time at=last.at /></span>
                     })
                 }

@@ -1,6 +1,8 @@
+use leptos::ev::{ClipboardEvent, DragEvent};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::attachments::view::{AttachButton, Upload, UploadState, UploadTray};
 use crate::categories::api::active_categories;
 use crate::tickets::api::CreateTicket;
 use crate::tickets::model::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
@@ -14,6 +16,17 @@ pub fn NewTicketPage() -> impl IntoView {
     let categories = Resource::new(|| (), |_| active_categories());
     let texts = crate::i18n::t();
     let (t, nav) = (&texts.tickets, &texts.common);
+    // Files for the ticket, uploaded as they are picked, pasted or dropped; sent by id with the form.
+    let uploads = RwSignal::new(Vec::<Upload>::new());
+    let dragging = RwSignal::new(false);
+    let uploading = Memo::new(move |_| uploads.with(|all| all.iter().any(|u| matches!(u.state, UploadState::Sending(_)))));
+    let pending = action.pending();
+    let busy = Memo::new(move |_| pending.get() || uploading.get());
+    let attachment_ids = move || {
+        uploads.with(|all| {
+            all.iter().filter_map(|u| if let UploadState::Ready(file) = &u.state { Some(file.id.to_string()) } else { None }).collect::<Vec<_>>().join(",")
+        })
+    };
     view! {
         <Title text=nav.nav_new_ticket />
         <div class="page-head">
@@ -43,14 +56,43 @@ pub fn NewTicketPage() -> impl IntoView {
                 aria-invalid=aria_invalid(error, "subject") aria-describedby="subject-error" />
             <FieldError error field="subject" />
             <label for="description">{t.describe_issue}</label>
-            <textarea id="description" name="description" rows="8" required maxlength=DESCRIPTION_MAX_CHARS
-                aria-invalid=aria_invalid(error, "description") aria-describedby="description-hint description-error"></textarea>
-            <p class="hint" id="description-hint">
-                {(t.description_hint)(DESCRIPTION_MAX_CHARS)}
-            </p>
+            <div class="drop-zone" class:dragging=move || dragging.get()
+                on:dragover=move |ev: DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=move |ev: DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(false);
+                    #[cfg(feature = "hydrate")]
+                    crate::attachments::upload::attach(None, uploads, crate::attachments::upload::dropped(&ev));
+                }>
+                <textarea id="description" name="description" rows="8" required maxlength=DESCRIPTION_MAX_CHARS
+                    aria-invalid=aria_invalid(error, "description") aria-describedby="description-hint description-error"
+                    on:paste=move |ev: ClipboardEvent| {
+                        #[cfg(feature = "hydrate")]
+                        {
+                            let files = crate::attachments::upload::pasted(&ev);
+                            if !files.is_empty() {
+                                ev.prevent_default();
+                                crate::attachments::upload::attach(None, uploads, files);
+                            }
+                        }
+                        #[cfg(not(feature = "hydrate"))]
+                        let _ = ev;
+                    }></textarea>
+                <p class="hint" id="description-hint">
+                    {(t.description_hint)(DESCRIPTION_MAX_CHARS)}
+                </p>
+                <UploadTray uploads />
+                <input type="hidden" name="attachment_ids" value=attachment_ids />
+                <AttachButton ticket_id=None uploads />
+            </div>
             <FieldError error field="description" />
+            <FieldError error field="attachment_ids" />
             <div class="actions">
-                <SubmitButton pending=action.pending() label=t.open_ticket busy_label=t.opening />
+                <SubmitButton pending=busy label=t.open_ticket busy_label=t.opening />
                 <a class="button" href="/app/tickets">{t.cancel}</a>
             </div>
         </ServerForm>
