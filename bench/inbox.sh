@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Server time of the agent inbox over many tickets: seeds a fresh database with N tickets (default
 # 10,000), starts the server, signs in an agent, and times the list server function (50 rows) and the
-# server-rendered /app/inbox page. Usage: bench/inbox.sh [N] [--release]
+# server-rendered /app/inbox page. Each ticket has MESSAGES messages (default 2: the lists preview the
+# newest). Usage: [MESSAGES=n] bench/inbox.sh [N] [--release]
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 TICKETS="${1:-10000}"
 profile=debug; [ "${2:-}" = "--release" ] && profile=release
 RUNS=50
+MESSAGES="${MESSAGES:-2}"
 
 use_postgres_server
 db="myrelay_bench_$$"
@@ -26,11 +28,18 @@ say "Seeding $TICKETS tickets"
 INSERT INTO users (email, display_name, password_hash)
 SELECT 'user' || n || '@bench.test', 'User ' || n, 'x' FROM generate_series(1, 500) n;
 INSERT INTO tickets (created_by_user_id, subject, description, status, assigned_agent_id, created_at, updated_at)
-SELECT 2 + (n % 500), 'Ticket ' || n, repeat('Description text ', 20),
+SELECT (SELECT id FROM users WHERE email = 'user' || (1 + n % 500) || '@bench.test'), 'Ticket ' || n, repeat('Description text ', 20),
        (ARRAY['open','assigned','resolved','closed']::ticket_status[])[1 + n % 4],
-       CASE WHEN n % 4 = 0 THEN NULL ELSE 1 END,
+       CASE WHEN n % 4 = 0 THEN NULL ELSE (SELECT id FROM users WHERE email = 'agent@bench.test') END,
        now() - make_interval(mins => n), now() - make_interval(mins => n)
 FROM generate_series(1, $TICKETS) n;
+-- Messages alternate between the customer and the agent.
+INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq, created_at)
+SELECT t.id, CASE WHEN s % 2 = 1 THEN t.created_by_user_id ELSE a.id END,
+       (CASE WHEN s % 2 = 1 THEN 'user' ELSE 'agent' END)::user_role,
+       'Message ' || s || ' about ticket ' || t.id || E'\nand a second line', s, t.created_at + make_interval(secs => s)
+FROM tickets t, generate_series(1, $MESSAGES) s, (SELECT id FROM users WHERE email = 'agent@bench.test') a;
+UPDATE tickets SET last_seq = $MESSAGES;
 ANALYZE;
 SQL
 "${run[@]}" serve >/dev/null & pid=$!

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 /// At most this many files go with one message.
 pub const MAX_PER_MESSAGE: usize = 10;
 pub const NAME_MAX_CHARS: usize = 200;
+/// Files one person may hold uploaded but unsent: what one can make the server store unasked.
+pub const MAX_UNSENT: i64 = 2 * MAX_PER_MESSAGE as i64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -28,6 +28,20 @@ pub async fn insert(pool: &PgPool, uploader: &User, ticket_id: Option<i64>, name
         .await?)
 }
 
+/// How many files this person has uploaded and not sent yet, after forgetting those left unsent
+/// for over an hour (a composer closed without sending). Their bytes stay in the store: other
+/// rows may share them (content addressing).
+pub async fn count_unsent(pool: &PgPool, uploader: &User) -> AppResult<i64> {
+    sqlx::query("DELETE FROM attachments WHERE uploaded_by = $1 AND message_id IS NULL AND created_at < now() - interval '1 hour'")
+        .bind(uploader.id)
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT count(*) FROM attachments WHERE uploaded_by = $1 AND message_id IS NULL")
+        .bind(uploader.id)
+        .fetch_one(pool)
+        .await?)
+}
+
 /// An attachment with where its bytes are, for serving them.
 #[derive(sqlx::FromRow)]
 pub struct StoredAttachment {

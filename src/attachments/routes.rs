@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::model::{Attachment, sanitize_name};
+use super::model::{Attachment, MAX_UNSENT, sanitize_name};
 use super::{repo, sniff, store};
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -46,6 +46,12 @@ pub async fn upload(
         if ticket.status == TicketStatus::Closed {
             return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; no more files can be added."));
         }
+    }
+    if repo::count_unsent(&state.pool, &user).await? >= MAX_UNSENT {
+        return Err(AppError::new(
+            ErrorCode::TooManyRequests,
+            format!("You have {MAX_UNSENT} files waiting to be sent: send them first (unsent files are dropped after an hour)."),
+        ));
     }
     let stored = store::store_body(&state.files, body, limit).await?;
     let has_thumbnail = sniff::is_image(stored.content_type) && store::make_thumbnail(&state.files, &stored.sha256).await?;

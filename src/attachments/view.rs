@@ -132,3 +132,54 @@ pub fn AttachButton(ticket_id: Option<i64>, uploads: RwSignal<Vec<Upload>>) -> i
         </Show>
     }
 }
+
+/// Where files can arrive besides the picker: dropped on an element, pasted into a text field.
+/// `dragging` lights the drop target up while files are held over it.
+#[derive(Clone, Copy)]
+pub struct FileTarget {
+    pub ticket_id: Option<i64>,
+    pub uploads: RwSignal<Vec<Upload>>,
+    pub dragging: RwSignal<bool>,
+}
+
+impl FileTarget {
+    pub fn new(ticket_id: Option<i64>, uploads: RwSignal<Vec<Upload>>) -> Self {
+        Self { ticket_id, uploads, dragging: RwSignal::new(false) }
+    }
+
+    pub fn drag_over(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
+        move |event| {
+            event.prevent_default();
+            self.dragging.set(true);
+        }
+    }
+
+    pub fn drag_leave(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
+        move |_| self.dragging.set(false)
+    }
+
+    pub fn drop(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
+        move |event| {
+            event.prevent_default();
+            self.dragging.set(false);
+            #[cfg(feature = "hydrate")]
+            super::upload::attach(self.ticket_id, self.uploads, super::upload::dropped(&event));
+        }
+    }
+
+    /// A pasted image (or file) is attached rather than pasted as text.
+    pub fn paste(self) -> impl Fn(leptos::ev::ClipboardEvent) + Copy + 'static {
+        move |event| {
+            #[cfg(feature = "hydrate")]
+            {
+                let files = super::upload::pasted(&event);
+                if !files.is_empty() {
+                    event.prevent_default();
+                    super::upload::attach(self.ticket_id, self.uploads, files);
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = event;
+        }
+    }
+}

@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use leptos::ev::{ClipboardEvent, DragEvent, KeyboardEvent, SubmitEvent};
+use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 
 use super::protocol::MESSAGE_MAX_CHARS;
 use super::store::{ChatClient, ConnectionState, Room};
 use super::thread::{Follow, OlderMessages, Thread};
-use crate::attachments::view::{AttachButton, Upload, UploadTray, ready_files};
+use crate::attachments::view::{AttachButton, FileTarget, Upload, UploadTray, ready_files};
 use crate::auth::model::User;
 use crate::tickets::model::{Message, Page};
 use crate::timeline::model::TimelineEntry;
@@ -147,7 +147,7 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     // Files being attached (uploaded as soon as they are picked, pasted or dropped).
     let uploads = RwSignal::new(Vec::<Upload>::new());
-    let dragging = RwSignal::new(false);
+    let files = FileTarget::new(Some(room.ticket_id), uploads);
     // "typing" is announced at most every 3 s and withdrawn 4 s after the last keystroke. The
     // withdrawal timer is cancelled with the composer (it must not fire after it is gone).
     let last_announced = StoredValue::new(0.0_f64);
@@ -203,22 +203,12 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     view! {
         // Without JavaScript the form posts to the HTTP send fallback, which brings the browser
         // back here; with it, the socket sends and the page stays.
-        <form class="composer" class:dragging=move || dragging.get() aria-label=t.send_a_message method="post" action="/api/tickets/send-message"
+        <form class="composer" class:dragging=move || files.dragging.get() aria-label=t.send_a_message method="post" action="/api/tickets/send-message"
             on:submit=move |ev: SubmitEvent| {
                 ev.prevent_default();
                 submit();
             }
-            on:dragover=move |ev: DragEvent| {
-                ev.prevent_default();
-                dragging.set(true);
-            }
-            on:dragleave=move |_| dragging.set(false)
-            on:drop=move |ev: DragEvent| {
-                ev.prevent_default();
-                dragging.set(false);
-                #[cfg(feature = "hydrate")]
-                crate::attachments::upload::attach(Some(room.ticket_id), uploads, crate::attachments::upload::dropped(&ev));
-            }>
+            on:dragover=files.drag_over() on:dragleave=files.drag_leave() on:drop=files.drop()>
             <UploadTray uploads />
             <input type="hidden" name="ticket_id" value=room.ticket_id />
             <input type="hidden" name="client_id" value=plain_form_client_id() />
@@ -236,19 +226,7 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
                         submit();
                     }
                 }
-                // A pasted image (or file) is attached rather than pasted as text.
-                on:paste=move |ev: ClipboardEvent| {
-                    #[cfg(feature = "hydrate")]
-                    {
-                        let files = crate::attachments::upload::pasted(&ev);
-                        if !files.is_empty() {
-                            ev.prevent_default();
-                            crate::attachments::upload::attach(Some(room.ticket_id), uploads, files);
-                        }
-                    }
-                    #[cfg(not(feature = "hydrate"))]
-                    let _ = ev;
-                }
+                on:paste=files.paste()
             ></textarea>
             <AttachButton ticket_id=Some(room.ticket_id) uploads />
             <button type="submit" class="button primary">{t.send}</button>

@@ -178,9 +178,17 @@ async fn uploads_over_the_limit_or_where_not_allowed_store_nothing() {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments").fetch_one(app.pool()).await.unwrap();
     assert_eq!(count, 1, "only the file at the limit");
     assert_eq!(stored_files(&app), kept, "nothing left behind by the refusals");
+    // Nobody can make the server keep files without end: 20 unsent at most (an hour each).
+    for n in 1..20 {
+        assert_eq!(owner.upload(ticket, "note.txt", format!("note {n}").into_bytes()).await.0, StatusCode::OK, "file {n}");
+    }
+    let (status, body) = owner.upload(ticket, "one-too-many.txt", b"x".to_vec()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    sqlx::query("UPDATE attachments SET created_at = now() - interval '2 hours' WHERE name = 'note.txt'").execute(app.pool()).await.unwrap();
+    assert_eq!(owner.upload(ticket, "later.txt", b"x".to_vec()).await.0, StatusCode::OK, "the old unsent ones were dropped");
 
     // The HTTP fallback sends files too, and refuses ids that are not the sender's.
-    let upload_id: i64 = sqlx::query_scalar("SELECT id FROM attachments").fetch_one(app.pool()).await.unwrap();
+    let upload_id: i64 = sqlx::query_scalar("SELECT id FROM attachments WHERE name = 'max.bin'").fetch_one(app.pool()).await.unwrap();
     let fields = [("ticket_id", ticket.to_string()), ("client_id", "http-files".into()), ("attachment_ids", upload_id.to_string())];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, body) = other.post_json("/api/tickets/send-message", &fields).await;

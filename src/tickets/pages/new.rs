@@ -1,8 +1,7 @@
-use leptos::ev::{ClipboardEvent, DragEvent};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::attachments::view::{AttachButton, Upload, UploadState, UploadTray};
+use crate::attachments::view::{AttachButton, FileTarget, Upload, UploadState, UploadTray};
 use crate::categories::api::active_categories;
 use crate::tickets::api::CreateTicket;
 use crate::tickets::model::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
@@ -18,7 +17,7 @@ pub fn NewTicketPage() -> impl IntoView {
     let (t, nav) = (&texts.tickets, &texts.common);
     // Files for the ticket, uploaded as they are picked, pasted or dropped; sent by id with the form.
     let uploads = RwSignal::new(Vec::<Upload>::new());
-    let dragging = RwSignal::new(false);
+    let files = FileTarget::new(None, uploads);
     let uploading = Memo::new(move |_| uploads.with(|all| all.iter().any(|u| matches!(u.state, UploadState::Sending(_)))));
     let pending = action.pending();
     let busy = Memo::new(move |_| pending.get() || uploading.get());
@@ -56,32 +55,11 @@ pub fn NewTicketPage() -> impl IntoView {
                 aria-invalid=aria_invalid(error, "subject") aria-describedby="subject-error" />
             <FieldError error field="subject" />
             <label for="description">{t.describe_issue}</label>
-            <div class="drop-zone" class:dragging=move || dragging.get()
-                on:dragover=move |ev: DragEvent| {
-                    ev.prevent_default();
-                    dragging.set(true);
-                }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=move |ev: DragEvent| {
-                    ev.prevent_default();
-                    dragging.set(false);
-                    #[cfg(feature = "hydrate")]
-                    crate::attachments::upload::attach(None, uploads, crate::attachments::upload::dropped(&ev));
-                }>
+            <div class="drop-zone" class:dragging=move || files.dragging.get()
+                on:dragover=files.drag_over() on:dragleave=files.drag_leave() on:drop=files.drop()>
                 <textarea id="description" name="description" rows="8" required maxlength=DESCRIPTION_MAX_CHARS
                     aria-invalid=aria_invalid(error, "description") aria-describedby="description-hint description-error"
-                    on:paste=move |ev: ClipboardEvent| {
-                        #[cfg(feature = "hydrate")]
-                        {
-                            let files = crate::attachments::upload::pasted(&ev);
-                            if !files.is_empty() {
-                                ev.prevent_default();
-                                crate::attachments::upload::attach(None, uploads, files);
-                            }
-                        }
-                        #[cfg(not(feature = "hydrate"))]
-                        let _ = ev;
-                    }></textarea>
+                    on:paste=files.paste()></textarea>
                 <p class="hint" id="description-hint">
                     {(t.description_hint)(DESCRIPTION_MAX_CHARS)}
                 </p>
