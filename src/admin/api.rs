@@ -49,6 +49,7 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
                 connected_agents: Some(agents),
                 active_ticket_rooms: Some(rooms),
                 agents_online: crate::chat::repo::agents_online(&state.pool).await?,
+                ratings_30_days: tickets::recent_ratings(&state.pool).await?,
             })
         }
         .await,

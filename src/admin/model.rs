@@ -17,6 +17,18 @@ pub struct SystemStats {
     pub active_ticket_rooms: Option<i64>,
     /// Names of the agents with a live connection (behind `connected_agents`).
     pub agents_online: Vec<String>,
+    /// Ratings given in the last 30 days, by score: index 0 counts the 1s, index 4 the 5s.
+    #[serde(default)]
+    pub ratings_30_days: [i64; 5],
+}
+
+impl SystemStats {
+    /// The average rating of the last 30 days, if there was any.
+    pub fn average_rating(&self) -> Option<f64> {
+        let total: i64 = self.ratings_30_days.iter().sum();
+        let points: i64 = self.ratings_30_days.iter().enumerate().map(|(i, n)| (i as i64 + 1) * n).sum();
+        (total > 0).then(|| points as f64 / total as f64)
+    }
 }
 
 /// A person as the admin's screens list them: the account and the agent who answers their tickets.

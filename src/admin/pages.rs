@@ -86,12 +86,50 @@ pub fn DashboardPage() -> impl IntoView {
                                 <p class="muted" data-testid="agents-online">{online}</p>
                                 <p class="muted">{t.live_connections_note}</p>
                             </section>
+                            <Satisfaction stats=s.clone() />
                         })
                     }
                     Err(error) => Either::Right(view! { <LoadError error retry=move |_| stats.refetch() /> }),
                 }
             })}
         </Transition>
+    }
+}
+
+/// The ratings of the last 30 days: the average and how many of each score.
+#[component]
+fn Satisfaction(stats: crate::admin::model::SystemStats) -> impl IntoView {
+    let texts = t();
+    let (t, tickets) = (&texts.admin, &texts.tickets);
+    let lang = lang();
+    let total: i64 = stats.ratings_30_days.iter().sum();
+    let summary = match stats.average_rating() {
+        Some(average) => {
+            let average = format!("{average:.1}");
+            let average = if lang == crate::i18n::Lang::Es { average.replace('.', ",") } else { average };
+            (t.average_rating)(&average, total)
+        }
+        None => t.no_ratings.to_owned(),
+    };
+    let bars = (1..=5i16)
+        .rev()
+        .map(|score| {
+            let count = stats.ratings_30_days[(score - 1) as usize];
+            view! {
+                <li>
+                    <span class="score" title=(tickets.score_of)(score)>{format!("{score}★")}</span>
+                    <meter min="0" max=total.max(1) value=count aria-label=(tickets.score_of)(score)></meter>
+                    <span class="count">{lang.number(count)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section aria-label=t.satisfaction>
+            <h2>{t.satisfaction}</h2>
+            <p data-testid="rating-average">{summary}</p>
+            {(total > 0).then(|| view! { <ol class="rating-bars">{bars}</ol> })}
+        </section>
     }
 }
 

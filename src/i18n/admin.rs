@@ -94,6 +94,11 @@ pub struct AdminTexts {
     pub now_answered_by: fn(&str, &str) -> String,
     /// Takes the person's name.
     pub no_longer_answered_by: fn(&str) -> String,
+    // Satisfaction
+    pub satisfaction: &'static str,
+    pub no_ratings: &'static str,
+    /// Takes the average (formatted) and the number of ratings.
+    pub average_rating: fn(&str, i64) -> String,
 }
 
 pub const EN: AdminTexts = AdminTexts {
@@ -173,6 +178,9 @@ pub const EN: AdminTexts = AdminTexts {
     tickets_go_to: |agent| format!("Tickets go to {agent}"),
     now_answered_by: |name, agent| format!("{agent} now takes {name}'s new tickets."),
     no_longer_answered_by: |name| format!("{name}'s new tickets go to their category's agent."),
+    satisfaction: "Satisfaction, last 30 days",
+    no_ratings: "No ratings in the last 30 days.",
+    average_rating: |average, count| format!("Average {average} of 5, from {count} rating{}", if count == 1 { "" } else { "s" }),
 };
 
 pub const ES: AdminTexts = AdminTexts {
@@ -255,4 +263,7 @@ pub const ES: AdminTexts = AdminTexts {
     tickets_go_to: |agent| format!("Sus tickets van a {agent}"),
     now_answered_by: |name, agent| format!("{agent} atenderá los nuevos tickets de {name}."),
     no_longer_answered_by: |name| format!("Los nuevos tickets de {name} irán al agente de su categoría."),
+    satisfaction: "Satisfacción, últimos 30 días",
+    no_ratings: "Ninguna valoración en los últimos 30 días.",
+    average_rating: |average, count| format!("Media de {average} sobre 5, de {count} {}", if count == 1 { "valoración" } else { "valoraciones" }),
 };

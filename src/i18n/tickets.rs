@@ -80,6 +80,17 @@ pub struct TicketTexts {
     pub mark_resolved: &'static str,
     pub reopen: &'static str,
     pub changed_by_someone_else: &'static str,
+    // Satisfaction
+    pub rate_heading: &'static str,
+    pub rate_intro: &'static str,
+    /// Takes the score: the accessible name of its choice.
+    pub score_of: fn(i16) -> String,
+    pub rating_comment: &'static str,
+    pub send_rating: &'static str,
+    pub sending_rating: &'static str,
+    /// Takes the score.
+    pub you_rated: fn(i16) -> String,
+    pub rating: &'static str,
 }
 
 pub const EN: TicketTexts = TicketTexts {
@@ -151,6 +162,14 @@ pub const EN: TicketTexts = TicketTexts {
     mark_resolved: "Mark resolved",
     reopen: "Reopen",
     changed_by_someone_else: "Someone else changed this ticket just before you; it now shows as it is. Check it and try again if you still need to.",
+    rate_heading: "How did we do?",
+    rate_intro: "Rate how this was resolved, from 1 (bad) to 5 (great). Your rating helps the team.",
+    score_of: |score| format!("{score} of 5"),
+    rating_comment: "Comment (optional)",
+    send_rating: "Send rating",
+    sending_rating: "Sending…",
+    you_rated: |score| format!("You rated this {score} of 5. Thank you!"),
+    rating: "Rating",
 };
 
 pub const ES: TicketTexts = TicketTexts {
@@ -225,4 +244,12 @@ pub const ES: TicketTexts = TicketTexts {
     mark_resolved: "Marcar como resuelto",
     reopen: "Reabrir",
     changed_by_someone_else: "Otra persona cambió este ticket justo antes que tú; ahora se muestra como está. Revísalo e inténtalo de nuevo si todavía lo necesitas.",
+    rate_heading: "¿Qué tal lo hicimos?",
+    rate_intro: "Valora cómo se resolvió, de 1 (mal) a 5 (genial). Tu valoración ayuda al equipo.",
+    score_of: |score| format!("{score} de 5"),
+    rating_comment: "Comentario (opcional)",
+    send_rating: "Enviar valoración",
+    sending_rating: "Enviando…",
+    you_rated: |score| format!("Valoraste esto con {score} de 5. ¡Gracias!"),
+    rating: "Valoración",
 };

@@ -19,7 +19,7 @@ use {
 };
 
 // How each function's arguments travel (src/codec.rs).
-crate::server_arguments!(Form: CreateTicket, AssignTicket, ChangeStatus);
+crate::server_arguments!(Form: CreateTicket, AssignTicket, ChangeStatus, RateTicket);
 crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages, TicketTimeline, InboxCounts);
 
 /// Opens a ticket (users only) and redirects to its page. `attachment_ids` (comma-separated):
@@ -103,6 +103,20 @@ pub async fn get_ticket(id: i64) -> Result<Ticket, AppError> {
             let user = require_user()?;
             let state = AppState::from_context()?;
             repo::find_ticket(&state.pool, &user, id).await?.ok_or_else(repo::not_found)
+        }
+        .await,
+    )
+}
+
+/// The ticket's customer rates its current resolution (1–5, an optional comment), once.
+#[server(prefix = "/api/tickets", endpoint = "rate", input = Form)]
+pub async fn rate_ticket(ticket_id: i64, score: i16, comment: Option<String>) -> Result<Ticket, AppError> {
+    with_status(
+        async {
+            let user = require_user()?;
+            let state = AppState::from_context()?;
+            let comment = crate::tickets::model::validate_rating(score, comment.as_deref().unwrap_or_default())?;
+            repo::rate_ticket(&state.pool, &user, ticket_id, score, &comment).await
         }
         .await,
     )

@@ -67,6 +67,40 @@ pub struct Ticket {
     /// What the ticket is about, when the installation uses categories.
     #[serde(default)]
     pub category: Option<CategoryRef>,
+    /// The customer's rating of the current resolution, once given.
+    #[serde(default)]
+    pub rating: Option<Rating>,
+}
+
+/// A customer's rating of a resolution: 1 (bad) to 5 (great), with an optional comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    pub score: i16,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+pub const RATING_COMMENT_MAX_CHARS: usize = 1_000;
+
+/// Checks a rating before anything is stored; the comment comes back trimmed.
+pub fn validate_rating(score: i16, comment: &str) -> AppResult<String> {
+    if !(1..=5).contains(&score) {
+        return Err(AppError::invalid("score", "Rate from 1 to 5."));
+    }
+    refuse_control_chars("comment", comment)?;
+    let comment = comment.trim();
+    if comment.chars().count() > RATING_COMMENT_MAX_CHARS {
+        return Err(AppError::invalid("comment", format!("The comment can be at most {RATING_COMMENT_MAX_CHARS} characters.")));
+    }
+    Ok(comment.to_owned())
+}
+
+impl Ticket {
+    /// The customer may rate now: it is resolved (or closed after a resolution) and this
+    /// resolution is not rated yet.
+    pub fn awaits_rating(&self) -> bool {
+        matches!(self.status, TicketStatus::Resolved | TicketStatus::Closed) && self.resolved_at.is_some() && self.rating.is_none()
+    }
 }
 
 /// A ticket's category, as tickets show it.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{
-    CategoryRef, LastMessage, Message, NewTicket, QueueCounts, Page, PersonRef, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
+    CategoryRef, LastMessage, Message, NewTicket, QueueCounts, Page, PersonRef, Rating, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
 };
 use crate::attachments::model::Attachment;
 use crate::auth::model::{Role, User};
@@ -17,11 +17,13 @@ const TICKET_SELECT: &str = "
            c.display_name AS creator_name, c.email AS creator_email,
            t.assigned_agent_id, a.display_name AS agent_name, a.email AS agent_email,
            left(rtrim(split_part(ltrim(lm.content, E' \t\r\n'), E'\n', 1), E'\r'), 160) AS last_excerpt, lm.created_at AS last_at, lm.sender_role AS last_role,
-           lm.display_name AS last_sender, t.category_id, k.name AS category_name
+           lm.display_name AS last_sender, t.category_id, k.name AS category_name,
+           r.score AS rating_score, r.comment AS rating_comment, r.created_at AS rated_at
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id
     LEFT JOIN users a ON a.id = t.assigned_agent_id
     LEFT JOIN categories k ON k.id = t.category_id
+    LEFT JOIN ticket_ratings r ON r.ticket_id = t.id AND r.resolved_at = t.resolved_at
     LEFT JOIN LATERAL (
         SELECT m.content, m.created_at, m.sender_role, u.display_name
         FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id
@@ -51,6 +53,9 @@ struct TicketRow {
     last_sender: Option<String>,
     category_id: Option<i64>,
     category_name: Option<String>,
+    rating_score: Option<i16>,
+    rating_comment: Option<String>,
+    rated_at: Option<DateTime<Utc>>,
 }
 
 impl From<TicketRow> for Ticket {
@@ -79,6 +84,10 @@ impl From<TicketRow> for Ticket {
             version: row.version,
             last_message,
             category: row.category_id.zip(row.category_name).map(|(id, name)| CategoryRef { id, name }),
+            rating: match (row.rating_score, row.rating_comment, row.rated_at) {
+                (Some(score), Some(comment), Some(at)) => Some(Rating { score, comment, at }),
+                _ => None,
+            },
         }
     }
 }
@@ -469,4 +478,56 @@ pub async fn insert_ticket(pool: &PgPool, seed: &TicketSeed<'_>) -> AppResult<i6
     .fetch_one(pool)
     .await?;
     Ok(id)
+}
+
+/// The customer rates the ticket's current resolution, once. Others who may see the ticket are
+/// refused (`forbidden`); those who may not get `not_found`.
+pub async fn rate_ticket(pool: &PgPool, rater: &User, ticket_id: i64, score: i16, comment: &str) -> AppResult<Ticket> {
+    let mut tx = pool.begin().await?;
+    let ticket: Option<(i64, TicketStatus, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT created_by_user_id, status, resolved_at FROM tickets WHERE id = $1 FOR SHARE")
+            .bind(ticket_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((creator, status, resolved_at)) = ticket.filter(|(creator, ..)| rater.role.is_staff() || *creator == rater.id) else {
+        return Err(not_found());
+    };
+    if creator != rater.id {
+        return Err(AppError::new(ErrorCode::Forbidden, "Only the person who opened the ticket rates it."));
+    }
+    let resolved_at = match (status, resolved_at) {
+        (TicketStatus::Resolved | TicketStatus::Closed, Some(at)) => at,
+        _ => return Err(AppError::new(ErrorCode::Conflict, "A ticket can be rated once it is resolved.")),
+    };
+    let stored = sqlx::query(
+        "INSERT INTO ticket_ratings (ticket_id, resolved_at, rated_by, score, comment) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(ticket_id)
+    .bind(resolved_at)
+    .bind(rater.id)
+    .bind(score)
+    .bind(comment)
+    .execute(&mut *tx)
+    .await?;
+    if stored.rows_affected() == 0 {
+        return Err(AppError::new(ErrorCode::Conflict, "You have rated this resolution already."));
+    }
+    tx.commit().await?;
+    find_ticket(pool, rater, ticket_id).await?.ok_or_else(AppError::internal)
+}
+
+/// Ratings given in the last 30 days, by score (index 0: score 1).
+pub async fn recent_ratings(pool: &PgPool) -> AppResult<[i64; 5]> {
+    let rows: Vec<(i16, i64)> =
+        sqlx::query_as("SELECT score, count(*) FROM ticket_ratings WHERE created_at > now() - interval '30 days' GROUP BY score")
+            .fetch_all(pool)
+            .await?;
+    let mut counts = [0; 5];
+    for (score, count) in rows {
+        if let Some(slot) = counts.get_mut((score - 1) as usize) {
+            *slot = count;
+        }
+    }
+    Ok(counts)
 }

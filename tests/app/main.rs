@@ -11,4 +11,5 @@ mod chat;
 mod hardening;
 mod languages;
 mod properties;
+mod satisfaction;
 mod tickets;

@@ -11,7 +11,8 @@ use crate::auth::model::User;
 use crate::auth::model::Role;
 use crate::chat::view::ChatPanel;
 use crate::error::{AppError, ErrorCode};
-use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, list_tickets, ticket_timeline};
+use super::rating::{RatingBox, RatingFact};
+use crate::tickets::api::{AssignTicket, ChangeStatus, RateTicket, get_ticket, list_tickets, ticket_timeline};
 use crate::tickets::model::{Message, Ticket, TicketAction, TicketStatus, allowed_actions};
 use crate::ui::{LoadError, ServerForm, StatusBadge, Time, after_each_result};
 
@@ -67,11 +68,18 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
     let available = RwSignal::new(true);
     let assign = ServerAction::<AssignTicket>::new();
     let change = ServerAction::<ChangeStatus>::new();
+    let rate = ServerAction::<RateTicket>::new();
     // The outcome of the last action; after any outcome, reload so the screen shows the truth
     // (after a refusal too: someone else may have changed the ticket).
     let outcome = RwSignal::new(None::<AppError>);
     after_each_result(assign.value(), outcome, move || ticket.refetch());
     after_each_result(change.value(), outcome, move || ticket.refetch());
+    // The rating form shows its own errors; a stored rating reloads the ticket.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = rate.value().get() {
+            ticket.refetch();
+        }
+    });
 
     view! {
         <div class="ticket-screen" class:with-sidebar=staff>
@@ -80,7 +88,8 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                     match ticket.await {
                         Ok(ticket) => Either::Left(view! {
                             <Title text=format!("#{} {}", ticket.id, ticket.title()) />
-                            <TicketHeader ticket back_href back_label assign change outcome />
+                            <TicketHeader ticket=ticket.clone() back_href back_label assign change outcome />
+                            {(!staff).then(|| view! { <RatingBox ticket rate /> })}
                         }),
                         Err(error) => Either::Right(view! {
                             <Title text=t.ticket_not_available />
@@ -236,6 +245,7 @@ fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>) -> impl IntoView {
                     <div><dt>{t.last_activity}</dt><dd><Time at=ticket.updated_at /></dd></div>
                     {ticket.resolved_at.map(|at| view! { <div><dt>{t.resolved}</dt><dd><Time at /></dd></div> })}
                     {ticket.closed_at.map(|at| view! { <div><dt>{t.closed}</dt><dd><Time at /></dd></div> })}
+                    {ticket.rating.clone().map(|rating| view! { <RatingFact rating /> })}
                 </dl>
             </details>
             <details class="facts-box" open>

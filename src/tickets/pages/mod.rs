@@ -4,6 +4,7 @@
 mod detail;
 mod list;
 mod new;
+mod rating;
 
 pub use detail::{AgentTicketPage, UserTicketPage};
 pub use list::{InboxPage, ListKind, MyTicketsPage, TicketList};
