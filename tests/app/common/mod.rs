@@ -151,7 +151,8 @@ pub async fn spawn_app() -> TestApp {
         trust_forwarded_for: false,
         data_dir: std::env::temp_dir().join(&name),
         s3_bucket: None,
-        upload_limit_bytes: 1_000_000,
+        // Above the 1 MiB body limit of every other route: uploads must not be cut by it.
+        upload_limit_bytes: 3_000_000,
     };
     let state = myrelay::server::prepare(leptos_options, config).await.expect("prepare app");
     // Listening before the test acts, so no change is announced before anyone hears it.
