@@ -1,26 +1,12 @@
 import { expect } from "@playwright/test";
-import { test, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, AGENT, customerWithTicket, open, register, staffOn, uniqueEmail } from "./helpers";
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
 
 test("a customer pastes a screenshot and attaches a PDF; the agent sees the thumbnail and downloads the PDF", async ({ browser }) => {
   test.setTimeout(60_000);
-  const user = await (await browser.newContext()).newPage();
-  await register(user, "Fiona Files", uniqueEmail("files"));
-  await expect(user).toHaveURL(/\/app\/tickets$/);
-  await open(user, "/app/tickets/new");
-  await user.getByLabel("Describe your issue").fill("The export button shows an error.");
-  await user.getByRole("button", { name: "Open ticket" }).click();
-  await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
-  const id = user.url().split("/").pop()!;
-  await expect(user.getByTestId("connection")).toHaveText("live");
-
-  const agent = await (await browser.newContext({ acceptDownloads: true })).newPage();
-  await open(agent, "/login");
-  await signIn(agent, AGENT.email, AGENT.password);
-  await expect(agent).toHaveURL(/\/app\/inbox$/);
-  await open(agent, `/app/inbox/${id}`);
-  await expect(agent.getByTestId("connection")).toHaveText("live");
+  const { user, id } = await customerWithTicket(browser, "The export button shows an error.", "Fiona Files");
+  const agent = await staffOn(browser, AGENT, id, { acceptDownloads: true });
 
   // A pasted image is attached, not pasted as text.
   await user.getByRole("textbox", { name: "Message" }).focus();

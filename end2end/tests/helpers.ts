@@ -1,4 +1,4 @@
-import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
 
 /**
  * Every test fails on a page error (an uncaught exception or a panic) or a console error in any
@@ -67,4 +67,28 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A new customer (in their own browser context) with a ticket open on its page, connected live. */
+export async function customerWithTicket(browser: Browser, description: string, name = "Cora Customer"): Promise<{ user: Page; id: string }> {
+  const user = await (await browser.newContext()).newPage();
+  await register(user, name, uniqueEmail("customer"));
+  await expect(user).toHaveURL(/\/app\/tickets$/);
+  await open(user, "/app/tickets/new");
+  await user.getByLabel("Describe your issue").fill(description);
+  await user.getByRole("button", { name: "Open ticket" }).click();
+  await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
+  await expect(user.getByTestId("connection")).toHaveText("live");
+  return { user, id: user.url().split("/").pop()! };
+}
+
+/** A member of staff signed in (in their own browser context) on ticket `id`, connected live. */
+export async function staffOn(browser: Browser, who: { email: string; password: string }, id: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await (await browser.newContext(options)).newPage();
+  await open(page, "/login");
+  await signIn(page, who.email, who.password);
+  await expect(page).toHaveURL(/\/app\/(inbox|admin)$/);
+  await open(page, `/app/inbox/${id}`);
+  await expect(page.getByTestId("connection")).toHaveText("live");
+  return page;
 }

@@ -1,24 +1,11 @@
 import { expect } from "@playwright/test";
-import { test, ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, ADMIN, AGENT, customerWithTicket, open, signIn, staffOn } from "./helpers";
 
 test("once the ticket is resolved the customer rates it; the agent and the admin see the rating", async ({ browser }) => {
   test.setTimeout(60_000);
-  const user = await (await browser.newContext()).newPage();
-  await register(user, "Rhea Rating", uniqueEmail("rating"));
-  await expect(user).toHaveURL(/\/app\/tickets$/);
-  await open(user, "/app/tickets/new");
-  await user.getByLabel("Describe your issue").fill("My password reset mail never arrives.");
-  await user.getByRole("button", { name: "Open ticket" }).click();
-  await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
-  const id = user.url().split("/").pop()!;
-  await expect(user.getByTestId("connection")).toHaveText("live");
+  const { user, id } = await customerWithTicket(browser, "My password reset mail never arrives.", "Rhea Rating");
   await expect(user.getByRole("heading", { name: "How did we do?" })).toHaveCount(0);
-
-  const agent = await (await browser.newContext()).newPage();
-  await open(agent, "/login");
-  await signIn(agent, AGENT.email, AGENT.password);
-  await expect(agent).toHaveURL(/\/app\/inbox$/);
-  await open(agent, `/app/inbox/${id}`);
+  const agent = await staffOn(browser, AGENT, id);
   await agent.getByRole("button", { name: "Assign to me" }).click();
   await agent.getByRole("button", { name: "Mark resolved" }).click();
   await expect(agent.getByTestId("ticket-status")).toHaveText("resolved");
@@ -45,4 +32,23 @@ test("once the ticket is resolved the customer rates it; the agent and the admin
   await expect(admin).toHaveURL(/\/app\/admin$/);
   await expect(admin.getByTestId("rating-average")).toContainText(/Average \d\.\d of 5, from \d+ ratings?/);
   await admin.screenshot({ path: "screenshots/dashboard-ratings-1280.png", fullPage: true });
+});
+
+test("without JavaScript the rating is a plain form that works, and the Attach button is not offered", async ({ browser }) => {
+  const { user, id } = await customerWithTicket(browser, "Rate me without scripts.", "Nora Noscript");
+  const agent = await staffOn(browser, AGENT, id);
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  await agent.getByRole("button", { name: "Mark resolved" }).click();
+  await expect(agent.getByTestId("ticket-status")).toHaveText("resolved");
+
+  const plain = await (await browser.newContext({ javaScriptEnabled: false, storageState: await user.context().storageState() })).newPage();
+  await plain.setViewportSize({ width: 390, height: 844 });
+  await plain.goto(`/app/tickets/${id}`);
+  await expect(plain.getByRole("button", { name: "Attach files" })).toHaveCount(0);
+  await plain.locator('label[for="score-5"]').click();
+  await plain.getByLabel("Comment (optional)").fill("Great, no scripts needed.");
+  await plain.getByRole("button", { name: "Send rating" }).click();
+  await expect(plain).toHaveURL(new RegExp(`/app/tickets/${id}\\??$`));
+  await expect(plain.getByTestId("rating-given")).toHaveText("You rated this 5 of 5. Thank you!");
+  await plain.screenshot({ path: "screenshots/rating-nojs-390.png" });
 });

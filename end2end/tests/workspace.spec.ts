@@ -1,31 +1,9 @@
 import { expect, type Browser, type Page } from "@playwright/test";
-import { test, ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, ADMIN, AGENT, customerWithTicket, open, register, signIn, staffOn, uniqueEmail } from "./helpers";
 
 async function say(page: Page, text: string): Promise<void> {
   await page.getByRole("textbox", { name: "Message" }).fill(text);
   await page.getByRole("textbox", { name: "Message" }).press("Enter");
-}
-
-async function staffOn(browser: Browser, who: { email: string; password: string }, id: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await open(page, "/login");
-  await signIn(page, who.email, who.password);
-  await expect(page).toHaveURL(/\/app\/(inbox|admin)$/);
-  await open(page, `/app/inbox/${id}`);
-  await expect(page.getByTestId("connection")).toHaveText("live");
-  return page;
-}
-
-async function customerWithTicket(browser: Browser, description: string): Promise<{ user: Page; id: string }> {
-  const user = await (await browser.newContext()).newPage();
-  await register(user, "Cora Customer", uniqueEmail("workspace"));
-  await expect(user).toHaveURL(/\/app\/tickets$/);
-  await open(user, "/app/tickets/new");
-  await user.getByLabel("Describe your issue").fill(description);
-  await user.getByRole("button", { name: "Open ticket" }).click();
-  await expect(user).toHaveURL(/\/app\/tickets\/\d+$/);
-  await expect(user.getByTestId("connection")).toHaveText("live");
-  return { user, id: user.url().split("/").pop()! };
 }
 
 /** The page scrolls sideways by no more than a pixel (rounding). */

@@ -31,7 +31,7 @@ impl Attachment {
     }
 }
 
-/// Attachment ids as forms send them: `"3,4"` (empty: none); at most [`MAX_PER_MESSAGE`], each once.
+/// Attachment ids as forms send them: `"3,4"` (empty: none), checked by [`check_ids`].
 pub fn parse_ids(text: Option<&str>) -> crate::error::AppResult<Vec<i64>> {
     let invalid = |message: &str| crate::error::AppError::invalid("attachment_ids", message);
     let ids = text
@@ -41,13 +41,20 @@ pub fn parse_ids(text: Option<&str>) -> crate::error::AppResult<Vec<i64>> {
         .filter(|id| !id.is_empty())
         .map(|id| id.parse::<i64>().map_err(|_| invalid("Attachment ids are numbers, separated by commas.")))
         .collect::<Result<Vec<i64>, _>>()?;
+    check_ids(&ids)?;
+    Ok(ids)
+}
+
+/// At most [`MAX_PER_MESSAGE`] files with one message, each once (forms and socket sends alike).
+pub fn check_ids(ids: &[i64]) -> crate::error::AppResult<()> {
+    let invalid = |message: &str| crate::error::AppError::invalid("attachment_ids", message);
     if ids.len() > MAX_PER_MESSAGE {
         return Err(invalid(&format!("At most {MAX_PER_MESSAGE} files go with one message.")));
     }
     if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
         return Err(invalid("Each file can be attached once."));
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// "532 B", "14 KB", "2.4 MB": sizes as people read them.

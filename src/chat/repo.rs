@@ -26,13 +26,7 @@ pub fn validate_message(client_id: &str, content: &str, attachment_ids: &[i64]) 
     if content.chars().count() > MESSAGE_MAX_CHARS {
         return Err(AppError::invalid("content", format!("A message can be at most {MESSAGE_MAX_CHARS} characters.")));
     }
-    let max = crate::attachments::model::MAX_PER_MESSAGE;
-    if attachment_ids.len() > max {
-        return Err(AppError::invalid("attachment_ids", format!("At most {max} files go with one message.")));
-    }
-    if attachment_ids.iter().enumerate().any(|(i, id)| attachment_ids[..i].contains(id)) {
-        return Err(AppError::invalid("attachment_ids", "Each file can be attached once."));
-    }
+    crate::attachments::model::check_ids(attachment_ids)?;
     Ok(content.to_owned())
 }
 

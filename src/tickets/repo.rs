@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{
-    CategoryRef, LastMessage, Message, NewTicket, QueueCounts, Page, PersonRef, Rating, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide,
+    CategoryRef, LastMessage, Message, NewTicket, QueueCounts, Page, PersonRef, Rating, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide, may_view,
 };
 use crate::attachments::model::Attachment;
 use crate::auth::model::{Role, User};
@@ -489,7 +489,7 @@ pub async fn rate_ticket(pool: &PgPool, rater: &User, ticket_id: i64, score: i16
             .bind(ticket_id)
             .fetch_optional(&mut *tx)
             .await?;
-    let Some((creator, status, resolved_at)) = ticket.filter(|(creator, ..)| rater.role.is_staff() || *creator == rater.id) else {
+    let Some((creator, status, resolved_at)) = ticket.filter(|(creator, ..)| may_view(rater, *creator)) else {
         return Err(not_found());
     };
     if creator != rater.id {
