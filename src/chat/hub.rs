@@ -29,6 +29,8 @@ pub const ROOM_CHANNEL: &str = "myrelay_room";
 /// `{"user_id": …}`: an account's role or activity changed; its sockets re-check their rights.
 pub const USER_CHANNEL: &str = "myrelay_user";
 /// `{"ticket_id": …}`: a ticket was opened; sockets watching the inbox hear of it.
+/// `{"ticket_id": …, "updated": true}`: a ticket's staff-only details (its priority) changed;
+/// staff sockets in its room or watching it hear of it.
 pub const INBOX_CHANNEL: &str = "myrelay_inbox";
 /// Items a socket may have waiting before it counts as too slow and is closed.
 const SOCKET_QUEUE: usize = 1024;
@@ -87,6 +89,8 @@ pub enum Outgoing {
     SessionEnded,
     /// A ticket was opened (to sockets watching the inbox).
     TicketCreated(i64),
+    /// A ticket's staff-only details changed (to its room and watchers).
+    TicketUpdated(i64),
 }
 
 #[derive(Debug)]
@@ -199,6 +203,8 @@ struct UserNotice {
 #[derive(Deserialize)]
 struct InboxNotice {
     ticket_id: i64,
+    #[serde(default)]
+    updated: bool,
 }
 
 impl Hub {
@@ -349,6 +355,7 @@ impl Hub {
         let mut signals: Vec<RoomSignal> = Vec::new();
         let mut changed_users: Vec<i64> = Vec::new();
         let mut created: Vec<i64> = Vec::new();
+        let mut updated: Vec<i64> = Vec::new();
         for notification in &notices {
             let payload = notification.payload();
             match notification.channel() {
@@ -364,7 +371,11 @@ impl Hub {
                     _ => {}
                 },
                 USER_CHANNEL => changed_users.extend(serde_json::from_str::<UserNotice>(payload).ok().map(|n| n.user_id)),
-                INBOX_CHANNEL => created.extend(serde_json::from_str::<InboxNotice>(payload).ok().map(|n| n.ticket_id)),
+                INBOX_CHANNEL => match serde_json::from_str::<InboxNotice>(payload) {
+                    Ok(InboxNotice { ticket_id, updated: true }) => updated.push(ticket_id),
+                    Ok(InboxNotice { ticket_id, updated: false }) => created.push(ticket_id),
+                    Err(_) => {}
+                },
                 _ => {}
             }
         }
@@ -380,6 +391,14 @@ impl Hub {
         for ticket_id in created {
             for entry in registry.inbox.iter().filter_map(|socket| registry.sockets.get(socket)) {
                 entry.mailbox.offer(Outgoing::TicketCreated(ticket_id));
+            }
+        }
+        for ticket_id in updated {
+            let members = registry.rooms.get(&ticket_id).into_iter().flatten();
+            let watchers = registry.watchers.get(&ticket_id).into_iter().flatten();
+            let reached: HashSet<&SocketId> = members.chain(watchers).collect();
+            for entry in reached.into_iter().filter_map(|socket| registry.sockets.get(socket)) {
+                entry.mailbox.offer(Outgoing::TicketUpdated(ticket_id));
             }
         }
     }
@@ -542,6 +561,11 @@ async fn relisten(pool: &PgPool) -> PgListener {
 /// Tells every node's inbox watchers of a new ticket; call it inside the transaction that opens it.
 pub async fn announce_ticket_created(conn: &mut sqlx::PgConnection, ticket_id: i64) -> Result<(), sqlx::Error> {
     crate::server::db::notify(conn, INBOX_CHANNEL, vec![format!(r#"{{"ticket_id":{ticket_id}}}"#)]).await
+}
+
+/// Tells every node that a ticket's staff-only details changed; call it inside that transaction.
+pub async fn announce_ticket_updated(conn: &mut sqlx::PgConnection, ticket_id: i64) -> Result<(), sqlx::Error> {
+    crate::server::db::notify(conn, INBOX_CHANNEL, vec![format!(r#"{{"ticket_id":{ticket_id},"updated":true}}"#)]).await
 }
 
 /// Tells every node that an account changed (role, activity); call it inside the transaction

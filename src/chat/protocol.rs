@@ -120,6 +120,9 @@ pub enum ServerEvent {
     /// A ticket was opened (to sockets watching the inbox).
     #[serde(rename = "ticket:created")]
     TicketCreated { ticket_id: i64 },
+    /// A ticket's staff-only details (its priority) changed: to staff in its room or watching it.
+    #[serde(rename = "ticket:updated")]
+    TicketUpdated { ticket_id: i64 },
     #[serde(rename = "error")]
     Error(ErrorEvent),
 }

@@ -318,6 +318,8 @@ impl Connection {
             // Checked again here: the role may have changed since the socket began watching.
             Outgoing::TicketCreated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketCreated { ticket_id }).await,
             Outgoing::TicketCreated(_) => Flow::Continue,
+            Outgoing::TicketUpdated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketUpdated { ticket_id }).await,
+            Outgoing::TicketUpdated(_) => Flow::Continue,
             // Notices may have been lost, account changes among them.
             Outgoing::Resync => match self.recheck_rights().await {
                 Flow::Continue => self.resync().await,

@@ -283,6 +283,14 @@ impl ChatClient {
                     room.changes.update(|n| *n += 1);
                 }
             }
+            ServerEvent::TicketUpdated { ticket_id } => {
+                if self.watched.with_value(|ids| ids.contains(&ticket_id)) {
+                    self.list_changes.update(|n| *n += 1);
+                }
+                if let Some(room) = self.room(ticket_id) {
+                    room.changes.update(|n| *n += 1);
+                }
+            }
             ServerEvent::TicketCreated { ticket_id } => {
                 if self.watching_inbox.get_value() {
                     self.new_tickets.update(|ids| ids.push(ticket_id));

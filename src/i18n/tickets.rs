@@ -1,12 +1,27 @@
 //! Texts of the tickets screens.
 
 use super::Lang;
+use crate::tickets::model::{Priority, TicketSource};
 
 pub struct TicketTexts {
     pub category: &'static str,
     pub category_filter: &'static str,
     pub any_category: &'static str,
     pub choose_category: &'static str,
+    pub priority: &'static str,
+    pub priority_filter: &'static str,
+    pub any_priority: &'static str,
+    pub priority_low: &'static str,
+    pub priority_normal: &'static str,
+    pub priority_high: &'static str,
+    pub priority_urgent: &'static str,
+    pub set_priority: &'static str,
+    pub sort_filter: &'static str,
+    pub sort_priority: &'static str,
+    pub sort_recent: &'static str,
+    pub source: &'static str,
+    pub source_web: &'static str,
+    pub source_api: &'static str,
     // Page names
     // Lists
     pub keyboard_shortcuts: &'static str,
@@ -98,6 +113,20 @@ pub const EN: TicketTexts = TicketTexts {
     category_filter: "Category ",
     any_category: "Any category",
     choose_category: "Choose what this is about…",
+    priority: "Priority",
+    priority_filter: "Priority ",
+    any_priority: "Any priority",
+    priority_low: "Low",
+    priority_normal: "Normal",
+    priority_high: "High",
+    priority_urgent: "Urgent",
+    set_priority: "Set",
+    sort_filter: "Order ",
+    sort_priority: "Most urgent first",
+    sort_recent: "Newest activity",
+    source: "Opened from",
+    source_web: "the web",
+    source_api: "the API",
     keyboard_shortcuts: "Keyboard shortcuts",
     views: "Views",
     tab_unassigned: "Unassigned",
@@ -177,6 +206,20 @@ pub const ES: TicketTexts = TicketTexts {
     category_filter: "Categoría ",
     any_category: "Cualquier categoría",
     choose_category: "Elige de qué se trata…",
+    priority: "Prioridad",
+    priority_filter: "Prioridad ",
+    any_priority: "Cualquier prioridad",
+    priority_low: "Baja",
+    priority_normal: "Normal",
+    priority_high: "Alta",
+    priority_urgent: "Urgente",
+    set_priority: "Fijar",
+    sort_filter: "Orden ",
+    sort_priority: "Lo más urgente primero",
+    sort_recent: "Actividad más reciente",
+    source: "Abierto desde",
+    source_web: "la web",
+    source_api: "la API",
     keyboard_shortcuts: "Atajos de teclado",
     views: "Vistas",
     tab_unassigned: "Sin asignar",
@@ -253,3 +296,21 @@ pub const ES: TicketTexts = TicketTexts {
     you_rated: |score| format!("Valoraste esto con {score} de 5. ¡Gracias!"),
     rating: "Valoración",
 };
+
+impl TicketTexts {
+    pub fn priority_name(&self, priority: Priority) -> &'static str {
+        match priority {
+            Priority::Low => self.priority_low,
+            Priority::Normal => self.priority_normal,
+            Priority::High => self.priority_high,
+            Priority::Urgent => self.priority_urgent,
+        }
+    }
+
+    pub fn source_name(&self, source: TicketSource) -> &'static str {
+        match source {
+            TicketSource::Web => self.source_web,
+            TicketSource::Api => self.source_api,
+        }
+    }
+}

@@ -10,7 +10,7 @@ use crate::timeline::model::TimelineEntry;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
-    super::model::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, NewTicket, TicketAction, TicketFilter, TicketStatus, validate_new_ticket},
+    super::model::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, NewTicket, Priority, TicketAction, TicketFilter, TicketSort, TicketSource, TicketStatus, validate_new_ticket},
     super::repo,
     crate::auth::model::Role,
     crate::auth::server::{require_role, require_user},
@@ -19,11 +19,12 @@ use {
 };
 
 // How each function's arguments travel (src/codec.rs).
-crate::server_arguments!(Form: CreateTicket, AssignTicket, ChangeStatus, RateTicket);
+crate::server_arguments!(Form: CreateTicket, AssignTicket, ChangeStatus, RateTicket, SetPriority);
 crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages, TicketTimeline, InboxCounts);
 
 /// Opens a ticket (users only) and redirects to its page. `attachment_ids` (comma-separated):
-/// files uploaded for it beforehand, posted as the creator's first message.
+/// files uploaded for it beforehand, posted as the creator's first message. Its source is `web`
+/// when a browser sent it from MyRelay's pages, `api` otherwise.
 #[server(prefix = "/api/tickets", endpoint = "create", input = Form)]
 pub async fn create_ticket(
     subject: Option<String>,
@@ -36,7 +37,8 @@ pub async fn create_ticket(
             let user = require_role(&[Role::User])?;
             let state = AppState::from_context()?;
             let attachment_ids = crate::attachments::model::parse_ids(attachment_ids.as_deref())?;
-            let ticket = NewTicket { category_id, attachment_ids, ..validate_new_ticket(subject.as_deref(), &description)? };
+            let source = request_source();
+            let ticket = NewTicket { category_id, attachment_ids, source, ..validate_new_ticket(subject.as_deref(), &description)? };
             let ticket = repo::create_ticket(&state.pool, &user, &ticket).await?;
             leptos_axum::redirect(&format!("/app/tickets/{}", ticket.id));
             Ok(ticket)
@@ -59,6 +61,10 @@ pub async fn list_tickets(
     creator: Option<i64>,
     /// Only tickets in this category.
     category: Option<i64>,
+    /// Only tickets of this priority (staff).
+    priority: Option<String>,
+    /// `recent` (newest activity first, the default) or `priority` (most urgent first).
+    sort: Option<String>,
 ) -> Result<Page<Ticket>, AppError> {
     with_status(
         async {
@@ -75,7 +81,17 @@ pub async fn list_tickets(
                 Some(_) => return Err(AppError::invalid("assignment", "Unknown assignment filter: use unassigned or mine.")),
                 None => None,
             };
-            let filter = TicketFilter { status, assignment, include_closed, creator, category };
+            let priority = match priority.as_deref().filter(|p| !p.is_empty() && *p != "all") {
+                Some(text) => Some(Priority::parse(text).ok_or_else(|| {
+                    AppError::invalid("priority", "Unknown priority: use low, normal, high or urgent.")
+                })?),
+                None => None,
+            };
+            let sort = match sort.as_deref().filter(|s| !s.is_empty()) {
+                Some(text) => TicketSort::parse(text).ok_or_else(|| AppError::invalid("sort", "Unknown order: use recent or priority."))?,
+                None => TicketSort::Recent,
+            };
+            let filter = TicketFilter { status, assignment, include_closed, creator, category, priority, sort };
             repo::list_tickets(&state.pool, &user, &filter, cursor.as_deref(), page_size(limit)?).await
         }
         .await,
@@ -117,6 +133,20 @@ pub async fn rate_ticket(ticket_id: i64, score: i16, comment: Option<String>) ->
             let state = AppState::from_context()?;
             let comment = crate::tickets::model::validate_rating(score, comment.as_deref().unwrap_or_default())?;
             repo::rate_ticket(&state.pool, &user, ticket_id, score, &comment).await
+        }
+        .await,
+    )
+}
+
+/// Sets a ticket's priority (agents and admins): `low`, `normal`, `high` or `urgent`.
+#[server(prefix = "/api/tickets", endpoint = "priority", input = Form)]
+pub async fn set_priority(id: i64, priority: String) -> Result<Ticket, AppError> {
+    with_status(
+        async {
+            let user = require_role(&[Role::Agent, Role::Admin])?;
+            let state = AppState::from_context()?;
+            let priority = Priority::parse(&priority).ok_or_else(|| AppError::invalid("priority", "Choose low, normal, high or urgent."))?;
+            repo::set_priority(&state.pool, &user, id, priority).await
         }
         .await,
     )
@@ -190,6 +220,15 @@ async fn apply(user: &crate::auth::model::User, id: i64, action: TicketAction, v
     // The change is announced to every node (and so to the ticket's room) by the database.
     let (ticket, _event) = repo::apply_action(&state.pool, user, id, action, version).await?;
     Ok(ticket)
+}
+
+/// `web` for a request a browser sent from MyRelay's pages (they carry `Origin` or
+/// `Sec-Fetch-Site`; other sites' writes are refused before this), `api` for other programs.
+#[cfg(feature = "ssr")]
+fn request_source() -> TicketSource {
+    let from_browser = use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.headers.contains_key(axum::http::header::ORIGIN) || parts.headers.contains_key("sec-fetch-site"));
+    if from_browser { TicketSource::Web } else { TicketSource::Api }
 }
 
 #[cfg(feature = "ssr")]

@@ -39,6 +39,49 @@ impl TicketStatus {
     }
 }
 
+/// How urgent staff judge a ticket; the inbox can sort by it. Declared in rising order, like the
+/// SQL enum, so `Ord` and `ORDER BY priority` agree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "ticket_priority", rename_all = "lowercase"))]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    /// Most urgent first, as menus offer them.
+    pub const ALL: [Priority; 4] = [Self::Urgent, Self::High, Self::Normal, Self::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+/// Where a ticket was opened: MyRelay's own pages, or a program calling the API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "ticket_source", rename_all = "lowercase"))]
+pub enum TicketSource {
+    #[default]
+    Web,
+    Api,
+}
+
 /// A person as shown on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRef {
@@ -70,6 +113,11 @@ pub struct Ticket {
     /// The customer's rating of the current resolution, once given.
     #[serde(default)]
     pub rating: Option<Rating>,
+    /// Set by staff; shown to staff only.
+    #[serde(default)]
+    pub priority: Priority,
+    #[serde(default)]
+    pub source: TicketSource,
 }
 
 /// A customer's rating of a resolution: 1 (bad) to 5 (great), with an optional comment.
@@ -341,6 +389,7 @@ pub struct NewTicket {
     pub category_id: Option<i64>,
     /// Files uploaded for the ticket being opened (`POST /api/attachments/upload` without a ticket).
     pub attachment_ids: Vec<i64>,
+    pub source: TicketSource,
 }
 
 pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResult<NewTicket> {
@@ -362,7 +411,7 @@ pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResul
             format!("The description can be at most {DESCRIPTION_MAX_CHARS} characters."),
         ));
     }
-    Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned(), category_id: None, attachment_ids: Vec::new() })
+    Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned(), category_id: None, attachment_ids: Vec::new(), source: TicketSource::Web })
 }
 
 /// Which tickets a list shows (visibility by role is applied on top, on the server).
@@ -379,6 +428,34 @@ pub struct TicketFilter {
     pub creator: Option<i64>,
     /// Only tickets in this category.
     pub category: Option<i64>,
+    /// Only tickets of this priority.
+    pub priority: Option<Priority>,
+    /// The order: newest activity first (the default), or most urgent first.
+    pub sort: TicketSort,
+}
+
+/// How a list is ordered; both are keyset-paged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketSort {
+    /// Newest activity first.
+    #[default]
+    Recent,
+    /// Most urgent first, then newest activity.
+    Priority,
+}
+
+impl TicketSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recent => "recent",
+            Self::Priority => "priority",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Recent, Self::Priority].into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 /// One page of a keyset-paged list; `next_cursor` fetches the page after it.

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{
-    CategoryRef, LastMessage, Message, NewTicket, QueueCounts, Page, PersonRef, Rating, Ticket, TicketAction, TicketEvent, TicketFilter, TicketState, TicketStatus, decide, may_view,
+    CategoryRef, LastMessage, Message, NewTicket, Page, PersonRef, Priority, QueueCounts, Rating, Ticket, TicketAction, TicketEvent, TicketFilter, TicketSort,
+    TicketSource, TicketState, TicketStatus, decide, may_view,
 };
 use crate::attachments::model::Attachment;
 use crate::auth::model::{Role, User};
@@ -18,7 +19,8 @@ const TICKET_SELECT: &str = "
            t.assigned_agent_id, a.display_name AS agent_name, a.email AS agent_email,
            left(rtrim(split_part(ltrim(lm.content, E' \t\r\n'), E'\n', 1), E'\r'), 160) AS last_excerpt, lm.created_at AS last_at, lm.sender_role AS last_role,
            lm.display_name AS last_sender, t.category_id, k.name AS category_name,
-           r.score AS rating_score, r.comment AS rating_comment, r.created_at AS rated_at
+           r.score AS rating_score, r.comment AS rating_comment, r.created_at AS rated_at,
+           t.priority, t.source
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id
     LEFT JOIN users a ON a.id = t.assigned_agent_id
@@ -56,6 +58,8 @@ struct TicketRow {
     rating_score: Option<i16>,
     rating_comment: Option<String>,
     rated_at: Option<DateTime<Utc>>,
+    priority: Priority,
+    source: TicketSource,
 }
 
 impl From<TicketRow> for Ticket {
@@ -88,6 +92,8 @@ impl From<TicketRow> for Ticket {
                 (Some(score), Some(comment), Some(at)) => Some(Rating { score, comment, at }),
                 _ => None,
             },
+            priority: row.priority,
+            source: row.source,
         }
     }
 }
@@ -159,12 +165,13 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
         (None, None) => None,
     };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO tickets (created_by_user_id, subject, description, category_id) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO tickets (created_by_user_id, subject, description, category_id, source) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(creator.id)
     .bind(subject)
     .bind(&ticket.description)
     .bind(ticket.category_id)
+    .bind(ticket.source)
     .fetch_one(&mut *tx)
     .await?;
     // Who takes it: the person's responsible agent, else the category's default agent, else
@@ -291,19 +298,32 @@ pub fn not_found() -> AppError {
     AppError::new(ErrorCode::NotFound, "Ticket not found.")
 }
 
-/// A list cursor: the last row's `updated_at` (microseconds) and id.
-fn encode_cursor(ticket: &Ticket) -> String {
-    format!("{}_{}", ticket.updated_at.timestamp_micros(), ticket.id)
+/// A list cursor: the last row's `updated_at` (microseconds) and id, after its priority when the
+/// list is sorted by priority (`urgent_1733…_42`).
+fn encode_cursor(sort: TicketSort, ticket: &Ticket) -> String {
+    let recent = format!("{}_{}", ticket.updated_at.timestamp_micros(), ticket.id);
+    match sort {
+        TicketSort::Recent => recent,
+        TicketSort::Priority => format!("{}_{recent}", ticket.priority.as_str()),
+    }
 }
 
-fn decode_cursor(cursor: &str) -> AppResult<(DateTime<Utc>, i64)> {
+fn decode_cursor(sort: TicketSort, cursor: &str) -> AppResult<(Option<Priority>, DateTime<Utc>, i64)> {
     let invalid = || AppError::invalid("cursor", "The page cursor is not valid; start from the first page.");
-    let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
+    let (priority, rest) = match sort {
+        TicketSort::Recent => (None, cursor),
+        TicketSort::Priority => {
+            let (priority, rest) = cursor.split_once('_').ok_or_else(invalid)?;
+            (Some(Priority::parse(priority).ok_or_else(invalid)?), rest)
+        }
+    };
+    let (micros, id) = rest.split_once('_').ok_or_else(invalid)?;
     let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| invalid())?).ok_or_else(invalid)?;
-    Ok((at, id.parse().map_err(|_| invalid())?))
+    Ok((priority, at, id.parse().map_err(|_| invalid())?))
 }
 
-/// Newest activity first, keyset-paged. Agents see closed tickets only when the filter asks.
+/// Newest activity (or highest priority) first, keyset-paged. Agents see closed tickets only when
+/// the filter asks.
 pub async fn list_tickets(
     pool: &PgPool,
     viewer: &User,
@@ -334,13 +354,47 @@ pub async fn list_tickets(
     if let Some(category) = filter.category {
         query.push(" AND t.category_id = ").push_bind(category);
     }
-    if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
-        let (at, id) = decode_cursor(cursor)?;
-        query.push(" AND (t.updated_at, t.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
+    if let Some(priority) = filter.priority {
+        query.push(" AND t.priority = ").push_bind(priority);
     }
-    query.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ").push_bind(limit + 1);
+    if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
+        match decode_cursor(filter.sort, cursor)? {
+            (Some(priority), at, id) => {
+                query.push(" AND (t.priority, t.updated_at, t.id) < (").push_bind(priority).push(", ").push_bind(at).push(", ").push_bind(id).push(")");
+            }
+            (None, at, id) => {
+                query.push(" AND (t.updated_at, t.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
+            }
+        }
+    }
+    query.push(match filter.sort {
+        TicketSort::Recent => " ORDER BY t.updated_at DESC, t.id DESC LIMIT ",
+        TicketSort::Priority => " ORDER BY t.priority DESC, t.updated_at DESC, t.id DESC LIMIT ",
+    });
+    query.push_bind(limit + 1);
     let items: Vec<Ticket> = query.build_query_as::<TicketRow>().fetch_all(pool).await?.into_iter().map(Ticket::from).collect();
-    Ok(Page::from_overfetch(items, limit, encode_cursor))
+    let sort = filter.sort;
+    Ok(Page::from_overfetch(items, limit, |ticket| encode_cursor(sort, ticket)))
+}
+
+/// Staff set a ticket's priority (the caller has checked the role). Not a lifecycle change: the
+/// version stays, so nobody's open screen is refused for it; watchers hear `ticket:updated`.
+pub async fn set_priority(pool: &PgPool, actor: &User, ticket_id: i64, priority: Priority) -> AppResult<Ticket> {
+    let mut tx = pool.begin().await?;
+    let current: Option<(TicketStatus, Priority)> = sqlx::query_as("SELECT status, priority FROM tickets WHERE id = $1 FOR UPDATE")
+        .bind(ticket_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (status, before) = current.ok_or_else(not_found)?;
+    if status == TicketStatus::Closed {
+        return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; it can no longer change."));
+    }
+    if before != priority {
+        sqlx::query("UPDATE tickets SET priority = $2 WHERE id = $1").bind(ticket_id).bind(priority).execute(&mut *tx).await?;
+        crate::chat::hub::announce_ticket_updated(&mut tx, ticket_id).await?;
+    }
+    tx.commit().await?;
+    find_ticket(pool, actor, ticket_id).await?.ok_or_else(not_found)
 }
 
 /// Applies `action` if the state machine allows it on the ticket as it is *now* (the row is

@@ -10,6 +10,7 @@ mod categories;
 mod chat;
 mod hardening;
 mod languages;
+mod priority;
 mod properties;
 mod satisfaction;
 mod tickets;

@@ -11,8 +11,9 @@ use crate::auth::model::User;
 use crate::auth::model::Role;
 use crate::chat::view::ChatPanel;
 use crate::error::{AppError, ErrorCode};
+use super::priority::{PriorityBadge, PriorityFacts};
 use super::rating::{RatingBox, RatingFact};
-use crate::tickets::api::{AssignTicket, ChangeStatus, RateTicket, get_ticket, list_tickets, ticket_timeline};
+use crate::tickets::api::{AssignTicket, ChangeStatus, RateTicket, SetPriority, get_ticket, list_tickets, ticket_timeline};
 use crate::tickets::model::{Message, Ticket, TicketAction, TicketStatus, allowed_actions};
 use crate::ui::{LoadError, ServerForm, StatusBadge, Time, after_each_result};
 
@@ -58,7 +59,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
             return Vec::new();
         }
         let Some(Ok(ticket)) = (match id { Some(id) => Some(get_ticket(id).await), None => None }) else { return Vec::new() };
-        let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id), None).await;
+        let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id), None, None, None).await;
         page.map(|page| page.items.into_iter().filter(|t| t.id != ticket.id).take(5).collect()).unwrap_or_default()
     });
     // Once the ticket cannot be loaded any more (access lost, deleted), the whole screen gives way
@@ -69,11 +70,13 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
     let assign = ServerAction::<AssignTicket>::new();
     let change = ServerAction::<ChangeStatus>::new();
     let rate = ServerAction::<RateTicket>::new();
+    let set_priority = ServerAction::<SetPriority>::new();
     // The outcome of the last action; after any outcome, reload so the screen shows the truth
     // (after a refusal too: someone else may have changed the ticket).
     let outcome = RwSignal::new(None::<AppError>);
     after_each_result(assign.value(), outcome, move || ticket.refetch());
     after_each_result(change.value(), outcome, move || ticket.refetch());
+    after_each_result(set_priority.value(), outcome, move || ticket.refetch());
     // The rating form shows its own errors; a stored rating reloads the ticket.
     Effect::new(move |_| {
         if let Some(Ok(_)) = rate.value().get() {
@@ -129,7 +132,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                     </Transition>
                     {staff.then(|| view! {
                         <Transition fallback=|| ()>
-                            {move || Suspend::new(async move { ticket.await.ok().map(|ticket| view! { <Sidebar ticket others /> }) })}
+                            {move || Suspend::new(async move { ticket.await.ok().map(|ticket| view! { <Sidebar ticket others set_priority /> }) })}
                         </Transition>
                     })}
                 </div>
@@ -151,6 +154,7 @@ fn TicketHeader(
     let agent = ticket.assigned_agent.as_ref().map(|a| a.display_name.clone());
     let waiting = agent.is_none();
     let t = &crate::i18n::t().tickets;
+    let staff = expect_context::<User>().role.is_staff();
     view! {
         <header class="ticket-header">
             <a class="back" href=back_href>{format!("← {back_label}")}</a>
@@ -159,6 +163,7 @@ fn TicketHeader(
                 <p class="ticket-sub">
                     <span class="ticket-number">{format!("#{}", ticket.id)}</span>
                     <span data-testid="ticket-status"><StatusBadge status=ticket.status /></span>
+                    {staff.then(|| view! { <PriorityBadge priority=ticket.priority /> })}
                     {ticket.category.as_ref().map(|category| view! { <span class="category" data-testid="ticket-category">{category.name.clone()}</span> })}
                     <span class="assignee" class:muted=waiting>
                         {if waiting { "" } else { t.agent_prefix }}
@@ -221,7 +226,7 @@ fn ThreadSkeleton() -> impl IntoView {
 
 /// The agent's side pane: the ticket's facts and what else this person has asked.
 #[component]
-fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>) -> impl IntoView {
+fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>, set_priority: ServerAction<SetPriority>) -> impl IntoView {
     // Open from the server (and so without JavaScript); folded at once on a narrow screen, where
     // the conversation needs the room.
     let toggle = NodeRef::<leptos::html::Details>::new();
@@ -240,6 +245,7 @@ fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>) -> impl IntoView {
             <details class="facts-box" open>
                 <summary>{t.details}</summary>
                 <dl class="facts">
+                    <PriorityFacts ticket=ticket.clone() set=set_priority />
                     <div><dt>{t.customer}</dt><dd>{ticket.creator.display_name.clone()}<br /><span class="muted">{ticket.creator.email.clone()}</span></dd></div>
                     <div><dt>{t.created}</dt><dd><Time at=ticket.created_at /></dd></div>
                     <div><dt>{t.last_activity}</dt><dd><Time at=ticket.updated_at /></dd></div>

@@ -9,7 +9,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::chat::store::{ChatClient, ConnectionState};
 use crate::tickets::api::{inbox_counts, list_tickets};
-use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, QueueCounts, Ticket, TicketStatus};
+use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
+use super::priority::PriorityBadge;
 use crate::ui::{LoadError, StatusBadge, Time, Waiting};
 
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
@@ -53,8 +54,13 @@ pub fn InboxPage() -> impl IntoView {
     }
 }
 
-/// The query keys of a list's filters (the page's cursor aside).
-const FILTER_KEYS: [&str; 4] = ["assignment", "status", "include_closed", "category"];
+/// The query keys of a list's filters and order (the page's cursor aside).
+const FILTER_KEYS: [&str; 6] = ["assignment", "status", "include_closed", "category", "priority", "sort"];
+
+/// The order a list has when its URL names none: the inbox puts the most urgent work first.
+fn default_sort(kind: ListKind) -> TicketSort {
+    if kind == ListKind::Inbox { TicketSort::Priority } else { TicketSort::Recent }
+}
 
 /// A ticket list whose filters and page live in the URL query.
 #[component]
@@ -68,17 +74,18 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
             _ => query.get("include_closed").map(|v| v == "true"),
         };
         let category = query.get("category").and_then(|id| id.parse::<i64>().ok());
-        (query.get("status"), query.get("assignment"), include_closed, category, query.get("cursor"))
+        let sort = query.get("sort").filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
+        (query.get("status"), query.get("assignment"), include_closed, category, query.get("priority"), sort, query.get("cursor"))
     };
-    let page = Resource::new(request, |(status, assignment, include_closed, category, cursor)| {
-        list_tickets(status, assignment, include_closed, cursor, None, None, category)
+    let page = Resource::new(request, |(status, assignment, include_closed, category, priority, sort, cursor)| {
+        list_tickets(status, assignment, include_closed, cursor, None, None, category, priority, Some(sort))
     });
     // The tabs' counts load in the browser: the page is served without waiting for them (they
     // count the whole table; the list itself is one index range).
     let counts = LocalResource::new(move || async move { if kind == ListKind::Inbox { inbox_counts().await.ok() } else { None } });
     let filtered = move || {
         let query = query.read();
-        FILTER_KEYS.iter().any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
+        FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
     };
     let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
     let chat = use_context::<ChatClient>();
@@ -209,6 +216,7 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                         <span class="num">{format!("#{id}")}</span>
                         {show_creator.then(|| view! { <span class="who">{ticket.creator.display_name.clone()}</span> })}
                         <StatusBadge status=ticket.status />
+                        {show_creator.then(|| view! { <PriorityBadge priority=ticket.priority /> })}
                         {ticket.category.as_ref().map(|category| view! { <span class="category">{category.name.clone()}</span> })}
                         <span class="agent" class:muted=ticket.assigned_agent.is_none()>{agent}</span>
                     </div>
@@ -281,7 +289,7 @@ fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
     }
 }
 
-/// Status (and, outside the inbox, assignment) filters: a GET form, so the URL holds them and
+/// Status, priority, category (and, outside the inbox, assignment) filters and the order: a GET form, so the URL holds them and
 /// Back works. With JavaScript each change applies at once; without it, "Apply" submits.
 #[component]
 fn Filters(kind: ListKind) -> impl IntoView {
@@ -294,6 +302,15 @@ fn Filters(kind: ListKind) -> impl IntoView {
     let status_options = std::iter::once(("all", t.any_status))
         .chain(TicketStatus::ALL.iter().map(|s| (s.as_str(), texts.common.status(*s))))
         .map(|(value, label)| view! { <option value=value selected=move || current("status") == value>{label}</option> })
+        .collect_view();
+    let priority_options = std::iter::once(("all", t.any_priority))
+        .chain(Priority::ALL.iter().map(|p| (p.as_str(), t.priority_name(*p))))
+        .map(|(value, label)| view! { <option value=value selected=move || current("priority") == value>{label}</option> })
+        .collect_view();
+    let sort_now = move || Some(current("sort")).filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
+    let sort_options = [(TicketSort::Priority, t.sort_priority), (TicketSort::Recent, t.sort_recent)]
+        .into_iter()
+        .map(|(sort, label)| view! { <option value=sort.as_str() selected=move || sort_now() == sort.as_str()>{label}</option> })
         .collect_view();
     let assignment_options = [("all", t.anyone), ("unassigned", t.unassigned), ("mine", t.assigned_to_me)]
         .into_iter()
@@ -320,6 +337,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
                 _ => Either::Right(view! { <label>{t.assigned_to_filter} <select name="assignment">{assignment_options}</select></label> }),
             }}
             <label>{t.status_filter} <select name="status">{status_options}</select></label>
+            <label>{t.priority_filter} <select name="priority">{priority_options}</select></label>
             // Offered while categories exist.
             <Suspense>
                 {move || Suspend::new(async move {
@@ -346,6 +364,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
                 <input type="checkbox" name="include_closed" value="true" checked=move || current("include_closed") == "true" />
                 {t.include_closed}
             </label>
+            <label>{t.sort_filter} <select name="sort">{sort_options}</select></label>
             <button type="submit" class="button subtle apply">{t.apply}</button>
         </form>
     }

@@ -4,6 +4,7 @@
 mod detail;
 mod list;
 mod new;
+mod priority;
 mod rating;
 
 pub use detail::{AgentTicketPage, UserTicketPage};

@@ -1,0 +1,135 @@
+//! Priority and source: staff set the priority, lists filter and sort by it, live to staff only;
+//! a ticket records whether a browser or another program opened it.
+
+use crate::common::spawn_app;
+use myrelay::auth::model::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn staff_set_the_priority_and_others_cannot() {
+    let app = spawn_app().await;
+    let user = app.signed_in_user("user@example.com").await;
+    let agent = app.signed_in_as(Role::Agent, "agent@example.com").await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let id = user.new_ticket("Checkout is down").await.to_string();
+    let (_, before) = agent.get_json(&format!("/api/tickets/get?id={id}")).await;
+    assert_eq!((before["priority"].as_str(), before["version"].as_i64()), (Some("normal"), Some(1)));
+
+    let (status, ticket) = agent.post_json("/api/tickets/priority", &[("id", &id), ("priority", "urgent")]).await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    assert_eq!(ticket["priority"], "urgent");
+    assert_eq!(ticket["version"], before["version"], "not a lifecycle change: open screens stay valid");
+    assert_eq!(admin.post_json("/api/tickets/priority", &[("id", &id), ("priority", "low")]).await.0, StatusCode::OK);
+
+    // Users may not; bad input names the field; nothing changes meanwhile.
+    assert_eq!(user.post_json("/api/tickets/priority", &[("id", &id), ("priority", "urgent")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.browser().post_json("/api/tickets/priority", &[("id", &id), ("priority", "urgent")]).await.0, StatusCode::UNAUTHORIZED);
+    for priority in ["", "critical", "URGENT"] {
+        let (status, body) = agent.post_json("/api/tickets/priority", &[("id", &id), ("priority", priority)]).await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("priority")), "{priority:?}: {body}");
+    }
+    assert_eq!(agent.post_json("/api/tickets/priority", &[("id", "999999"), ("priority", "high")]).await.0, StatusCode::NOT_FOUND);
+    let (_, now) = agent.get_json(&format!("/api/tickets/get?id={id}")).await;
+    assert_eq!(now["priority"], "low");
+
+    // A closed ticket no longer changes.
+    let version = now["version"].to_string();
+    assert_eq!(admin.post_json("/api/tickets/status", &[("id", &id), ("version", &version), ("action", "close")]).await.0, StatusCode::OK);
+    let (status, body) = agent.post_json("/api/tickets/priority", &[("id", &id), ("priority", "high")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[tokio::test]
+async fn lists_filter_by_priority_and_the_inbox_order_puts_urgent_work_first() {
+    let app = spawn_app().await;
+    let user = app.signed_in_user("user@example.com").await;
+    let agent = app.signed_in_as(Role::Agent, "agent@example.com").await;
+    let mut tickets = Vec::new();
+    for (n, priority) in ["high", "normal", "urgent", "low", "urgent", "normal"].into_iter().enumerate() {
+        let id = user.new_ticket(&format!("Ticket {n}")).await;
+        assert_eq!(agent.post_json("/api/tickets/priority", &[("id", &id.to_string()), ("priority", priority)]).await.0, StatusCode::OK);
+        tickets.push(id);
+    }
+    let [high, normal_1, urgent_1, low, urgent_2, normal_2] = tickets[..] else { unreachable!() };
+
+    let (_, urgent) = agent.get_json("/api/tickets/list?priority=urgent").await;
+    assert_eq!(ids(&urgent), vec![urgent_2, urgent_1]);
+    // Most urgent first, newest activity within a priority; keyset pages of two keep that order.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = agent.get_json(&format!("/api/tickets/list?sort=priority&limit=2&cursor={cursor}")).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec![urgent_2, urgent_1, high, normal_2, normal_1, low]);
+    let (_, recent) = agent.get_json("/api/tickets/list").await;
+    assert_eq!(ids(&recent), vec![normal_2, urgent_2, low, urgent_1, normal_1, high], "the default order is unchanged");
+
+    for (query, field) in [("priority=critical", "priority"), ("sort=oldest", "sort"), ("sort=priority&cursor=123_4", "cursor"), ("sort=priority&cursor=soon_1_2", "cursor")] {
+        let (status, body) = agent.get_json(&format!("/api/tickets/list?{query}")).await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{query}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_ticket_records_whether_a_browser_or_a_program_opened_it() {
+    let app = spawn_app().await;
+    let user = app.signed_in_user("user@example.com").await;
+    let from_api = user.new_ticket("Opened by a script").await;
+    let from_page = user
+        .client
+        .post(format!("{}/api/tickets/create", app.base_url))
+        .header("accept", "application/json")
+        .header("origin", &app.base_url)
+        .form(&[("description", "Opened from the form")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_page.status(), StatusCode::OK);
+    let from_page = from_page.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    for (id, source) in [(from_api, "api"), (from_page, "web")] {
+        let (_, ticket) = user.get_json(&format!("/api/tickets/get?id={id}")).await;
+        assert_eq!(ticket["source"], source, "{ticket}");
+    }
+}
+
+#[tokio::test]
+async fn staff_hear_of_a_priority_change_live_and_customers_do_not() {
+    let app = spawn_app().await;
+    let user_cookie = app.cookie_for(Role::User, "user@example.com").await;
+    let agent_cookie = app.cookie_for(Role::Agent, "agent@example.com").await;
+    let (user, agent) = (app.browser_with(&user_cookie), app.browser_with(&agent_cookie));
+    let id = user.new_ticket("Everything is slow").await;
+    let mut customer = app.socket(&user_cookie).await;
+    customer.join(id, None).await;
+    let mut in_room = app.socket(&agent_cookie).await;
+    in_room.join(id, None).await;
+    let mut list = app.socket(&agent_cookie).await;
+    list.send("tickets:watch", json!({ "ticket_ids": [id] })).await;
+
+    agent.post_json("/api/tickets/priority", &[("id", &id.to_string()), ("priority", "high")]).await;
+    assert_eq!(in_room.until("ticket:updated").await, json!({ "ticket_id": id }));
+    assert_eq!(list.until("ticket:updated").await, json!({ "ticket_id": id }));
+
+    // Every socket got what it was going to get from that notice before the agents did; the
+    // customer's next ticket event is the assignment, not the priority.
+    let version = agent.get_json(&format!("/api/tickets/get?id={id}")).await.1["version"].to_string();
+    agent.post_json("/api/tickets/assign", &[("id", &id.to_string()), ("version", &version)]).await;
+    loop {
+        let (event, data) = customer.next().await;
+        assert_ne!(event, "ticket:updated", "a customer never hears of the priority: {data}");
+        if event == "ticket:assigned" {
+            break;
+        }
+    }
+}
