@@ -95,7 +95,7 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError>
             if user_id == admin.id {
                 return Err(AppError::new(ErrorCode::Conflict, "You cannot change your own role."));
             }
-            users::change_account(&state.pool, user_id, AccountChange::Role(role)).await?.ok_or_else(not_found)
+            users::change_account(&state.pool, &admin, user_id, AccountChange::Role(role)).await?.ok_or_else(not_found)
         }
         .await,
     )
@@ -111,7 +111,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
             if user_id == admin.id && !active {
                 return Err(AppError::new(ErrorCode::Conflict, "You cannot deactivate your own account."));
             }
-            users::change_account(&state.pool, user_id, AccountChange::Active(active)).await?.ok_or_else(not_found)
+            users::change_account(&state.pool, &admin, user_id, AccountChange::Active(active)).await?.ok_or_else(not_found)
         }
         .await,
     )
@@ -123,9 +123,9 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
 pub async fn set_responsible_agent(user_id: i64, agent_id: Option<i64>) -> Result<Account, AppError> {
     with_status(
         async {
-            require_admin()?;
+            let admin = require_admin()?;
             let state = AppState::from_context()?;
-            users::set_responsible_agent(&state.pool, user_id, agent_id).await?.ok_or_else(not_found)
+            users::set_responsible_agent(&state.pool, &admin, user_id, agent_id).await?.ok_or_else(not_found)
         }
         .await,
     )

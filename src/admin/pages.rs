@@ -8,7 +8,7 @@ use crate::auth::model::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};
-use crate::ui::{LoadError, Loading, ServerForm, after_each_result, format_time};
+use crate::ui::{LoadError, Loading, ServerForm, after_each_result, encode_query_value, format_time};
 
 /// `/app/admin`: system figures, each linking to the list behind it.
 #[component]
@@ -400,11 +400,4 @@ fn PersonRow(
             </td>
         </tr>
     }
-}
-
-/// A query-string value: letters, digits and `-_.~` as they are, everything else percent-encoded.
-fn encode_query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }

@@ -5,6 +5,7 @@ use sqlx::PgPool;
 
 use super::model::{Role, User};
 use crate::admin::model::Account;
+use crate::audit::model::{AuditAction, FieldChange};
 use crate::error::{AppError, AppResult, ErrorCode};
 
 const USER_COLUMNS: &str = "id, email, display_name, role, is_active, created_at";
@@ -69,7 +70,7 @@ pub enum AccountChange {
 /// two admins demoting each other at once cannot leave none (the second one gets `conflict`).
 /// Deactivating ends the person's sessions; every node hears of the change from a notice sent
 /// inside the transaction, so a committed change is never left unannounced. `None`: no such user.
-pub async fn change_account(pool: &PgPool, user_id: i64, change: AccountChange) -> AppResult<Option<User>> {
+pub async fn change_account(pool: &PgPool, actor: &User, user_id: i64, change: AccountChange) -> AppResult<Option<User>> {
     let mut tx = pool.begin().await?;
     let admins: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE").fetch_all(&mut *tx).await?;
@@ -102,6 +103,16 @@ pub async fn change_account(pool: &PgPool, user_id: i64, change: AccountChange) 
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
     crate::chat::hub::announce_user_changed(&mut tx, user_id).await?;
+    let (action, change) = match change {
+        AccountChange::Role(role) => (AuditAction::UserRole, FieldChange::new("role", Some(target.role.as_str()), Some(role.as_str()))),
+        AccountChange::Active(active) => {
+            let state = |active: bool| if active { "active" } else { "inactive" };
+            (AuditAction::UserActive, FieldChange::new("state", Some(state(target.is_active)), Some(state(active))))
+        }
+    };
+    if change.before != change.after {
+        crate::audit::repo::record(&mut tx, Some(actor), action, Some(user_id), &person_label(&target), &[change]).await?;
+    }
     tx.commit().await?;
     Ok(Some(updated))
 }
@@ -225,8 +236,10 @@ pub async fn lock_active_agent(conn: &mut sqlx::PgConnection, agent_id: i64) -> 
 
 /// Sets (or with `None` clears) who answers a person's tickets. `None` back: no such person
 /// (MyRelay's own account included).
-pub async fn set_responsible_agent(pool: &PgPool, user_id: i64, agent_id: Option<i64>) -> AppResult<Option<Account>> {
+pub async fn set_responsible_agent(pool: &PgPool, actor: &User, user_id: i64, agent_id: Option<i64>) -> AppResult<Option<Account>> {
     let mut tx = pool.begin().await?;
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users u LEFT JOIN users r ON r.id = u.responsible_agent_id WHERE u.id = $1 FOR NO KEY UPDATE OF u");
+    let Some(before) = sqlx::query_as::<_, Account>(&sql).bind(user_id).fetch_optional(&mut *tx).await? else { return Ok(None) };
     if let Some(agent_id) = agent_id {
         if agent_id == user_id {
             return Err(AppError::invalid("agent_id", "Nobody can be their own responsible agent."));
@@ -245,8 +258,17 @@ pub async fn set_responsible_agent(pool: &PgPool, user_id: i64, agent_id: Option
     }
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users u LEFT JOIN users r ON r.id = u.responsible_agent_id WHERE u.id = $1");
     let account = sqlx::query_as::<_, Account>(&sql).bind(user_id).fetch_one(&mut *tx).await?;
+    if before.responsible_agent_id != account.responsible_agent_id {
+        let change = FieldChange::new("responsible_agent", before.responsible_agent_name, account.responsible_agent_name.clone());
+        crate::audit::repo::record(&mut tx, Some(actor), AuditAction::UserResponsibleAgent, Some(user_id), &person_label(&account.user), &[change]).await?;
+    }
     tx.commit().await?;
     Ok(Some(account))
+}
+
+/// How the audit log names a person: "Name <email>".
+fn person_label(user: &User) -> String {
+    format!("{} <{}>", user.display_name, user.email)
 }
 
 /// The agent who takes a person's new tickets: their responsible agent while an active agent.

@@ -167,6 +167,14 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, clien
     repo::record_failure(&state.pool, &email, client_addr).await?;
     let (account_attempts, address_attempts) =
         repo::count_recent_failures(&state.pool, &email, client_addr, FAILURE_WINDOW_MINUTES).await?;
+    // A burst (over the limit) goes to the audit log once per window, for the account and for the address.
+    if account_attempts > MAX_FAILURES_PER_ACCOUNT {
+        crate::audit::repo::record_sign_in_burst(&state.pool, &email, client_addr, account_attempts, FAILURE_WINDOW_MINUTES).await?;
+    }
+    if address_attempts > MAX_FAILURES_PER_ADDRESS {
+        let subject = format!("address {client_addr}");
+        crate::audit::repo::record_sign_in_burst(&state.pool, &subject, client_addr, address_attempts, FAILURE_WINDOW_MINUTES).await?;
+    }
     if account_attempts > MAX_FAILURES_PER_ACCOUNT || address_attempts > MAX_FAILURES_PER_ADDRESS {
         return Err(AppError::new(
             ErrorCode::TooManyRequests,

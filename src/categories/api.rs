@@ -58,14 +58,14 @@ pub async fn create_category(
 ) -> Result<Category, AppError> {
     with_status(
         async {
-            require_role(&[Role::Admin])?;
+            let admin = require_role(&[Role::Admin])?;
             let input = validate_category(
                 &name,
                 description.as_deref().unwrap_or_default(),
                 default_message.as_deref().unwrap_or_default(),
                 default_agent_id,
             )?;
-            repo::create(&AppState::from_context()?.pool, &input).await
+            repo::create(&AppState::from_context()?.pool, &admin, &input).await
         }
         .await,
     )
@@ -82,14 +82,14 @@ pub async fn update_category(
 ) -> Result<Category, AppError> {
     with_status(
         async {
-            require_role(&[Role::Admin])?;
+            let admin = require_role(&[Role::Admin])?;
             let input = validate_category(
                 &name,
                 description.as_deref().unwrap_or_default(),
                 default_message.as_deref().unwrap_or_default(),
                 default_agent_id,
             )?;
-            repo::update(&AppState::from_context()?.pool, id, &input).await?.ok_or_else(not_found)
+            repo::update(&AppState::from_context()?.pool, &admin, id, &input).await?.ok_or_else(not_found)
         }
         .await,
     )
@@ -100,8 +100,8 @@ pub async fn update_category(
 pub async fn set_category_active(id: i64, active: bool) -> Result<Category, AppError> {
     with_status(
         async {
-            require_role(&[Role::Admin])?;
-            repo::set_active(&AppState::from_context()?.pool, id, active).await?.ok_or_else(not_found)
+            let admin = require_role(&[Role::Admin])?;
+            repo::set_active(&AppState::from_context()?.pool, &admin, id, active).await?.ok_or_else(not_found)
         }
         .await,
     )
@@ -112,13 +112,13 @@ pub async fn set_category_active(id: i64, active: bool) -> Result<Category, AppE
 pub async fn move_category(id: i64, direction: String) -> Result<Vec<Category>, AppError> {
     with_status(
         async {
-            require_role(&[Role::Admin])?;
+            let admin = require_role(&[Role::Admin])?;
             let up = match direction.as_str() {
                 "up" => true,
                 "down" => false,
                 _ => return Err(AppError::invalid("direction", "Unknown direction: use up or down.")),
             };
-            repo::move_category(&AppState::from_context()?.pool, id, up).await?.ok_or_else(not_found)
+            repo::move_category(&AppState::from_context()?.pool, &admin, id, up).await?.ok_or_else(not_found)
         }
         .await,
     )

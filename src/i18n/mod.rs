@@ -9,6 +9,7 @@
 //! constant: a text missing in one language is a compile error.
 
 mod admin;
+mod audit;
 mod auth;
 mod chat;
 mod common;
@@ -18,6 +19,7 @@ pub mod route;
 mod tickets;
 
 pub use admin::AdminTexts;
+pub use audit::AuditTexts;
 pub use auth::AuthTexts;
 pub use chat::ChatTexts;
 pub use common::CommonTexts;
@@ -42,10 +44,11 @@ pub struct Texts {
     pub tickets: TicketTexts,
     pub chat: ChatTexts,
     pub admin: AdminTexts,
+    pub audit: AuditTexts,
 }
 
-static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN };
-static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES };
+static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN };
+static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES };
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];

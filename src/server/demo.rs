@@ -41,9 +41,10 @@ pub async fn seed(state: &AppState) -> Result<(), String> {
         ("Access", "Signing in and permissions", "Thanks! Tell us which device and browser you use, please.", None),
         ("Something else", "Anything else", "", None),
     ];
+    let system = users::system_account(&mut *state.pool.acquire().await.map_err(|e| e.to_string())?).await.map_err(|e| e.message)?;
     for (name, description, greeting, default_agent_id) in categories {
         let input = validate_category(name, description, greeting, default_agent_id).map_err(|e| e.message)?;
-        categories::create(&state.pool, &input).await.map_err(|e| e.message)?;
+        categories::create(&state.pool, &system, &input).await.map_err(|e| e.message)?;
     }
     let tickets = [
         (user1, Some("Cannot sign in on my phone"), "The app says my session expired every time I open it.", TicketStatus::Open, None),

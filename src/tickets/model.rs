@@ -224,16 +224,21 @@ impl Ticket {
     }
 
     pub fn title(&self) -> String {
-        match self.subject.as_deref() {
-            Some(subject) if !subject.is_empty() => subject.to_owned(),
-            _ => {
-                let first_line = self.description.lines().next().unwrap_or_default();
-                let mut title: String = first_line.chars().take(80).collect();
-                if first_line.chars().count() > 80 {
-                    title.push('…');
-                }
-                title
+        title_of(self.subject.as_deref(), &self.description)
+    }
+}
+
+/// A ticket's title: its subject, else its description's first line (cut at 80 characters).
+pub fn title_of(subject: Option<&str>, description: &str) -> String {
+    match subject {
+        Some(subject) if !subject.is_empty() => subject.to_owned(),
+        _ => {
+            let first_line = description.lines().next().unwrap_or_default();
+            let mut title: String = first_line.chars().take(80).collect();
+            if first_line.chars().count() > 80 {
+                title.push('…');
             }
+            title
         }
     }
 }

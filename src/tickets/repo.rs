@@ -168,7 +168,7 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
         "INSERT INTO tickets (created_by_user_id, subject, description, category_id, source) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(creator.id)
-    .bind(subject)
+    .bind(&subject)
     .bind(&ticket.description)
     .bind(ticket.category_id)
     .bind(ticket.source)
@@ -182,7 +182,8 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
     };
     let agent = crate::auth::repo::responsible_agent_of(&mut tx, creator.id).await?.or(category_agent);
     if !greeting.is_empty() || agent.is_some() || !files.is_empty() {
-        post_first_entries(&mut tx, creator, id, &greeting, agent, files).await?;
+        let title = super::model::title_of(subject.as_deref(), &ticket.description);
+        post_first_entries(&mut tx, creator, (id, &title), &greeting, agent, files).await?;
     }
     crate::chat::hub::announce_ticket_created(&mut tx, id).await?;
     tx.commit().await?;
@@ -195,7 +196,7 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
 async fn post_first_entries(
     tx: &mut sqlx::PgConnection,
     creator: &User,
-    ticket_id: i64,
+    (ticket_id, title): (i64, &str),
     greeting: &str,
     agent: Option<(i64, String)>,
     files: Vec<Attachment>,
@@ -232,6 +233,7 @@ async fn post_first_entries(
             at,
         };
         timeline::record_change(&mut *tx, &event).await?;
+        audit_change(&mut *tx, &system, title, &event, None).await?;
     }
     if !files.is_empty() {
         seq += 1;
@@ -381,17 +383,22 @@ pub async fn list_tickets(
 /// version stays, so nobody's open screen is refused for it; watchers hear `ticket:updated`.
 pub async fn set_priority(pool: &PgPool, actor: &User, ticket_id: i64, priority: Priority) -> AppResult<Ticket> {
     let mut tx = pool.begin().await?;
-    let current: Option<(TicketStatus, Priority)> = sqlx::query_as("SELECT status, priority FROM tickets WHERE id = $1 FOR UPDATE")
-        .bind(ticket_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let (status, before) = current.ok_or_else(not_found)?;
+    let current: Option<(TicketStatus, Priority, Option<String>, String)> =
+        sqlx::query_as("SELECT status, priority, subject, description FROM tickets WHERE id = $1 FOR UPDATE")
+            .bind(ticket_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (status, before, subject, description) = current.ok_or_else(not_found)?;
     if status == TicketStatus::Closed {
         return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; it can no longer change."));
     }
     if before != priority {
         sqlx::query("UPDATE tickets SET priority = $2 WHERE id = $1").bind(ticket_id).bind(priority).execute(&mut *tx).await?;
         crate::chat::hub::announce_ticket_updated(&mut tx, ticket_id).await?;
+        use crate::audit::model::{AuditAction, FieldChange};
+        let subject = format!("#{ticket_id} {}", super::model::title_of(subject.as_deref(), &description));
+        let changes = [FieldChange::new("priority", Some(before.as_str()), Some(priority.as_str()))];
+        crate::audit::repo::record(&mut tx, Some(actor), AuditAction::TicketPriority, Some(ticket_id), &subject, &changes).await?;
     }
     tx.commit().await?;
     find_ticket(pool, actor, ticket_id).await?.ok_or_else(not_found)
@@ -475,9 +482,25 @@ pub async fn apply_action(
         at,
     };
     crate::timeline::repo::record_change(&mut tx, &event).await?;
+    let agent_before = current.assigned_agent.as_ref().map(|a| a.display_name.as_str());
+    audit_change(&mut tx, actor, &current.title(), &event, agent_before).await?;
     tx.commit().await?;
     let ticket = find_ticket(pool, actor, ticket_id).await?.ok_or_else(not_found)?;
     Ok((ticket, event))
+}
+
+/// The audit log's record of a status or assignment change.
+async fn audit_change(conn: &mut sqlx::PgConnection, actor: &User, title: &str, event: &TicketEvent, agent_before: Option<&str>) -> AppResult<()> {
+    use crate::audit::model::{AuditAction, FieldChange};
+    let mut changes = Vec::new();
+    if event.from_status != event.to_status {
+        changes.push(FieldChange::new("status", Some(event.from_status.as_str()), Some(event.to_status.as_str())));
+    }
+    if event.from_agent_id != event.to_agent_id {
+        changes.push(FieldChange::new("agent", agent_before, event.agent_name.as_deref()));
+    }
+    let action = if event.is_assignment() { AuditAction::TicketAssignment } else { AuditAction::TicketStatus };
+    crate::audit::repo::record(conn, Some(actor), action, Some(event.ticket_id), &format!("#{} {title}", event.ticket_id), &changes).await
 }
 
 /// The inbox's tabs for `viewer` (staff): what waits for someone, what is theirs, everything open.

@@ -143,3 +143,10 @@ pub fn Loading() -> impl IntoView {
         </div>
     }
 }
+
+/// A query-string value: letters, digits and `-_.~` as they are, everything else percent-encoded.
+pub fn encode_query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}

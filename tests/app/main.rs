@@ -5,6 +5,7 @@
 mod common;
 
 mod attachments;
+mod audit;
 mod auth;
 mod categories;
 mod chat;
