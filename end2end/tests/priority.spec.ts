@@ -17,6 +17,7 @@ test("an agent sets the priority; other staff see it live, the inbox sorts and f
   // The admin's open page hears of it without a reload.
   await expect(admin.locator(".ticket-header").getByTestId("priority")).toHaveText("Urgent");
   await expect(admin.getByLabel("Priority")).toHaveValue("urgent");
+  await agent.screenshot({ path: "screenshots/ticket-priority-1280.png" });
 
   // The inbox puts the most urgent work first, with its badge, and filters by priority.
   await open(agent, "/app/inbox");
