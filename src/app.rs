@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/agents") view=AdminAgentsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                     <Route path=path!("admin/audit") view=crate::audit::pages::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("search") view=crate::search::pages::SearchPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -232,6 +233,7 @@ fn AppFrame(user: User) -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
+            <crate::search::pages::SearchBox />
             <div class="whoami">
                 <span class="user-name" data-testid="current-user">{user.display_name.clone()}</span>
                 <span class="role-badge">{t.role(user.role)}</span>

@@ -12,6 +12,7 @@ pub mod codec;
 pub mod error;
 pub mod i18n;
 #[cfg(feature = "ssr")]
+pub mod search;
 pub mod server;
 pub mod tickets;
 pub mod timeline;

@@ -16,6 +16,7 @@ mod common;
 mod errors;
 #[cfg(feature = "ssr")]
 pub mod route;
+mod search;
 mod tickets;
 
 pub use admin::AdminTexts;
@@ -24,6 +25,7 @@ pub use auth::AuthTexts;
 pub use chat::ChatTexts;
 pub use common::CommonTexts;
 pub use errors::{error_message, server_text};
+pub use search::SearchTexts;
 pub use tickets::TicketTexts;
 
 use leptos::prelude::*;
@@ -45,10 +47,11 @@ pub struct Texts {
     pub chat: ChatTexts,
     pub admin: AdminTexts,
     pub audit: AuditTexts,
+    pub search: SearchTexts,
 }
 
-static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN };
-static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES };
+static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN, search: search::EN };
+static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES, search: search::ES };
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];

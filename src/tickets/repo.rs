@@ -99,7 +99,7 @@ impl From<TicketRow> for Ticket {
 }
 
 /// Appends "who may see `t`" for `viewer`: users their own tickets, staff every ticket.
-fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
+pub(crate) fn push_visibility(query: &mut QueryBuilder<'_, Postgres>, viewer: &User) {
     match viewer.role {
         Role::User => {
             query.push(" (t.created_by_user_id = ").push_bind(viewer.id).push(")");

@@ -14,4 +14,5 @@ mod languages;
 mod priority;
 mod properties;
 mod satisfaction;
+mod search;
 mod tickets;
