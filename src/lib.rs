@@ -11,8 +11,8 @@ pub mod chat;
 pub mod codec;
 pub mod error;
 pub mod i18n;
-#[cfg(feature = "ssr")]
 pub mod search;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod tickets;
 pub mod timeline;
