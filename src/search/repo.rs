@@ -25,6 +25,25 @@ struct HitRow {
     headline: String,
 }
 
+/// The search, spelled out at each use rather than shared through a CTE: the planner then sees
+/// the words (and the statement is not kept prepared, so each search is planned for its own).
+fn push_tsquery(query: &mut QueryBuilder<'_, Postgres>, text: &str) {
+    query.push("websearch_to_tsquery('english', ").push_bind(text.to_owned()).push(")");
+}
+
+/// Sets planner options until the transaction ends.
+async fn planner(conn: &mut sqlx::PgConnection, settings: &[(&str, &str)]) -> AppResult<()> {
+    let mut query = QueryBuilder::<Postgres>::new("SELECT 1");
+    for (name, value) in settings {
+        query.push(", set_config(").push_bind(*name).push(", ").push_bind(*value).push(", true)");
+    }
+    query.build().execute(conn).await?;
+    Ok(())
+}
+
+/// How many of the newest matches of a common kind are ranked.
+pub const CANDIDATES: i64 = 1_000;
+
 /// A cursor names the last hit of a page: rank, kind (1 ticket, 0 message), ticket, seq.
 fn encode_cursor(hit: &SearchHit) -> String {
     let kind_order = if hit.kind == HitKind::Ticket { 1 } else { 0 };
@@ -43,23 +62,67 @@ fn decode_cursor(cursor: &str) -> AppResult<(f32, i32, i64, i64)> {
 }
 
 /// Hits for `text` that `viewer` may see, best match first (then tickets before messages, newest
-/// ticket first), keyset-paged.
+/// ticket first), keyset-paged. Staff searches rank every match of uncommon words; for a kind
+/// (tickets, messages) with more than [`CANDIDATES`] matches, its newest [`CANDIDATES`].
 pub async fn search(pool: &PgPool, viewer: &User, text: &str, cursor: Option<&str>, limit: i64) -> AppResult<Page<SearchHit>> {
-    let mut query = QueryBuilder::<Postgres>::new("WITH q AS (SELECT websearch_to_tsquery('english', ");
-    query.push_bind(text.to_owned());
-    query.push(
-        ") AS q), page AS (SELECT * FROM (
-            SELECT 1 AS kind_order, t.id AS ticket_id, 0::BIGINT AS seq, ts_rank(t.search, q.q) AS rank, NULL::BIGINT AS message_id
-            FROM tickets t, q WHERE t.search @@ q.q AND",
-    );
-    push_visibility(&mut query, viewer);
-    query.push(
-        " UNION ALL
-            SELECT 0, m.ticket_id, m.seq, ts_rank(m.search, q.q), m.id
-            FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id, q WHERE m.search @@ q.q AND",
-    );
-    push_visibility(&mut query, viewer);
-    query.push(") hits");
+    // PostgreSQL cannot know how common words outside its statistics are, and a wrong guess costs
+    // a scan of every message. So the plan is chosen here: staff's matches are first counted
+    // (up to CANDIDATES) through the text indexes; a common kind is then read newest first, a
+    // rare one through its index. A person's own tickets are few: their matches are all ranked.
+    let mut tx = pool.begin().await?;
+    let (common_tickets, common_messages) = match viewer.role.is_staff() {
+        true => {
+            // (JIT off: the costs of disabled plans would make PostgreSQL compile the query, 170 ms.)
+            planner(&mut tx, &[("enable_seqscan", "off"), ("enable_indexscan", "off"), ("jit", "off")]).await?;
+            let mut count = QueryBuilder::<Postgres>::new("SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE t.search @@ ");
+            push_tsquery(&mut count, text);
+            count.push(" LIMIT ").push_bind(CANDIDATES).push(") c) >= ").push_bind(CANDIDATES);
+            count.push(", (SELECT count(*) FROM (SELECT 1 FROM ticket_messages m WHERE m.search @@ ");
+            push_tsquery(&mut count, text);
+            count.push(" LIMIT ").push_bind(CANDIDATES).push(") c) >= ").push_bind(CANDIDATES);
+            let common = count.build_query_as::<(bool, bool)>().persistent(false).fetch_one(&mut *tx).await?;
+            // Common messages are read newest first through the primary key, not the text index.
+            let bitmaps = if common.1 { "off" } else { "on" };
+            planner(&mut tx, &[("enable_indexscan", "on"), ("enable_bitmapscan", bitmaps)]).await?;
+            common
+        }
+        false => (false, false),
+    };
+
+    // Staff may see every row; anyone else searches the rows of their own tickets, gathered first
+    // (OFFSET 0 keeps the planner from turning that around into a text-index scan per ticket).
+    let staff = viewer.role.is_staff();
+    let mut query = QueryBuilder::<Postgres>::new("WITH page AS (SELECT * FROM (SELECT 1 AS kind_order, c.id AS ticket_id, 0::BIGINT AS seq, ts_rank(c.search, ");
+    push_tsquery(&mut query, text);
+    query.push(") AS rank, NULL::BIGINT AS message_id FROM (SELECT t.id, t.search FROM ");
+    if staff {
+        query.push("tickets t");
+    } else {
+        query.push("(SELECT t.id, t.search FROM tickets t WHERE");
+        push_visibility(&mut query, viewer);
+        query.push(" OFFSET 0) t");
+    }
+    query.push(" WHERE t.search @@ ");
+    push_tsquery(&mut query, text);
+    if common_tickets {
+        query.push(" ORDER BY t.id DESC LIMIT ").push_bind(CANDIDATES);
+    }
+    query.push(") c UNION ALL SELECT 0, c.ticket_id, c.seq, ts_rank(c.search, ");
+    push_tsquery(&mut query, text);
+    query.push("), c.id FROM (SELECT m.id, m.ticket_id, m.seq, m.search FROM ");
+    if staff {
+        query.push("ticket_messages m");
+    } else {
+        query.push("(SELECT m.id, m.ticket_id, m.seq, m.search FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE");
+        push_visibility(&mut query, viewer);
+        query.push(" OFFSET 0) m");
+    }
+    query.push(" WHERE m.search @@ ");
+    push_tsquery(&mut query, text);
+    if common_messages {
+        query.push(" ORDER BY m.id DESC LIMIT ").push_bind(CANDIDATES);
+    }
+    query.push(") c) hits");
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         let (rank, kind_order, ticket_id, seq) = decode_cursor(cursor)?;
         query.push(" WHERE (rank, kind_order, ticket_id, seq) < (").push_bind(rank).push("::REAL, ").push_bind(kind_order);
@@ -67,16 +130,20 @@ pub async fn search(pool: &PgPool, viewer: &User, text: &str, cursor: Option<&st
     }
     query.push(" ORDER BY rank DESC, kind_order DESC, ticket_id DESC, seq DESC LIMIT ").push_bind(limit + 1);
     // Snippets for the page's rows only.
-    query.push(format!(
+    query.push(
         ") SELECT p.kind_order, p.ticket_id, p.seq, p.rank, coalesce(m.created_at, t.created_at) AS at,
                   t.subject, t.description, t.status, u.display_name AS sender_name,
-                  ts_headline('english', coalesce(m.content, coalesce(t.subject || E'\\n', '') || t.description), q.q,
-                              'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \"') AS headline
-           FROM page p CROSS JOIN q JOIN tickets t ON t.id = p.ticket_id
+                  ts_headline('english', coalesce(m.content, coalesce(t.subject || E'\\n', '') || t.description), ",
+    );
+    push_tsquery(&mut query, text);
+    query.push(format!(
+        ", 'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \"') AS headline
+           FROM page p JOIN tickets t ON t.id = p.ticket_id
            LEFT JOIN ticket_messages m ON m.id = p.message_id LEFT JOIN users u ON u.id = m.sender_user_id
            ORDER BY p.rank DESC, p.kind_order DESC, p.ticket_id DESC, p.seq DESC"
     ));
-    let rows: Vec<HitRow> = query.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<HitRow> = query.build_query_as().persistent(false).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     let hits = rows
         .into_iter()
         .map(|row| SearchHit {
