@@ -29,8 +29,8 @@ test("the admin reads who changed what in the audit log, filters it, and it fits
   await admin.getByLabel("Kind").selectOption("ticket_priority");
   await expect(admin).toHaveURL(/action=ticket_priority/);
   await expect(rows.filter({ hasText: "Assignment" })).toHaveCount(0);
-  await admin.getByLabel("Search").fill(`#${id} `);
-  await admin.getByLabel("Search").press("Enter");
+  await admin.getByLabel("Search", { exact: true }).fill(`#${id} `);
+  await admin.getByLabel("Search", { exact: true }).press("Enter");
   await expect(admin).toHaveURL(/q=%23/);
   await expect(rows).toHaveCount(1);
   await expect(rows.getByRole("link", { name: `#${id} Audit me` })).toHaveAttribute("href", `/app/inbox/${id}`);
