@@ -31,6 +31,47 @@ fn push_tsquery(query: &mut QueryBuilder<'_, Postgres>, text: &str) {
     query.push("websearch_to_tsquery('english', ").push_bind(text.to_owned()).push(")");
 }
 
+/// Where one kind of hit comes from.
+struct Kind {
+    /// The columns read, ending with the text vector; the rows are `alias`.
+    columns: &'static str,
+    alias: &'static str,
+    /// Every row, for staff.
+    all: &'static str,
+    /// The rows of tickets the viewer may see, before the visibility condition.
+    own: &'static str,
+}
+
+const TICKETS: Kind = Kind { columns: "t.id, t.search", alias: "t", all: "tickets t", own: "tickets t WHERE" };
+const MESSAGES: Kind = Kind {
+    columns: "m.id, m.ticket_id, m.seq, m.search",
+    alias: "m",
+    all: "ticket_messages m",
+    own: "ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE",
+};
+
+/// `(SELECT … ) c`: the kind's rows matching `text` that `viewer` may see, only the newest
+/// [`CANDIDATES`] when `newest_only`. Staff may see every row; anyone else searches the rows of
+/// their own tickets, gathered first (OFFSET 0 keeps the planner from turning that around into a
+/// text-index scan per ticket).
+fn push_matches(query: &mut QueryBuilder<'_, Postgres>, viewer: &User, text: &str, kind: &Kind, newest_only: bool) {
+    let (columns, alias) = (kind.columns, kind.alias);
+    query.push(format!("(SELECT {columns} FROM "));
+    if viewer.role.is_staff() {
+        query.push(kind.all);
+    } else {
+        query.push(format!("(SELECT {columns} FROM {}", kind.own));
+        push_visibility(query, viewer);
+        query.push(format!(" OFFSET 0) {alias}"));
+    }
+    query.push(format!(" WHERE {alias}.search @@ "));
+    push_tsquery(query, text);
+    if newest_only {
+        query.push(format!(" ORDER BY {alias}.id DESC LIMIT ")).push_bind(CANDIDATES);
+    }
+    query.push(") c");
+}
+
 /// Sets planner options until the transaction ends.
 async fn planner(conn: &mut sqlx::PgConnection, settings: &[(&str, &str)]) -> AppResult<()> {
     let mut query = QueryBuilder::<Postgres>::new("SELECT 1");
@@ -89,40 +130,15 @@ pub async fn search(pool: &PgPool, viewer: &User, text: &str, cursor: Option<&st
         false => (false, false),
     };
 
-    // Staff may see every row; anyone else searches the rows of their own tickets, gathered first
-    // (OFFSET 0 keeps the planner from turning that around into a text-index scan per ticket).
-    let staff = viewer.role.is_staff();
     let mut query = QueryBuilder::<Postgres>::new("WITH page AS (SELECT * FROM (SELECT 1 AS kind_order, c.id AS ticket_id, 0::BIGINT AS seq, ts_rank(c.search, ");
     push_tsquery(&mut query, text);
-    query.push(") AS rank, NULL::BIGINT AS message_id FROM (SELECT t.id, t.search FROM ");
-    if staff {
-        query.push("tickets t");
-    } else {
-        query.push("(SELECT t.id, t.search FROM tickets t WHERE");
-        push_visibility(&mut query, viewer);
-        query.push(" OFFSET 0) t");
-    }
-    query.push(" WHERE t.search @@ ");
+    query.push(") AS rank, NULL::BIGINT AS message_id FROM ");
+    push_matches(&mut query, viewer, text, &TICKETS, common_tickets);
+    query.push(" UNION ALL SELECT 0, c.ticket_id, c.seq, ts_rank(c.search, ");
     push_tsquery(&mut query, text);
-    if common_tickets {
-        query.push(" ORDER BY t.id DESC LIMIT ").push_bind(CANDIDATES);
-    }
-    query.push(") c UNION ALL SELECT 0, c.ticket_id, c.seq, ts_rank(c.search, ");
-    push_tsquery(&mut query, text);
-    query.push("), c.id FROM (SELECT m.id, m.ticket_id, m.seq, m.search FROM ");
-    if staff {
-        query.push("ticket_messages m");
-    } else {
-        query.push("(SELECT m.id, m.ticket_id, m.seq, m.search FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE");
-        push_visibility(&mut query, viewer);
-        query.push(" OFFSET 0) m");
-    }
-    query.push(" WHERE m.search @@ ");
-    push_tsquery(&mut query, text);
-    if common_messages {
-        query.push(" ORDER BY m.id DESC LIMIT ").push_bind(CANDIDATES);
-    }
-    query.push(") c) hits");
+    query.push("), c.id FROM ");
+    push_matches(&mut query, viewer, text, &MESSAGES, common_messages);
+    query.push(") hits");
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         let (rank, kind_order, ticket_id, seq) = decode_cursor(cursor)?;
         query.push(" WHERE (rank, kind_order, ticket_id, seq) < (").push_bind(rank).push("::REAL, ").push_bind(kind_order);

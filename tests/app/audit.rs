@@ -94,16 +94,7 @@ async fn account_and_category_changes_are_recorded_and_automatic_assignment_name
     assert_eq!(categories.len(), 2);
     let cora = entries(&admin, "q=CORA@example").await;
     assert_eq!(cora.iter().map(|e| e["action"].as_str().unwrap()).collect::<Vec<_>>(), ["user_active", "user_responsible_agent"]);
-    let mut seen = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let (_, page) = admin.get_json(&format!("/api/admin/audit?limit=3&cursor={cursor}")).await;
-        seen.extend(page["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = next.to_owned(),
-            None => break,
-        }
-    }
+    let seen: Vec<i64> = admin.every_page("/api/admin/audit?limit=3").await.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert_eq!(seen, log.iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>());
 }
 

@@ -79,17 +79,7 @@ async fn results_rank_best_first_and_page_without_repeats() {
     let ranks: Vec<f64> = all.iter().map(|h| h["rank"].as_f64().unwrap()).collect();
     assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
 
-    let mut paged = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let (status, page) = agent.get_json(&format!("/api/search?q=refunds&limit=3&cursor={cursor}")).await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        paged.extend(page["items"].as_array().unwrap().iter().map(|h| h["ticket_id"].as_i64().unwrap()));
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = next.to_owned(),
-            None => break,
-        }
-    }
+    let paged: Vec<i64> = agent.every_page("/api/search?q=refunds&limit=3").await.iter().map(|h| h["ticket_id"].as_i64().unwrap()).collect();
     assert_eq!(paged, all.iter().map(|h| h["ticket_id"].as_i64().unwrap()).collect::<Vec<_>>());
 
     for (query, field) in [("q=", "q"), ("q=+++", "q"), (&format!("q={}", "a".repeat(201)), "q"), ("q=refund&cursor=best", "cursor"), ("q=refund&cursor=NaN_0_1_1", "cursor")] {

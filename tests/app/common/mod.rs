@@ -210,6 +210,21 @@ impl Browser {
         self.client.get(format!("{}{path}", self.base_url)).send().await.unwrap()
     }
 
+    /// Every item of a keyset-paged list, following `next_cursor` (`path` has its query already).
+    pub async fn every_page(&self, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let (status, page) = self.get_json(&format!("{path}&cursor={cursor}")).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {page}");
+            items.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => return items,
+            }
+        }
+    }
+
     pub async fn post_json(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
         let response = self.post_form(path, fields).await;
         let status = response.status();
