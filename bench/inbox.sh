@@ -56,7 +56,9 @@ measure() {
 say "Timing ($profile build, $TICKETS tickets, $RUNS runs each)"
 measure "GET /api/tickets/list?limit=50" "http://127.0.0.1:$port/api/tickets/list?limit=50" application/json
 measure "GET /api/tickets/list?limit=50&status=open" "http://127.0.0.1:$port/api/tickets/list?limit=50&status=open" application/json
+measure "GET /api/tickets/list?limit=50&sort=priority" "http://127.0.0.1:$port/api/tickets/list?limit=50&sort=priority&include_closed=false" application/json
 measure "GET /api/tickets/list?limit=50&assignment=mine" "http://127.0.0.1:$port/api/tickets/list?limit=50&assignment=mine" application/json
 measure "GET /api/tickets/inbox-counts" "http://127.0.0.1:$port/api/tickets/inbox-counts" application/json
 measure "GET /app/inbox (server-rendered page)" "http://127.0.0.1:$port/app/inbox" text/html
+measure "GET /app/inbox?sort=recent (page)" "http://127.0.0.1:$port/app/inbox?sort=recent" text/html
 rm -f "$jar"
