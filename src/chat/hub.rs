@@ -195,6 +195,21 @@ struct RoomNotice {
     signals: Vec<RoomSignal>,
 }
 
+impl Registry {
+    /// The sockets in a ticket's room and those watching it, each once.
+    fn following(&self, ticket_id: i64) -> impl Iterator<Item = &SocketEntry> {
+        let members = self.rooms.get(&ticket_id).into_iter().flatten();
+        let watchers = self.watchers.get(&ticket_id).into_iter().flatten();
+        let mut reached: Vec<SocketId> = Vec::new();
+        members.chain(watchers).filter(move |socket| {
+            let first = !reached.contains(socket);
+            reached.push(**socket);
+            first
+        })
+        .filter_map(|socket| self.sockets.get(socket))
+    }
+}
+
 #[derive(Deserialize)]
 struct UserNotice {
     user_id: i64,
@@ -394,10 +409,7 @@ impl Hub {
             }
         }
         for ticket_id in updated {
-            let members = registry.rooms.get(&ticket_id).into_iter().flatten();
-            let watchers = registry.watchers.get(&ticket_id).into_iter().flatten();
-            let reached: HashSet<&SocketId> = members.chain(watchers).collect();
-            for entry in reached.into_iter().filter_map(|socket| registry.sockets.get(socket)) {
+            for entry in registry.following(ticket_id) {
                 entry.mailbox.offer(Outgoing::TicketUpdated(ticket_id));
             }
         }
@@ -411,17 +423,8 @@ impl Hub {
         let registry = self.registry();
         for delivery in deliveries {
             let delivery = Arc::new(delivery);
-            let members = registry.rooms.get(&delivery.ticket_id).into_iter().flatten();
-            let watchers = registry.watchers.get(&delivery.ticket_id).into_iter().flatten();
-            let mut reached: Vec<SocketId> = Vec::new();
-            for socket in members.chain(watchers) {
-                if reached.contains(socket) {
-                    continue;
-                }
-                reached.push(*socket);
-                if let Some(entry) = registry.sockets.get(socket) {
-                    entry.mailbox.offer(Outgoing::Entry(delivery.clone()));
-                }
+            for entry in registry.following(delivery.ticket_id) {
+                entry.mailbox.offer(Outgoing::Entry(delivery.clone()));
             }
         }
     }

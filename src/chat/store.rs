@@ -215,6 +215,16 @@ impl ChatClient {
         }
     }
 
+    /// A ticket changed: lists showing it and its page (if open) reload it.
+    fn ticket_changed(&self, ticket_id: i64) {
+        if self.watched.with_value(|ids| ids.contains(&ticket_id)) {
+            self.list_changes.update(|n| *n += 1);
+        }
+        if let Some(room) = self.room(ticket_id) {
+            room.changes.update(|n| *n += 1);
+        }
+    }
+
     fn room(&self, ticket_id: i64) -> Option<Room> {
         self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied())
     }
@@ -272,25 +282,16 @@ impl ChatClient {
                 }
             }
             ServerEvent::StatusUpdated(change) | ServerEvent::Assigned(change) => {
-                if self.watched.with_value(|ids| ids.contains(&change.ticket_id)) {
-                    self.list_changes.update(|n| *n += 1);
-                }
-                if let Some(room) = self.room(change.ticket_id) {
+                let ticket_id = change.ticket_id;
+                if let Some(room) = self.room(ticket_id) {
                     room.received(change.seq);
                     room.entries.update(|entries| {
                         entries.insert(change.seq, TimelineEntry::Change(change));
                     });
-                    room.changes.update(|n| *n += 1);
                 }
+                self.ticket_changed(ticket_id);
             }
-            ServerEvent::TicketUpdated { ticket_id } => {
-                if self.watched.with_value(|ids| ids.contains(&ticket_id)) {
-                    self.list_changes.update(|n| *n += 1);
-                }
-                if let Some(room) = self.room(ticket_id) {
-                    room.changes.update(|n| *n += 1);
-                }
-            }
+            ServerEvent::TicketUpdated { ticket_id } => self.ticket_changed(ticket_id),
             ServerEvent::TicketCreated { ticket_id } => {
                 if self.watching_inbox.get_value() {
                     self.new_tickets.update(|ids| ids.push(ticket_id));
