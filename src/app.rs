@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("admin/agents") view=AdminAgentsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/sla") view=crate::sla::pages::SlaSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/audit") view=crate::audit::pages::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("search") view=crate::search::pages::SearchPage ssr=SsrMode::Async />
                 </ParentRoute>
@@ -211,6 +212,7 @@ fn AppFrame(user: User) -> impl IntoView {
             ("/app/admin/users", t.nav_users),
             ("/app/admin/agents", t.nav_agents),
             ("/app/admin/categories", t.nav_categories),
+            ("/app/admin/sla", t.nav_sla),
             ("/app/admin/audit", t.nav_audit),
             ("/app/inbox", t.nav_inbox),
         ],

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod sla;
 pub mod tickets;
 pub mod timeline;
 pub mod ui;

@@ -18,6 +18,7 @@ pub enum AuditAction {
     CategoryActive,
     CategoryMoved,
     SignInFailures,
+    SlaPolicy,
 }
 
 /// What an entry's `subject_id` names.
@@ -28,10 +29,12 @@ pub enum SubjectKind {
     Category,
     /// An email address someone tried to sign in as (no id).
     SignIn,
+    /// A setting (the SLA targets of a priority, by its name; no id).
+    Setting,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         Self::TicketStatus,
         Self::TicketAssignment,
         Self::TicketPriority,
@@ -43,6 +46,7 @@ impl AuditAction {
         Self::CategoryActive,
         Self::CategoryMoved,
         Self::SignInFailures,
+        Self::SlaPolicy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +62,7 @@ impl AuditAction {
             Self::CategoryActive => "category_active",
             Self::CategoryMoved => "category_moved",
             Self::SignInFailures => "sign_in_failures",
+            Self::SlaPolicy => "sla_policy",
         }
     }
 
@@ -71,6 +76,7 @@ impl AuditAction {
             Self::UserRole | Self::UserActive | Self::UserResponsibleAgent => SubjectKind::Person,
             Self::CategoryCreated | Self::CategoryUpdated | Self::CategoryActive | Self::CategoryMoved => SubjectKind::Category,
             Self::SignInFailures => SubjectKind::SignIn,
+            Self::SlaPolicy => SubjectKind::Setting,
         }
     }
 }

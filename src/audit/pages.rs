@@ -118,6 +118,7 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
         (SubjectKind::Ticket, Some(id)) => Some(format!("/app/inbox/{id}")),
         (SubjectKind::Person, Some(_)) => Some(format!("/app/admin/users?q={}", encode_query_value(person_email(&entry.subject)))),
         (SubjectKind::Category, Some(_)) => Some("/app/admin/categories".to_owned()),
+        (SubjectKind::Setting, _) => Some("/app/admin/sla".to_owned()),
         _ => None,
     };
     let subject = match link {

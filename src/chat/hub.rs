@@ -29,7 +29,7 @@ pub const ROOM_CHANNEL: &str = "myrelay_room";
 /// `{"user_id": …}`: an account's role or activity changed; its sockets re-check their rights.
 pub const USER_CHANNEL: &str = "myrelay_user";
 /// `{"ticket_id": …}`: a ticket was opened; sockets watching the inbox hear of it.
-/// `{"ticket_id": …, "updated": true}`: a ticket's staff-only details (its priority) changed;
+/// `{"ticket_id": …, "updated": true}`: a ticket's staff-only details (its priority, its first reply) changed;
 /// staff sockets in its room or watching it hear of it.
 pub const INBOX_CHANNEL: &str = "myrelay_inbox";
 /// Items a socket may have waiting before it counts as too slow and is closed.
@@ -568,7 +568,13 @@ pub async fn announce_ticket_created(conn: &mut sqlx::PgConnection, ticket_id: i
 
 /// Tells every node that a ticket's staff-only details changed; call it inside that transaction.
 pub async fn announce_ticket_updated(conn: &mut sqlx::PgConnection, ticket_id: i64) -> Result<(), sqlx::Error> {
-    crate::server::db::notify(conn, INBOX_CHANNEL, vec![format!(r#"{{"ticket_id":{ticket_id},"updated":true}}"#)]).await
+    announce_tickets_updated(conn, &[ticket_id]).await
+}
+
+/// [`announce_ticket_updated`] for several tickets in one statement.
+pub async fn announce_tickets_updated(conn: &mut sqlx::PgConnection, ticket_ids: &[i64]) -> Result<(), sqlx::Error> {
+    let payloads = ticket_ids.iter().map(|id| format!(r#"{{"ticket_id":{id},"updated":true}}"#)).collect();
+    crate::server::db::notify(conn, INBOX_CHANNEL, payloads).await
 }
 
 /// Tells every node that an account changed (role, activity); call it inside the transaction

@@ -187,7 +187,7 @@ async fn try_store(
     let mut outcomes: Vec<Option<SendOutcome>> = vec![None; batch.len()];
     let mut first_send: HashMap<(i64, &str), usize> = HashMap::new();
     let mut repeats: Vec<(usize, usize)> = Vec::new();
-    let mut last_seqs: HashMap<i64, i64> = HashMap::new();
+    let mut last_seqs: HashMap<i64, (i64, bool)> = HashMap::new();
     let mut accepted: Vec<(usize, i64)> = Vec::new(); // (index in batch, seq)
     for (index, request) in batch.iter().enumerate() {
         let key = (request.sender.id, request.client_id.as_str());
@@ -218,15 +218,18 @@ async fn try_store(
         let files = request.attachment_ids.iter().filter_map(|id| uploads.remove(id)).map(|u| u.attachment).collect();
         files_of.insert(index, files);
         first_send.insert(key, index);
-        let seq = last_seqs.entry(ticket.id).or_insert(ticket.last_seq);
+        let (seq, staff_wrote) = last_seqs.entry(ticket.id).or_insert((ticket.last_seq, false));
         *seq += 1;
+        *staff_wrote |= request.sender.role.is_staff();
         accepted.push((index, *seq));
     }
 
     let mut entries = Vec::with_capacity(accepted.len());
     if !accepted.is_empty() {
-        let last_seqs: Vec<(i64, i64)> = last_seqs.into_iter().collect();
-        timeline::advance_seqs(&mut tx, &last_seqs).await?;
+        let last_seqs: Vec<(i64, i64, bool)> = last_seqs.into_iter().map(|(id, (seq, staff))| (id, seq, staff)).collect();
+        // A first reply changes the ticket's SLA clock: staff watching it reload it.
+        let first_replies = timeline::advance_seqs(&mut tx, &last_seqs).await?;
+        crate::chat::hub::announce_tickets_updated(&mut tx, &first_replies).await?;
         let pick = |f: fn(&SendRequest) -> String| accepted.iter().map(|(i, _)| f(&batch[*i])).collect::<Vec<String>>();
         let inserted: Vec<(i64, i64, i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
             "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq, client_id)

@@ -32,6 +32,9 @@ pub struct AuditTexts {
     pub category_active: &'static str,
     pub category_moved: &'static str,
     pub sign_in_failures: &'static str,
+    pub sla_policy: &'static str,
+    pub field_first_response: &'static str,
+    pub field_resolution: &'static str,
     pub field_status: &'static str,
     pub field_agent: &'static str,
     pub field_priority: &'static str,
@@ -51,7 +54,7 @@ pub struct AuditTexts {
 
 pub const EN: AuditTexts = AuditTexts {
     title: "Audit log",
-    intro: "Every change to tickets, people and categories, and bursts of failed sign-ins. Entries cannot be changed or deleted.",
+    intro: "Every change to tickets, people, categories and SLA targets, and bursts of failed sign-ins. Entries cannot be changed or deleted.",
     filter: "Filter the audit log",
     kind: "Kind ",
     any_kind: "Any kind",
@@ -79,6 +82,9 @@ pub const EN: AuditTexts = AuditTexts {
     category_active: "Category on/off",
     category_moved: "Category moved",
     sign_in_failures: "Failed sign-ins",
+    sla_policy: "SLA targets",
+    field_first_response: "first response",
+    field_resolution: "resolution",
     field_status: "status",
     field_agent: "agent",
     field_priority: "priority",
@@ -98,7 +104,7 @@ pub const EN: AuditTexts = AuditTexts {
 
 pub const ES: AuditTexts = AuditTexts {
     title: "Registro de auditoría",
-    intro: "Cada cambio en tickets, personas y categorías, y las rachas de inicios de sesión fallidos. Las entradas no se pueden cambiar ni borrar.",
+    intro: "Cada cambio en tickets, personas, categorías y objetivos de SLA, y las rachas de inicios de sesión fallidos. Las entradas no se pueden cambiar ni borrar.",
     filter: "Filtrar el registro",
     kind: "Tipo ",
     any_kind: "Cualquier tipo",
@@ -126,6 +132,9 @@ pub const ES: AuditTexts = AuditTexts {
     category_active: "Categoría activada/desactivada",
     category_moved: "Categoría movida",
     sign_in_failures: "Inicios de sesión fallidos",
+    sla_policy: "Objetivos de SLA",
+    field_first_response: "primera respuesta",
+    field_resolution: "resolución",
     field_status: "estado",
     field_agent: "agente",
     field_priority: "prioridad",
@@ -157,6 +166,7 @@ impl AuditTexts {
             AuditAction::CategoryActive => self.category_active,
             AuditAction::CategoryMoved => self.category_moved,
             AuditAction::SignInFailures => self.sign_in_failures,
+            AuditAction::SlaPolicy => self.sla_policy,
         }
     }
 
@@ -176,6 +186,8 @@ impl AuditTexts {
             "position" => self.field_position,
             "failed_attempts" => self.field_failed_attempts,
             "address" => self.field_address,
+            "first_response" => self.field_first_response,
+            "resolution" => self.field_resolution,
             other => other,
         }
     }

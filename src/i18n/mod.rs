@@ -17,6 +17,7 @@ mod errors;
 #[cfg(feature = "ssr")]
 pub mod route;
 mod search;
+mod sla;
 mod tickets;
 
 pub use admin::AdminTexts;
@@ -26,6 +27,7 @@ pub use chat::ChatTexts;
 pub use common::CommonTexts;
 pub use errors::{error_message, server_text};
 pub use search::SearchTexts;
+pub use sla::SlaTexts;
 pub use tickets::TicketTexts;
 
 use leptos::prelude::*;
@@ -48,10 +50,11 @@ pub struct Texts {
     pub admin: AdminTexts,
     pub audit: AuditTexts,
     pub search: SearchTexts,
+    pub sla: SlaTexts,
 }
 
-static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN, search: search::EN };
-static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES, search: search::ES };
+static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN, search: search::EN, sla: sla::EN };
+static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES, search: search::ES, sla: sla::ES };
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];

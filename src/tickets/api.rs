@@ -63,8 +63,11 @@ pub async fn list_tickets(
     category: Option<i64>,
     /// Only tickets of this priority (staff).
     priority: Option<String>,
-    /// `recent` (newest activity first, the default) or `priority` (most urgent first).
+    /// `recent` (newest activity first, the default), `priority` (most urgent first) or `due`
+    /// (the running SLA clock due soonest first; staff).
     sort: Option<String>,
+    /// `breached`: only tickets that missed an SLA target (staff).
+    sla: Option<String>,
 ) -> Result<Page<Ticket>, AppError> {
     with_status(
         async {
@@ -88,10 +91,20 @@ pub async fn list_tickets(
                 None => None,
             };
             let sort = match sort.as_deref().filter(|s| !s.is_empty()) {
-                Some(text) => TicketSort::parse(text).ok_or_else(|| AppError::invalid("sort", "Unknown order: use recent or priority."))?,
+                Some(text) => TicketSort::parse(text).ok_or_else(|| AppError::invalid("sort", "Unknown order: use recent, priority or due."))?,
                 None => TicketSort::Recent,
             };
-            let filter = TicketFilter { status, assignment, include_closed, creator, category, priority, sort };
+            let sla_breached = match sla.as_deref().filter(|s| !s.is_empty() && *s != "all") {
+                Some("breached") => true,
+                Some(_) => return Err(AppError::invalid("sla", "Unknown SLA filter: use breached.")),
+                None => false,
+            };
+            // SLA clocks are staff's: customers neither see nor filter by them.
+            if !user.role.is_staff() && (sla_breached || sort == TicketSort::Due) {
+                let field = if sla_breached { "sla" } else { "sort" };
+                return Err(AppError::invalid(field, "Only agents and admins can filter or sort by SLA."));
+            }
+            let filter = TicketFilter { status, assignment, include_closed, creator, category, priority, sla_breached, sort };
             repo::list_tickets(&state.pool, &user, &filter, cursor.as_deref(), page_size(limit)?).await
         }
         .await,

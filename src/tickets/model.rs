@@ -118,6 +118,10 @@ pub struct Ticket {
     pub priority: Priority,
     #[serde(default)]
     pub source: TicketSource,
+    /// The first-response and resolution clocks, for staff (None for customers, and when the
+    /// ticket's priority has no targets).
+    #[serde(default)]
+    pub sla: Option<crate::sla::model::TicketSla>,
 }
 
 /// A customer's rating of a resolution: 1 (bad) to 5 (great), with an optional comment.
@@ -435,11 +439,13 @@ pub struct TicketFilter {
     pub category: Option<i64>,
     /// Only tickets of this priority.
     pub priority: Option<Priority>,
-    /// The order: newest activity first (the default), or most urgent first.
+    /// Only tickets that missed (or are missing) an SLA target (staff).
+    pub sla_breached: bool,
+    /// The order: newest activity first (the default), most urgent first, or due soonest.
     pub sort: TicketSort,
 }
 
-/// How a list is ordered; both are keyset-paged.
+/// How a list is ordered; each is keyset-paged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TicketSort {
@@ -448,6 +454,8 @@ pub enum TicketSort {
     Recent,
     /// Most urgent first, then newest activity.
     Priority,
+    /// The running SLA clock due soonest first; tickets without one last (staff).
+    Due,
 }
 
 impl TicketSort {
@@ -455,11 +463,12 @@ impl TicketSort {
         match self {
             Self::Recent => "recent",
             Self::Priority => "priority",
+            Self::Due => "due",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Recent, Self::Priority].into_iter().find(|s| s.as_str() == text)
+        [Self::Recent, Self::Priority, Self::Due].into_iter().find(|s| s.as_str() == text)
     }
 }
 

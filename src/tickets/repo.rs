@@ -11,6 +11,8 @@ use super::model::{
 use crate::attachments::model::Attachment;
 use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::sla::model::{SlaClock, TicketSla};
+use crate::sla::repo::{Scope, apply_targets};
 
 const TICKET_SELECT: &str = "
     SELECT t.id, t.subject, t.description, t.status, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
@@ -20,7 +22,8 @@ const TICKET_SELECT: &str = "
            left(rtrim(split_part(ltrim(lm.content, E' \t\r\n'), E'\n', 1), E'\r'), 160) AS last_excerpt, lm.created_at AS last_at, lm.sender_role AS last_role,
            lm.display_name AS last_sender, t.category_id, k.name AS category_name,
            r.score AS rating_score, r.comment AS rating_comment, r.created_at AS rated_at,
-           t.priority, t.source
+           t.priority, t.source,
+           t.first_response_due_at, t.first_responded_at, t.resolution_due_at, t.sla_paused_at, now() AS checked_at
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id
     LEFT JOIN users a ON a.id = t.assigned_agent_id
@@ -60,6 +63,11 @@ struct TicketRow {
     rated_at: Option<DateTime<Utc>>,
     priority: Priority,
     source: TicketSource,
+    first_response_due_at: Option<DateTime<Utc>>,
+    first_responded_at: Option<DateTime<Utc>>,
+    resolution_due_at: Option<DateTime<Utc>>,
+    sla_paused_at: Option<DateTime<Utc>>,
+    checked_at: DateTime<Utc>,
 }
 
 impl From<TicketRow> for Ticket {
@@ -94,8 +102,23 @@ impl From<TicketRow> for Ticket {
             },
             priority: row.priority,
             source: row.source,
+            sla: (row.first_response_due_at.is_some() || row.resolution_due_at.is_some()).then(|| TicketSla {
+                first_response: row.first_response_due_at.map(|due_at| SlaClock { due_at, met_at: row.first_responded_at }),
+                // Resolving (or closing) is what this target waits for: it is met when the clocks stop.
+                resolution: row.resolution_due_at.map(|due_at| SlaClock { due_at, met_at: row.sla_paused_at }),
+                paused_at: row.sla_paused_at,
+                checked_at: row.checked_at,
+            }),
         }
     }
+}
+
+/// The ticket as `viewer` may read it: customers never get its SLA clocks.
+fn for_viewer(viewer: &User, mut ticket: Ticket) -> Ticket {
+    if !viewer.role.is_staff() {
+        ticket.sla = None;
+    }
+    ticket
 }
 
 /// Appends "who may see `t`" for `viewer`: users their own tickets, staff every ticket.
@@ -174,6 +197,7 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
     .bind(ticket.source)
     .fetch_one(&mut *tx)
     .await?;
+    apply_targets(&mut tx, Scope::Ticket(id)).await?;
     // Who takes it: the person's responsible agent, else the category's default agent, else
     // nobody yet (an agent picks it from the inbox).
     let (greeting, category_agent) = match category {
@@ -277,7 +301,7 @@ pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Opt
     let mut query = QueryBuilder::new(TICKET_SELECT);
     query.push(" WHERE t.id = ").push_bind(id).push(" AND");
     push_visibility(&mut query, viewer);
-    Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(Ticket::from))
+    Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(|row| for_viewer(viewer, row.into())))
 }
 
 /// The ticket's last timeline seq, if the viewer may see the ticket (one query for joining a room).
@@ -300,31 +324,45 @@ pub fn not_found() -> AppError {
     AppError::new(ErrorCode::NotFound, "Ticket not found.")
 }
 
-/// A list cursor: the last row's `updated_at` (microseconds) and id, after its priority when the
-/// list is sorted by priority (`urgent_1733…_42`).
+/// Where a list page ends: the last row's place in the list's order.
+enum Cursor {
+    /// Its `updated_at` and id: `1733…_42` (microseconds).
+    Recent(DateTime<Utc>, i64),
+    /// Its priority first: `urgent_1733…_42`.
+    Priority(Priority, DateTime<Utc>, i64),
+    /// Its next SLA due time (None: none, last in the order): `due_1733…_42`, `due_none_42`.
+    Due(Option<DateTime<Utc>>, i64),
+}
+
 fn encode_cursor(sort: TicketSort, ticket: &Ticket) -> String {
     let recent = format!("{}_{}", ticket.updated_at.timestamp_micros(), ticket.id);
     match sort {
         TicketSort::Recent => recent,
         TicketSort::Priority => format!("{}_{recent}", ticket.priority.as_str()),
+        TicketSort::Due => {
+            let due = ticket.sla.as_ref().and_then(|sla| sla.next_due());
+            format!("due_{}_{}", due.map_or_else(|| "none".to_owned(), |at| at.timestamp_micros().to_string()), ticket.id)
+        }
     }
 }
 
-fn decode_cursor(sort: TicketSort, cursor: &str) -> AppResult<(Option<Priority>, DateTime<Utc>, i64)> {
+fn decode_cursor(sort: TicketSort, cursor: &str) -> AppResult<Cursor> {
     let invalid = || AppError::invalid("cursor", "The page cursor is not valid; start from the first page.");
-    let (priority, rest) = match sort {
-        TicketSort::Recent => (None, cursor),
-        TicketSort::Priority => {
-            let (priority, rest) = cursor.split_once('_').ok_or_else(invalid)?;
-            (Some(Priority::parse(priority).ok_or_else(invalid)?), rest)
+    let time = |micros: &str| micros.parse().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid);
+    let parts: Vec<&str> = cursor.split('_').collect();
+    let id = |text: &str| text.parse::<i64>().map_err(|_| invalid());
+    match (sort, parts.as_slice()) {
+        (TicketSort::Recent, [at, last]) => Ok(Cursor::Recent(time(at)?, id(last)?)),
+        (TicketSort::Priority, [priority, at, last]) => {
+            Ok(Cursor::Priority(Priority::parse(priority).ok_or_else(invalid)?, time(at)?, id(last)?))
         }
-    };
-    let (micros, id) = rest.split_once('_').ok_or_else(invalid)?;
-    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| invalid())?).ok_or_else(invalid)?;
-    Ok((priority, at, id.parse().map_err(|_| invalid())?))
+        (TicketSort::Due, ["due", "none", last]) => Ok(Cursor::Due(None, id(last)?)),
+        (TicketSort::Due, ["due", at, last]) => Ok(Cursor::Due(Some(time(at)?), id(last)?)),
+        _ => Err(invalid()),
+    }
 }
 
-/// Newest activity (or highest priority) first, keyset-paged. Agents see closed tickets only when
+/// Newest activity (or highest priority, or soonest due) first, keyset-paged. Agents see closed tickets only when
 /// the filter asks.
 pub async fn list_tickets(
     pool: &PgPool,
@@ -359,24 +397,36 @@ pub async fn list_tickets(
     if let Some(priority) = filter.priority {
         query.push(" AND t.priority = ").push_bind(priority);
     }
-    if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
-        match decode_cursor(filter.sort, cursor)? {
-            (Some(priority), at, id) => {
-                query.push(" AND (t.priority, t.updated_at, t.id) < (").push_bind(priority).push(", ").push_bind(at).push(", ").push_bind(id).push(")");
-            }
-            (None, at, id) => {
-                query.push(" AND (t.updated_at, t.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
-            }
+    if filter.sla_breached {
+        // A target missed, now or before: first reply late or still missing past due, or the
+        // resolution due before the clocks stopped (or before now, while they run).
+        query.push(
+            " AND (t.first_response_due_at < coalesce(t.first_responded_at, t.sla_paused_at, now())
+                   OR t.resolution_due_at < coalesce(t.sla_paused_at, now()))",
+        );
+    }
+    match cursor.filter(|c| !c.is_empty()).map(|c| decode_cursor(filter.sort, c)).transpose()? {
+        Some(Cursor::Recent(at, id)) => {
+            query.push(" AND (t.updated_at, t.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
         }
+        Some(Cursor::Priority(priority, at, id)) => {
+            query.push(" AND (t.priority, t.updated_at, t.id) < (").push_bind(priority).push(", ").push_bind(at).push(", ").push_bind(id).push(")");
+        }
+        Some(Cursor::Due(due, id)) => {
+            query.push(" AND (t.sla_next_due_at, t.id) > (coalesce(").push_bind(due).push(", 'infinity'::timestamptz), ").push_bind(id).push(")");
+        }
+        None => {}
     }
     query.push(match filter.sort {
         TicketSort::Recent => " ORDER BY t.updated_at DESC, t.id DESC LIMIT ",
         TicketSort::Priority => " ORDER BY t.priority DESC, t.updated_at DESC, t.id DESC LIMIT ",
+        TicketSort::Due => " ORDER BY t.sla_next_due_at, t.id LIMIT ",
     });
     query.push_bind(limit + 1);
     let items: Vec<Ticket> = query.build_query_as::<TicketRow>().fetch_all(pool).await?.into_iter().map(Ticket::from).collect();
     let sort = filter.sort;
-    Ok(Page::from_overfetch(items, limit, |ticket| encode_cursor(sort, ticket)))
+    let page = Page::from_overfetch(items, limit, |ticket| encode_cursor(sort, ticket));
+    Ok(Page { items: page.items.into_iter().map(|ticket| for_viewer(viewer, ticket)).collect(), ..page })
 }
 
 /// Staff set a ticket's priority (the caller has checked the role). Not a lifecycle change: the
@@ -394,6 +444,7 @@ pub async fn set_priority(pool: &PgPool, actor: &User, ticket_id: i64, priority:
     }
     if before != priority {
         sqlx::query("UPDATE tickets SET priority = $2 WHERE id = $1").bind(ticket_id).bind(priority).execute(&mut *tx).await?;
+        apply_targets(&mut tx, Scope::Ticket(ticket_id)).await?;
         crate::chat::hub::announce_ticket_updated(&mut tx, ticket_id).await?;
         use crate::audit::model::{AuditAction, FieldChange};
         let subject = format!("#{ticket_id} {}", super::model::title_of(subject.as_deref(), &description));
@@ -456,7 +507,14 @@ pub async fn apply_action(
         "UPDATE tickets SET
              status = $3, assigned_agent_id = $4, version = version + 1, last_seq = last_seq + 1, updated_at = now(),
              resolved_at = CASE WHEN $5 THEN now() WHEN $6 THEN NULL ELSE resolved_at END,
-             closed_at = CASE WHEN $7 THEN now() ELSE closed_at END
+             closed_at = CASE WHEN $7 THEN now() ELSE closed_at END,
+             -- The SLA clocks stop when the ticket is resolved or closed; reopening restarts
+             -- them, moving what is still due by the time they stood still.
+             sla_paused_at = CASE WHEN $5 OR $7 THEN coalesce(sla_paused_at, now()) WHEN $6 THEN NULL ELSE sla_paused_at END,
+             sla_paused_total = sla_paused_total + CASE WHEN $6 THEN coalesce(now() - sla_paused_at, '0') ELSE '0' END,
+             first_response_due_at = first_response_due_at
+                 + CASE WHEN $6 AND first_responded_at IS NULL THEN coalesce(now() - sla_paused_at, '0') ELSE '0' END,
+             resolution_due_at = resolution_due_at + CASE WHEN $6 THEN coalesce(now() - sla_paused_at, '0') ELSE '0' END
          WHERE id = $1 AND version = $2
          RETURNING last_seq, updated_at",
     )
@@ -541,10 +599,11 @@ pub struct TicketSeed<'a> {
 
 pub async fn insert_ticket(pool: &PgPool, seed: &TicketSeed<'_>) -> AppResult<i64> {
     let id = sqlx::query_scalar(
-        "INSERT INTO tickets (created_by_user_id, subject, description, status, assigned_agent_id, resolved_at, closed_at)
+        "INSERT INTO tickets (created_by_user_id, subject, description, status, assigned_agent_id, resolved_at, closed_at, sla_paused_at)
          VALUES ($1, $2, $3, $4, $5,
                  CASE WHEN $4 IN ('resolved', 'closed') THEN now() END,
-                 CASE WHEN $4 = 'closed' THEN now() END)
+                 CASE WHEN $4 = 'closed' THEN now() END,
+                 CASE WHEN $4 IN ('resolved', 'closed') THEN now() END)
          RETURNING id",
     )
     .bind(seed.created_by)
@@ -554,6 +613,7 @@ pub async fn insert_ticket(pool: &PgPool, seed: &TicketSeed<'_>) -> AppResult<i6
     .bind(seed.assigned_agent_id)
     .fetch_one(pool)
     .await?;
+    apply_targets(&mut *pool.acquire().await?, Scope::Ticket(id)).await?;
     Ok(id)
 }
 

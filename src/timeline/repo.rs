@@ -186,21 +186,30 @@ pub async fn lock_for_append(conn: &mut PgConnection, ticket_ids: &[i64]) -> App
         .await?)
 }
 
-/// Records the seqs handed out under `lock_for_append`: (ticket id, its new last seq). The
-/// activity time (`updated_at`, which orders the inbox) moves at most once a second per ticket:
-/// it is indexed, so changing it makes PostgreSQL write every index of the row, while an update
-/// of `last_seq` alone stays in place (a HOT update). A busy room would otherwise cost six index
-/// writes per message.
-pub async fn advance_seqs(conn: &mut PgConnection, last_seqs: &[(i64, i64)]) -> AppResult<()> {
-    let (ids, seqs): (Vec<i64>, Vec<i64>) = last_seqs.iter().copied().unzip();
-    sqlx::query(
-        "UPDATE tickets t SET last_seq = v.seq,
-             updated_at = CASE WHEN t.updated_at < now() - interval '1 second' THEN now() ELSE t.updated_at END
-         FROM unnest($1::BIGINT[], $2::BIGINT[]) AS v(id, seq) WHERE t.id = v.id",
+/// Records the seqs handed out under `lock_for_append`: (ticket id, its new last seq, whether
+/// staff wrote in it), and the first reply from staff for the SLA clock. Returns the tickets that
+/// got their first reply now. The activity time (`updated_at`, which orders the inbox) moves at
+/// most once a second per ticket: it is indexed, so changing it makes PostgreSQL write every index
+/// of the row, while an update of `last_seq` alone stays in place (a HOT update). A busy room
+/// would otherwise cost six index writes per message.
+pub async fn advance_seqs(conn: &mut PgConnection, last_seqs: &[(i64, i64, bool)]) -> AppResult<Vec<i64>> {
+    let ids: Vec<i64> = last_seqs.iter().map(|s| s.0).collect();
+    let seqs: Vec<i64> = last_seqs.iter().map(|s| s.1).collect();
+    let staff: Vec<bool> = last_seqs.iter().map(|s| s.2).collect();
+    let first_replies = sqlx::query_scalar(
+        "WITH advanced AS (
+             UPDATE tickets t SET last_seq = v.seq,
+                 updated_at = CASE WHEN t.updated_at < now() - interval '1 second' THEN now() ELSE t.updated_at END,
+                 first_responded_at = CASE WHEN v.staff THEN coalesce(t.first_responded_at, now()) ELSE t.first_responded_at END
+             FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BOOL[]) AS v(id, seq, staff) WHERE t.id = v.id
+             RETURNING t.id, v.staff AND t.first_responded_at = now() AS first_reply
+         )
+         SELECT id FROM advanced WHERE first_reply",
     )
     .bind(ids)
     .bind(seqs)
-    .execute(conn)
+    .bind(staff)
+    .fetch_all(conn)
     .await?;
-    Ok(())
+    Ok(first_replies)
 }

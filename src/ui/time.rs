@@ -8,33 +8,48 @@ use leptos::prelude::*;
 
 use crate::i18n::ChatTexts;
 
-/// The browser's clock in ms since the epoch: None on the server and while hydrating.
+/// The browser's clock in ms since the epoch: None on the server and while hydrating. Relative
+/// times follow a coarse tick (every 30 s); countdowns (SLA clocks) a fine one (every second).
 #[derive(Clone, Copy)]
-pub struct Clock(RwSignal<Option<i64>>);
+pub struct Clock {
+    coarse: RwSignal<Option<i64>>,
+    fine: RwSignal<Option<i64>>,
+}
 
 impl Clock {
     /// Provided once by the app, which starts it once the page is interactive.
     pub fn provide() -> Self {
-        let clock = Clock(RwSignal::new(None));
+        let clock = Clock { coarse: RwSignal::new(None), fine: RwSignal::new(None) };
         provide_context(clock);
         clock
     }
 
-    /// Sets the time now and every 30 s after (browser only).
+    /// Sets the time now and keeps it going (browser only).
     pub fn start(self) {
         #[cfg(feature = "hydrate")]
         {
-            let now = self.0;
-            let tick = move || now.set(Some(js_sys::Date::now() as i64));
+            let tick = move || {
+                let now = js_sys::Date::now() as i64;
+                self.fine.set(Some(now));
+                if self.coarse.get_untracked().is_none_or(|then| now - then >= 30_000) {
+                    self.coarse.set(Some(now));
+                }
+            };
             tick();
-            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(30)) {
+            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
                 on_cleanup(move || handle.clear());
             }
         }
     }
 
+    /// The time, to the half minute.
     pub fn now() -> Option<i64> {
-        use_context::<Clock>().and_then(|clock| clock.0.get())
+        use_context::<Clock>().and_then(|clock| clock.coarse.get())
+    }
+
+    /// The time, to the second.
+    pub fn now_fine() -> Option<i64> {
+        use_context::<Clock>().and_then(|clock| clock.fine.get())
     }
 }
 
@@ -43,7 +58,7 @@ pub fn format_time(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())
 }
 
-fn machine_time(at: DateTime<Utc>) -> String {
+pub(crate) fn machine_time(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", at.year(), at.month(), at.day(), at.hour(), at.minute(), at.second())
 }
 

@@ -15,4 +15,5 @@ mod priority;
 mod properties;
 mod satisfaction;
 mod search;
+mod sla;
 mod tickets;

@@ -59,7 +59,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
             return Vec::new();
         }
         let Some(Ok(ticket)) = (match id { Some(id) => Some(get_ticket(id).await), None => None }) else { return Vec::new() };
-        let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id), None, None, None).await;
+        let page = list_tickets(None, None, Some(true), None, Some(6), Some(ticket.creator.id), None, None, None, None).await;
         page.map(|page| page.items.into_iter().filter(|t| t.id != ticket.id).take(5).collect()).unwrap_or_default()
     });
     // Once the ticket cannot be loaded any more (access lost, deleted), the whole screen gives way
@@ -246,6 +246,7 @@ fn Sidebar(ticket: Ticket, others: Resource<Vec<Ticket>>, set_priority: ServerAc
                 <summary>{t.details}</summary>
                 <dl class="facts">
                     <PriorityFacts ticket=ticket.clone() set=set_priority />
+                    {ticket.sla.clone().map(|sla| view! { <crate::sla::pages::SlaFacts sla /> })}
                     <div><dt>{t.customer}</dt><dd>{ticket.creator.display_name.clone()}<br /><span class="muted">{ticket.creator.email.clone()}</span></dd></div>
                     <div><dt>{t.created}</dt><dd><Time at=ticket.created_at /></dd></div>
                     <div><dt>{t.last_activity}</dt><dd><Time at=ticket.updated_at /></dd></div>

@@ -11,6 +11,7 @@ use crate::chat::store::{ChatClient, ConnectionState};
 use crate::tickets::api::{inbox_counts, list_tickets};
 use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
 use super::priority::PriorityBadge;
+use crate::sla::pages::SlaBadge;
 use crate::ui::{LoadError, StatusBadge, Time, Waiting};
 
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
@@ -55,7 +56,7 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 /// The query keys of a list's filters and order (the page's cursor aside).
-const FILTER_KEYS: [&str; 6] = ["assignment", "status", "include_closed", "category", "priority", "sort"];
+const FILTER_KEYS: [&str; 7] = ["assignment", "status", "include_closed", "category", "priority", "sla", "sort"];
 
 /// The order a list has when its URL names none: the inbox puts the most urgent work first.
 fn default_sort(kind: ListKind) -> TicketSort {
@@ -75,10 +76,11 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
         };
         let category = query.get("category").and_then(|id| id.parse::<i64>().ok());
         let sort = query.get("sort").filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
-        (query.get("status"), query.get("assignment"), include_closed, category, query.get("priority"), sort, query.get("cursor"))
+        let filters = (query.get("priority"), query.get("sla"), sort);
+        (query.get("status"), query.get("assignment"), include_closed, category, filters, query.get("cursor"))
     };
-    let page = Resource::new(request, |(status, assignment, include_closed, category, priority, sort, cursor)| {
-        list_tickets(status, assignment, include_closed, cursor, None, None, category, priority, Some(sort))
+    let page = Resource::new(request, |(status, assignment, include_closed, category, (priority, sla, sort), cursor)| {
+        list_tickets(status, assignment, include_closed, cursor, None, None, category, priority, Some(sort), sla)
     });
     // The tabs' counts load in the browser: the page is served without waiting for them (they
     // count the whole table; the list itself is one index range).
@@ -217,6 +219,7 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                         {show_creator.then(|| view! { <span class="who">{ticket.creator.display_name.clone()}</span> })}
                         <StatusBadge status=ticket.status />
                         {show_creator.then(|| view! { <PriorityBadge priority=ticket.priority /> })}
+                        {ticket.sla.clone().filter(|_| show_creator).map(|sla| view! { <SlaBadge sla /> })}
                         {ticket.category.as_ref().map(|category| view! { <span class="category">{category.name.clone()}</span> })}
                         <span class="agent" class:muted=ticket.assigned_agent.is_none()>{agent}</span>
                     </div>
@@ -289,7 +292,7 @@ fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
     }
 }
 
-/// Status, priority, category (and, outside the inbox, assignment) filters and the order: a GET form, so the URL holds them and
+/// Status, priority, SLA, category (and, outside the inbox, assignment) filters and the order: a GET form, so the URL holds them and
 /// Back works. With JavaScript each change applies at once; without it, "Apply" submits.
 #[component]
 fn Filters(kind: ListKind) -> impl IntoView {
@@ -308,7 +311,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
         .map(|(value, label)| view! { <option value=value selected=move || current("priority") == value>{label}</option> })
         .collect_view();
     let sort_now = move || Some(current("sort")).filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
-    let sort_options = [(TicketSort::Priority, t.sort_priority), (TicketSort::Recent, t.sort_recent)]
+    let sort_options = [(TicketSort::Priority, t.sort_priority), (TicketSort::Due, texts.sla.sort_due), (TicketSort::Recent, t.sort_recent)]
         .into_iter()
         .map(|(sort, label)| view! { <option value=sort.as_str() selected=move || sort_now() == sort.as_str()>{label}</option> })
         .collect_view();
@@ -338,6 +341,10 @@ fn Filters(kind: ListKind) -> impl IntoView {
             }}
             <label>{t.status_filter} <select name="status">{status_options}</select></label>
             <label>{t.priority_filter} <select name="priority">{priority_options}</select></label>
+            <label>{texts.sla.filter} <select name="sla">
+                <option value="all" selected=move || current("sla") != "breached">{texts.sla.any}</option>
+                <option value="breached" selected=move || current("sla") == "breached">{texts.sla.breached}</option>
+            </select></label>
             // Offered while categories exist.
             <Suspense>
                 {move || Suspend::new(async move {
