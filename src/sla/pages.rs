@@ -153,7 +153,7 @@ fn PolicyRow(policy: SlaPolicy, error: Signal<Option<crate::error::AppError>>) -
     let input = move |name: &'static str, minutes: Option<i32>, label: &'static str| {
         let invalid = crate::ui::aria_invalid(error, name);
         view! {
-            <td>
+            <td data-label=label>
                 <input type="text" name=name id=name value=minutes.map(format_duration).unwrap_or_default()
                     placeholder=texts.sla.no_target aria-label=format!("{} · {label}", texts.tickets.priority_name(priority))
                     aria-describedby="sla-hint" aria-invalid=invalid size="10" maxlength="20" inputmode="text" autocomplete="off" />
