@@ -18,6 +18,7 @@ pub mod sla;
 pub mod tickets;
 pub mod timeline;
 pub mod ui;
+pub mod unread;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -27,6 +27,8 @@ use crate::timeline::notice::{self, Delivery, Slot, TIMELINE_CHANNEL};
 /// (the sending node has delivered them to its own sockets already).
 pub const ROOM_CHANNEL: &str = "myrelay_room";
 /// `{"user_id": …}`: an account's role or activity changed; its sockets re-check their rights.
+/// `{"user_id": …, "ticket_id": …, "read_seq": …}`: the person read a ticket up to that seq; their
+/// sockets hear `ticket:read`.
 pub const USER_CHANNEL: &str = "myrelay_user";
 /// `{"ticket_id": …}`: a ticket was opened; sockets watching the inbox hear of it.
 /// `{"ticket_id": …, "updated": true}`: a ticket's staff-only details (its priority, its first reply) changed;
@@ -91,6 +93,8 @@ pub enum Outgoing {
     TicketCreated(i64),
     /// A ticket's staff-only details changed (to its room and watchers).
     TicketUpdated(i64),
+    /// The socket's person read a ticket up to this seq (in another tab, maybe on another node).
+    Read { ticket_id: i64, seq: i64 },
 }
 
 #[derive(Debug)]
@@ -213,6 +217,11 @@ impl Registry {
 #[derive(Deserialize)]
 struct UserNotice {
     user_id: i64,
+    /// Set for a read: (ticket, seq); otherwise the account changed.
+    #[serde(default)]
+    ticket_id: Option<i64>,
+    #[serde(default)]
+    read_seq: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -369,6 +378,7 @@ impl Hub {
         let mut slots: Vec<Slot> = Vec::new();
         let mut signals: Vec<RoomSignal> = Vec::new();
         let mut changed_users: Vec<i64> = Vec::new();
+        let mut reads: Vec<(i64, i64, i64)> = Vec::new();
         let mut created: Vec<i64> = Vec::new();
         let mut updated: Vec<i64> = Vec::new();
         for notification in &notices {
@@ -385,7 +395,11 @@ impl Hub {
                     Ok(notice) if notice.from != self.node_id => signals.extend(notice.signals),
                     _ => {}
                 },
-                USER_CHANNEL => changed_users.extend(serde_json::from_str::<UserNotice>(payload).ok().map(|n| n.user_id)),
+                USER_CHANNEL => match serde_json::from_str::<UserNotice>(payload) {
+                    Ok(UserNotice { user_id, ticket_id: Some(ticket_id), read_seq: Some(seq) }) => reads.push((user_id, ticket_id, seq)),
+                    Ok(notice) => changed_users.push(notice.user_id),
+                    Err(_) => {}
+                },
                 INBOX_CHANNEL => match serde_json::from_str::<InboxNotice>(payload) {
                     Ok(InboxNotice { ticket_id, updated: true }) => updated.push(ticket_id),
                     Ok(InboxNotice { ticket_id, updated: false }) => created.push(ticket_id),
@@ -401,6 +415,11 @@ impl Hub {
         for user_id in changed_users {
             for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
                 entry.mailbox.offer(Outgoing::RecheckRights);
+            }
+        }
+        for (user_id, ticket_id, seq) in reads {
+            for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
+                entry.mailbox.offer(Outgoing::Read { ticket_id, seq });
             }
         }
         for ticket_id in created {
@@ -575,6 +594,13 @@ pub async fn announce_ticket_updated(conn: &mut sqlx::PgConnection, ticket_id: i
 pub async fn announce_tickets_updated(conn: &mut sqlx::PgConnection, ticket_ids: &[i64]) -> Result<(), sqlx::Error> {
     let payloads = ticket_ids.iter().map(|id| format!(r#"{{"ticket_id":{id},"updated":true}}"#)).collect();
     crate::server::db::notify(conn, INBOX_CHANNEL, payloads).await
+}
+
+/// Tells every node that `user_id` read a ticket up to `seq` (their other tabs update their counts);
+/// call it inside the transaction that moves the cursor.
+pub async fn announce_read(conn: &mut sqlx::PgConnection, user_id: i64, ticket_id: i64, seq: i64) -> Result<(), sqlx::Error> {
+    let payload = format!(r#"{{"user_id":{user_id},"ticket_id":{ticket_id},"read_seq":{seq}}}"#);
+    crate::server::db::notify(conn, USER_CHANNEL, vec![payload]).await
 }
 
 /// Tells every node that an account changed (role, activity); call it inside the transaction

@@ -120,9 +120,12 @@ pub enum ServerEvent {
     /// A ticket was opened (to sockets watching the inbox).
     #[serde(rename = "ticket:created")]
     TicketCreated { ticket_id: i64 },
-    /// A ticket's staff-only details (its priority) changed: to staff in its room or watching it.
+    /// A ticket's staff-only details (its priority, SLA clocks) changed: to staff in its room or watching it.
     #[serde(rename = "ticket:updated")]
     TicketUpdated { ticket_id: i64 },
+    /// The socket's person read a ticket up to `last_read_seq` (in some tab, on some node).
+    #[serde(rename = "ticket:read")]
+    TicketRead { ticket_id: i64, last_read_seq: i64 },
     #[serde(rename = "error")]
     Error(ErrorEvent),
 }

@@ -320,6 +320,7 @@ impl Connection {
             Outgoing::TicketCreated(_) => Flow::Continue,
             Outgoing::TicketUpdated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketUpdated { ticket_id }).await,
             Outgoing::TicketUpdated(_) => Flow::Continue,
+            Outgoing::Read { ticket_id, seq } => self.send(&ServerEvent::TicketRead { ticket_id, last_read_seq: seq }).await,
             // Notices may have been lost, account changes among them.
             Outgoing::Resync => match self.recheck_rights().await {
                 Flow::Continue => self.resync().await,

@@ -292,6 +292,7 @@ impl ChatClient {
                 self.ticket_changed(ticket_id);
             }
             ServerEvent::TicketUpdated { ticket_id } => self.ticket_changed(ticket_id),
+            ServerEvent::TicketRead { .. } => {}
             ServerEvent::TicketCreated { ticket_id } => {
                 if self.watching_inbox.get_value() {
                     self.new_tickets.update(|ids| ids.push(ticket_id));

@@ -122,6 +122,12 @@ pub struct Ticket {
     /// ticket's priority has no targets).
     #[serde(default)]
     pub sla: Option<crate::sla::model::TicketSla>,
+    /// The newest seq of its timeline (messages and changes).
+    #[serde(default)]
+    pub last_seq: i64,
+    /// Messages from others the viewer has not read yet (at most 100: "99+" from 100 on).
+    #[serde(default)]
+    pub unread: i64,
 }
 
 /// A customer's rating of a resolution: 1 (bad) to 5 (great), with an optional comment.

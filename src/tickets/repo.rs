@@ -23,7 +23,8 @@ const TICKET_SELECT: &str = "
            lm.display_name AS last_sender, t.category_id, k.name AS category_name,
            r.score AS rating_score, r.comment AS rating_comment, r.created_at AS rated_at,
            t.priority, t.source,
-           t.first_response_due_at, t.first_responded_at, t.resolution_due_at, t.sla_paused_at, now() AS checked_at
+           t.first_response_due_at, t.first_responded_at, t.resolution_due_at, t.sla_paused_at, now() AS checked_at,
+           t.last_seq, un.unread
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id
     LEFT JOIN users a ON a.id = t.assigned_agent_id
@@ -34,6 +35,15 @@ const TICKET_SELECT: &str = "
         FROM ticket_messages m JOIN users u ON u.id = m.sender_user_id
         WHERE m.ticket_id = t.id ORDER BY m.seq DESC LIMIT 1
     ) lm ON TRUE";
+
+/// `TICKET_SELECT` for `viewer`: with what others wrote since the viewer last read the ticket.
+fn ticket_select(viewer: &User) -> QueryBuilder<'static, Postgres> {
+    let mut query = QueryBuilder::new(TICKET_SELECT);
+    query.push(" CROSS JOIN LATERAL (");
+    crate::unread::repo::push_unread_count(&mut query, viewer.id);
+    query.push(") un");
+    query
+}
 
 #[derive(sqlx::FromRow)]
 struct TicketRow {
@@ -68,6 +78,8 @@ struct TicketRow {
     resolution_due_at: Option<DateTime<Utc>>,
     sla_paused_at: Option<DateTime<Utc>>,
     checked_at: DateTime<Utc>,
+    last_seq: i64,
+    unread: i64,
 }
 
 impl From<TicketRow> for Ticket {
@@ -109,6 +121,8 @@ impl From<TicketRow> for Ticket {
                 paused_at: row.sla_paused_at,
                 checked_at: row.checked_at,
             }),
+            last_seq: row.last_seq,
+            unread: row.unread,
         }
     }
 }
@@ -298,7 +312,7 @@ async fn post_message(tx: &mut sqlx::PgConnection, sender: &User, ticket_id: i64
 }
 
 pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<Ticket>> {
-    let mut query = QueryBuilder::new(TICKET_SELECT);
+    let mut query = ticket_select(viewer);
     query.push(" WHERE t.id = ").push_bind(id).push(" AND");
     push_visibility(&mut query, viewer);
     Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(|row| for_viewer(viewer, row.into())))
@@ -371,7 +385,7 @@ pub async fn list_tickets(
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Page<Ticket>> {
-    let mut query = QueryBuilder::new(TICKET_SELECT);
+    let mut query = ticket_select(viewer);
     query.push(" WHERE");
     push_visibility(&mut query, viewer);
     if let Some(status) = filter.status {
@@ -474,7 +488,7 @@ pub async fn apply_action(
     push_visibility(&mut lock, actor);
     lock.push(" FOR UPDATE");
     lock.build_query_scalar::<i64>().fetch_optional(&mut *tx).await?.ok_or_else(not_found)?;
-    let mut query = QueryBuilder::new(TICKET_SELECT);
+    let mut query = ticket_select(actor);
     query.push(" WHERE t.id = ").push_bind(ticket_id);
     let current: Ticket = query.build_query_as::<TicketRow>().fetch_one(&mut *tx).await?.into();
 

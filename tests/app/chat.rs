@@ -243,9 +243,9 @@ async fn status_and_assignment_changes_reach_the_room_live() {
 }
 
 /// A second, separate server process on the same database.
-struct SecondNode {
+pub(crate) struct SecondNode {
     child: tokio::process::Child,
-    base_url: String,
+    pub(crate) base_url: String,
 }
 
 impl Drop for SecondNode {
@@ -254,7 +254,7 @@ impl Drop for SecondNode {
     }
 }
 
-async fn second_node(app: &TestApp) -> SecondNode {
+pub(crate) async fn second_node(app: &TestApp) -> SecondNode {
     second_node_on(&app.state.config.database_url).await
 }
 

@@ -17,3 +17,4 @@ mod satisfaction;
 mod search;
 mod sla;
 mod tickets;
+mod unread;

@@ -1,0 +1,71 @@
+//! Read-cursor SQL: the unread count every ticket query carries, moving a cursor (announced to
+//! the person's other sockets on every node), and the navigation's summary.
+
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use super::model::{ReadState, TicketUnread, UNREAD_CAP, UnreadSummary};
+use crate::auth::model::{Role, User};
+use crate::error::{AppError, AppResult};
+
+/// Appends `SELECT count(*) AS unread …` for ticket `t`: messages from others after the viewer's
+/// read cursor, counted up to [`UNREAD_CAP`] (on the `(ticket_id, seq)` index).
+pub(crate) fn push_unread_count(query: &mut QueryBuilder<'_, Postgres>, viewer_id: i64) {
+    query
+        .push("SELECT count(*) AS unread FROM (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.sender_user_id <> ")
+        .push_bind(viewer_id)
+        .push(" AND m.seq > coalesce((SELECT r.last_read_seq FROM ticket_reads r WHERE r.ticket_id = t.id AND r.user_id = ")
+        .push_bind(viewer_id)
+        .push("), 0) LIMIT ")
+        .push(UNREAD_CAP)
+        .push(") unread_rows");
+}
+
+/// Moves `viewer`'s cursor on a ticket they may see forward to `seq` (never back; at most the
+/// ticket's newest seq). A move is announced to the viewer's sockets on every node.
+pub async fn mark_read(pool: &PgPool, viewer: &User, ticket_id: i64, seq: i64) -> AppResult<ReadState> {
+    if seq < 0 {
+        return Err(AppError::invalid("seq", "seq must be 0 or more."));
+    }
+    let mut tx = pool.begin().await?;
+    let mut visible = QueryBuilder::new("SELECT t.last_seq FROM tickets t WHERE t.id = ");
+    visible.push_bind(ticket_id).push(" AND");
+    crate::tickets::repo::push_visibility(&mut visible, viewer);
+    let last_seq: i64 = visible.build_query_scalar().fetch_optional(&mut *tx).await?.ok_or_else(crate::tickets::repo::not_found)?;
+    let moved: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO ticket_reads (user_id, ticket_id, last_read_seq) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, ticket_id) DO UPDATE SET last_read_seq = EXCLUDED.last_read_seq, read_at = now()
+             WHERE ticket_reads.last_read_seq < EXCLUDED.last_read_seq
+         RETURNING last_read_seq",
+    )
+    .bind(viewer.id)
+    .bind(ticket_id)
+    .bind(seq.min(last_seq))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(seq) = moved {
+        crate::chat::hub::announce_read(&mut tx, viewer.id, ticket_id, seq).await?;
+    }
+    let mut state = QueryBuilder::new("SELECT r.last_read_seq, un.unread FROM tickets t JOIN ticket_reads r ON r.ticket_id = t.id AND r.user_id = ");
+    state.push_bind(viewer.id).push(" CROSS JOIN LATERAL (");
+    push_unread_count(&mut state, viewer.id);
+    state.push(") un WHERE t.id = ").push_bind(ticket_id);
+    let (last_read_seq, unread): (i64, i64) = state.build_query_as().fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(ReadState { ticket_id, last_read_seq, unread, last_seq })
+}
+
+/// The viewer's open tickets with their unread counts: their own (customers) or those assigned
+/// to them (staff).
+pub async fn summary(pool: &PgPool, viewer: &User) -> AppResult<UnreadSummary> {
+    let mine = match viewer.role {
+        Role::User => "t.created_by_user_id = ",
+        Role::Agent | Role::Admin => "t.assigned_agent_id = ",
+        Role::System => return Ok(UnreadSummary::default()),
+    };
+    let mut query = QueryBuilder::new("SELECT t.id, un.unread, t.last_seq FROM tickets t CROSS JOIN LATERAL (");
+    push_unread_count(&mut query, viewer.id);
+    query.push(") un WHERE t.status <> 'closed' AND ").push(mine).push_bind(viewer.id).push(" ORDER BY t.updated_at DESC LIMIT 100");
+    let rows: Vec<(i64, i64, i64)> = query.build_query_as().fetch_all(pool).await?;
+    let tickets: Vec<TicketUnread> = rows.into_iter().map(|(ticket_id, unread, last_seq)| TicketUnread { ticket_id, unread, last_seq }).collect();
+    Ok(UnreadSummary { total: tickets.iter().map(|t| t.unread).sum(), tickets })
+}
