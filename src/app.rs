@@ -14,6 +14,7 @@ use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
 use crate::categories::pages::AdminCategoriesPage;
 use crate::chat::store::ChatClient;
+use crate::unread::view::UnreadBadge;
 use crate::i18n::{Lang, LanguageSwitch, t};
 use crate::ui::shortcuts::Shortcuts;
 use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
@@ -69,7 +70,7 @@ pub fn App() -> impl IntoView {
         clock.start();
     });
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "MyRelay".to_owned() } else { format!("{page} · MyRelay") } />
+        <Title formatter=page_title />
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Landing />
@@ -182,7 +183,8 @@ fn AppShell() -> impl IntoView {
 #[component]
 fn AppFrame(user: User) -> impl IntoView {
     provide_context(user.clone());
-    provide_context(ChatClient::new(user.clone()));
+    let chat = ChatClient::new(user.clone());
+    provide_context(chat);
     let location = use_location();
     let home = user.role.home_path();
     let guard_user = user.clone();
@@ -217,7 +219,13 @@ fn AppFrame(user: User) -> impl IntoView {
             ("/app/inbox", t.nav_inbox),
         ],
     };
+    // The tab's title leads with the unread count: "(3) Inbox · MyRelay".
+    let counted_title = move |page: String| match chat.unread_total() {
+        0 => page_title(page),
+        total => format!("({}) {}", crate::unread::model::badge(total), page_title(page)),
+    };
     view! {
+        <Title formatter=counted_title />
         <header class="app-header">
             <a href=user.role.home_path() class="brand">"MyRelay"</a>
             // Open from the server (a plain row of links on wide screens); on a narrow screen a
@@ -231,7 +239,10 @@ fn AppFrame(user: User) -> impl IntoView {
                     .map(|(href, label)| {
                         // A section's front page is only "current" on itself, not under other links.
                         let exact = matches!(href, "/app/admin" | "/app/tickets");
-                        view! { <A href=href exact>{label}</A> }
+                        // The person's own work carries the unread count.
+                        let counted = href == if user.role.is_staff() { "/app/inbox" } else { "/app/tickets" };
+                        let unread = move || if counted { chat.unread_total() } else { 0 };
+                        view! { <A href=href exact>{label}<UnreadBadge count=unread /></A> }
                     })
                     .collect_view()}
             </nav>
@@ -259,4 +270,9 @@ fn AppFrame(user: User) -> impl IntoView {
 fn RoleHome() -> impl IntoView {
     let user = expect_context::<User>();
     view! { <Redirect path=user.role.home_path() /> }
+}
+
+/// A page's title in the tab: "Inbox · MyRelay".
+fn page_title(page: String) -> String {
+    if page.is_empty() { "MyRelay".to_owned() } else { format!("{page} · MyRelay") }
 }

@@ -15,7 +15,7 @@ pub const SEND_BURST: u32 = 10;
 pub const SEND_RATE_PER_SECOND: u32 = 5;
 pub const CLIENT_ID_MAX_CHARS: usize = 64;
 /// At most this many tickets can be watched by one socket.
-pub const WATCH_MAX: usize = 100;
+pub const WATCH_MAX: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data")]

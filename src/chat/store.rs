@@ -12,6 +12,7 @@ use crate::timeline::model::TimelineEntry;
 use crate::auth::model::User;
 use crate::attachments::model::Attachment;
 use crate::tickets::model::{LastMessage, Message, PersonRef};
+use crate::unread::model::UnreadCount;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionState {
@@ -101,6 +102,13 @@ pub struct ChatClient {
     pub new_tickets: RwSignal<Vec<i64>>,
     /// The newest message of each watched ticket that arrived while its list is on screen.
     pub previews: RwSignal<HashMap<i64, LastMessage>>,
+    /// Unread messages per ticket as last known (from a list, the navigation's summary, a read,
+    /// then counted on as messages arrive).
+    unread: RwSignal<HashMap<i64, UnreadCount>>,
+    /// The person's open tickets, which the navigation's count covers (followed in the background).
+    mine: RwSignal<Vec<i64>>,
+    /// The newest seq this tab has reported read, per ticket.
+    reported: StoredValue<HashMap<i64, i64>>,
     watched: StoredValue<Vec<i64>>,
     watching_inbox: StoredValue<bool>,
     me: StoredValue<User>,
@@ -125,6 +133,9 @@ impl ChatClient {
             list_changes: RwSignal::new(0),
             new_tickets: RwSignal::new(Vec::new()),
             previews: RwSignal::new(HashMap::new()),
+            unread: RwSignal::new(HashMap::new()),
+            mine: RwSignal::new(Vec::new()),
+            reported: StoredValue::new(HashMap::new()),
             watched: StoredValue::new(Vec::new()),
             watching_inbox: StoredValue::new(false),
             me: StoredValue::new(me),
@@ -192,7 +203,7 @@ impl ChatClient {
         }
         self.watched.set_value(ticket_ids);
         #[cfg(feature = "hydrate")]
-        self.send_event(&super::protocol::ClientEvent::Watch { ticket_ids: self.watched.get_value() });
+        self.send_event(&super::protocol::ClientEvent::Watch { ticket_ids: self.followed() });
     }
 
     /// Agents' and admins' inbox: hear of every new ticket while it is on screen.
@@ -215,8 +226,106 @@ impl ChatClient {
         }
     }
 
+    /// What the socket follows: the lists' tickets and, in the background, the person's own.
+    #[cfg(feature = "hydrate")]
+    fn followed(&self) -> Vec<i64> {
+        let mut ids = self.watched.get_value();
+        self.mine.with_untracked(|mine| {
+            for id in mine {
+                if ids.len() < super::protocol::WATCH_MAX && !ids.contains(id) {
+                    ids.push(*id);
+                }
+            }
+        });
+        ids
+    }
+
+    /// What others wrote in a ticket that this person has not read, if known.
+    pub fn unread_of(&self, ticket_id: i64) -> Option<i64> {
+        self.unread.with(|unread| unread.get(&ticket_id).map(|u| u.count))
+    }
+
+    /// The navigation's count: unread in the person's open tickets.
+    pub fn unread_total(&self) -> i64 {
+        self.mine.with(|mine| self.unread.with(|unread| mine.iter().filter_map(|id| unread.get(id)).map(|u| u.count).sum()))
+    }
+
+    /// A count read from the server (a list, the summary), unless a newer one is known.
+    pub fn seed_unread(&self, ticket_id: i64, count: i64, as_of_seq: i64) {
+        let known = self.unread.with_untracked(|unread| unread.get(&ticket_id).copied());
+        if known.is_none_or(|known| known.as_of_seq < as_of_seq) {
+            self.unread.update(|unread| {
+                unread.insert(ticket_id, UnreadCount { count, as_of_seq });
+            });
+        }
+    }
+
+    /// Counts a live message: one more unread if someone else wrote it.
+    fn count_arrival(&self, message: &Message) {
+        let mine = message.sender.id == self.me.with_value(|me| me.id);
+        let known = self.unread.with_untracked(|unread| unread.get(&message.ticket_id).copied());
+        if let Some(known) = known.filter(|known| known.as_of_seq < message.seq) {
+            let count = if mine { known.count } else { (known.count + 1).min(crate::unread::model::UNREAD_CAP) };
+            self.unread.update(|unread| {
+                unread.insert(message.ticket_id, UnreadCount { count, as_of_seq: message.seq });
+            });
+        }
+    }
+
+    /// The person read a ticket up to `seq` (here or in another tab).
+    fn read_up_to(&self, ticket_id: i64, seq: i64) {
+        let known = self.unread.with_untracked(|unread| unread.get(&ticket_id).copied());
+        if known.is_none_or(|known| known.as_of_seq <= seq) {
+            self.unread.update(|unread| {
+                unread.insert(ticket_id, UnreadCount { count: 0, as_of_seq: seq });
+            });
+        }
+    }
+
+    /// The thread of `ticket_id` is on screen up to `seq`: tell the server once per new seq.
+    pub fn mark_read(&self, ticket_id: i64, seq: i64) {
+        if self.reported.with_value(|reported| reported.get(&ticket_id).is_some_and(|done| *done >= seq)) {
+            return;
+        }
+        self.reported.update_value(|reported| {
+            reported.insert(ticket_id, seq);
+        });
+        self.read_up_to(ticket_id, seq);
+        #[cfg(feature = "hydrate")]
+        {
+            let client = *self;
+            leptos::task::spawn_local(async move {
+                if let Ok(state) = crate::unread::api::mark_read(ticket_id, seq).await {
+                    client.unread.update(|unread| {
+                        unread.insert(ticket_id, UnreadCount { count: state.unread, as_of_seq: state.last_seq });
+                    });
+                }
+            });
+        }
+    }
+
+    /// Loads the navigation's counts and follows the person's tickets (after every connect).
+    #[cfg(feature = "hydrate")]
+    fn load_unread(&self) {
+        let client = *self;
+        leptos::task::spawn_local(async move {
+            let Ok(summary) = crate::unread::api::unread_counts().await else { return };
+            for ticket in &summary.tickets {
+                client.seed_unread(ticket.ticket_id, ticket.unread, ticket.last_seq);
+            }
+            let ids: Vec<i64> = summary.tickets.iter().map(|t| t.ticket_id).collect();
+            if client.mine.with_untracked(|mine| *mine != ids) {
+                client.mine.set(ids);
+                client.send_event(&super::protocol::ClientEvent::Watch { ticket_ids: client.followed() });
+            }
+        });
+    }
+
     /// A ticket changed: lists showing it and its page (if open) reload it.
     fn ticket_changed(&self, ticket_id: i64) {
+        // It may have become (or stopped being) one of the person's own.
+        #[cfg(feature = "hydrate")]
+        self.load_unread();
         if self.watched.with_value(|ids| ids.contains(&ticket_id)) {
             self.list_changes.update(|n| *n += 1);
         }
@@ -239,6 +348,7 @@ impl ChatClient {
                 }
             }
             ServerEvent::MessageNew(message) => {
+                self.count_arrival(&message);
                 if self.watched.with_value(|ids| ids.contains(&message.ticket_id)) {
                     self.previews.update(|previews| {
                         previews.insert(message.ticket_id, LastMessage::of(&message));
@@ -292,7 +402,7 @@ impl ChatClient {
                 self.ticket_changed(ticket_id);
             }
             ServerEvent::TicketUpdated { ticket_id } => self.ticket_changed(ticket_id),
-            ServerEvent::TicketRead { .. } => {}
+            ServerEvent::TicketRead { ticket_id, last_read_seq } => self.read_up_to(ticket_id, last_read_seq),
             ServerEvent::TicketCreated { ticket_id } => {
                 if self.watching_inbox.get_value() {
                     self.new_tickets.update(|ids| ids.push(ticket_id));
@@ -433,7 +543,8 @@ mod browser {
         client.socket.set_value(Some(Live { outgoing, id }));
         // Queued now, sent as soon as the socket opens: what to follow, and every room from
         // where it left off, with the messages still waiting for their ack.
-        client.send_event(&ClientEvent::Watch { ticket_ids: client.watched.get_value() });
+        client.send_event(&ClientEvent::Watch { ticket_ids: client.followed() });
+        client.load_unread();
         if client.watching_inbox.get_value() {
             client.send_event(&ClientEvent::WatchInbox { on: true });
         }

@@ -50,6 +50,22 @@ pub fn ChatPanel(
     });
     let scroller = NodeRef::<html::Div>::new();
     let follow = Follow { scroller, unseen: RwSignal::new(false) };
+    // What is on screen is read: the newest entry, while the page is visible and the thread is
+    // at its end (scrolled up, new messages wait unseen below).
+    let visible = RwSignal::new(true);
+    #[cfg(feature = "hydrate")]
+    {
+        let update = move || visible.set(!document().hidden());
+        update();
+        let listener = window_event_listener_untyped("visibilitychange", move |_| update());
+        on_cleanup(move || listener.remove());
+    }
+    Effect::new(move |_| {
+        let newest = room.entries.with(|entries| entries.keys().next_back().copied());
+        if let Some(seq) = newest.filter(|_| visible.get() && !follow.unseen.get()) {
+            chat.mark_read(ticket_id, seq);
+        }
+    });
     let cursor = RwSignal::new(history.next_cursor);
     let opening = Signal::derive(move || cursor.with(Option::is_none).then(|| TimelineEntry::Message(opening.clone())));
 

@@ -31,6 +31,13 @@ pub struct TicketUnread {
     pub last_seq: i64,
 }
 
+/// What the browser knows of one ticket's unread messages: how many, counted up to which seq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnreadCount {
+    pub count: i64,
+    pub as_of_seq: i64,
+}
+
 /// A count as a badge shows it.
 pub fn badge(count: i64) -> String {
     if count >= UNREAD_CAP { format!("{}+", UNREAD_CAP - 1) } else { count.to_string() }

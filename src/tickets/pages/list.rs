@@ -12,6 +12,7 @@ use crate::tickets::api::{inbox_counts, list_tickets};
 use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
 use super::priority::PriorityBadge;
 use crate::sla::pages::SlaBadge;
+use crate::unread::view::UnreadBadge;
 use crate::ui::{LoadError, StatusBadge, Time, Waiting};
 
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
@@ -172,7 +173,8 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
     let show_creator = kind != ListKind::Mine;
     let t = &crate::i18n::t().tickets;
     // Messages that arrived since the list loaded (a list on screen watches its tickets).
-    let live = use_context::<ChatClient>().map(|chat| chat.previews);
+    let chat = use_context::<ChatClient>();
+    let live = chat.map(|chat| chat.previews);
     let rows = tickets
         .into_iter()
         .map(|ticket| {
@@ -207,11 +209,18 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
             };
             let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
             let updated_at = ticket.updated_at;
+            // Unread: as loaded, then as the live client counts on (arrivals, reads elsewhere).
+            if let Some(chat) = chat {
+                chat.seed_unread(id, ticket.unread, ticket.last_seq);
+            }
+            let loaded_unread = ticket.unread;
+            let unread = move || chat.and_then(|chat| chat.unread_of(id)).unwrap_or(loaded_unread);
             view! {
                 <li class="queue-row" class:fresh=move || fresh.with(|ids| ids.contains(&id)) class:attention=needs_attention data-ticket-id=id>
                     <span class="marker" title=move || if needs_attention() { t.waiting_for_reply } else { "" }></span>
                     <div class="row-main">
                         <a class="row-link" href=href>{ticket.title()}</a>
+                        <UnreadBadge count=unread />
                         <p class="preview">{preview}</p>
                     </div>
                     <div class="row-facts">
