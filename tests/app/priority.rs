@@ -96,9 +96,7 @@ async fn a_ticket_records_whether_a_browser_or_a_program_opened_it() {
 #[tokio::test]
 async fn staff_hear_of_a_priority_change_live_and_customers_do_not() {
     let app = spawn_app().await;
-    let user_cookie = app.cookie_for(Role::User, "user@example.com").await;
-    let agent_cookie = app.cookie_for(Role::Agent, "agent@example.com").await;
-    let (user, agent) = (app.browser_with(&user_cookie), app.browser_with(&agent_cookie));
+    let ((user_cookie, user), (agent_cookie, agent)) = app.customer_and_agent().await;
     let id = user.new_ticket("Everything is slow").await;
     let mut customer = app.socket(&user_cookie).await;
     customer.join(id, None).await;
@@ -115,11 +113,5 @@ async fn staff_hear_of_a_priority_change_live_and_customers_do_not() {
     // customer's next ticket event is the assignment, not the priority.
     let version = agent.get_json(&format!("/api/tickets/get?id={id}")).await.1["version"].to_string();
     agent.post_json("/api/tickets/assign", &[("id", &id.to_string()), ("version", &version)]).await;
-    loop {
-        let (event, data) = customer.next().await;
-        assert_ne!(event, "ticket:updated", "a customer never hears of the priority: {data}");
-        if event == "ticket:assigned" {
-            break;
-        }
-    }
+    customer.never_until("ticket:updated", |event, _| event == "ticket:assigned").await;
 }

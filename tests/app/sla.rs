@@ -138,9 +138,7 @@ async fn admins_change_the_targets_and_open_tickets_follow() {
 #[tokio::test]
 async fn the_first_staff_reply_meets_the_first_response_target_and_staff_hear_of_it() {
     let app = spawn_app().await;
-    let user_cookie = app.cookie_for(Role::User, "user@example.com").await;
-    let agent_cookie = app.cookie_for(Role::Agent, "agent@example.com").await;
-    let (user, agent) = (app.browser_with(&user_cookie), app.browser_with(&agent_cookie));
+    let ((user_cookie, user), (agent_cookie, agent)) = app.customer_and_agent().await;
     let id = user.new_ticket("Two-factor codes never arrive").await;
     let mut list = app.socket(&agent_cookie).await;
     list.send("tickets:watch", json!({ "ticket_ids": [id] })).await;
@@ -158,13 +156,8 @@ async fn the_first_staff_reply_meets_the_first_response_target_and_staff_hear_of
     // A second reply changes nothing.
     reply(&agent, id, "agent-2").await;
     assert_eq!(time(&ticket(&agent, id).await["sla"]["first_response"]["met_at"]), met);
-    loop {
-        let (event, data) = customer.next().await;
-        assert_ne!(event, "ticket:updated", "customers never hear of SLA clocks: {data}");
-        if event == "ticket:message:new" && data["client_id"] == "agent-2" {
-            break;
-        }
-    }
+    // Customers never hear of SLA clocks.
+    customer.never_until("ticket:updated", |event, data| event == "ticket:message:new" && data["client_id"] == "agent-2").await;
 }
 
 #[tokio::test]

@@ -91,9 +91,7 @@ async fn the_navigation_counts_a_customers_tickets_and_an_agents_assigned_ones()
 #[tokio::test]
 async fn a_read_reaches_the_persons_other_tabs_on_every_node_and_nobody_else() {
     let app = spawn_app().await;
-    let user_cookie = app.cookie_for(Role::User, "user@example.com").await;
-    let agent_cookie = app.cookie_for(Role::Agent, "agent@example.com").await;
-    let (user, agent) = (app.browser_with(&user_cookie), app.browser_with(&agent_cookie));
+    let ((user_cookie, user), (agent_cookie, agent)) = app.customer_and_agent().await;
     let id = user.new_ticket("Read me").await;
     say(&agent, id, "a-1").await;
     let node_b = second_node(&app).await;
@@ -117,11 +115,5 @@ async fn a_read_reaches_the_persons_other_tabs_on_every_node_and_nobody_else() {
     assert_eq!((event.as_str(), data["client_id"].as_str()), ("ticket:message:new", Some("a-2")));
     // The agent in the room never hears of the customer's reading.
     say(&user, id, "u-1").await;
-    loop {
-        let (event, data) = staff.next().await;
-        assert_ne!(event, "ticket:read", "{data}");
-        if data["client_id"] == "u-1" {
-            break;
-        }
-    }
+    staff.never_until("ticket:read", |_, data| data["client_id"] == "u-1").await;
 }

@@ -258,6 +258,15 @@ pub struct Ws {
 }
 
 impl TestApp {
+    /// A customer (user@example.com) and an agent (agent@example.com): their session cookies, for
+    /// sockets, and their browsers.
+    pub async fn customer_and_agent(&self) -> ((String, Browser), (String, Browser)) {
+        let user_cookie = self.cookie_for(myrelay::auth::model::Role::User, "user@example.com").await;
+        let agent_cookie = self.cookie_for(myrelay::auth::model::Role::Agent, "agent@example.com").await;
+        let (user, agent) = (self.browser_with(&user_cookie), self.browser_with(&agent_cookie));
+        ((user_cookie, user), (agent_cookie, agent))
+    }
+
     /// Registers a user (or staff with `role`) and returns the session cookie.
     pub async fn cookie_for(&self, role: myrelay::auth::model::Role, email: &str) -> String {
         if role != myrelay::auth::model::Role::User {
@@ -331,6 +340,17 @@ impl Ws {
         let (got, data) = self.next().await;
         assert_eq!(got, name, "expected {name}, got {got}: {data}");
         data
+    }
+
+    /// Reads events up to the first that `last` accepts, asserting that none is `never`.
+    pub async fn never_until(&mut self, never: &str, last: impl Fn(&str, &Value) -> bool) {
+        loop {
+            let (event, data) = self.next().await;
+            assert_ne!(event, never, "{data}");
+            if last(&event, &data) {
+                return;
+            }
+        }
     }
 
     /// Skips other events until `name` arrives.
