@@ -250,10 +250,10 @@ impl ChatClient {
         self.mine.with(|mine| self.unread.with(|unread| mine.iter().filter_map(|id| unread.get(id)).map(|u| u.count).sum()))
     }
 
-    /// A count read from the server (a list, the summary), unless a newer one is known.
+    /// A count read from the server (a list, the summary, a read), unless a newer one is known.
     pub fn seed_unread(&self, ticket_id: i64, count: i64, as_of_seq: i64) {
         let known = self.unread.with_untracked(|unread| unread.get(&ticket_id).copied());
-        if known.is_none_or(|known| known.as_of_seq < as_of_seq) {
+        if known.is_none_or(|known| known.as_of_seq < as_of_seq || (known.as_of_seq == as_of_seq && count < known.count)) {
             self.unread.update(|unread| {
                 unread.insert(ticket_id, UnreadCount { count, as_of_seq });
             });
@@ -279,6 +279,13 @@ impl ChatClient {
             self.unread.update(|unread| {
                 unread.insert(ticket_id, UnreadCount { count: 0, as_of_seq: seq });
             });
+        } else {
+            // Read up to a point before messages this tab has counted: how many of them are left
+            // is the server's to say. Forget the count and reload what shows it.
+            self.unread.update(|unread| {
+                unread.remove(&ticket_id);
+            });
+            self.ticket_changed(ticket_id);
         }
     }
 
@@ -296,9 +303,7 @@ impl ChatClient {
             let client = *self;
             leptos::task::spawn_local(async move {
                 if let Ok(state) = crate::unread::api::mark_read(ticket_id, seq).await {
-                    client.unread.update(|unread| {
-                        unread.insert(ticket_id, UnreadCount { count: state.unread, as_of_seq: state.last_seq });
-                    });
+                    client.seed_unread(ticket_id, state.unread, state.last_seq);
                 }
             });
         }
