@@ -53,25 +53,20 @@ fn describe(t: &SlaTexts, state: ClockState) -> String {
 #[component]
 pub fn SlaBadge(sla: TicketSla) -> impl IntoView {
     let t = &crate::i18n::t().sla;
+    // Worked out once per tick, for the text and the colour.
     let headline = {
         let sla = sla.clone();
-        move || sla.headline(reading_time(&sla))
+        Memo::new(move |_| sla.headline(reading_time(&sla)))
     };
-    let text = {
-        let headline = headline.clone();
-        move || match headline() {
-            Some((Target::FirstResponse, ClockState::Running { left_ms })) => (t.reply_in)(&countdown(left_ms)),
-            Some((Target::FirstResponse, ClockState::Overdue { by_ms })) => (t.reply_overdue)(&countdown(by_ms)),
-            Some((Target::Resolution, ClockState::Running { left_ms })) => (t.resolve_in)(&countdown(left_ms)),
-            Some((Target::Resolution, ClockState::Overdue { by_ms })) => (t.resolve_overdue)(&countdown(by_ms)),
-            Some(_) => t.sla_missed.to_owned(),
-            None => String::new(),
-        }
+    let text = move || match headline.get() {
+        Some((Target::FirstResponse, ClockState::Running { left_ms })) => (t.reply_in)(&countdown(left_ms)),
+        Some((Target::FirstResponse, ClockState::Overdue { by_ms })) => (t.reply_overdue)(&countdown(by_ms)),
+        Some((Target::Resolution, ClockState::Running { left_ms })) => (t.resolve_in)(&countdown(left_ms)),
+        Some((Target::Resolution, ClockState::Overdue { by_ms })) => (t.resolve_overdue)(&countdown(by_ms)),
+        Some(_) => t.sla_missed.to_owned(),
+        None => String::new(),
     };
-    let class = {
-        let headline = headline.clone();
-        move || headline().map_or("sla-badge sla-none".to_owned(), |(_, state)| format!("sla-badge {}", tone(state)))
-    };
+    let class = move || headline.get().map_or("sla-badge sla-none".to_owned(), |(_, state)| format!("sla-badge {}", tone(state)));
     let due = sla.next_due().map(|at| (t.due_at)(&format_time(at)));
     view! { <span class=class title=due data-testid="sla-badge">{text}</span> }
 }

@@ -191,7 +191,7 @@ pub async fn lock_for_append(conn: &mut PgConnection, ticket_ids: &[i64]) -> App
 /// got their first reply now. The activity time (`updated_at`, which orders the inbox) moves at
 /// most once a second per ticket: it is indexed, so changing it makes PostgreSQL write every index
 /// of the row, while an update of `last_seq` alone stays in place (a HOT update). A busy room
-/// would otherwise cost six index writes per message.
+/// would otherwise cost a write to every index of `tickets` per message.
 pub async fn advance_seqs(conn: &mut PgConnection, last_seqs: &[(i64, i64, bool)]) -> AppResult<Vec<i64>> {
     let ids: Vec<i64> = last_seqs.iter().map(|s| s.0).collect();
     let seqs: Vec<i64> = last_seqs.iter().map(|s| s.1).collect();
