@@ -83,4 +83,7 @@ test("without JavaScript the SLA targets are a plain form", async ({ browser }) 
   // The ticket's clocks read as of the page's load.
   await plain.goto(`/app/inbox/${id}`);
   await expect(plain.getByTestId("sla-first-response")).toContainText(/due in 7 h 5\d min/);
+  // So does the inbox, with the row's clock (its tab counts need JavaScript).
+  await plain.goto("/app/inbox");
+  await expect(plain.locator(`.queue-row[data-ticket-id="${id}"]`).getByTestId("sla-badge")).toContainText(/Reply in 7 h 5\d min/);
 });

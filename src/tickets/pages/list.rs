@@ -84,8 +84,21 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
         list_tickets(status, assignment, include_closed, cursor, None, None, category, priority, Some(sort), sla)
     });
     // The tabs' counts load in the browser: the page is served without waiting for them (they
-    // count the whole table; the list itself is one index range).
-    let counts = LocalResource::new(move || async move { if kind == ListKind::Inbox { inbox_counts().await.ok() } else { None } });
+    // count the whole table; the list itself is one index range). A signal an effect fills, not
+    // a local resource: one the server never resolves holds the page's suspense open, and the
+    // inbox never finished rendering without JavaScript.
+    let counts = RwSignal::new(None::<QueueCounts>);
+    let count_again = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        count_again.track();
+        if kind == ListKind::Inbox {
+            leptos::task::spawn_local(async move {
+                if let Ok(now) = inbox_counts().await {
+                    counts.set(Some(now));
+                }
+            });
+        }
+    });
     let filtered = move || {
         let query = query.read();
         FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
@@ -96,7 +109,7 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
     if let Some(chat) = chat {
         let reload = move || {
             page.refetch();
-            counts.refetch();
+            count_again.update(|n| *n += 1);
         };
         // Live: a ticket on screen changes status or assignee; a ticket is opened (the inbox);
         // the socket is back after a break (notices may have been missed meanwhile).
@@ -143,7 +156,7 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
 
 /// The inbox's views, each with its live count: what waits for an agent, mine, everything open.
 #[component]
-fn Tabs(counts: LocalResource<Option<QueueCounts>>) -> impl IntoView {
+fn Tabs(counts: RwSignal<Option<QueueCounts>>) -> impl IntoView {
     let query = use_query_map();
     let current = move || query.read().get("assignment").unwrap_or_default();
     let t = &crate::i18n::t().tickets;
@@ -154,8 +167,8 @@ fn Tabs(counts: LocalResource<Option<QueueCounts>>) -> impl IntoView {
         view! {
             <a href=href class="tab" aria-current=move || active().then_some("page")>
                 {label}
-                // Empty on the server and while hydrating (a local resource), then the count.
-                <span class="count">{move || counts.get().flatten().map(|c| lang.number(count(&c)))}</span>
+                // Empty on the server and while hydrating, then the count.
+                <span class="count">{move || counts.get().map(|c| lang.number(count(&c)))}</span>
             </a>
         }
     };
