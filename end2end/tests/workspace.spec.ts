@@ -216,7 +216,7 @@ test("the admin's screens fit 390 px too, with a phone menu, dashboard links and
   // Each figure of the dashboard leads to the list it counts; the page says how fresh it is.
   await open(admin, "/app/admin");
   await expect(admin.getByText(/^Updated (just now|\d+ s ago)$/)).toBeVisible();
-  await expect(admin.getByTestId("agents-online")).toContainText(/Online: |No agent is online/);
+  await expect(admin.getByTestId("team-summary")).toContainText(/\d+ online, \d+ away/);
   await admin.locator('[data-stat="Open"] dd a').click();
   await expect(admin).toHaveURL(/\/app\/admin\/tickets\?status=open$/);
   await expect(admin.getByLabel("Status")).toHaveValue("open");

@@ -48,7 +48,6 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
                 connected_clients: Some(clients),
                 connected_agents: Some(agents),
                 active_ticket_rooms: Some(rooms),
-                agents_online: crate::chat::repo::agents_online(&state.pool).await?,
                 ratings_30_days: tickets::recent_ratings(&state.pool).await?,
             })
         }

@@ -15,8 +15,6 @@ pub struct SystemStats {
     pub connected_clients: Option<i64>,
     pub connected_agents: Option<i64>,
     pub active_ticket_rooms: Option<i64>,
-    /// Names of the agents with a live connection (behind `connected_agents`).
-    pub agents_online: Vec<String>,
     /// Ratings given in the last 30 days, by score: index 0 counts the 1s, index 4 the 5s.
     #[serde(default)]
     pub ratings_30_days: [i64; 5],
@@ -40,4 +38,8 @@ pub struct Account {
     pub user: crate::auth::model::User,
     pub responsible_agent_id: Option<i64>,
     pub responsible_agent_name: Option<String>,
+    /// Online, away or offline now (as the list was read).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub presence: crate::presence::model::StaffStatus,
 }

@@ -16,6 +16,8 @@ pub fn DashboardPage() -> impl IntoView {
     let t = &t().admin;
     let lang = lang();
     let stats = Resource::new(|| (), |_| admin_stats());
+    // Kept current by the socket, not by the refresh.
+    let team = Resource::new(|| (), |_| crate::presence::api::team_presence());
     // When the figures were last loaded, and the time now (browser only; "updated 3 s ago").
     let loaded_at = RwSignal::new(None::<f64>);
     let now = RwSignal::new(None::<f64>);
@@ -49,13 +51,13 @@ pub fn DashboardPage() -> impl IntoView {
             <h1>{t.dashboard}</h1>
             <p class="muted freshness" role="status">{freshness}</p>
         </div>
+        <crate::presence::view::TeamPanel team />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match stats.await {
                     Ok(s) => {
                         let number = |value: i64| lang.number(value);
                         let live = |value: Option<i64>| value.map_or_else(|| "—".to_owned(), |v| lang.number(v));
-                        let online = if s.agents_online.is_empty() { t.no_agent_online.to_owned() } else { (t.online)(&s.agents_online.join(", ")) };
                         // `name`: what tests and scripts find a figure by, the same in every language.
                         Either::Left(view! {
                             <section aria-label=t.tickets>
@@ -83,7 +85,6 @@ pub fn DashboardPage() -> impl IntoView {
                                     <Stat name="connected_agents" captioned=true label=t.agents_online value=live(s.connected_agents) href="/app/admin/agents" />
                                     <Stat name="active_ticket_rooms" captioned=true label=t.conversations_open value=live(s.active_ticket_rooms) href="/app/admin/tickets" />
                                 </dl>
-                                <p class="muted" data-testid="agents-online">{online}</p>
                                 <p class="muted">{t.live_connections_note}</p>
                             </section>
                             <Satisfaction stats=s.clone() />
@@ -326,7 +327,7 @@ fn PersonRow(
 ) -> impl IntoView {
     let texts = t();
     let t = &texts.admin;
-    let Account { user: person, responsible_agent_id, responsible_agent_name } = account;
+    let Account { user: person, responsible_agent_id, responsible_agent_name, presence } = account;
     let id = person.id.to_string();
     let role_options = Role::ALL
         .into_iter()
@@ -338,6 +339,7 @@ fn PersonRow(
     view! {
         <tr data-user-id=person.id>
             <td>
+                <crate::presence::view::PresenceDot user_id=person.id loaded=Some(presence) />
                 {person.display_name.clone()}{is_me.then_some(t.you_suffix)}
                 {responsible_agent_name.map(|agent| view! { <span class="hint responsible">{(t.tickets_go_to)(&agent)}</span> })}
             </td>

@@ -212,7 +212,7 @@ pub async fn delete_stale_rows(pool: &PgPool) -> AppResult<()> {
 /// Accounts in id order; `search` matches a part of the name or email, case-insensitively.
 /// The columns of an [`Account`]: `u` is the person, `r` their responsible agent (left-joined).
 const ACCOUNT_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.is_active, u.created_at,
-    u.responsible_agent_id, r.display_name AS responsible_agent_name";
+    u.responsible_agent_id, r.display_name AS responsible_agent_name, presence_status(u.id, u.appear_away) AS presence";
 
 pub async fn list_users(pool: &PgPool, role: Option<Role>, search: Option<&str>, after_id: Option<i64>, limit: i64) -> AppResult<Vec<Account>> {
     let sql = format!(

@@ -1,7 +1,7 @@
 //! This node's end of the live path. PostgreSQL is the only piece nodes share: committed timeline
 //! entries arrive on `myrelay_timeline` already encoded as frames (`crate::timeline::notice`),
 //! presence and typing on `myrelay_room`, account changes on `myrelay_user`, new tickets on
-//! `myrelay_inbox`. The listener drains
+//! `myrelay_inbox`, agents' and admins' online/away/offline on `myrelay_presence`. The listener drains
 //! every pending notice and hands each item only to the sockets that want it, through an index of
 //! rooms (ticket → member sockets) and a bounded queue per socket. A socket whose queue is full is
 //! too slow: it is closed and its client resumes with `after_seq`.
@@ -21,6 +21,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::protocol::{Member, ServerEvent};
 use super::repo;
 use super::writer::SendOutcome;
+use crate::presence::model::StaffPresence;
 use crate::timeline::notice::{self, Delivery, Slot, TIMELINE_CHANNEL};
 
 /// Presence and typing signals, announced between nodes as JSON: `{"from": node, "signals": […]}`
@@ -34,6 +35,9 @@ pub const USER_CHANNEL: &str = "myrelay_user";
 /// `{"ticket_id": …, "updated": true}`: a ticket's staff-only details (its priority, its first reply) changed;
 /// staff sockets in its room or watching it hear of it.
 pub const INBOX_CHANNEL: &str = "myrelay_inbox";
+/// `{"from": node, "people": [StaffPresence…]}`: agents' or admins' status changed (the sending
+/// node has delivered it to its own sockets already).
+pub const PRESENCE_CHANNEL: &str = "myrelay_presence";
 /// Items a socket may have waiting before it counts as too slow and is closed.
 const SOCKET_QUEUE: usize = 1024;
 /// How often every socket's session is re-checked (one query for the whole node).
@@ -95,6 +99,27 @@ pub enum Outgoing {
     TicketUpdated(i64),
     /// The socket's person read a ticket up to this seq (in another tab, maybe on another node).
     Read { ticket_id: i64, seq: i64 },
+    /// An agent's or admin's status changed (staff hear all; customers only their agents').
+    Staff(Arc<StaffFrame>),
+    /// This node's presence rows were lost (its heartbeat row was reaped while the database was
+    /// away): write the socket's connection and rooms again.
+    Reregister,
+}
+
+/// A `staff:presence` frame, encoded once for staff and once (without what only staff see) for
+/// customers.
+#[derive(Debug)]
+pub struct StaffFrame {
+    pub user_id: i64,
+    pub for_staff: Utf8Bytes,
+    pub for_customers: Utf8Bytes,
+}
+
+impl StaffFrame {
+    fn new(presence: StaffPresence) -> Self {
+        let encode = |p: StaffPresence| Utf8Bytes::from(serde_json::to_string(&ServerEvent::StaffPresence(p)).unwrap_or_default());
+        Self { user_id: presence.user_id, for_customers: encode(presence.for_customers()), for_staff: encode(presence) }
+    }
 }
 
 #[derive(Debug)]
@@ -197,6 +222,12 @@ impl Drop for Registration {
 struct RoomNotice {
     from: i64,
     signals: Vec<RoomSignal>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PresenceNotice {
+    from: i64,
+    people: Vec<StaffPresence>,
 }
 
 impl Registry {
@@ -336,6 +367,7 @@ impl Hub {
             return Ok(());
         }
         repo::register_node(pool, self.node_id).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
+        super::presence::reap_dead_nodes(pool, self).await;
         let listener = subscribe(pool).await?;
         tokio::spawn(self.clone().listen(listener, pool.clone()));
         tokio::spawn(self.clone().heartbeat(pool.clone()));
@@ -381,6 +413,7 @@ impl Hub {
         let mut reads: Vec<(i64, i64, i64)> = Vec::new();
         let mut created: Vec<i64> = Vec::new();
         let mut updated: Vec<i64> = Vec::new();
+        let mut people: Vec<StaffPresence> = Vec::new();
         for notification in &notices {
             let payload = notification.payload();
             match notification.channel() {
@@ -405,9 +438,14 @@ impl Hub {
                     Ok(InboxNotice { ticket_id, updated: false }) => created.push(ticket_id),
                     Err(_) => {}
                 },
+                PRESENCE_CHANNEL => match serde_json::from_str::<PresenceNotice>(payload) {
+                    Ok(notice) if notice.from != self.node_id => people.extend(notice.people),
+                    _ => {}
+                },
                 _ => {}
             }
         }
+        self.deliver_staff(people);
         let deliveries = self.resolve(pool, slots).await;
         self.deliver(deliveries);
         self.deliver_signals(signals);
@@ -460,6 +498,21 @@ impl Hub {
                 if let Some(entry) = registry.sockets.get(socket).filter(|e| e.user_id != signal.user_id) {
                     entry.mailbox.offer(Outgoing::Room(signal.clone()));
                 }
+            }
+        }
+    }
+
+    /// Hands staff presence changes to every socket of this node (each decides whether its person
+    /// may hear it).
+    pub fn deliver_staff(&self, people: Vec<StaffPresence>) {
+        if people.is_empty() {
+            return;
+        }
+        let registry = self.registry();
+        for presence in people {
+            let frame = Arc::new(StaffFrame::new(presence));
+            for entry in registry.sockets.values() {
+                entry.mailbox.offer(Outgoing::Staff(frame.clone()));
             }
         }
     }
@@ -526,16 +579,27 @@ impl Hub {
         }
     }
 
+    /// One heartbeat: this node is alive (and writes its presence rows again if another node had
+    /// reaped them); nodes silent for a minute are reaped.
+    pub async fn beat(&self, pool: &PgPool) {
+        match repo::register_node(pool, self.node_id).await {
+            // Another node found this one silent (the database was away) and reaped its rows.
+            Ok(true) => {
+                tracing::warn!("this node's presence rows were reaped; writing them again");
+                self.to_all(|| Outgoing::Reregister);
+            }
+            Ok(false) => {}
+            Err(err) => tracing::warn!(err = %err.message, "node heartbeat failed"),
+        }
+        super::presence::reap_dead_nodes(pool, self).await;
+    }
+
     async fn heartbeat(self, pool: PgPool) {
         let mut every = tokio::time::interval(Duration::from_secs(15));
         let mut shutdown = self.shutdown_signal();
         loop {
             tokio::select! {
-                _ = every.tick() => {
-                    if let Err(err) = repo::register_node(&pool, self.node_id).await {
-                        tracing::warn!(err = %err.message, "node heartbeat failed");
-                    }
-                }
+                _ = every.tick() => self.beat(&pool).await,
                 _ = shutdown.changed() => {
                     let _ = repo::remove_node(&pool, self.node_id).await;
                     return;
@@ -563,9 +627,17 @@ pub async fn notify_room(conn: &mut sqlx::PgConnection, origin: i64, signals: &[
     crate::server::db::notify(conn, ROOM_CHANNEL, payloads).await
 }
 
+/// Announces staff presence changes from node `origin` to every node (inside the caller's
+/// transaction).
+pub async fn notify_staff(conn: &mut sqlx::PgConnection, origin: i64, people: &[StaffPresence]) -> Result<(), sqlx::Error> {
+    // A change is at most about 700 bytes (an 80-character name, escaped): 10 fit in 8,000.
+    let payloads = people.chunks(10).map(|chunk| serde_json::to_string(&PresenceNotice { from: origin, people: chunk.to_vec() }).unwrap_or_default()).collect();
+    crate::server::db::notify(conn, PRESENCE_CHANNEL, payloads).await
+}
+
 async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL]).await?;
+    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL, PRESENCE_CHANNEL]).await?;
     Ok(listener)
 }
 

@@ -1,6 +1,7 @@
-//! Room presence of this node's sockets, written in batches: connects, joins, leaves and
+//! Room presence of this node's sockets, written in batches: connects, joins, leaves, idle tabs and
 //! disconnects queue up here and one transaction writes whatever has gathered
-//! (`repo::write_presence`), announcing the batch's "joined"/"left" with one notice. The node
+//! (`repo::write_presence`), announcing the batch's "joined"/"left" with one notice and staff
+//! whose status changed with another. The node
 //! hands the announcements to its own sockets itself, before it answers the sockets that moved,
 //! so a socket's later messages never overtake its presence.
 
@@ -9,15 +10,16 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::hub::{Hub, RoomSignal, RoomSignalKind, notify_room};
+use super::hub::{Hub, RoomSignal, RoomSignalKind, notify_room, notify_staff};
 use super::protocol::Member;
 use super::repo::{self, PresenceBatch};
-use crate::auth::model::User;
+use crate::auth::model::{Role, User};
 
 const MAX_BATCH: usize = 2048;
 
 enum Change {
-    Connect { connection_id: i64, user: (i64, crate::auth::model::Role) },
+    Connect { connection_id: i64, user: (i64, Role), idle: bool },
+    Idle { connection_id: i64, idle: bool },
     Move { connection_id: i64, ticket_id: i64, member: Member, inside: bool, done: Option<oneshot::Sender<Vec<Member>>> },
     Disconnect { connection_id: i64 },
 }
@@ -37,8 +39,14 @@ impl Presence {
         Self { queue }
     }
 
-    pub fn connect(&self, connection_id: i64, user: &User) {
-        let _ = self.queue.send(Change::Connect { connection_id, user: (user.id, user.role) });
+    /// A new socket (or one whose row was lost, written again with its idle state).
+    pub fn connect(&self, connection_id: i64, user: &User, idle: bool) {
+        let _ = self.queue.send(Change::Connect { connection_id, user: (user.id, user.role), idle });
+    }
+
+    /// The socket's tab went idle, or is in use again.
+    pub fn set_idle(&self, connection_id: i64, idle: bool) {
+        let _ = self.queue.send(Change::Idle { connection_id, idle });
     }
 
     /// Puts the connection in the room; returns the room's members once that is written.
@@ -71,7 +79,13 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Chang
         let mut waiting: Vec<(i64, oneshot::Sender<Vec<Member>>)> = Vec::new();
         for change in changes.drain(..) {
             match change {
-                Change::Connect { connection_id, user: (user_id, role) } => batch.connects.push((connection_id, user_id, role)),
+                Change::Connect { connection_id, user: (user_id, role), idle } => {
+                    batch.connects.push((connection_id, user_id, role));
+                    if idle {
+                        batch.idles.push((connection_id, true));
+                    }
+                }
+                Change::Idle { connection_id, idle } => batch.idles.push((connection_id, idle)),
                 Change::Move { connection_id, ticket_id, member, inside, done } => {
                     batch.moves.push((connection_id, ticket_id, member, inside));
                     waiting.extend(done.map(|done| (ticket_id, done)));
@@ -91,17 +105,71 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Chang
     }
 }
 
-/// One transaction: the changes and their announcement; then this node's sockets hear it.
+/// One transaction: the changes and their announcements; then this node's sockets hear them.
 async fn write(pool: &PgPool, hub: &Hub, batch: &PresenceBatch) -> Result<HashMap<i64, Vec<Member>>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let outcome = repo::write_presence(&mut tx, hub.node_id, batch).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
-    let signals: Vec<RoomSignal> = outcome
-        .announcements
+    announce(tx, hub, outcome.announcements, outcome.staff).await?;
+    Ok(outcome.members)
+}
+
+/// Sends a presence transaction's announcements to the other nodes, commits, then hands them to
+/// this node's sockets.
+async fn announce(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    hub: &Hub,
+    rooms: Vec<(i64, Member, bool)>,
+    staff: Vec<crate::presence::model::StaffPresence>,
+) -> Result<(), sqlx::Error> {
+    let signals: Vec<RoomSignal> = rooms
         .into_iter()
         .map(|(ticket_id, user, present)| RoomSignal { ticket_id, user, kind: if present { RoomSignalKind::Joined } else { RoomSignalKind::Left } })
         .collect();
     notify_room(&mut tx, hub.node_id, &signals).await?;
+    notify_staff(&mut tx, hub.node_id, &staff).await?;
     tx.commit().await?;
     hub.deliver_signals(signals);
-    Ok(outcome.members)
+    hub.deliver_staff(staff);
+    Ok(())
+}
+
+/// Nodes silent for a minute have died (killed, or cut off from the database): their connections
+/// leave their rooms and close, announced like any other, so nobody stays "here" or "online" for
+/// a node that is gone. Several nodes may reap at once; each dead node is reaped by one of them.
+pub async fn reap_dead_nodes(pool: &PgPool, hub: &Hub) {
+    if let Err(err) = reap(pool, hub).await {
+        tracing::warn!(%err, "could not reap dead nodes");
+    }
+}
+
+async fn reap(pool: &PgPool, hub: &Hub) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // NO KEY UPDATE: a live node's writer checking its foreign key (KEY SHARE) is not blocked.
+    let dead: Vec<i64> = sqlx::query_scalar(
+        "SELECT node_id FROM live_nodes WHERE seen_at < now() - interval '60 seconds' FOR NO KEY UPDATE SKIP LOCKED",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if dead.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, i64, String, Role, Vec<i64>)> = sqlx::query_as(
+        "SELECT c.connection_id, c.user_id, u.display_name, c.role,
+                ARRAY(SELECT m.ticket_id FROM live_room_members m WHERE m.connection_id = c.connection_id)
+         FROM live_connections c JOIN users u ON u.id = c.user_id WHERE c.node_id = ANY($1)",
+    )
+    .bind(&dead)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut batch = PresenceBatch::default();
+    for (connection_id, user_id, display_name, role, rooms) in rows {
+        let member = Member { user_id, display_name, role };
+        batch.moves.extend(rooms.into_iter().map(|ticket_id| (connection_id, ticket_id, member.clone(), false)));
+        batch.disconnects.push(connection_id);
+    }
+    let outcome = repo::write_presence(&mut tx, hub.node_id, &batch).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
+    sqlx::query("DELETE FROM live_nodes WHERE node_id = ANY($1)").bind(&dead).execute(&mut *tx).await?;
+    tracing::info!(nodes = dead.len(), connections = batch.disconnects.len(), "reaped dead nodes");
+    announce(tx, hub, outcome.announcements, outcome.staff).await?;
+    Ok(())
 }

@@ -45,6 +45,10 @@ pub enum ClientEvent {
     /// Agents and admins: learn of every new ticket (`ticket:created`) while `on`.
     #[serde(rename = "inbox:watch")]
     WatchInbox { on: bool },
+    /// The tab has not been used for a while (`idle: true`), or is in use again: a person whose
+    /// every tab is idle is away.
+    #[serde(rename = "presence:idle")]
+    Idle { idle: bool },
 }
 
 /// Why a text frame was not a client event: the `error` event's `code`, `message` and `event`.
@@ -56,7 +60,7 @@ pub struct RefusedFrame {
 }
 
 impl ClientEvent {
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "ticket:join",
         "ticket:leave",
         "ticket:message:send",
@@ -64,6 +68,7 @@ impl ClientEvent {
         "ticket:typing:stop",
         "tickets:watch",
         "inbox:watch",
+        "presence:idle",
     ];
 
     /// Reads a text frame; every refusal carries one of the documented codes (`frame_too_large`,
@@ -126,6 +131,10 @@ pub enum ServerEvent {
     /// The socket's person read a ticket up to `last_read_seq` (in some tab, on some node).
     #[serde(rename = "ticket:read")]
     TicketRead { ticket_id: i64, last_read_seq: i64 },
+    /// An agent's or admin's status (to staff: everyone's, on connect and on each change; to a
+    /// customer: the agent of a ticket they have joined).
+    #[serde(rename = "staff:presence")]
+    StaffPresence(crate::presence::model::StaffPresence),
     #[serde(rename = "error")]
     Error(ErrorEvent),
 }

@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::protocol::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member};
 use crate::auth::model::{Role, User};
+use crate::presence::model::StaffPresence;
 use crate::error::{AppError, AppResult, refuse_control_chars};
 use crate::tickets::model::{Message, Page};
 use crate::tickets::repo::{find_ticket, not_found};
@@ -43,14 +44,16 @@ pub async fn list_messages(pool: &PgPool, viewer: &User, ticket_id: i64, before:
 
 // ---- presence: which connection is in which room, on which node ------------------------------
 
-pub async fn register_node(pool: &PgPool, node_id: i64) -> AppResult<()> {
-    sqlx::query("INSERT INTO live_nodes (node_id) VALUES ($1) ON CONFLICT (node_id) DO UPDATE SET seen_at = now()")
-        .bind(node_id)
-        .execute(pool)
-        .await?;
-    // Nodes silent for a minute have died; their connections and memberships go with them.
-    sqlx::query("DELETE FROM live_nodes WHERE seen_at < now() - interval '60 seconds'").execute(pool).await?;
-    Ok(())
+/// Records that the node is alive. `true` if its row had to be written afresh after it had been
+/// running: another node reaped it (and its connections) meanwhile.
+pub async fn register_node(pool: &PgPool, node_id: i64) -> AppResult<bool> {
+    // xmax is 0 for a row this statement inserted, not for one it updated.
+    let fresh: bool =
+        sqlx::query_scalar("INSERT INTO live_nodes (node_id) VALUES ($1) ON CONFLICT (node_id) DO UPDATE SET seen_at = now() RETURNING xmax = 0")
+            .bind(node_id)
+            .fetch_one(pool)
+            .await?;
+    Ok(fresh)
 }
 
 pub async fn remove_node(pool: &PgPool, node_id: i64) -> AppResult<()> {
@@ -66,6 +69,8 @@ pub struct PresenceBatch {
     /// (connection, ticket, person, is in the room afterwards): joins and leaves; the last one per
     /// connection and ticket counts.
     pub moves: Vec<(i64, i64, Member, bool)>,
+    /// (connection, idle): tabs that went idle or are in use again; the last one per connection counts.
+    pub idles: Vec<(i64, bool)>,
     /// Closed sockets (after their leaves).
     pub disconnects: Vec<i64>,
 }
@@ -75,12 +80,15 @@ pub struct PresenceOutcome {
     /// (ticket, person, now present): the person's first tab arrived or last tab left.
     pub announcements: Vec<(i64, Member, bool)>,
     pub members: HashMap<i64, Vec<Member>>,
+    /// Agents and admins whose status changed.
+    pub staff: Vec<StaffPresence>,
 }
 
 /// Writes a batch (inside the caller's transaction). "Joined" and "left" are decided from each person's count of
 /// connections in the room before and after, under a per-room-and-person lock taken in a fixed
 /// order, so tabs on several nodes moving at the same moment are announced exactly once.
 pub async fn write_presence(tx: &mut PgConnection, node_id: i64, batch: &PresenceBatch) -> AppResult<PresenceOutcome> {
+    let staff_before = staff_touched(tx, batch).await?;
     if !batch.connects.is_empty() {
         sqlx::query(
             "INSERT INTO live_connections (connection_id, node_id, user_id, role)
@@ -94,7 +102,7 @@ pub async fn write_presence(tx: &mut PgConnection, node_id: i64, batch: &Presenc
         .execute(&mut *tx)
         .await?;
     }
-    let mut outcome = PresenceOutcome { announcements: Vec::new(), members: HashMap::new() };
+    let mut outcome = PresenceOutcome { announcements: Vec::new(), members: HashMap::new(), staff: Vec::new() };
     if !batch.moves.is_empty() {
         // The final state of each (connection, ticket), and each (ticket, person) touched.
         let mut last: HashMap<(i64, i64), bool> = HashMap::new();
@@ -147,10 +155,48 @@ pub async fn write_presence(tx: &mut PgConnection, node_id: i64, batch: &Presenc
         joined.dedup();
         outcome.members = room_members_of(tx, &joined).await?;
     }
-    if !batch.disconnects.is_empty() {
-        sqlx::query("DELETE FROM live_connections WHERE connection_id = ANY($1)").bind(&batch.disconnects).execute(&mut *tx).await?;
+    if !batch.idles.is_empty() {
+        let last: HashMap<i64, bool> = batch.idles.iter().copied().collect();
+        let (connections, idle): (Vec<i64>, Vec<bool>) = last.into_iter().unzip();
+        sqlx::query("UPDATE live_connections l SET idle = x.i FROM unnest($1::BIGINT[], $2::BOOLEAN[]) AS x(c, i) WHERE l.connection_id = x.c AND l.idle <> x.i")
+            .bind(connections)
+            .bind(idle)
+            .execute(&mut *tx)
+            .await?;
     }
+    if !batch.disconnects.is_empty() {
+        // The people whose last connection this was were last seen now.
+        sqlx::query(
+            "WITH gone AS (DELETE FROM live_connections WHERE connection_id = ANY($1) RETURNING user_id)
+             UPDATE users u SET last_seen_at = now()
+             WHERE u.id IN (SELECT user_id FROM gone)
+               AND NOT EXISTS (SELECT 1 FROM live_connections l WHERE l.user_id = u.id AND l.connection_id <> ALL($1))",
+        )
+        .bind(&batch.disconnects)
+        .execute(&mut *tx)
+        .await?;
+    }
+    outcome.staff = crate::presence::repo::changed_since(tx, &staff_before).await?;
     Ok(outcome)
+}
+
+/// The agents and admins whose connections the batch opens, idles or closes, locked, with their
+/// presence before it.
+async fn staff_touched(tx: &mut PgConnection, batch: &PresenceBatch) -> AppResult<Vec<StaffPresence>> {
+    let mut people: Vec<i64> = batch.connects.iter().filter(|c| c.2.is_staff()).map(|c| c.1).collect();
+    let existing: Vec<i64> = batch.idles.iter().map(|i| i.0).chain(batch.disconnects.iter().copied()).collect();
+    if !existing.is_empty() {
+        let staff: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT user_id FROM live_connections WHERE connection_id = ANY($1) AND role IN ('agent', 'admin')",
+        )
+        .bind(&existing)
+        .fetch_all(&mut *tx)
+        .await?;
+        people.extend(staff);
+    }
+    people.sort_unstable();
+    people.dedup();
+    crate::presence::repo::before_change(tx, &people).await
 }
 
 /// For each (ticket, person) pair, how many of the person's connections are in the room.
@@ -183,16 +229,6 @@ async fn room_members_of(conn: &mut PgConnection, tickets: &[i64]) -> AppResult<
 }
 
 /// `connected_clients`, `connected_agents`, `active_ticket_rooms` across every live node.
-/// Names of the agents connected on any node, alphabetically.
-pub async fn agents_online(pool: &PgPool) -> AppResult<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT u.display_name FROM users u
-         WHERE u.id IN (SELECT user_id FROM live_connections WHERE role = 'agent') ORDER BY u.display_name LIMIT 50",
-    )
-    .fetch_all(pool)
-    .await?)
-}
-
 pub async fn live_counters(pool: &PgPool) -> AppResult<(i64, i64, i64)> {
     Ok(sqlx::query_as(
         "SELECT (SELECT count(*) FROM live_connections),

@@ -21,7 +21,8 @@ use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, ErrorCode};
 use crate::server::state::AppState;
-use crate::tickets::repo::{find_ticket, visible_last_seq, visible_ticket_ids};
+use crate::tickets::repo::{find_ticket, visible_position, visible_ticket_ids};
+use crate::timeline::model::TimelineEntry;
 use crate::timeline::repo as timeline;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -83,6 +84,10 @@ struct Connection {
     budget: SendBudget,
     /// Typing signals: as many as sends, but apart, so that announcing typing never costs a message.
     typing_budget: SendBudget,
+    /// The tab said it is not being used (`presence:idle`).
+    idle: bool,
+    /// A customer's joined rooms → the ticket's agent (if any), whose presence this socket hears.
+    agents: HashMap<i64, Option<i64>>,
 }
 
 enum Flow {
@@ -116,7 +121,7 @@ impl Connection {
         let CurrentSession { user, token_hash } = session;
         let (registration, inbox, too_slow) = state.hub.register(user.id, &token_hash);
         let presence_id = rand::random::<i64>().abs();
-        state.presence.connect(presence_id, &user);
+        state.presence.connect(presence_id, &user, false);
         let mut connection = Connection {
             state,
             user: Arc::new(user),
@@ -128,8 +133,15 @@ impl Connection {
             budget: SendBudget::new(SEND_BURST, SEND_RATE_PER_SECOND),
             typing_budget: SendBudget::new(SEND_BURST, SEND_RATE_PER_SECOND),
             join_budget: SendBudget::new(JOIN_BURST, JOIN_RATE_PER_SECOND),
+            idle: false,
+            agents: HashMap::new(),
         };
-        connection.run(inbox, too_slow).await;
+        // Staff start with the whole team's presence; changes follow through the mailbox.
+        if let Flow::Continue = connection.send_presence().await
+            && matches!(tokio::time::timeout(WRITE_LIMIT, connection.socket.flush()).await, Ok(Ok(())))
+        {
+            connection.run(inbox, too_slow).await;
+        }
         connection.cleanup();
     }
 
@@ -259,6 +271,7 @@ impl Connection {
             ClientEvent::Join { ticket_id, .. } => (&mut self.join_budget, "ticket:join", Some(*ticket_id)),
             ClientEvent::Watch { .. } => (&mut self.join_budget, "tickets:watch", None),
             ClientEvent::WatchInbox { .. } => (&mut self.join_budget, "inbox:watch", None),
+            ClientEvent::Idle { .. } => (&mut self.join_budget, "presence:idle", None),
             ClientEvent::TypingStart { ticket_id } => (&mut self.typing_budget, "ticket:typing:start", Some(*ticket_id)),
             ClientEvent::TypingStop { ticket_id } => (&mut self.typing_budget, "ticket:typing:stop", Some(*ticket_id)),
             // Sends are budgeted where their refusal can name the client_id; leaving is always allowed.
@@ -285,6 +298,13 @@ impl Connection {
                 self.state.hub.watch_inbox(self.registration.id, on);
                 Flow::Continue
             }
+            ClientEvent::Idle { idle } => {
+                if idle != self.idle {
+                    self.idle = idle;
+                    self.state.presence.set_idle(self.presence_id, idle);
+                }
+                Flow::Continue
+            }
         }
     }
 
@@ -303,7 +323,14 @@ impl Connection {
                     Flow::Continue // already sent (replay or an earlier catch-up)
                 } else if entry.seq == last + 1 {
                     self.rooms.insert(entry.ticket_id, entry.seq);
-                    self.send_frame(entry.frame.clone()).await
+                    let flow = self.send_frame(entry.frame.clone()).await;
+                    // A customer's ticket that changes hands: they follow the new agent's presence.
+                    if let (Flow::Continue, true) = (&flow, entry.is_change && !self.user.role.is_staff())
+                        && let Ok(ServerEvent::Assigned(change)) = serde_json::from_str::<ServerEvent>(entry.frame.as_str())
+                    {
+                        return self.follow_agent(change.ticket_id, change.to_agent_id).await;
+                    }
+                    flow
                 } else {
                     self.catch_up(entry.ticket_id).await // a gap: fill it from the database
                 }
@@ -321,9 +348,23 @@ impl Connection {
             Outgoing::TicketUpdated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketUpdated { ticket_id }).await,
             Outgoing::TicketUpdated(_) => Flow::Continue,
             Outgoing::Read { ticket_id, seq } => self.send(&ServerEvent::TicketRead { ticket_id, last_read_seq: seq }).await,
+            Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frame(frame.for_staff.clone()).await,
+            Outgoing::Staff(frame) if self.agents.values().any(|agent| *agent == Some(frame.user_id)) => self.send_frame(frame.for_customers.clone()).await,
+            Outgoing::Staff(_) => Flow::Continue,
+            Outgoing::Reregister => {
+                self.state.presence.connect(self.presence_id, &self.user, self.idle);
+                let rooms: Vec<i64> = self.rooms.keys().copied().collect();
+                for ticket_id in rooms {
+                    self.state.presence.join(self.presence_id, ticket_id, self.member()).await;
+                }
+                Flow::Continue
+            }
             // Notices may have been lost, account changes among them.
             Outgoing::Resync => match self.recheck_rights().await {
-                Flow::Continue => self.resync().await,
+                Flow::Continue => match self.resync().await {
+                    Flow::Continue => self.send_presence().await,
+                    closing => closing,
+                },
                 closing => closing,
             },
             Outgoing::SessionEnded => close(1008, "session ended"),
@@ -354,13 +395,15 @@ impl Connection {
         // are read, so the hand-over has no gap and no duplicate.
         let first_time = !self.rooms.contains_key(&ticket_id);
         self.state.hub.enter_room(self.registration.id, ticket_id);
-        let refused = match visible_last_seq(&pool, &self.user, ticket_id).await {
+        let mut agent = None;
+        let refused = match visible_position(&pool, &self.user, ticket_id).await {
             // A position this ticket never reached: the client would wait for entries it
             // already counts as seen, so it is told instead of silently joining.
-            Ok(Some(last_seq)) if after_seq.is_some_and(|after| after < 0 || after > last_seq) => {
+            Ok(Some((last_seq, _))) if after_seq.is_some_and(|after| after < 0 || after > last_seq) => {
                 Some(("invalid_data", format!("after_seq must be between 0 and this ticket's last seq ({last_seq}).")))
             }
-            Ok(Some(last_seq)) => {
+            Ok(Some((last_seq, assigned))) => {
+                agent = assigned;
                 // Without after_seq: live from now, nothing to replay.
                 let start = after_seq.unwrap_or(last_seq);
                 self.rooms.insert(ticket_id, start);
@@ -382,13 +425,67 @@ impl Connection {
         // Recorded (and announced to the room) before this socket is told it is in.
         let members = self.state.presence.join(self.presence_id, ticket_id, self.member()).await;
         let last_seq = self.rooms.get(&ticket_id).copied().unwrap_or_default();
-        self.send(&ServerEvent::Joined { ticket_id, last_seq, members }).await
+        match self.send(&ServerEvent::Joined { ticket_id, last_seq, members }).await {
+            // An assignment replayed above has set the agent already; this is the newest.
+            Flow::Continue if !self.agents.contains_key(&ticket_id) => self.follow_agent(ticket_id, agent).await,
+            flow => flow,
+        }
+    }
+
+    /// A customer's room has this agent now (or none): they hear that agent's presence, starting
+    /// with where it stands.
+    async fn follow_agent(&mut self, ticket_id: i64, agent: Option<i64>) -> Flow {
+        if self.user.role.is_staff() || !self.rooms.contains_key(&ticket_id) {
+            return Flow::Continue;
+        }
+        self.agents.insert(ticket_id, agent);
+        match agent {
+            Some(agent) => self.send_presence_of(&[agent]).await,
+            None => Flow::Continue,
+        }
+    }
+
+    /// Where presence stands now, for what this socket hears: the whole team (staff), or the
+    /// agents of the customer's rooms.
+    async fn send_presence(&mut self) -> Flow {
+        if self.user.role.is_staff() {
+            let Ok(team) = crate::presence::repo::team(&self.state.pool).await else { return database_trouble() };
+            for presence in team {
+                if let Flow::Close(frame) = self.send(&ServerEvent::StaffPresence(presence)).await {
+                    return Flow::Close(frame);
+                }
+            }
+            return Flow::Continue;
+        }
+        let mut agents: Vec<i64> = self.agents.values().copied().flatten().collect();
+        agents.sort_unstable();
+        agents.dedup();
+        self.send_presence_of(&agents).await
+    }
+
+    /// These staff's presence, as a customer may see it.
+    async fn send_presence_of(&mut self, agents: &[i64]) -> Flow {
+        if agents.is_empty() {
+            return Flow::Continue;
+        }
+        let found = async {
+            let mut conn = self.state.pool.acquire().await?;
+            crate::presence::repo::of_people(&mut conn, agents).await
+        };
+        let Ok(people) = found.await else { return database_trouble() };
+        for presence in people {
+            if let Flow::Close(frame) = self.send(&ServerEvent::StaffPresence(presence.for_customers())).await {
+                return Flow::Close(frame);
+            }
+        }
+        Flow::Continue
     }
 
     async fn leave(&mut self, ticket_id: i64) {
         if self.rooms.remove(&ticket_id).is_none() {
             return;
         }
+        self.agents.remove(&ticket_id);
         self.state.hub.exit_room(self.registration.id, ticket_id);
         self.state.presence.leave(self.presence_id, ticket_id, self.member()).await;
     }
@@ -402,11 +499,22 @@ impl Connection {
                 Err(_) => return database_trouble(),
             };
             let count = entries.len() as i64;
+            let mut reassigned = None;
             for entry in entries {
                 self.rooms.insert(ticket_id, entry.seq());
+                if let TimelineEntry::Change(change) = &entry
+                    && change.is_assignment()
+                {
+                    reassigned = Some(change.to_agent_id);
+                }
                 if let Flow::Close(frame) = self.send(&entry.into_event()).await {
                     return Flow::Close(frame);
                 }
+            }
+            if let Some(agent) = reassigned
+                && let Flow::Close(frame) = self.follow_agent(ticket_id, agent).await
+            {
+                return Flow::Close(frame);
             }
             if count < REPLAY_BATCH {
                 return Flow::Continue;

@@ -12,6 +12,7 @@ use crate::timeline::model::TimelineEntry;
 use crate::auth::model::User;
 use crate::attachments::model::Attachment;
 use crate::tickets::model::{LastMessage, Message, PersonRef};
+use crate::presence::model::StaffPresence;
 use crate::unread::model::UnreadCount;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +110,9 @@ pub struct ChatClient {
     mine: RwSignal<Vec<i64>>,
     /// The newest seq this tab has reported read, per ticket.
     reported: StoredValue<HashMap<i64, i64>>,
+    /// Agents' and admins' presence as the socket reports it (staff: the whole team; customers:
+    /// the agents of their open tickets).
+    staff: RwSignal<HashMap<i64, StaffPresence>>,
     watched: StoredValue<Vec<i64>>,
     watching_inbox: StoredValue<bool>,
     me: StoredValue<User>,
@@ -123,6 +127,12 @@ pub struct ChatClient {
     /// The page's language, for texts set from socket callbacks (outside the component tree).
     #[cfg(feature = "hydrate")]
     lang: crate::i18n::Lang,
+    /// This tab has told the server it is idle (staff tabs watch their own use).
+    #[cfg(feature = "hydrate")]
+    idle: StoredValue<bool>,
+    /// When this tab was last used (a key, a click, a scroll), in milliseconds since the epoch.
+    #[cfg(feature = "hydrate")]
+    last_used: StoredValue<f64>,
 }
 
 impl ChatClient {
@@ -136,6 +146,7 @@ impl ChatClient {
             unread: RwSignal::new(HashMap::new()),
             mine: RwSignal::new(Vec::new()),
             reported: StoredValue::new(HashMap::new()),
+            staff: RwSignal::new(HashMap::new()),
             watched: StoredValue::new(Vec::new()),
             watching_inbox: StoredValue::new(false),
             me: StoredValue::new(me),
@@ -148,6 +159,10 @@ impl ChatClient {
             stopped: StoredValue::new(false),
             #[cfg(feature = "hydrate")]
             lang: crate::i18n::lang(),
+            #[cfg(feature = "hydrate")]
+            idle: StoredValue::new(false),
+            #[cfg(feature = "hydrate")]
+            last_used: StoredValue::new(js_sys::Date::now()),
         };
         #[cfg(feature = "hydrate")]
         browser::start(client);
@@ -339,6 +354,11 @@ impl ChatClient {
         }
     }
 
+    /// An agent's or admin's presence, if the socket has reported it.
+    pub fn presence_of(&self, user_id: i64) -> Option<StaffPresence> {
+        self.staff.with(|staff| staff.get(&user_id).cloned())
+    }
+
     fn room(&self, ticket_id: i64) -> Option<Room> {
         self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied())
     }
@@ -408,6 +428,9 @@ impl ChatClient {
             }
             ServerEvent::TicketUpdated { ticket_id } => self.ticket_changed(ticket_id),
             ServerEvent::TicketRead { ticket_id, last_read_seq } => self.read_up_to(ticket_id, last_read_seq),
+            ServerEvent::StaffPresence(presence) => self.staff.update(|staff| {
+                staff.insert(presence.user_id, presence);
+            }),
             ServerEvent::TicketCreated { ticket_id } => {
                 if self.watching_inbox.get_value() {
                     self.new_tickets.update(|ids| ids.push(ticket_id));
@@ -478,6 +501,7 @@ mod browser {
     use gloo_net::websocket::futures::WebSocket;
     use gloo_net::websocket::{Message, State, WebSocketError};
     use leptos::prelude::*;
+    use leptos::prelude::{IntervalHandle, WindowListenerHandle};
 
     use super::{ChatClient, ConnectionState, PendingState, Room};
     use crate::chat::protocol::{ClientEvent, ServerEvent};
@@ -519,14 +543,49 @@ mod browser {
                 connect(client);
             }
         });
+        let idle_watch = client.me.with_value(|me| me.role.is_staff()).then(|| watch_use(client));
         // Signing out or leaving the app area unmounts the frame: no listener, timer or socket
         // outlives it.
         on_cleanup(move || {
             for listener in [online, offline, hidden, shown] {
                 listener.remove();
             }
+            if let Some((listeners, timer)) = idle_watch {
+                listeners.into_iter().for_each(|listener| listener.remove());
+                timer.inspect(|timer| timer.clear());
+            }
             client.stop();
         });
+    }
+
+    /// A staff tab not used for `IDLE_AFTER_SECONDS` tells the server it is idle (a person whose
+    /// every tab is idle shows as away), and that it is in use again at the next key or click.
+    fn watch_use(client: ChatClient) -> (Vec<WindowListenerHandle>, Option<IntervalHandle>) {
+        let used = move || {
+            client.last_used.set_value(js_sys::Date::now());
+            if client.idle.get_value() {
+                client.idle.set_value(false);
+                client.send_event(&ClientEvent::Idle { idle: false });
+            }
+        };
+        let listeners = vec![
+            window_event_listener(leptos::ev::keydown, move |_| used()),
+            window_event_listener(leptos::ev::pointerdown, move |_| used()),
+            window_event_listener(leptos::ev::wheel, move |_| used()),
+            window_event_listener(leptos::ev::focus, move |_| used()),
+        ];
+        let limit = crate::presence::model::IDLE_AFTER_SECONDS as f64 * 1000.0;
+        let timer = set_interval_with_handle(
+            move || {
+                if !client.idle.get_value() && js_sys::Date::now() - client.last_used.get_value() >= limit {
+                    client.idle.set_value(true);
+                    client.send_event(&ClientEvent::Idle { idle: true });
+                }
+            },
+            Duration::from_secs(15),
+        )
+        .ok();
+        (listeners, timer)
     }
 
     fn connect(client: ChatClient) {
@@ -552,6 +611,10 @@ mod browser {
         client.load_unread();
         if client.watching_inbox.get_value() {
             client.send_event(&ClientEvent::WatchInbox { on: true });
+        }
+        // A new connection counts as in use until told otherwise.
+        if client.idle.get_value() {
+            client.send_event(&ClientEvent::Idle { idle: true });
         }
         let rooms: Vec<Room> = client.rooms.with_value(|rooms| rooms.values().copied().collect());
         for room in rooms {

@@ -43,9 +43,6 @@ pub struct AdminTexts {
     pub people_connected: &'static str,
     pub agents_online: &'static str,
     pub conversations_open: &'static str,
-    pub no_agent_online: &'static str,
-    /// Takes the names of the agents online, already joined with ", ".
-    pub online: fn(&str) -> String,
     pub live_connections_note: &'static str,
     // People
     pub roles: &'static str,
@@ -139,8 +136,6 @@ pub const EN: AdminTexts = AdminTexts {
     people_connected: "People connected",
     agents_online: "Agents online",
     conversations_open: "Conversations open",
-    no_agent_online: "No agent is online.",
-    online: |names| format!("Online: {names}"),
     live_connections_note: "Open live connections across all app nodes.",
     roles: "Roles",
     everyone: "Everyone",
@@ -221,8 +216,6 @@ pub const ES: AdminTexts = AdminTexts {
     people_connected: "Personas conectadas",
     agents_online: "Agentes conectados",
     conversations_open: "Conversaciones abiertas",
-    no_agent_online: "No hay ningún agente conectado.",
-    online: |names| format!("Conectados: {names}"),
     live_connections_note: "Conexiones en vivo abiertas en todos los nodos de la aplicación.",
     roles: "Roles",
     everyone: "Todos",

@@ -16,6 +16,7 @@ mod common;
 mod errors;
 #[cfg(feature = "ssr")]
 pub mod route;
+mod presence;
 mod search;
 mod sla;
 mod tickets;
@@ -26,6 +27,7 @@ pub use auth::AuthTexts;
 pub use chat::ChatTexts;
 pub use common::CommonTexts;
 pub use errors::{error_message, server_text};
+pub use presence::PresenceTexts;
 pub use search::SearchTexts;
 pub use sla::SlaTexts;
 pub use tickets::TicketTexts;
@@ -51,10 +53,11 @@ pub struct Texts {
     pub audit: AuditTexts,
     pub search: SearchTexts,
     pub sla: SlaTexts,
+    pub presence: PresenceTexts,
 }
 
-static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN, search: search::EN, sla: sla::EN };
-static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES, search: search::ES, sla: sla::ES };
+static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN, search: search::EN, sla: sla::EN, presence: presence::EN };
+static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES, search: search::ES, sla: sla::ES, presence: presence::ES };
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];

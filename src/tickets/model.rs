@@ -128,6 +128,9 @@ pub struct Ticket {
     /// Messages from others the viewer has not read yet (at most 100: "99+" from 100 on).
     #[serde(default)]
     pub unread: i64,
+    /// The assigned agent's presence when the ticket was read (`staff:presence` keeps it current).
+    #[serde(default)]
+    pub agent_status: Option<crate::presence::model::StaffStatus>,
 }
 
 /// A customer's rating of a resolution: 1 (bad) to 5 (great), with an optional comment.

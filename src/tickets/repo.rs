@@ -11,6 +11,7 @@ use super::model::{
 use crate::attachments::model::Attachment;
 use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::presence::model::StaffStatus;
 use crate::sla::model::{SlaClock, TicketSla};
 use crate::sla::repo::{Scope, apply_targets};
 
@@ -24,7 +25,7 @@ const TICKET_SELECT: &str = "
            r.score AS rating_score, r.comment AS rating_comment, r.created_at AS rated_at,
            t.priority, t.source,
            t.first_response_due_at, t.first_responded_at, t.resolution_due_at, t.sla_paused_at, now() AS checked_at,
-           t.last_seq, un.unread
+           t.last_seq, un.unread, presence_status(a.id, a.appear_away) AS agent_status
     FROM tickets t
     JOIN users c ON c.id = t.created_by_user_id
     LEFT JOIN users a ON a.id = t.assigned_agent_id
@@ -80,6 +81,7 @@ struct TicketRow {
     checked_at: DateTime<Utc>,
     last_seq: i64,
     unread: i64,
+    agent_status: Option<String>,
 }
 
 impl From<TicketRow> for Ticket {
@@ -123,6 +125,7 @@ impl From<TicketRow> for Ticket {
             }),
             last_seq: row.last_seq,
             unread: row.unread,
+            agent_status: row.agent_status.as_deref().and_then(StaffStatus::parse),
         }
     }
 }
@@ -319,11 +322,11 @@ pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Opt
 }
 
 /// The ticket's last timeline seq, if the viewer may see the ticket (one query for joining a room).
-pub async fn visible_last_seq(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<i64>> {
-    let mut query = QueryBuilder::new("SELECT t.last_seq FROM tickets t WHERE t.id = ");
+pub async fn visible_position(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<(i64, Option<i64>)>> {
+    let mut query = QueryBuilder::new("SELECT t.last_seq, t.assigned_agent_id FROM tickets t WHERE t.id = ");
     query.push_bind(id).push(" AND");
     push_visibility(&mut query, viewer);
-    Ok(query.build_query_scalar::<i64>().fetch_optional(pool).await?)
+    Ok(query.build_query_as::<(i64, Option<i64>)>().fetch_optional(pool).await?)
 }
 
 /// Which of `ids` the viewer may see.

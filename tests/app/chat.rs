@@ -244,7 +244,7 @@ async fn status_and_assignment_changes_reach_the_room_live() {
 
 /// A second, separate server process on the same database.
 pub(crate) struct SecondNode {
-    child: tokio::process::Child,
+    pub(crate) child: tokio::process::Child,
     pub(crate) base_url: String,
 }
 

@@ -103,7 +103,7 @@ async fn staff_hear_of_a_priority_change_live_and_customers_do_not() {
     let mut in_room = app.socket(&agent_cookie).await;
     in_room.join(id, None).await;
     let mut list = app.socket(&agent_cookie).await;
-    list.send("tickets:watch", json!({ "ticket_ids": [id] })).await;
+    list.watch(&[id]).await;
 
     agent.post_json("/api/tickets/priority", &[("id", &id.to_string()), ("priority", "high")]).await;
     assert_eq!(in_room.until("ticket:updated").await, json!({ "ticket_id": id }));

@@ -141,7 +141,7 @@ async fn the_first_staff_reply_meets_the_first_response_target_and_staff_hear_of
     let ((user_cookie, user), (agent_cookie, agent)) = app.customer_and_agent().await;
     let id = user.new_ticket("Two-factor codes never arrive").await;
     let mut list = app.socket(&agent_cookie).await;
-    list.send("tickets:watch", json!({ "ticket_ids": [id] })).await;
+    list.watch(&[id]).await;
     let mut customer = app.socket(&user_cookie).await;
     customer.join(id, None).await;
 

@@ -96,9 +96,9 @@ async fn a_read_reaches_the_persons_other_tabs_on_every_node_and_nobody_else() {
     say(&agent, id, "a-1").await;
     let node_b = second_node(&app).await;
     let mut tab_a = app.socket(&user_cookie).await;
-    tab_a.send("tickets:watch", json!({ "ticket_ids": [id] })).await;
+    tab_a.watch(&[id]).await;
     let mut tab_b = connect_socket(&node_b.base_url, Some(&user_cookie), Some(&node_b.base_url)).await.unwrap();
-    tab_b.send("tickets:watch", json!({ "ticket_ids": [id] })).await;
+    tab_b.watch(&[id]).await;
     let mut staff = app.socket(&agent_cookie).await;
     staff.join(id, None).await;
 

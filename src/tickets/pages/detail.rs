@@ -11,6 +11,7 @@ use crate::auth::model::User;
 use crate::auth::model::Role;
 use crate::chat::view::ChatPanel;
 use crate::error::{AppError, ErrorCode};
+use crate::presence::view::{AgentPresence, PresenceDot};
 use super::priority::{PriorityBadge, PriorityFacts};
 use super::rating::{RatingBox, RatingFact};
 use crate::tickets::api::{AssignTicket, ChangeStatus, RateTicket, SetPriority, get_ticket, list_tickets, ticket_timeline};
@@ -152,6 +153,7 @@ fn TicketHeader(
     outcome: RwSignal<Option<AppError>>,
 ) -> impl IntoView {
     let agent = ticket.assigned_agent.as_ref().map(|a| a.display_name.clone());
+    let agent_id = ticket.assigned_agent.as_ref().map(|a| a.id);
     let waiting = agent.is_none();
     let t = &crate::i18n::t().tickets;
     let staff = expect_context::<User>().role.is_staff();
@@ -167,9 +169,14 @@ fn TicketHeader(
                     {ticket.category.as_ref().map(|category| view! { <span class="category" data-testid="ticket-category">{category.name.clone()}</span> })}
                     <span class="assignee" class:muted=waiting>
                         {if waiting { "" } else { t.agent_prefix }}
-                        <span data-testid="ticket-agent">{agent.unwrap_or_else(|| t.unassigned.to_owned())}</span>
+                        {staff.then(|| agent_id.map(|id| view! { <PresenceDot user_id=id loaded=ticket.agent_status /> })).flatten()}
+                        <span data-testid="ticket-agent">{agent.clone().unwrap_or_else(|| t.unassigned.to_owned())}</span>
                     </span>
                 </p>
+                // The customer learns whether their agent is around while the ticket is in hand.
+                {(!staff && ticket.status == TicketStatus::Assigned).then(|| agent_id.zip(agent).map(|(id, name)| view! {
+                    <AgentPresence agent_id=id name loaded=ticket.agent_status />
+                })).flatten()}
             </div>
             <Controls ticket assign change outcome />
         </header>

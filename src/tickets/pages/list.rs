@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::chat::store::{ChatClient, ConnectionState};
+use crate::presence::view::PresenceDot;
 use crate::tickets::api::{inbox_counts, list_tickets};
 use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
 use super::priority::PriorityBadge;
@@ -42,6 +43,7 @@ pub fn MyTicketsPage() -> impl IntoView {
 pub fn InboxPage() -> impl IntoView {
     let texts = crate::i18n::t();
     let (t, nav) = (&texts.tickets, &texts.common);
+    let team = Resource::new(|| (), |_| crate::presence::api::team_presence());
     view! {
         <Title text=nav.nav_inbox />
         <div class="page-head">
@@ -52,6 +54,7 @@ pub fn InboxPage() -> impl IntoView {
                 }
             }>{t.keyboard_shortcuts}</button>
         </div>
+        <crate::presence::view::TeamPanel team />
         <TicketList kind=ListKind::Inbox />
     }
 }
@@ -243,7 +246,10 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                         {show_creator.then(|| view! { <PriorityBadge priority=ticket.priority /> })}
                         {ticket.sla.clone().filter(|_| show_creator).map(|sla| view! { <SlaBadge sla /> })}
                         {ticket.category.as_ref().map(|category| view! { <span class="category">{category.name.clone()}</span> })}
-                        <span class="agent" class:muted=ticket.assigned_agent.is_none()>{agent}</span>
+                        <span class="agent" class:muted=ticket.assigned_agent.is_none()>
+                            {ticket.assigned_agent.as_ref().map(|a| view! { <PresenceDot user_id=a.id loaded=ticket.agent_status /> })}
+                            {agent}
+                        </span>
                     </div>
                     <div class="row-time">
                         {move || match waiting.get() {

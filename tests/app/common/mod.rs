@@ -319,8 +319,19 @@ impl Ws {
         self.stream.send(Frame::text(text)).await.expect("send a frame");
     }
 
-    /// The next protocol event (pings and pongs skipped), as (name, data).
+    /// The next protocol event but staff presence (which arrives whenever agents and admins come
+    /// and go: only the presence tests follow it), as (name, data).
     pub async fn next(&mut self) -> (String, Value) {
+        loop {
+            let (event, data) = self.next_event().await;
+            if event != "staff:presence" {
+                return (event, data);
+            }
+        }
+    }
+
+    /// The next protocol event (pings and pongs skipped), as (name, data).
+    pub async fn next_event(&mut self) -> (String, Value) {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
                 .await
@@ -361,6 +372,14 @@ impl Ws {
                 return data;
             }
         }
+    }
+
+    /// Follows these tickets' changes; returns once the server has registered that (it answers
+    /// requests in order, and the join of ticket 0 after it is answered with `not_found`).
+    pub async fn watch(&mut self, ticket_ids: &[i64]) {
+        self.send("tickets:watch", serde_json::json!({ "ticket_ids": ticket_ids })).await;
+        self.send("ticket:join", serde_json::json!({ "ticket_id": 0 })).await;
+        assert_eq!(self.until("error").await["code"], "not_found");
     }
 
     pub async fn join(&mut self, ticket_id: i64, after_seq: Option<i64>) -> Value {
