@@ -101,6 +101,8 @@ pub enum Outgoing {
     Read { ticket_id: i64, seq: i64 },
     /// An agent's or admin's status changed (staff hear all; customers only their agents').
     Staff(Arc<StaffFrame>),
+    /// Send where presence stands now (a new socket's first item).
+    Presence,
     /// This node's presence rows were lost (its heartbeat row was reaped while the database was
     /// away): write the socket's connection and rooms again.
     Reregister,

@@ -136,12 +136,10 @@ impl Connection {
             idle: false,
             agents: HashMap::new(),
         };
-        // Staff start with the whole team's presence; changes follow through the mailbox.
-        if let Flow::Continue = connection.send_presence().await
-            && matches!(tokio::time::timeout(WRITE_LIMIT, connection.socket.flush()).await, Ok(Ok(())))
-        {
-            connection.run(inbox, too_slow).await;
-        }
+        // Staff start with the whole team's presence (read when its turn comes: changes queued
+        // before it are older, those after it newer).
+        connection.registration.mailbox.offer(Outgoing::Presence);
+        connection.run(inbox, too_slow).await;
         connection.cleanup();
     }
 
@@ -351,6 +349,7 @@ impl Connection {
             Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frame(frame.for_staff.clone()).await,
             Outgoing::Staff(frame) if self.agents.values().any(|agent| *agent == Some(frame.user_id)) => self.send_frame(frame.for_customers.clone()).await,
             Outgoing::Staff(_) => Flow::Continue,
+            Outgoing::Presence => self.send_presence().await,
             Outgoing::Reregister => {
                 self.state.presence.connect(self.presence_id, &self.user, self.idle);
                 let rooms: Vec<i64> = self.rooms.keys().copied().collect();
