@@ -11,6 +11,7 @@ pub mod chat;
 pub mod codec;
 pub mod error;
 pub mod i18n;
+pub mod notes;
 pub mod presence;
 pub mod search;
 #[cfg(feature = "ssr")]

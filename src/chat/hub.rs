@@ -1,7 +1,8 @@
 //! This node's end of the live path. PostgreSQL is the only piece nodes share: committed timeline
 //! entries arrive on `myrelay_timeline` already encoded as frames (`crate::timeline::notice`),
 //! presence and typing on `myrelay_room`, account changes on `myrelay_user`, new tickets on
-//! `myrelay_inbox`, agents' and admins' online/away/offline on `myrelay_presence`. The listener drains
+//! `myrelay_inbox`, agents' and admins' online/away/offline on `myrelay_presence`, internal notes
+//! (their keys; the text is loaded) on `myrelay_notes`. The listener drains
 //! every pending notice and hands each item only to the sockets that want it, through an index of
 //! rooms (ticket → member sockets) and a bounded queue per socket. A socket whose queue is full is
 //! too slow: it is closed and its client resumes with `after_seq`.
@@ -21,6 +22,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::protocol::{Member, ServerEvent};
 use super::repo;
 use super::writer::SendOutcome;
+use crate::notes::repo::NOTES_CHANNEL;
 use crate::presence::model::StaffPresence;
 use crate::timeline::notice::{self, Delivery, Slot, TIMELINE_CHANNEL};
 
@@ -101,11 +103,21 @@ pub enum Outgoing {
     Read { ticket_id: i64, seq: i64 },
     /// An agent's or admin's status changed (staff hear all; customers only their agents').
     Staff(Arc<StaffFrame>),
+    /// An internal note of a room (the socket forwards it only to staff).
+    Note(Arc<NoteDelivery>),
     /// Send where presence stands now (a new socket's first item).
     Presence,
     /// This node's presence rows were lost (its heartbeat row was reaped while the database was
     /// away): write the socket's connection and rooms again.
     Reregister,
+}
+
+/// A committed note, encoded once.
+#[derive(Debug)]
+pub struct NoteDelivery {
+    pub ticket_id: i64,
+    pub note_seq: i64,
+    pub frame: Utf8Bytes,
 }
 
 /// A `staff:presence` frame, encoded once for staff and once (without what only staff see) for
@@ -224,6 +236,12 @@ impl Drop for Registration {
 struct RoomNotice {
     from: i64,
     signals: Vec<RoomSignal>,
+}
+
+#[derive(Deserialize)]
+struct NoteNotice {
+    ticket_id: i64,
+    note_seq: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -416,6 +434,7 @@ impl Hub {
         let mut created: Vec<i64> = Vec::new();
         let mut updated: Vec<i64> = Vec::new();
         let mut people: Vec<StaffPresence> = Vec::new();
+        let mut notes: Vec<(i64, i64)> = Vec::new();
         for notification in &notices {
             let payload = notification.payload();
             match notification.channel() {
@@ -440,6 +459,10 @@ impl Hub {
                     Ok(InboxNotice { ticket_id, updated: false }) => created.push(ticket_id),
                     Err(_) => {}
                 },
+                NOTES_CHANNEL => match serde_json::from_str::<NoteNotice>(payload) {
+                    Ok(notice) => notes.push((notice.ticket_id, notice.note_seq)),
+                    Err(_) => {}
+                },
                 PRESENCE_CHANNEL => match serde_json::from_str::<PresenceNotice>(payload) {
                     Ok(notice) if notice.from != self.node_id => people.extend(notice.people),
                     _ => {}
@@ -448,6 +471,7 @@ impl Hub {
             }
         }
         self.deliver_staff(people);
+        self.deliver_notes(pool, &notes).await;
         let deliveries = self.resolve(pool, slots).await;
         self.deliver(deliveries);
         self.deliver_signals(signals);
@@ -500,6 +524,27 @@ impl Hub {
                 if let Some(entry) = registry.sockets.get(socket).filter(|e| e.user_id != signal.user_id) {
                     entry.mailbox.offer(Outgoing::Room(signal.clone()));
                 }
+            }
+        }
+    }
+
+    /// Loads announced notes (one query) and hands them to the sockets in their rooms.
+    async fn deliver_notes(&self, pool: &PgPool, keys: &[(i64, i64)]) {
+        if keys.is_empty() {
+            return;
+        }
+        let notes = match crate::notes::repo::notes_at(pool, keys).await {
+            Ok(notes) => notes,
+            // Staff sockets find the gap at the ticket's next note, or on resync.
+            Err(err) => return tracing::warn!(err = %err.message, "could not load announced notes"),
+        };
+        let registry = self.registry();
+        for note in notes {
+            let (ticket_id, note_seq) = (note.ticket_id, note.note_seq);
+            let frame = Utf8Bytes::from(serde_json::to_string(&ServerEvent::NoteNew(note)).unwrap_or_default());
+            let delivery = Arc::new(NoteDelivery { ticket_id, note_seq, frame });
+            for entry in registry.rooms.get(&ticket_id).into_iter().flatten().filter_map(|socket| registry.sockets.get(socket)) {
+                entry.mailbox.offer(Outgoing::Note(delivery.clone()));
             }
         }
     }
@@ -639,7 +684,7 @@ pub async fn notify_staff(conn: &mut sqlx::PgConnection, origin: i64, people: &[
 
 async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL, PRESENCE_CHANNEL]).await?;
+    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL, PRESENCE_CHANNEL, NOTES_CHANNEL]).await?;
     Ok(listener)
 }
 

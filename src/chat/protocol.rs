@@ -21,7 +21,14 @@ pub const WATCH_MAX: usize = 200;
 #[serde(tag = "event", content = "data")]
 pub enum ClientEvent {
     #[serde(rename = "ticket:join")]
-    Join { ticket_id: i64, #[serde(default)] after_seq: Option<i64> },
+    Join {
+        ticket_id: i64,
+        #[serde(default)]
+        after_seq: Option<i64>,
+        /// Staff: the internal notes already seen (`note_seq`); ignored for customers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_note_seq: Option<i64>,
+    },
     #[serde(rename = "ticket:leave")]
     Leave { ticket_id: i64 },
     #[serde(rename = "ticket:message:send")]
@@ -131,6 +138,9 @@ pub enum ServerEvent {
     /// The socket's person read a ticket up to `last_read_seq` (in some tab, on some node).
     #[serde(rename = "ticket:read")]
     TicketRead { ticket_id: i64, last_read_seq: i64 },
+    /// An internal note (to staff sockets in the ticket's room only), in `note_seq` order.
+    #[serde(rename = "ticket:note:new")]
+    NoteNew(crate::notes::model::Note),
     /// An agent's or admin's status (to staff: everyone's, on connect and on each change; to a
     /// customer: the agent of a ticket they have joined).
     #[serde(rename = "staff:presence")]
@@ -158,9 +168,9 @@ mod tests {
     #[test]
     fn frames_have_the_documented_shape() {
         let join: ClientEvent = serde_json::from_str(r#"{"event":"ticket:join","data":{"ticket_id":4,"after_seq":7}}"#).unwrap();
-        assert_eq!(join, ClientEvent::Join { ticket_id: 4, after_seq: Some(7) });
+        assert_eq!(join, ClientEvent::Join { ticket_id: 4, after_seq: Some(7), after_note_seq: None });
         let join: ClientEvent = serde_json::from_str(r#"{"event":"ticket:join","data":{"ticket_id":4}}"#).unwrap();
-        assert_eq!(join, ClientEvent::Join { ticket_id: 4, after_seq: None });
+        assert_eq!(join, ClientEvent::Join { ticket_id: 4, after_seq: None, after_note_seq: None });
         let error = ServerEvent::Error(ErrorEvent {
             code: "rate_limited".into(),
             message: "Slow down".into(),

@@ -88,6 +88,8 @@ struct Connection {
     idle: bool,
     /// A customer's joined rooms → the ticket's agent (if any), whose presence this socket hears.
     agents: HashMap<i64, Option<i64>>,
+    /// Staff's joined rooms → the last internal note sent (`note_seq`).
+    notes: HashMap<i64, i64>,
 }
 
 enum Flow {
@@ -135,6 +137,7 @@ impl Connection {
             join_budget: SendBudget::new(JOIN_BURST, JOIN_RATE_PER_SECOND),
             idle: false,
             agents: HashMap::new(),
+            notes: HashMap::new(),
         };
         // Staff start with the whole team's presence (read when its turn comes: changes queued
         // before it are older, those after it newer).
@@ -279,7 +282,7 @@ impl Connection {
             return self.send_error("rate_limited", "Too many requests; slow down.", Some(name), ticket_id, None).await;
         }
         match event {
-            ClientEvent::Join { ticket_id, after_seq } => self.join(ticket_id, after_seq).await,
+            ClientEvent::Join { ticket_id, after_seq, after_note_seq } => self.join(ticket_id, after_seq, after_note_seq).await,
             ClientEvent::Leave { ticket_id } => {
                 self.leave(ticket_id).await;
                 Flow::Continue
@@ -350,6 +353,16 @@ impl Connection {
             Outgoing::Staff(frame) if self.agents.values().any(|agent| *agent == Some(frame.user_id)) => self.send_frame(frame.for_customers.clone()).await,
             Outgoing::Staff(_) => Flow::Continue,
             Outgoing::Presence => self.send_presence().await,
+            // Checked here, per note: the role may have changed since the socket joined.
+            Outgoing::Note(note) if self.user.role.is_staff() => match self.notes.get(&note.ticket_id).copied() {
+                Some(last) if note.note_seq == last + 1 => {
+                    self.notes.insert(note.ticket_id, note.note_seq);
+                    self.send_frame(note.frame.clone()).await
+                }
+                Some(last) if note.note_seq > last => self.catch_up_notes(note.ticket_id).await,
+                _ => Flow::Continue,
+            },
+            Outgoing::Note(_) => Flow::Continue,
             Outgoing::Reregister => {
                 self.state.presence.connect(self.presence_id, &self.user, self.idle);
                 let rooms: Vec<i64> = self.rooms.keys().copied().collect();
@@ -387,7 +400,7 @@ impl Connection {
         Member { user_id: self.user.id, display_name: self.user.display_name.clone(), role: self.user.role }
     }
 
-    async fn join(&mut self, ticket_id: i64, after_seq: Option<i64>) -> Flow {
+    async fn join(&mut self, ticket_id: i64, after_seq: Option<i64>, after_note_seq: Option<i64>) -> Flow {
         let pool = self.state.pool.clone();
         // Listed in the room before the position is read: entries committed from now on queue up
         // in the mailbox, and those at or below the position reached here are skipped when they
@@ -395,14 +408,27 @@ impl Connection {
         let first_time = !self.rooms.contains_key(&ticket_id);
         self.state.hub.enter_room(self.registration.id, ticket_id);
         let mut agent = None;
+        let staff = self.user.role.is_staff();
         let refused = match visible_position(&pool, &self.user, ticket_id).await {
             // A position this ticket never reached: the client would wait for entries it
             // already counts as seen, so it is told instead of silently joining.
-            Ok(Some((last_seq, _))) if after_seq.is_some_and(|after| after < 0 || after > last_seq) => {
+            Ok(Some((last_seq, _, _))) if after_seq.is_some_and(|after| after < 0 || after > last_seq) => {
                 Some(("invalid_data", format!("after_seq must be between 0 and this ticket's last seq ({last_seq}).")))
             }
-            Ok(Some((last_seq, assigned))) => {
+            // Only staff are told how many notes there are; a customer's after_note_seq is ignored.
+            Ok(Some((_, _, last_note))) if staff && after_note_seq.is_some_and(|after| after < 0 || after > last_note) => {
+                Some(("invalid_data", format!("after_note_seq must be between 0 and this ticket's last note_seq ({last_note}).")))
+            }
+            Ok(Some((last_seq, assigned, last_note))) => {
                 agent = assigned;
+                if staff {
+                    // Kept where it is on a rejoin without after_note_seq: nothing is skipped.
+                    let from = after_note_seq.or_else(|| self.notes.get(&ticket_id).copied()).unwrap_or(last_note);
+                    self.notes.insert(ticket_id, from);
+                    if from < last_note && let Flow::Close(frame) = self.catch_up_notes(ticket_id).await {
+                        return Flow::Close(frame);
+                    }
+                }
                 // Without after_seq: live from now, nothing to replay.
                 let start = after_seq.unwrap_or(last_seq);
                 self.rooms.insert(ticket_id, start);
@@ -485,6 +511,7 @@ impl Connection {
             return;
         }
         self.agents.remove(&ticket_id);
+        self.notes.remove(&ticket_id);
         self.state.hub.exit_room(self.registration.id, ticket_id);
         self.state.presence.leave(self.presence_id, ticket_id, self.member()).await;
     }
@@ -527,8 +554,34 @@ impl Connection {
             if let Flow::Close(frame) = self.catch_up(ticket_id).await {
                 return Flow::Close(frame);
             }
+            if let Flow::Close(frame) = self.catch_up_notes(ticket_id).await {
+                return Flow::Close(frame);
+            }
         }
         Flow::Continue
+    }
+
+    /// Sends every note of a staff room after its position, in order (nothing for customers).
+    async fn catch_up_notes(&mut self, ticket_id: i64) -> Flow {
+        if !self.user.role.is_staff() {
+            return Flow::Continue;
+        }
+        loop {
+            let Some(&after) = self.notes.get(&ticket_id) else { return Flow::Continue };
+            let Ok(notes) = crate::notes::repo::notes_after(&self.state.pool, ticket_id, after, REPLAY_BATCH).await else {
+                return database_trouble();
+            };
+            let count = notes.len() as i64;
+            for note in notes {
+                self.notes.insert(ticket_id, note.note_seq);
+                if let Flow::Close(frame) = self.send(&ServerEvent::NoteNew(note)).await {
+                    return Flow::Close(frame);
+                }
+            }
+            if count < REPLAY_BATCH {
+                return Flow::Continue;
+            }
+        }
     }
 
     /// After a role change or deactivation: close, or leave the rooms no longer visible.
@@ -541,6 +594,7 @@ impl Connection {
         self.user = Arc::new(user);
         if !self.user.role.is_staff() {
             self.state.hub.watch_inbox(self.registration.id, false);
+            self.notes.clear();
         }
         let watched: Vec<i64> = self.watched.iter().copied().collect();
         let Ok(visible) = visible_ticket_ids(&pool, &self.user, &watched).await else { return database_trouble() };

@@ -12,6 +12,7 @@ use crate::timeline::model::TimelineEntry;
 use crate::auth::model::User;
 use crate::attachments::model::Attachment;
 use crate::tickets::model::{LastMessage, Message, PersonRef};
+use crate::notes::model::Note;
 use crate::presence::model::StaffPresence;
 use crate::unread::model::UnreadCount;
 
@@ -53,6 +54,10 @@ pub struct Room {
     pub changes: RwSignal<u64>,
     /// Why the room cannot be followed (no access any more), if so.
     pub problem: RwSignal<Option<String>>,
+    /// Staff: the ticket's internal notes by `note_seq`.
+    pub notes: RwSignal<BTreeMap<i64, Note>>,
+    /// The last note received in order (history or stream): where a staff rejoin resumes notes.
+    note_seq: StoredValue<Option<i64>>,
     /// The last seq received in order from the server's stream (or history): where a rejoin
     /// resumes. Acks do not move it: an own message can be acknowledged before earlier entries
     /// of others have arrived.
@@ -69,6 +74,8 @@ impl Room {
             typing: RwSignal::new(Vec::new()),
             changes: RwSignal::new(0),
             problem: RwSignal::new(None),
+            notes: RwSignal::new(BTreeMap::new()),
+            note_seq: StoredValue::new(None),
             stream_seq: StoredValue::new(0),
         }
     }
@@ -80,6 +87,28 @@ impl Room {
 
     fn received(&self, seq: i64) {
         self.stream_seq.update_value(|last| *last = (*last).max(seq));
+    }
+
+    /// Notes loaded by the page (staff), oldest first and without gaps from the first.
+    pub fn add_notes(&self, notes: Vec<Note>) {
+        for note in notes {
+            self.note_received(note);
+        }
+    }
+
+    /// Keeps a note; its number moves the resume point only when nothing is missing before it.
+    fn note_received(&self, note: Note) {
+        let seq = note.note_seq;
+        self.notes.update(|notes| {
+            notes.insert(seq, note);
+        });
+        // The server sends a room's notes gap-free from where it joined: the first one it sends
+        // (or the next in order) is where a rejoin resumes.
+        self.note_seq.update_value(|last| {
+            if last.is_none_or(|last| last + 1 == seq) {
+                *last = Some(seq);
+            }
+        });
     }
 
     pub fn add_history(&self, history: Vec<TimelineEntry>) {
@@ -428,6 +457,11 @@ impl ChatClient {
             }
             ServerEvent::TicketUpdated { ticket_id } => self.ticket_changed(ticket_id),
             ServerEvent::TicketRead { ticket_id, last_read_seq } => self.read_up_to(ticket_id, last_read_seq),
+            ServerEvent::NoteNew(note) => {
+                if let Some(room) = self.room(note.ticket_id) {
+                    room.note_received(note);
+                }
+            }
             ServerEvent::StaffPresence(presence) => self.staff.update(|staff| {
                 staff.insert(presence.user_id, presence);
             }),
@@ -719,7 +753,8 @@ mod browser {
         }
 
         pub(super) fn join(&self, room: Room) {
-            self.send_event(&ClientEvent::Join { ticket_id: room.ticket_id, after_seq: Some(room.last_seq()) });
+            let after_note_seq = room.note_seq.get_value();
+            self.send_event(&ClientEvent::Join { ticket_id: room.ticket_id, after_seq: Some(room.last_seq()), after_note_seq });
         }
 
         pub(super) fn transmit(&self, room: Room, client_id: &str) {

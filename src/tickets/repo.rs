@@ -321,12 +321,16 @@ pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Opt
     Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(|row| for_viewer(viewer, row.into())))
 }
 
-/// The ticket's last timeline seq, if the viewer may see the ticket (one query for joining a room).
-pub async fn visible_position(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<(i64, Option<i64>)>> {
-    let mut query = QueryBuilder::new("SELECT t.last_seq, t.assigned_agent_id FROM tickets t WHERE t.id = ");
+/// Where a room stands, if the viewer may see the ticket (one query for joining it): the last
+/// timeline seq, the agent, and the last note's `note_seq` (for staff only to use).
+pub async fn visible_position(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<(i64, Option<i64>, i64)>> {
+    let mut query = QueryBuilder::new(
+        "SELECT t.last_seq, t.assigned_agent_id, (SELECT COALESCE(max(n.note_seq), 0) FROM ticket_notes n WHERE n.ticket_id = t.id)
+         FROM tickets t WHERE t.id = ",
+    );
     query.push_bind(id).push(" AND");
     push_visibility(&mut query, viewer);
-    Ok(query.build_query_as::<(i64, Option<i64>)>().fetch_optional(pool).await?)
+    Ok(query.build_query_as::<(i64, Option<i64>, i64)>().fetch_optional(pool).await?)
 }
 
 /// Which of `ids` the viewer may see.

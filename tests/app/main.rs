@@ -11,6 +11,7 @@ mod categories;
 mod chat;
 mod hardening;
 mod languages;
+mod notes;
 mod presence;
 mod priority;
 mod properties;
