@@ -198,8 +198,9 @@ impl ChatClient {
         client
     }
 
-    /// The room of a ticket, seeded with its history; joined (or rejoined) on the socket.
-    pub fn open_room(&self, ticket_id: i64, history: Vec<TimelineEntry>) -> Room {
+    /// The room of a ticket, seeded with its history (and, for staff, its notes); joined (or
+    /// rejoined) on the socket from there.
+    pub fn open_room(&self, ticket_id: i64, history: Vec<TimelineEntry>, notes: Vec<Note>) -> Room {
         let room = self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied()).unwrap_or_else(|| {
             let room = Room::new(ticket_id);
             self.rooms.update_value(|rooms| {
@@ -208,6 +209,7 @@ impl ChatClient {
             room
         });
         room.add_history(history);
+        room.add_notes(notes);
         #[cfg(feature = "hydrate")]
         self.join(room);
         room
@@ -511,7 +513,7 @@ impl ChatClient {
     }
 }
 
-fn new_client_id() -> String {
+pub(crate) fn new_client_id() -> String {
     #[cfg(feature = "hydrate")]
     {
         let random = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;

@@ -2,7 +2,9 @@
 //! sender's messages grouped, day separators, status changes as sentences), messages on their way,
 //! older pages, and keeping the pane at the newest message.
 
-use leptos::either::Either;
+use std::collections::BTreeMap;
+
+use leptos::either::{Either, EitherOf4};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -11,6 +13,7 @@ use crate::attachments::view::AttachmentList;
 use super::store::{ChatClient, Pending, PendingState, Room};
 use crate::auth::model::{Role, User};
 use crate::i18n::Texts;
+use crate::notes::model::Note;
 use crate::tickets::api::ticket_timeline;
 use crate::tickets::model::{Message, TicketEvent, TicketStatus};
 use crate::timeline::model::TimelineEntry;
@@ -89,24 +92,54 @@ enum Row {
     Day(i64),
     Message { message: Message, mine: bool, first: bool },
     Change(TicketEvent),
+    /// Staff only: an internal note, after the entry it was written after.
+    Note(Note),
 }
 
 impl Row {
-    fn key(&self) -> (i64, i64, bool) {
+    fn key(&self) -> (i64, i64, i64, bool) {
         match self {
-            Row::Day(day) => (0, *day, false),
-            Row::Message { message, first, .. } => (1, message.seq, *first),
-            Row::Change(change) => (1, change.seq, false),
+            Row::Day(day) => (0, *day, 0, false),
+            Row::Message { message, first, .. } => (1, message.seq, 0, *first),
+            Row::Change(change) => (1, change.seq, 0, false),
+            Row::Note(note) => (1, note.after_seq, note.note_seq, false),
         }
     }
 }
 
-/// The entries as rows: a separator where the day changes, and a name and time only where a new
-/// sender (or a pause) starts a group.
-fn rows<'a>(entries: impl Iterator<Item = &'a TimelineEntry>, me: i64) -> Vec<Row> {
+/// A timeline entry or a note, in thread order.
+enum Item<'a> {
+    Entry(&'a TimelineEntry),
+    Note(&'a Note),
+}
+
+/// The entries (and notes) as rows: a separator where the day changes, and a name and time only
+/// where a new sender (or a pause) starts a group. A note follows the entry it was written after;
+/// notes older than the loaded entries wait for the older page.
+fn rows<'a>(entries: impl Iterator<Item = &'a TimelineEntry>, notes: &'a BTreeMap<i64, Note>, me: i64) -> Vec<Row> {
+    let entries: Vec<&TimelineEntry> = entries.collect();
+    let oldest = entries.first().map(|entry| entry.seq());
+    let mut items: Vec<((i64, i64), Item)> = entries.into_iter().map(|entry| ((entry.seq(), 0), Item::Entry(entry))).collect();
+    items.extend(
+        notes.values().filter(|note| oldest.is_some_and(|oldest| note.after_seq >= oldest)).map(|note| ((note.after_seq, note.note_seq), Item::Note(note))),
+    );
+    items.sort_by_key(|(position, _)| *position);
     let mut rows = Vec::new();
     let (mut day, mut last_sender) = (None, None::<(i64, i64)>);
-    for entry in entries {
+    for (_, item) in items {
+        let entry = match item {
+            Item::Entry(entry) => entry,
+            Item::Note(note) => {
+                let today = day_of(note.created_at);
+                if day != Some(today) {
+                    rows.push(Row::Day(today));
+                    day = Some(today);
+                }
+                last_sender = None;
+                rows.push(Row::Note(note.clone()));
+                continue;
+            }
+        };
         let at = match entry {
             TimelineEntry::Message(m) => m.created_at,
             TimelineEntry::Change(c) => c.at,
@@ -140,7 +173,9 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
     let me = expect_context::<User>();
     let me_id = me.id;
     let viewer_is_staff = me.role.is_staff();
-    let entries = Memo::new(move |_| opening.with(|first| room.entries.with(|entries| rows(first.iter().chain(entries.values()), me_id))));
+    let entries = Memo::new(move |_| {
+        opening.with(|first| room.entries.with(|entries| room.notes.with(|notes| rows(first.iter().chain(entries.values()), notes, me_id))))
+    });
     // Did the last row come from me? Then a pending message continues that group.
     let continues_mine = move || {
         entries.with(|rows| matches!(rows.last(), Some(Row::Message { mine: true, .. })))
@@ -155,8 +190,8 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
     view! {
         <For each=move || entries.get() key=Row::key let:row>
             {match row {
-                Row::Day(day) => Either::Left(view! { <li class="day" role="separator"><span>{move || day_label(day)}</span></li> }),
-                Row::Message { message, mine, first } => Either::Right(Either::Left(view! {
+                Row::Day(day) => EitherOf4::A(view! { <li class="day" role="separator"><span>{move || day_label(day)}</span></li> }),
+                Row::Message { message, mine, first } => EitherOf4::B(view! {
                     <li class=format!("message from-{}", message.sender_role.as_str())
                         class:mine=mine class:theirs=!mine class:first=first class:opening=message.seq == 0 data-seq=message.seq>
                         {first.then(|| view! {
@@ -172,12 +207,22 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
                         {(!message.content.is_empty()).then(|| view! { <p class="content bubble">{message.content.clone()}</p> })}
                         <AttachmentList attachments=message.attachments.clone() />
                     </li>
-                })),
-                Row::Change(change) => Either::Right(Either::Right(view! {
+                }),
+                Row::Change(change) => EitherOf4::C(view! {
                     <li class="change" data-seq=change.seq>
                         <span>{change_sentence(texts, &change)}</span>" · "<Time at=change.at />
                     </li>
-                })),
+                }),
+                Row::Note(note) => EitherOf4::D(view! {
+                    <li class="note" data-note-seq=note.note_seq data-testid="note">
+                        <p class="meta">
+                            <span class="note-tag">{t.note_tag}</span>
+                            <strong class="sender">{note.author.display_name.clone()}</strong>
+                            <Time at=note.created_at />
+                        </p>
+                        <p class="content">{note.content.clone()}</p>
+                    </li>
+                }),
             }}
         </For>
         <For each=move || room.pending.get() key=|p| (p.client_id.clone(), p.state.clone()) let:pending>
@@ -300,7 +345,7 @@ mod tests {
     #[test]
     fn messages_group_by_sender_and_pause_with_a_separator_per_day() {
         let entries = [message(1, 1, 0, 9), message(2, 1, 3, 9), message(3, 2, 4, 9), message(4, 2, 20, 9), message(5, 1, 21, 9)];
-        let rows = rows(entries.iter(), 1);
+        let rows = rows(entries.iter(), &BTreeMap::new(), 1);
         let shape: Vec<(i64, bool, bool)> = rows
             .iter()
             .filter_map(|row| match row {

@@ -12,6 +12,7 @@ use super::store::{ChatClient, ConnectionState, Room};
 use super::thread::{Follow, OlderMessages, Thread};
 use crate::attachments::view::{AttachButton, FileTarget, Upload, UploadTray, ready_files};
 use crate::auth::model::User;
+use crate::notes::model::Note;
 use crate::tickets::model::{Message, Page};
 use crate::timeline::model::TimelineEntry;
 
@@ -19,6 +20,8 @@ use crate::timeline::model::TimelineEntry;
 pub fn ChatPanel(
     ticket_id: i64,
     history: Page<TimelineEntry>,
+    /// Staff: the ticket's internal notes (empty for customers).
+    notes: Vec<Note>,
     /// The ticket's description, shown as its creator's first message (seq 0) once the thread
     /// is loaded back to its start.
     opening: Message,
@@ -31,7 +34,7 @@ pub fn ChatPanel(
 ) -> impl IntoView {
     let t = &crate::i18n::t().chat;
     let chat = expect_context::<ChatClient>();
-    let room = chat.open_room(ticket_id, history.items);
+    let room = chat.open_room(ticket_id, history.items, notes);
     on_cleanup(move || chat.close_room(ticket_id));
     Effect::new(move |previous: Option<u64>| {
         let now = room.changes.get();
@@ -173,7 +176,30 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
             timer.clear();
         }
     });
+    // Staff write internal notes with the same composer, switched by a toggle.
+    let staff = expect_context::<User>().role.is_staff();
+    let note_mode = RwSignal::new(false);
+    // One client_id per note being written: a retry after a lost answer stores it once.
+    let note_client_id = StoredValue::new(super::store::new_client_id());
+    let add_note = Action::new_local(move |(text, client_id): &(String, String)| {
+        let (text, client_id) = (text.clone(), client_id.clone());
+        async move {
+            match crate::notes::api::add_note(room.ticket_id, client_id, text).await {
+                Ok(note) => {
+                    room.add_notes(vec![note]);
+                    note_client_id.set_value(super::store::new_client_id());
+                    draft.set(String::new());
+                    follow.to_newest();
+                }
+                Err(error) => problem.set(Some(crate::i18n::error_message(&error))),
+            }
+        }
+    });
     let note_typing = move || {
+        // A note is nobody's business but staff's: "typing" would tell the customer something.
+        if note_mode.get_untracked() {
+            return;
+        }
         let now = now_millis();
         if now - last_announced.get_value() > 3_000.0 {
             last_announced.set_value(now);
@@ -202,6 +228,17 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
             problem.set(Some((t.message_too_long)(MESSAGE_MAX_CHARS)));
             return;
         }
+        if note_mode.get_untracked() {
+            if !files.is_empty() {
+                problem.set(Some(t.notes_take_no_files.into()));
+            } else if text.is_empty() {
+                problem.set(Some(t.write_message_first.into()));
+            } else if !add_note.pending().get_untracked() {
+                problem.set(None);
+                add_note.dispatch_local((text, note_client_id.get_value()));
+            }
+            return;
+        }
         problem.set(None);
         chat.send(room, text, files);
         follow.to_newest();
@@ -219,7 +256,8 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     view! {
         // Without JavaScript the form posts to the HTTP send fallback, which brings the browser
         // back here; with it, the socket sends and the page stays.
-        <form class="composer" class:dragging=move || files.dragging.get() aria-label=t.send_a_message method="post" action="/api/tickets/send-message"
+        <form class="composer" class:dragging=move || files.dragging.get() class:note-mode=move || note_mode.get()
+            aria-label=t.send_a_message method="post" action="/api/tickets/send-message"
             on:submit=move |ev: SubmitEvent| {
                 ev.prevent_default();
                 submit();
@@ -229,7 +267,17 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
             <input type="hidden" name="ticket_id" value=room.ticket_id />
             <input type="hidden" name="client_id" value=plain_form_client_id() />
             <label for="chat-input" class="visually-hidden">{t.message}</label>
-            <textarea id="chat-input" name="content" rows="2" placeholder=t.message_placeholder aria-describedby="composer-hint"
+            {staff.then(|| view! {
+                // Once the page runs; before, the "Add note" button below posts a note instead.
+                <label class="note-toggle">
+                    <input type="checkbox" data-testid="note-toggle"
+                        prop:checked=move || note_mode.get()
+                        on:change=move |ev| note_mode.set(event_target_checked(&ev)) />
+                    {t.internal_note}
+                </label>
+            })}
+            <textarea id="chat-input" name="content" rows="2" aria-describedby="composer-hint"
+                placeholder=move || if note_mode.get() { t.note_placeholder } else { t.message_placeholder }
                 maxlength=MESSAGE_MAX_CHARS
                 prop:value=move || draft.get()
                 on:input=move |ev| {
@@ -245,8 +293,13 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
                 on:paste=files.paste()
             ></textarea>
             <AttachButton ticket_id=Some(room.ticket_id) uploads />
-            <button type="submit" class="button primary">{t.send}</button>
+            <button type="submit" class="button primary" disabled=move || add_note.pending().get()>
+                {move || if note_mode.get() { t.add_note } else { t.send }}
+            </button>
+            // Without JavaScript: the same form, posted as a note (CSS hides it once the page runs).
+            {staff.then(|| view! { <button type="submit" class="button note-submit" formaction="/api/tickets/add-note">{t.add_note}</button> })}
         </form>
+        {move || note_mode.get().then(|| view! { <p class="note-hint" role="status">{t.note_hint}</p> })}
         // Only true once the page runs (without JavaScript Enter is a new line): CSS shows it then.
         <p id="composer-hint" class="composer-hint">{t.composer_hint}</p>
         {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}

@@ -11,6 +11,7 @@ use crate::auth::model::User;
 use crate::auth::model::Role;
 use crate::chat::view::ChatPanel;
 use crate::error::{AppError, ErrorCode};
+use crate::notes::api::ticket_notes;
 use crate::presence::view::{AgentPresence, PresenceDot};
 use super::priority::{PriorityBadge, PriorityFacts};
 use super::rating::{RatingBox, RatingFact};
@@ -48,10 +49,12 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
     });
     // The conversation loads once, with the ticket as it was then (its description opens the
     // thread): reloading the ticket after a change must not rebuild the live chat.
-    let conversation = Resource::new(ticket_id, |id| async move {
+    let conversation = Resource::new(ticket_id, move |id| async move {
         let id = id.ok_or_else(|| AppError::new(ErrorCode::NotFound, "Ticket not found."))?;
-        let (ticket, history) = futures_util::future::join(get_ticket(id), ticket_timeline(id, None, Some(CHAT_HISTORY_PAGE))).await;
-        Ok::<_, AppError>((ticket?, history?))
+        // Staff also get the internal notes (a customer's page never asks for them).
+        let notes = async move { if staff { ticket_notes(id, None, None).await } else { Ok(Vec::new()) } };
+        let (ticket, history, notes) = futures_util::future::join3(get_ticket(id), ticket_timeline(id, None, Some(CHAT_HISTORY_PAGE)), notes).await;
+        Ok::<_, AppError>((ticket?, history?, notes?))
     });
     // The customer's other tickets, for the agent's sidebar. Made here, not in the sidebar: a
     // resource created while a suspended view renders does not hydrate.
@@ -107,7 +110,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                     <Transition fallback=ThreadSkeleton>
                         {move || Suspend::new(async move {
                             // Only for a ticket this person may see (the header says why otherwise).
-                            conversation.await.ok().map(|(first, page)| {
+                            conversation.await.ok().map(|(first, page, notes)| {
                                 let opening = Message {
                                     id: 0,
                                     ticket_id: first.id,
@@ -127,7 +130,7 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                                         closed.set(now.status == TicketStatus::Closed);
                                     }
                                 });
-                                view! { <ChatPanel ticket_id=first.id history=page opening on_change=move |_| ticket.refetch() closed /> }
+                                view! { <ChatPanel ticket_id=first.id history=page notes opening on_change=move |_| ticket.refetch() closed /> }
                             })
                         })}
                     </Transition>
