@@ -15,3 +15,6 @@ CREATE TABLE ticket_notes (
     UNIQUE (ticket_id, note_seq),
     UNIQUE (author_user_id, client_id)
 );
+-- Staff's search finds notes too (the same English stemming as messages); nobody else's reads them.
+ALTER TABLE ticket_notes ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('english', content)) STORED;
+CREATE INDEX ticket_notes_search_idx ON ticket_notes USING gin (search);

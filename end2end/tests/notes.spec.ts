@@ -47,4 +47,10 @@ test("an agent's internal note reaches other staff live, stands out in the threa
   await expect(plain.getByTestId("note").filter({ hasText: "Escalated to billing." })).toBeVisible();
   await expect(agent.getByTestId("note").filter({ hasText: "Escalated to billing." })).toBeVisible();
   await expect(user.getByText("Escalated to billing.")).toHaveCount(0);
+
+  // Staff find notes with the header's search; a customer's search never does.
+  await open(admin, "/app/search?q=processor");
+  await expect(admin.locator('.search-hit[data-kind="note"]')).toContainText("Internal note by Abe");
+  await open(user, "/app/search?q=processor");
+  await expect(user.locator(".search-hit")).toHaveCount(0);
 });

@@ -14,6 +14,8 @@ pub struct SearchTexts {
     pub first: &'static str,
     /// Takes the sender's name.
     pub message_by: fn(&str) -> String,
+    /// Takes the author's name.
+    pub note_by: fn(&str) -> String,
 }
 
 pub const EN: SearchTexts = SearchTexts {
@@ -29,6 +31,7 @@ pub const EN: SearchTexts = SearchTexts {
     more: "More results",
     first: "First results",
     message_by: |name| format!("Message from {name}"),
+    note_by: |name| format!("Internal note by {name}"),
 };
 
 pub const ES: SearchTexts = SearchTexts {
@@ -44,4 +47,5 @@ pub const ES: SearchTexts = SearchTexts {
     more: "Más resultados",
     first: "Primeros resultados",
     message_by: |name| format!("Mensaje de {name}"),
+    note_by: |name| format!("Nota interna de {name}"),
 };

@@ -14,6 +14,8 @@ pub enum HitKind {
     /// The ticket's subject or description.
     Ticket,
     Message,
+    /// An internal note (staff only).
+    Note,
 }
 
 /// A piece of a snippet; `mark`: it matched the search.
@@ -29,9 +31,9 @@ pub struct SearchHit {
     pub ticket_id: i64,
     pub ticket_title: String,
     pub ticket_status: TicketStatus,
-    /// The message's place in the ticket's timeline (messages only).
+    /// The message's place in the ticket's timeline, or the note's `note_seq` (not for tickets).
     pub seq: Option<i64>,
-    /// Who wrote it (messages only).
+    /// Who wrote it (messages and notes).
     pub sender_name: Option<String>,
     pub at: DateTime<Utc>,
     pub rank: f32,

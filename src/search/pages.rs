@@ -73,6 +73,7 @@ fn HitRow(hit: SearchHit, staff: bool) -> impl IntoView {
     let href = if staff { format!("/app/inbox/{}", hit.ticket_id) } else { format!("/app/tickets/{}", hit.ticket_id) };
     let place = match (hit.kind, hit.sender_name) {
         (HitKind::Message, Some(name)) => (t.message_by)(&name),
+        (HitKind::Note, Some(name)) => (t.note_by)(&name),
         _ => t.in_ticket.to_owned(),
     };
     let snippet = hit
@@ -81,7 +82,11 @@ fn HitRow(hit: SearchHit, staff: bool) -> impl IntoView {
         .map(|SnippetPart { text, mark }| if mark { Either::Left(view! { <mark>{text}</mark> }) } else { Either::Right(text) })
         .collect_view();
     view! {
-        <li class="queue-row search-hit" data-ticket-id=hit.ticket_id data-kind=if hit.kind == HitKind::Ticket { "ticket" } else { "message" }>
+        <li class="queue-row search-hit" data-ticket-id=hit.ticket_id data-kind=match hit.kind {
+            HitKind::Ticket => "ticket",
+            HitKind::Message => "message",
+            HitKind::Note => "note",
+        }>
             <span class="marker"></span>
             <div class="row-main">
                 <a class="row-link" href=href>{hit.ticket_title}</a>

@@ -43,6 +43,13 @@ struct Kind {
 }
 
 const TICKETS: Kind = Kind { columns: "t.id, t.search", alias: "t", all: "tickets t", own: "tickets t WHERE" };
+/// Staff only: `push_matches` never reads notes for anyone else.
+const NOTES: Kind = Kind {
+    columns: "n.id, n.ticket_id, n.note_seq AS seq, n.search",
+    alias: "n",
+    all: "ticket_notes n",
+    own: "",
+};
 const MESSAGES: Kind = Kind {
     columns: "m.id, m.ticket_id, m.seq, m.search",
     alias: "m",
@@ -85,9 +92,13 @@ async fn planner(conn: &mut sqlx::PgConnection, settings: &[(&str, &str)]) -> Ap
 /// How many of the newest matches of a common kind are ranked.
 pub const CANDIDATES: i64 = 1_000;
 
-/// A cursor names the last hit of a page: rank, kind (1 ticket, 0 message), ticket, seq.
+/// A cursor names the last hit of a page: rank, kind (1 ticket, 0 message, -1 note), ticket, seq.
 fn encode_cursor(hit: &SearchHit) -> String {
-    let kind_order = if hit.kind == HitKind::Ticket { 1 } else { 0 };
+    let kind_order = match hit.kind {
+        HitKind::Ticket => 1,
+        HitKind::Message => 0,
+        HitKind::Note => -1,
+    };
     format!("{}_{kind_order}_{}_{}", hit.rank, hit.ticket_id, hit.seq.unwrap_or(0))
 }
 
@@ -138,6 +149,13 @@ pub async fn search(pool: &PgPool, viewer: &User, text: &str, cursor: Option<&st
     push_tsquery(&mut query, text);
     query.push("), c.id FROM ");
     push_matches(&mut query, viewer, text, &MESSAGES, common_messages);
+    // Staff's own notes are few: all their matches are ranked.
+    if viewer.role.is_staff() {
+        query.push(" UNION ALL SELECT -1, c.ticket_id, c.seq, ts_rank(c.search, ");
+        push_tsquery(&mut query, text);
+        query.push("), c.id FROM ");
+        push_matches(&mut query, viewer, text, &NOTES, false);
+    }
     query.push(") hits");
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         let (rank, kind_order, ticket_id, seq) = decode_cursor(cursor)?;
@@ -147,15 +165,17 @@ pub async fn search(pool: &PgPool, viewer: &User, text: &str, cursor: Option<&st
     query.push(" ORDER BY rank DESC, kind_order DESC, ticket_id DESC, seq DESC LIMIT ").push_bind(limit + 1);
     // Snippets for the page's rows only.
     query.push(
-        ") SELECT p.kind_order, p.ticket_id, p.seq, p.rank, coalesce(m.created_at, t.created_at) AS at,
+        ") SELECT p.kind_order, p.ticket_id, p.seq, p.rank, coalesce(m.created_at, n.created_at, t.created_at) AS at,
                   t.subject, t.description, t.status, u.display_name AS sender_name,
-                  ts_headline('english', coalesce(m.content, coalesce(t.subject || E'\\n', '') || t.description), ",
+                  ts_headline('english', coalesce(m.content, n.content, coalesce(t.subject || E'\\n', '') || t.description), ",
     );
     push_tsquery(&mut query, text);
     query.push(format!(
         ", 'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \"') AS headline
            FROM page p JOIN tickets t ON t.id = p.ticket_id
-           LEFT JOIN ticket_messages m ON m.id = p.message_id LEFT JOIN users u ON u.id = m.sender_user_id
+           LEFT JOIN ticket_messages m ON p.kind_order = 0 AND m.id = p.message_id
+           LEFT JOIN ticket_notes n ON p.kind_order = -1 AND n.id = p.message_id
+           LEFT JOIN users u ON u.id = coalesce(m.sender_user_id, n.author_user_id)
            ORDER BY p.rank DESC, p.kind_order DESC, p.ticket_id DESC, p.seq DESC"
     ));
     let rows: Vec<HitRow> = query.build_query_as().persistent(false).fetch_all(&mut *tx).await?;
@@ -163,11 +183,15 @@ pub async fn search(pool: &PgPool, viewer: &User, text: &str, cursor: Option<&st
     let hits = rows
         .into_iter()
         .map(|row| SearchHit {
-            kind: if row.kind_order == 1 { HitKind::Ticket } else { HitKind::Message },
+            kind: match row.kind_order {
+                1 => HitKind::Ticket,
+                0 => HitKind::Message,
+                _ => HitKind::Note,
+            },
             ticket_id: row.ticket_id,
             ticket_title: title_of(row.subject.as_deref(), &row.description),
             ticket_status: row.status,
-            seq: (row.kind_order == 0).then_some(row.seq),
+            seq: (row.kind_order != 1).then_some(row.seq),
             sender_name: row.sender_name,
             at: row.at,
             rank: row.rank,

@@ -59,6 +59,13 @@ async fn notes_reach_staff_in_the_room_and_never_a_customer() {
     customer_tab.send("ticket:join", json!({ "ticket_id": id, "after_seq": 0, "after_note_seq": 0 })).await;
     customer_tab.never_until("ticket:note:new", |event, _| event == "ticket:joined").await;
 
+    // Staff find it by searching (stemmed, with its author); the customer's search found nothing above.
+    let (status, found) = agent.get_json("/api/search?q=zebrafishes").await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let hit = &found["items"][0];
+    assert_eq!((hit["kind"].as_str(), hit["ticket_id"].as_i64(), hit["seq"].as_i64(), hit["sender_name"].as_str()), (Some("note"), Some(id), Some(1), Some("agent")), "{found}");
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+
     // Staff read them back; the SLA's first reply is a message, not a note.
     let (status, notes) = agent.get_json(&format!("/api/tickets/notes?ticket_id={id}")).await;
     assert_eq!((status, notes), (StatusCode::OK, json!([note])));
