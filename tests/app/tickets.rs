@@ -216,12 +216,16 @@ async fn visibility_and_roles_are_enforced_on_every_function() {
     let get = format!("/api/tickets/get?id={id}");
     let messages = format!("/api/tickets/messages?ticket_id={id}");
     let timeline = format!("/api/tickets/timeline?ticket_id={id}");
+    let notes = format!("/api/tickets/notes?ticket_id={id}");
 
-    let reads: [(&str, [StatusCode; 5]); 6] = [
+    let reads: [(&str, [StatusCode; 5]); 8] = [
         // anonymous, owner, other user, agent, admin
         (&get, [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::NOT_FOUND, StatusCode::OK, StatusCode::OK]),
         (&messages, [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::NOT_FOUND, StatusCode::OK, StatusCode::OK]),
         (&timeline, [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::NOT_FOUND, StatusCode::OK, StatusCode::OK]),
+        // Internal notes and the team's presence are staff's alone, whoever owns the ticket.
+        (&notes, [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK, StatusCode::OK]),
+        ("/api/presence/team", [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK, StatusCode::OK]),
         ("/api/tickets/list", [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::OK]),
         ("/api/admin/stats", [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK]),
         ("/api/admin/users", [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK]),
@@ -243,18 +247,30 @@ async fn visibility_and_roles_are_enforced_on_every_function() {
     let (_, owner_list) = cast.owner.get_json("/api/tickets/list").await;
     assert_eq!(owner_list["items"][0]["id"], id);
 
-    let writes: [(&str, Vec<(&str, &str)>, [StatusCode; 5]); 5] = [
+    let note_ticket = id.to_string();
+    let writes: [(&str, Vec<(&str, &str)>, [StatusCode; 5]); 7] = [
         ("/api/tickets/create", vec![("description", "x")], [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::OK, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN]),
         ("/api/tickets/assign", vec![("id", "0"), ("version", "1")], [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND]),
         ("/api/tickets/status", vec![("id", "0"), ("version", "1"), ("action", "close")], [StatusCode::UNAUTHORIZED, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND]),
         ("/api/admin/set-role", vec![("user_id", &target), ("role", "user")], [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK]),
         ("/api/admin/set-active", vec![("user_id", &target), ("active", "true")], [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK]),
+        (
+            "/api/tickets/add-note",
+            vec![("ticket_id", &note_ticket), ("client_id", "matrix"), ("content", "staff only")],
+            [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK, StatusCode::OK],
+        ),
+        ("/api/presence/away", vec![("away", "false")], [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK, StatusCode::OK]),
     ];
     for (path, fields, expected) in writes {
         for (browser, want) in everyone.iter().zip(expected) {
             let (status, body) = browser.post_json(path, &fields).await;
             assert_eq!(status, want, "{path}: {body}");
         }
+    }
+    // The notes staff wrote show nowhere the owner looks.
+    for path in [&get, &messages, &timeline, &"/api/tickets/list".to_owned(), &"/api/search?q=staff".to_owned()] {
+        let (_, body) = cast.owner.get_json(path).await;
+        assert!(!body.to_string().contains("staff only"), "{path}: {body}");
     }
     // The other user cannot act on the owner's ticket either: it does not exist for them.
     let version = ticket_row(&app, id).await.2.to_string();
