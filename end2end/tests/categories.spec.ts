@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { test, ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, ADMIN, AGENT, adminSignedIn, open, register, signIn, uniqueEmail } from "./helpers";
 
 test("an admin adds a category, and a customer's ticket in it gets a title made for them", async ({ browser }) => {
   test.setTimeout(60_000);
@@ -89,10 +89,7 @@ test("an admin makes an agent responsible for a customer, who then takes their n
   await register(user, customer, email);
   await expect(user).toHaveURL(/\/app\/tickets$/);
 
-  const admin = await (await browser.newContext()).newPage();
-  await open(admin, "/login");
-  await signIn(admin, ADMIN.email, ADMIN.password);
-  await expect(admin).toHaveURL(/\/app\/admin$/);
+  const admin = await adminSignedIn(browser);
   await open(admin, `/app/admin/users?q=${encodeURIComponent(email)}`);
   const row = admin.locator("tr", { hasText: email });
   await row.locator("summary", { hasText: "Actions" }).click();

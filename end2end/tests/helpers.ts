@@ -82,6 +82,15 @@ export async function customerWithTicket(browser: Browser, description: string, 
   return { user, id: user.url().split("/").pop()! };
 }
 
+/** The admin signed in (in their own browser context), on the dashboard. */
+export async function adminSignedIn(browser: Browser): Promise<Page> {
+  const admin = await (await browser.newContext()).newPage();
+  await open(admin, "/login");
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await expect(admin).toHaveURL(/\/app\/admin$/);
+  return admin;
+}
+
 /** A member of staff signed in (in their own browser context) on ticket `id`, connected live. */
 export async function staffOn(browser: Browser, who: { email: string; password: string }, id: string, options: BrowserContextOptions = {}): Promise<Page> {
   const page = await (await browser.newContext(options)).newPage();

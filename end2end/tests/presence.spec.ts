@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { test, ADMIN, customerWithTicket, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, adminSignedIn, customerWithTicket, open, register, uniqueEmail } from "./helpers";
 
 test("an agent's presence reaches the team and their customer live, and appearing away is one click, with or without JavaScript", async ({ browser }) => {
   test.setTimeout(120_000);
@@ -10,10 +10,7 @@ test("an agent's presence reaches the team and their customer live, and appearin
   const agent = await agentContext.newPage();
   await register(agent, name, email);
   await expect(agent).toHaveURL(/\/app\/tickets$/);
-  const admin = await (await browser.newContext()).newPage();
-  await open(admin, "/login");
-  await signIn(admin, ADMIN.email, ADMIN.password);
-  await expect(admin).toHaveURL(/\/app\/admin$/);
+  const admin = await adminSignedIn(browser);
   await open(admin, `/app/admin/users?q=${encodeURIComponent(email)}`);
   const row = admin.locator("tr", { hasText: email });
   await row.locator("summary", { hasText: "Actions" }).click();
