@@ -132,6 +132,10 @@ pub enum ServerEvent {
     /// A ticket was opened (to sockets watching the inbox).
     #[serde(rename = "ticket:created")]
     TicketCreated { ticket_id: i64 },
+    /// The answer to `inbox:watch`: from here on (`on`) every new ticket is announced, so a list
+    /// loaded after it misses none.
+    #[serde(rename = "inbox:watching")]
+    InboxWatching { on: bool },
     /// A ticket's staff-only details (its priority, SLA clocks) changed: to staff in its room or watching it.
     #[serde(rename = "ticket:updated")]
     TicketUpdated { ticket_id: i64 },

@@ -297,7 +297,7 @@ impl Connection {
                     return self.send_error("forbidden", message, Some("inbox:watch"), None, None).await;
                 }
                 self.state.hub.watch_inbox(self.registration.id, on);
-                Flow::Continue
+                self.send(&ServerEvent::InboxWatching { on }).await
             }
             ClientEvent::Idle { idle } => {
                 if idle != self.idle {

@@ -130,6 +130,9 @@ pub struct ChatClient {
     pub list_changes: RwSignal<u64>,
     /// Tickets opened since the inbox went on screen (newest last), while it is watched.
     pub new_tickets: RwSignal<Vec<i64>>,
+    /// Bumped each time the server confirms it announces new tickets to this tab: a list loaded
+    /// from then on misses none (one loaded between the page and the confirmation might).
+    pub inbox_watched: RwSignal<u64>,
     /// The newest message of each watched ticket that arrived while its list is on screen.
     pub previews: RwSignal<HashMap<i64, LastMessage>>,
     /// Unread messages per ticket as last known (from a list, the navigation's summary, a read,
@@ -171,6 +174,7 @@ impl ChatClient {
             connection: RwSignal::new(ConnectionState::Connecting),
             list_changes: RwSignal::new(0),
             new_tickets: RwSignal::new(Vec::new()),
+            inbox_watched: RwSignal::new(0),
             previews: RwSignal::new(HashMap::new()),
             unread: RwSignal::new(HashMap::new()),
             mine: RwSignal::new(Vec::new()),
@@ -467,6 +471,8 @@ impl ChatClient {
             ServerEvent::StaffPresence(presence) => self.staff.update(|staff| {
                 staff.insert(presence.user_id, presence);
             }),
+            ServerEvent::InboxWatching { on: true } => self.inbox_watched.update(|n| *n += 1),
+            ServerEvent::InboxWatching { on: false } => {}
             ServerEvent::TicketCreated { ticket_id } => {
                 if self.watching_inbox.get_value() {
                     self.new_tickets.update(|ids| ids.push(ticket_id));

@@ -768,18 +768,17 @@ async fn staff_watching_the_inbox_hear_of_each_new_ticket_and_users_may_not_watc
     let room = room(&app).await;
     let owner = app.browser_with(&room.owner);
     let mut agent = app.socket(&room.agent).await;
-    // Frames are handled in order: once the join is answered, the watch before it is in place.
     agent.send("inbox:watch", json!({ "on": true })).await;
-    agent.join(room.ticket_id, None).await;
+    assert_eq!(agent.until("inbox:watching").await, json!({ "on": true }), "confirmed once it applies");
     let first = owner.new_ticket("A new problem").await;
     assert_eq!(agent.until("ticket:created").await["ticket_id"], first);
 
     // Not watching: nothing arrives. Watching again, the next notice is about the next ticket.
     agent.send("inbox:watch", json!({ "on": false })).await;
-    agent.join(room.ticket_id, None).await;
+    assert_eq!(agent.until("inbox:watching").await, json!({ "on": false }));
     owner.new_ticket("Unheard").await;
     agent.send("inbox:watch", json!({ "on": true })).await;
-    agent.join(room.ticket_id, None).await;
+    agent.until("inbox:watching").await;
     let third = owner.new_ticket("Heard again").await;
     assert_eq!(agent.until("ticket:created").await["ticket_id"], third);
 

@@ -115,10 +115,11 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
             count_again.update(|n| *n += 1);
         };
         // Live: a ticket on screen changes status or assignee; a ticket is opened (the inbox);
-        // the socket is back after a break (notices may have been missed meanwhile).
-        Effect::new(move |previous: Option<(u64, usize, bool)>| {
-            let now = (chat.list_changes.get(), chat.new_tickets.with(Vec::len), chat.connection.get() == ConnectionState::Live);
-            if previous.is_some_and(|p| p.0 != now.0 || p.1 != now.1 || (!p.2 && now.2)) {
+        // the socket is back after a break (notices may have been missed meanwhile); the server
+        // confirms it now announces new tickets (one opened before that would be missed).
+        Effect::new(move |previous: Option<(u64, usize, bool, u64)>| {
+            let now = (chat.list_changes.get(), chat.new_tickets.with(Vec::len), chat.connection.get() == ConnectionState::Live, chat.inbox_watched.get());
+            if previous.is_some_and(|p| p.0 != now.0 || p.1 != now.1 || (!p.2 && now.2) || p.3 != now.3) {
                 reload();
             }
             now
