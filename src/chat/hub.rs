@@ -171,6 +171,25 @@ struct SocketEntry {
     /// Where this socket is listed in the indexes, to take it out again.
     rooms: Vec<i64>,
     watched: HashSet<i64>,
+    hears: Hears,
+}
+
+/// Whose presence changes are handed to a socket: staff hear the whole team, a customer only the
+/// agents of the rooms it has joined. (The socket checks again; this spares every other socket a
+/// queue item and a wake-up for each change.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hears {
+    Team,
+    Agents(Vec<i64>),
+}
+
+impl Hears {
+    fn about(&self, user_id: i64) -> bool {
+        match self {
+            Hears::Team => true,
+            Hears::Agents(agents) => agents.contains(&user_id),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -302,12 +321,12 @@ impl Hub {
     }
 
     /// Registers a socket; returns its registration, its queue and the "too slow" signal.
-    pub fn register(&self, user_id: i64, token_hash: &[u8]) -> (Registration, mpsc::Receiver<Outgoing>, Arc<Notify>) {
+    pub fn register(&self, user_id: i64, token_hash: &[u8], hears: Hears) -> (Registration, mpsc::Receiver<Outgoing>, Arc<Notify>) {
         let (queue, receiver) = mpsc::channel(SOCKET_QUEUE);
         let too_slow = Arc::new(Notify::new());
         let mailbox = Mailbox { queue, too_slow: too_slow.clone(), overflowed: Arc::default() };
         let id = self.next_socket.fetch_add(1, Ordering::Relaxed);
-        let entry = SocketEntry { user_id, token_hash: token_hash.into(), mailbox: mailbox.clone(), rooms: Vec::new(), watched: HashSet::new() };
+        let entry = SocketEntry { user_id, token_hash: token_hash.into(), mailbox: mailbox.clone(), rooms: Vec::new(), watched: HashSet::new(), hears };
         self.registry().sockets.insert(id, entry);
         self.open_sockets.fetch_add(1, Ordering::SeqCst);
         (Registration { hub: self.clone(), id, mailbox }, receiver, too_slow)
@@ -341,6 +360,13 @@ impl Hub {
         }
         for ticket_id in tickets.difference(&previous) {
             registry.watchers.entry(*ticket_id).or_default().push(socket);
+        }
+    }
+
+    /// Replaces whose presence changes the socket is handed.
+    pub fn hear(&self, socket: SocketId, hears: Hears) {
+        if let Some(entry) = self.registry().sockets.get_mut(&socket) {
+            entry.hears = hears;
         }
     }
 
@@ -549,8 +575,8 @@ impl Hub {
         }
     }
 
-    /// Hands staff presence changes to every socket of this node (each decides whether its person
-    /// may hear it).
+    /// Hands staff presence changes to the sockets of this node that hear them (each checks again
+    /// whether its person may).
     pub fn deliver_staff(&self, people: Vec<StaffPresence>) {
         if people.is_empty() {
             return;
@@ -558,7 +584,7 @@ impl Hub {
         let registry = self.registry();
         for presence in people {
             let frame = Arc::new(StaffFrame::new(presence));
-            for entry in registry.sockets.values() {
+            for entry in registry.sockets.values().filter(|e| e.hears.about(frame.user_id)) {
                 entry.mailbox.offer(Outgoing::Staff(frame.clone()));
             }
         }
@@ -726,4 +752,41 @@ pub async fn announce_read(conn: &mut sqlx::PgConnection, user_id: i64, ticket_i
 /// that makes the change, so the notice is sent exactly when the change commits.
 pub async fn announce_user_changed(conn: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
     crate::server::db::notify(conn, USER_CHANNEL, vec![format!(r#"{{"user_id":{user_id}}}"#)]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::model::Role;
+    use crate::presence::model::StaffStatus;
+
+    fn online(user_id: i64) -> StaffPresence {
+        StaffPresence { user_id, display_name: format!("Agent {user_id}"), role: Role::Agent, status: StaffStatus::Online, appear_away: false, last_seen_at: None }
+    }
+
+    fn staff_heard(inbox: &mut mpsc::Receiver<Outgoing>) -> Vec<i64> {
+        std::iter::from_fn(|| inbox.try_recv().ok())
+            .filter_map(|item| if let Outgoing::Staff(frame) = item { Some(frame.user_id) } else { None })
+            .collect()
+    }
+
+    /// A presence change wakes only the sockets that hear it: staff's, and the customers whose
+    /// rooms that agent has (each of 10,000 sockets used to get every change).
+    #[test]
+    fn presence_changes_reach_only_the_sockets_that_hear_them() {
+        let hub = Hub::new();
+        let (_staff, mut staff_inbox, _) = hub.register(1, b"a", Hears::Team);
+        let (customer, mut customer_inbox, _) = hub.register(2, b"b", Hears::Agents(vec![5]));
+        let (_other, mut other_inbox, _) = hub.register(3, b"c", Hears::Agents(Vec::new()));
+
+        hub.deliver_staff(vec![online(5), online(7)]);
+        assert_eq!(staff_heard(&mut staff_inbox), [5, 7]);
+        assert_eq!(staff_heard(&mut customer_inbox), [5]);
+        assert_eq!(staff_heard(&mut other_inbox), Vec::<i64>::new());
+
+        // The customer's ticket changed hands.
+        hub.hear(customer.id, Hears::Agents(vec![7]));
+        hub.deliver_staff(vec![online(5), online(7)]);
+        assert_eq!(staff_heard(&mut customer_inbox), [7]);
+    }
 }

@@ -14,12 +14,15 @@ use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
 use super::budget::SendBudget;
-use super::hub::{Outgoing, Registration, RoomSignal, RoomSignalKind, SendAnswer};
+use super::hub::{Hears, Outgoing, Registration, RoomSignal, RoomSignalKind, SendAnswer};
 use super::protocol::{ClientEvent, ErrorEvent, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
 use super::writer::{SendOutcome, SendRequest};
 use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, ErrorCode};
+use super::hub::Hub;
+use super::presence::Presence;
+use super::writer::Writer;
 use crate::server::state::AppState;
 use crate::tickets::repo::{find_ticket, visible_position, visible_ticket_ids};
 use crate::timeline::model::TimelineEntry;
@@ -61,7 +64,29 @@ pub async fn ws_handler(
         .max_write_buffer_size(128 * 1024)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| Connection::serve(state, session, socket))
+        // Boxed until the upgrade: what the callback captures stays in the socket's task for its
+        // whole life otherwise (every byte of that task counts ten thousand times).
+        .on_upgrade({
+            let opening = Box::new((Services::from(&state), session));
+            move |socket| {
+                let (services, session) = *opening;
+                Connection::open(services, session, socket).serve()
+            }
+        })
+}
+
+/// What a socket uses of the app's state (all of `AppState` is over 250 bytes a socket).
+struct Services {
+    hub: Hub,
+    pool: sqlx::PgPool,
+    presence: Presence,
+    writer: Writer,
+}
+
+impl From<&AppState> for Services {
+    fn from(state: &AppState) -> Self {
+        Self { hub: state.hub.clone(), pool: state.pool.clone(), presence: state.presence.clone(), writer: state.writer.clone() }
+    }
 }
 
 /// Joins (and watches) are cheaper but replay history: a larger burst, its own budget.
@@ -69,10 +94,13 @@ const JOIN_BURST: u32 = 30;
 const JOIN_RATE_PER_SECOND: u32 = 10;
 
 struct Connection {
-    state: AppState,
+    state: Services,
     user: Arc<User>,
     /// This socket's place in the node: its mailbox and the room and watch indexes.
     registration: Registration,
+    /// What the node hands this socket, and the signal that it fell too far behind.
+    inbox: mpsc::Receiver<Outgoing>,
+    too_slow: Arc<Notify>,
     /// The connection's row in the presence tables (shared by every node).
     presence_id: i64,
     socket: WebSocket,
@@ -119,15 +147,20 @@ fn close_for_read_error(err: axum::Error) -> Flow {
 }
 
 impl Connection {
-    async fn serve(state: AppState, session: CurrentSession, socket: WebSocket) {
+    /// Registers the socket with its node. Not async: the task's future then holds the
+    /// connection once, and not also the pieces it was made from.
+    fn open(state: Services, session: CurrentSession, socket: WebSocket) -> Self {
         let CurrentSession { user, token_hash } = session;
-        let (registration, inbox, too_slow) = state.hub.register(user.id, &token_hash);
+        let hears = if user.role.is_staff() { Hears::Team } else { Hears::Agents(Vec::new()) };
+        let (registration, inbox, too_slow) = state.hub.register(user.id, &token_hash, hears);
         let presence_id = rand::random::<i64>().abs();
         state.presence.connect(presence_id, &user, false);
-        let mut connection = Connection {
+        let connection = Connection {
             state,
             user: Arc::new(user),
             registration,
+            inbox,
+            too_slow,
             presence_id,
             socket,
             rooms: HashMap::new(),
@@ -142,11 +175,15 @@ impl Connection {
         // Staff start with the whole team's presence (read when its turn comes: changes queued
         // before it are older, those after it newer).
         connection.registration.mailbox.offer(Outgoing::Presence);
-        connection.run(inbox, too_slow).await;
-        connection.cleanup();
+        connection
     }
 
-    async fn run(&mut self, mut inbox: mpsc::Receiver<Outgoing>, too_slow: Arc<Notify>) {
+    async fn serve(mut self) {
+        self.run().await;
+        self.cleanup();
+    }
+
+    async fn run(&mut self) {
         let mut shutdown = self.state.hub.shutdown_signal();
         let mut ping = tokio::time::interval(PING_EVERY);
         let mut last_heard = Instant::now();
@@ -164,14 +201,14 @@ impl Connection {
                     Some(Err(err)) => close_for_read_error(err),
                     None => Flow::Close(None),
                 },
-                Some(item) = inbox.recv() => {
+                Some(item) = self.inbox.recv() => {
                     let started = Instant::now();
                     // Whatever else is waiting goes out with it, in one write.
                     let flow = Box::pin(async {
                         let mut flow = self.on_outgoing(item).await;
                         for _ in 0..OUTGOING_PER_WAKE {
                             let Flow::Continue = flow else { break };
-                            let Ok(item) = inbox.try_recv() else { break };
+                            let Ok(item) = self.inbox.try_recv() else { break };
                             flow = self.on_outgoing(item).await;
                         }
                         flow
@@ -181,7 +218,7 @@ impl Connection {
                     flow
                 }
                 // Its queue overflowed: it missed entries. The client resumes with after_seq.
-                _ = too_slow.notified() => close(1013, "too slow; reconnect and resume"),
+                _ = self.too_slow.notified() => close(1013, "too slow; reconnect and resume"),
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
                         Flow::Close(None)
@@ -464,10 +501,27 @@ impl Connection {
             return Flow::Continue;
         }
         self.agents.insert(ticket_id, agent);
+        self.hear_agents();
         match agent {
             Some(agent) => self.send_presence_of(&[agent]).await,
             None => Flow::Continue,
         }
+    }
+
+    /// Whose presence changes this socket hears now: the team (staff), or its rooms' agents.
+    fn hears(&self) -> Hears {
+        if self.user.role.is_staff() {
+            return Hears::Team;
+        }
+        let mut agents: Vec<i64> = self.agents.values().copied().flatten().collect();
+        agents.sort_unstable();
+        agents.dedup();
+        Hears::Agents(agents)
+    }
+
+    /// Tells the hub (after the rooms' agents or the person's role changed).
+    fn hear_agents(&self) {
+        self.state.hub.hear(self.registration.id, self.hears());
     }
 
     /// Where presence stands now, for what this socket hears: the whole team (staff), or the
@@ -482,9 +536,7 @@ impl Connection {
             }
             return Flow::Continue;
         }
-        let mut agents: Vec<i64> = self.agents.values().copied().flatten().collect();
-        agents.sort_unstable();
-        agents.dedup();
+        let Hears::Agents(agents) = self.hears() else { return Flow::Continue };
         self.send_presence_of(&agents).await
     }
 
@@ -510,7 +562,9 @@ impl Connection {
         if self.rooms.remove(&ticket_id).is_none() {
             return;
         }
-        self.agents.remove(&ticket_id);
+        if self.agents.remove(&ticket_id).is_some() {
+            self.hear_agents();
+        }
         self.notes.remove(&ticket_id);
         self.state.hub.exit_room(self.registration.id, ticket_id);
         self.state.presence.leave(self.presence_id, ticket_id, self.member()).await;
@@ -592,6 +646,7 @@ impl Connection {
             return close(1008, "account deactivated");
         };
         self.user = Arc::new(user);
+        self.hear_agents();
         if !self.user.role.is_staff() {
             self.state.hub.watch_inbox(self.registration.id, false);
             self.notes.clear();

@@ -3,7 +3,7 @@
 
 use crate::common::{Browser, TestApp, spawn_app, ticket_row};
 use myrelay::auth::model::Role;
-use myrelay::chat::hub::Outgoing;
+use myrelay::chat::hub::{Hears, Outgoing};
 use myrelay::tickets::model::TicketStatus;
 use myrelay::tickets::repo::{TicketSeed, insert_ticket};
 use reqwest::StatusCode;
@@ -140,7 +140,7 @@ async fn transitions_set_their_timestamps_and_record_events() {
     let cast = cast(&app).await;
     let id = cast.owner.new_ticket("Printer is on fire").await;
     // Listed in the ticket's room as a socket would be.
-    let (listener, mut events, _) = app.state.hub.register(0, b"test");
+    let (listener, mut events, _) = app.state.hub.register(0, b"test", Hears::Agents(Vec::new()));
     app.state.hub.enter_room(listener.id, id);
 
     let steps = [(Act::AssignSelf, "ticket:assigned"), (Act::Resolve, "ticket:status:updated"), (Act::Reopen, "ticket:status:updated"), (Act::Resolve, "ticket:status:updated"), (Act::Close, "ticket:status:updated")];
