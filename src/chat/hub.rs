@@ -396,6 +396,15 @@ impl Hub {
         }
     }
 
+    /// The end of a shutdown, once the sockets have closed and their goodbyes are written: takes
+    /// the node out of the presence tables. (Deleting its rows while the presence writer still
+    /// deleted some of the same ones deadlocked.)
+    pub async fn leave_cluster(&self, pool: &PgPool) {
+        if let Err(err) = repo::remove_node(pool, self.node_id).await {
+            tracing::warn!(err = %err.message, "could not remove this node's presence rows");
+        }
+    }
+
     /// Completes when the node starts shutting down.
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
@@ -673,10 +682,8 @@ impl Hub {
         loop {
             tokio::select! {
                 _ = every.tick() => self.beat(&pool).await,
-                _ = shutdown.changed() => {
-                    let _ = repo::remove_node(&pool, self.node_id).await;
-                    return;
-                }
+                // The node's row goes in `leave_cluster`, after its sockets' goodbyes.
+                _ = shutdown.changed() => return,
             }
         }
     }

@@ -22,6 +22,8 @@ enum Change {
     Idle { connection_id: i64, idle: bool },
     Move { connection_id: i64, ticket_id: i64, member: Member, inside: bool, done: Option<oneshot::Sender<Vec<Member>>> },
     Disconnect { connection_id: i64 },
+    /// Answered once everything queued before it is written.
+    Flush(oneshot::Sender<()>),
 }
 
 /// This node's presence writer; cheap to clone.
@@ -70,6 +72,13 @@ impl Presence {
         }
         let _ = self.queue.send(Change::Disconnect { connection_id });
     }
+
+    /// Waits until everything queued so far is written (or the writer has stopped).
+    pub async fn flushed(&self) {
+        let (done, written) = oneshot::channel();
+        let _ = self.queue.send(Change::Flush(done));
+        let _ = written.await;
+    }
 }
 
 async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Change>) {
@@ -77,6 +86,7 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Chang
     while receiver.recv_many(&mut changes, MAX_BATCH).await > 0 {
         let mut batch = PresenceBatch::default();
         let mut waiting: Vec<(i64, oneshot::Sender<Vec<Member>>)> = Vec::new();
+        let mut flushes = Vec::new();
         for change in changes.drain(..) {
             match change {
                 Change::Connect { connection_id, user: (user_id, role), idle } => {
@@ -91,6 +101,7 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Chang
                     waiting.extend(done.map(|done| (ticket_id, done)));
                 }
                 Change::Disconnect { connection_id } => batch.disconnects.push(connection_id),
+                Change::Flush(done) => flushes.push(done),
             }
         }
         let mut members = HashMap::new();
@@ -101,6 +112,9 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Chang
         }
         for (ticket_id, done) in waiting {
             let _ = done.send(members.get(&ticket_id).cloned().unwrap_or_default());
+        }
+        for done in flushes {
+            let _ = done.send(());
         }
     }
 }

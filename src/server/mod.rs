@@ -85,7 +85,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     state.hub.start(&state.pool).await.map_err(std::io::Error::other)?;
     tokio::spawn(housekeeping(state.clone()));
-    let hub = state.hub.clone();
+    let (hub, presence, pool) = (state.hub.clone(), state.presence.clone(), state.pool.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = listener.tap_io(|stream| {
         // A fixed kernel send buffer instead of one that grows to megabytes: a client that stops
@@ -99,6 +99,9 @@ pub async fn serve(
     };
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     hub.sockets_closed(Duration::from_secs(10)).await;
+    // Bounded: with the database away the goodbyes wait for nobody (the other nodes reap the rows).
+    let _ = tokio::time::timeout(Duration::from_secs(5), presence.flushed()).await;
+    hub.leave_cluster(&pool).await;
     Ok(())
 }
 
