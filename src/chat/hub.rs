@@ -100,7 +100,8 @@ pub enum Outgoing {
     /// A ticket's staff-only details changed (to its room and watchers).
     TicketUpdated(i64),
     /// The socket's person read a ticket up to this seq (in another tab, maybe on another node).
-    Read { ticket_id: i64, seq: i64 },
+    /// Boxed, like `Sent`: every item takes the largest one's room in each socket's queue.
+    Read(Box<(i64, i64)>),
     /// An agent's or admin's status changed (staff hear all; customers only their agents').
     Staff(Arc<StaffFrame>),
     /// An internal note of a room (the socket forwards it only to staff).
@@ -111,6 +112,9 @@ pub enum Outgoing {
     /// away): write the socket's connection and rooms again.
     Reregister,
 }
+
+// Each socket's queue allocates room for 32 items at a time (tokio's block), 10,000 sockets over.
+const _: () = assert!(std::mem::size_of::<Outgoing>() <= 16);
 
 /// A committed note, encoded once.
 #[derive(Debug)]
@@ -518,7 +522,7 @@ impl Hub {
         }
         for (user_id, ticket_id, seq) in reads {
             for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
-                entry.mailbox.offer(Outgoing::Read { ticket_id, seq });
+                entry.mailbox.offer(Outgoing::Read(Box::new((ticket_id, seq))));
             }
         }
         for ticket_id in created {

@@ -40,8 +40,8 @@ const WRITE_LIMIT: Duration = Duration::from_secs(10);
 /// Queued items handled per wake-up before the socket reads again.
 const OUTGOING_PER_WAKE: usize = 64;
 /// Chat frames are small (a join or a send is a few hundred bytes); tungstenite zero-fills its read
-/// buffer up to this size on every read, and each socket keeps one.
-const READ_BUFFER_BYTES: usize = 1024;
+/// buffer up to this size on every read, and each socket keeps one (a larger frame grows it).
+const READ_BUFFER_BYTES: usize = 512;
 /// Handling one frame or wake-up longer than this counts as a stall for the send budgets.
 const STALL: Duration = Duration::from_millis(250);
 
@@ -385,7 +385,10 @@ impl Connection {
             Outgoing::TicketCreated(_) => Flow::Continue,
             Outgoing::TicketUpdated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketUpdated { ticket_id }).await,
             Outgoing::TicketUpdated(_) => Flow::Continue,
-            Outgoing::Read { ticket_id, seq } => self.send(&ServerEvent::TicketRead { ticket_id, last_read_seq: seq }).await,
+            Outgoing::Read(read) => {
+                let (ticket_id, last_read_seq) = *read;
+                self.send(&ServerEvent::TicketRead { ticket_id, last_read_seq }).await
+            }
             Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frame(frame.for_staff.clone()).await,
             Outgoing::Staff(frame) if self.agents.values().any(|agent| *agent == Some(frame.user_id)) => self.send_frame(frame.for_customers.clone()).await,
             Outgoing::Staff(_) => Flow::Continue,
