@@ -14,15 +14,13 @@ use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
 use super::budget::SendBudget;
-use super::hub::{Hears, Outgoing, Registration, RoomSignal, RoomSignalKind, SendAnswer};
+use super::hub::{Hears, Hub, Outgoing, Registration, RoomSignal, RoomSignalKind, SendAnswer};
+use super::presence::Presence;
 use super::protocol::{ClientEvent, ErrorEvent, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
-use super::writer::{SendOutcome, SendRequest};
+use super::writer::{SendOutcome, SendRequest, Writer};
 use crate::auth::model::User;
 use crate::auth::server::CurrentSession;
 use crate::error::{AppError, ErrorCode};
-use super::hub::Hub;
-use super::presence::Presence;
-use super::writer::Writer;
 use crate::server::state::AppState;
 use crate::tickets::repo::{find_ticket, visible_position, visible_ticket_ids};
 use crate::timeline::model::TimelineEntry;
