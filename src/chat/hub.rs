@@ -101,7 +101,7 @@ pub enum Outgoing {
     TicketUpdated(i64),
     /// The socket's person read a ticket up to this seq (in another tab, maybe on another node).
     /// Boxed, like `Sent`: every item takes the largest one's room in each socket's queue.
-    Read(Box<(i64, i64)>),
+    Read(Box<ReadUpTo>),
     /// An agent's or admin's status changed (staff hear all; customers only their agents').
     Staff(Arc<StaffFrame>),
     /// An internal note of a room (the socket forwards it only to staff).
@@ -111,6 +111,12 @@ pub enum Outgoing {
     /// This node's presence rows were lost (its heartbeat row was reaped while the database was
     /// away): write the socket's connection and rooms again.
     Reregister,
+}
+
+#[derive(Debug)]
+pub struct ReadUpTo {
+    pub ticket_id: i64,
+    pub seq: i64,
 }
 
 // Each socket's queue allocates room for 32 items at a time (tokio's block), 10,000 sockets over.
@@ -188,6 +194,17 @@ pub enum Hears {
 }
 
 impl Hears {
+    /// Staff hear the team; anyone else the agents given (in any order, repeats allowed).
+    pub fn of(staff: bool, agents: impl IntoIterator<Item = i64>) -> Self {
+        if staff {
+            return Hears::Team;
+        }
+        let mut agents: Vec<i64> = agents.into_iter().collect();
+        agents.sort_unstable();
+        agents.dedup();
+        Hears::Agents(agents)
+    }
+
     fn about(&self, user_id: i64) -> bool {
         match self {
             Hears::Team => true,
@@ -522,7 +539,7 @@ impl Hub {
         }
         for (user_id, ticket_id, seq) in reads {
             for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
-                entry.mailbox.offer(Outgoing::Read(Box::new((ticket_id, seq))));
+                entry.mailbox.offer(Outgoing::Read(Box::new(ReadUpTo { ticket_id, seq })));
             }
         }
         for ticket_id in created {

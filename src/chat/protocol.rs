@@ -175,7 +175,7 @@ impl<'de> Deserialize<'de> for ServerEvent {
 /// Reads `{"event": name, "data": ...}` with the name first, as the server writes it, so that each
 /// event's data is decoded straight into its type. serde's derive for adjacent tagging also
 /// accepts the data first, by buffering it in a generic `Content` tree and decoding every event
-/// type again from that: about 80 KB of the browser's code for an order nobody sends.
+/// type again from that: 84 KB of the browser's code (12 KB over the wire) for an order nobody sends.
 mod decode {
     use serde::Deserialize;
     use serde::de::{Error, IgnoredAny, MapAccess, Visitor};

@@ -149,7 +149,7 @@ impl Connection {
     /// connection once, and not also the pieces it was made from.
     fn open(state: Services, session: CurrentSession, socket: WebSocket) -> Self {
         let CurrentSession { user, token_hash } = session;
-        let hears = if user.role.is_staff() { Hears::Team } else { Hears::Agents(Vec::new()) };
+        let hears = Hears::of(user.role.is_staff(), []);
         let (registration, inbox, too_slow) = state.hub.register(user.id, &token_hash, hears);
         let presence_id = rand::random::<i64>().abs();
         state.presence.connect(presence_id, &user, false);
@@ -383,10 +383,7 @@ impl Connection {
             Outgoing::TicketCreated(_) => Flow::Continue,
             Outgoing::TicketUpdated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketUpdated { ticket_id }).await,
             Outgoing::TicketUpdated(_) => Flow::Continue,
-            Outgoing::Read(read) => {
-                let (ticket_id, last_read_seq) = *read;
-                self.send(&ServerEvent::TicketRead { ticket_id, last_read_seq }).await
-            }
+            Outgoing::Read(read) => self.send(&ServerEvent::TicketRead { ticket_id: read.ticket_id, last_read_seq: read.seq }).await,
             Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frame(frame.for_staff.clone()).await,
             Outgoing::Staff(frame) if self.agents.values().any(|agent| *agent == Some(frame.user_id)) => self.send_frame(frame.for_customers.clone()).await,
             Outgoing::Staff(_) => Flow::Continue,
@@ -511,13 +508,7 @@ impl Connection {
 
     /// Whose presence changes this socket hears now: the team (staff), or its rooms' agents.
     fn hears(&self) -> Hears {
-        if self.user.role.is_staff() {
-            return Hears::Team;
-        }
-        let mut agents: Vec<i64> = self.agents.values().copied().flatten().collect();
-        agents.sort_unstable();
-        agents.dedup();
-        Hears::Agents(agents)
+        Hears::of(self.user.role.is_staff(), self.agents.values().copied().flatten())
     }
 
     /// Tells the hub (after the rooms' agents or the person's role changed).
