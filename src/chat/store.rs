@@ -295,9 +295,14 @@ impl ChatClient {
         self.unread.with(|unread| unread.get(&ticket_id).map(|u| u.count))
     }
 
-    /// The navigation's count: unread in the person's open tickets.
+    /// The navigation's count: unread in the person's open tickets. Zero once this client is
+    /// gone: on the server the page title's formatter outlives the frame that made it (leptos_meta
+    /// keeps it for the `<head>`, written after the body), and a panic there hung the response.
     pub fn unread_total(&self) -> i64 {
-        self.mine.with(|mine| self.unread.with(|unread| mine.iter().filter_map(|id| unread.get(id)).map(|u| u.count).sum()))
+        self.mine
+            .try_with(|mine| self.unread.try_with(|unread| mine.iter().filter_map(|id| unread.get(id)).map(|u| u.count).sum()))
+            .flatten()
+            .unwrap_or(0)
     }
 
     /// A count read from the server (a list, the summary, a read), unless a newer one is known.
