@@ -71,4 +71,7 @@ measure "GET /api/tickets/list?limit=50&sla=breached" "http://127.0.0.1:$port/ap
 measure "GET /api/tickets/inbox-counts" "http://127.0.0.1:$port/api/tickets/inbox-counts" application/json
 measure "GET /app/inbox (server-rendered page)" "http://127.0.0.1:$port/app/inbox" text/html
 measure "GET /app/inbox?sort=recent (page)" "http://127.0.0.1:$port/app/inbox?sort=recent" text/html
+page="$(curl -s -b "$jar" -H 'Accept: text/html' "http://127.0.0.1:$port/app/inbox")"
+data="$(printf '%s' "$page" | grep -o '__RESOLVED_RESOURCES\[[0-9]*\] = .*' | wc -c)"
+say "The /app/inbox page: $(printf '%s' "$page" | wc -c) bytes, of which $data are resource data for hydration"
 rm -f "$jar"

@@ -150,10 +150,30 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// The frame of every `/app` page: fetches the signed-in user once, provides it as context to the
+/// The frame of every `/app` page: finds the signed-in user once, provides it as context to the
 /// page, and re-checks page access after client-side navigation (the server checked it on load).
 #[component]
 fn AppShell() -> impl IntoView {
+    // The server already knows the user (the session layer let the request in), and the page
+    // hydrates with that same value. Not a resource read under a Suspense: the server runs a
+    // Suspense's children up to three times, and every page (its resources and their queries, its
+    // hydration data) with them.
+    let known = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        return crate::auth::server::current_session().map(|session| session.user);
+        #[cfg(not(feature = "ssr"))]
+        None::<User>
+    });
+    match known.into_inner() {
+        Some(user) => leptos::either::Either::Left(view! { <AppFrame user /> }),
+        // In the browser after a client-side navigation from outside `/app` (a sign-in, say).
+        None => leptos::either::Either::Right(view! { <FetchedAppFrame /> }),
+    }
+}
+
+/// [`AppShell`] when the user is not known yet: asks the server.
+#[component]
+fn FetchedAppFrame() -> impl IntoView {
     let session = Resource::new(|| (), |_| me());
     let location = use_location();
     let t = &t().common;

@@ -366,6 +366,23 @@ async fn the_inbox_filters_by_status_and_assignment() {
     assert_eq!(ids(admin_all), [closed, mine, open], "admins see everything");
 }
 
+/// The server renders a page once: each resource's data goes to the browser once. (It rendered the
+/// app frame three times, the inbox's list with it: three times the queries and the data.)
+#[tokio::test]
+async fn a_page_carries_each_resources_data_once() {
+    let app = spawn_app().await;
+    let owner = app.signed_in_user("ann@example.com").await;
+    let agent = app.signed_in_as(Role::Agent, "abe@example.com").await;
+    owner.new_ticket("The printer prints zebra-stripes-7f3a on every page").await;
+
+    for path in ["/app/inbox", "/app/tickets"] {
+        let browser = if path == "/app/inbox" { &agent } else { &owner };
+        let html = browser.page(path).await.text().await.unwrap();
+        let carrying = html.split("__RESOLVED_RESOURCES[").skip(1).filter(|data| data.contains("zebra-stripes-7f3a")).count();
+        assert_eq!(carrying, 1, "{path}: the ticket's data once");
+    }
+}
+
 #[tokio::test]
 async fn admins_manage_people_and_see_the_counts() {
     let app = spawn_app().await;
