@@ -15,7 +15,7 @@ use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::serve::ListenerExt;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
 use crate::app::{App, shell};
@@ -34,8 +34,16 @@ pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<Ap
     Ok(AppState { leptos_options, hub, writer, presence, pool, files, config: Arc::new(config), http_send_budgets: Default::default() })
 }
 
+/// The app's routes, worked out once per process. Leptos suppresses resource loading for the whole
+/// process while it does so (leptos-rs/leptos#4773): a page rendering meanwhile on another app in
+/// this process (the tests run many) had a resource that never loaded, and hung.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     let bundle = format!("/{}", options.site_pkg_dir);
     let bundle_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
