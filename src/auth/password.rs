@@ -27,16 +27,11 @@ fn with_working_memory<T>(blocks: usize, hash: impl FnOnce(&mut [Block]) -> T) -
 }
 
 /// Argon2 computed in pooled working memory; produces and checks the usual PHC strings.
+#[derive(Default)]
 struct PooledArgon2 {
     algorithm: Algorithm,
     version: Version,
     params: Params,
-}
-
-impl Default for PooledArgon2 {
-    fn default() -> Self {
-        Self { algorithm: Algorithm::default(), version: Version::default(), params: Params::default() }
-    }
 }
 
 impl PasswordHasher for PooledArgon2 {

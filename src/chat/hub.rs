@@ -515,10 +515,11 @@ impl Hub {
                     Ok(InboxNotice { ticket_id, updated: false }) => created.push(ticket_id),
                     Err(_) => {}
                 },
-                NOTES_CHANNEL => match serde_json::from_str::<NoteNotice>(payload) {
-                    Ok(notice) => notes.push((notice.ticket_id, notice.note_seq)),
-                    Err(_) => {}
-                },
+                NOTES_CHANNEL => {
+                    if let Ok(notice) = serde_json::from_str::<NoteNotice>(payload) {
+                        notes.push((notice.ticket_id, notice.note_seq));
+                    }
+                }
                 PRESENCE_CHANNEL => match serde_json::from_str::<PresenceNotice>(payload) {
                     Ok(notice) if notice.from != self.node_id => people.extend(notice.people),
                     _ => {}

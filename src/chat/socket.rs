@@ -218,13 +218,10 @@ impl Connection {
                 // Its queue overflowed: it missed entries. The client resumes with after_seq.
                 _ = self.too_slow.notified() => close(1013, "too slow; reconnect and resume"),
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > IDLE_LIMIT {
-                        Flow::Close(None)
-                    } else if !matches!(tokio::time::timeout(WRITE_LIMIT, self.socket.send(Frame::Ping(Default::default()))).await, Ok(Ok(()))) {
-                        Flow::Close(None)
-                    } else {
-                        Flow::Continue
-                    }
+                    // Silent for too long, or a ping that cannot be written: the peer is gone.
+                    let gone = last_heard.elapsed() > IDLE_LIMIT
+                        || !matches!(tokio::time::timeout(WRITE_LIMIT, self.socket.send(Frame::Ping(Default::default()))).await, Ok(Ok(())));
+                    if gone { Flow::Close(None) } else { Flow::Continue }
                 }
                 _ = shutdown.changed() => close(1001, "server shutting down"),
             };

@@ -94,8 +94,9 @@ fn spanish(message: &str) -> Option<String> {
     if !fixed.is_empty() {
         return Some(fixed.to_owned());
     }
-    // Messages with a value inside.
-    let templates: [(&str, &str, fn(&str) -> String); 11] = [
+    // Messages with a value inside: what comes before it, after it, and the translation.
+    type Template = (&'static str, &'static str, fn(&str) -> String);
+    let templates: [Template; 11] = [
         ("This ticket is already assigned to ", ".", |who| {
             let who = match who {
                 "you" => "ti",

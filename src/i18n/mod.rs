@@ -122,7 +122,7 @@ impl Lang {
             out.push('-');
         }
         for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && digits.len() >= min_digits && (digits.len() - i) % 3 == 0 {
+            if i > 0 && digits.len() >= min_digits && (digits.len() - i).is_multiple_of(3) {
                 out.push(separator);
             }
             out.push(digit);

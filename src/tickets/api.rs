@@ -50,6 +50,8 @@ pub async fn create_ticket(
 /// Tickets the caller may see, newest activity first. Users: their own. Agents: every ticket not
 /// closed (closed ones with `include_closed=true` or `status=closed`). Admins: all, unless
 /// `include_closed=false` (the inbox).
+// Each argument is one of the list's query parameters (docs/api.md).
+#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api/tickets", endpoint = "list", input = Query)]
 pub async fn list_tickets(
     status: Option<String>,

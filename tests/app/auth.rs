@@ -159,7 +159,7 @@ async fn a_deactivated_user_is_signed_out_and_cannot_sign_in() {
     let browser = app.signed_in_user("fay@example.com").await;
     let id = browser.me().await["id"].as_i64().unwrap();
 
-    let system = myrelay::auth::repo::system_account(&mut *app.pool().acquire().await.unwrap()).await.unwrap();
+    let system = myrelay::auth::repo::system_account(&mut app.pool().acquire().await.unwrap()).await.unwrap();
     myrelay::auth::repo::change_account(app.pool(), &system, id, myrelay::auth::repo::AccountChange::Active(false)).await.unwrap();
     assert!(browser.me().await.is_null(), "the open session stops working");
     assert_eq!(browser.page("/app/tickets").await.status(), StatusCode::SEE_OTHER);

@@ -248,7 +248,9 @@ async fn visibility_and_roles_are_enforced_on_every_function() {
     assert_eq!(owner_list["items"][0]["id"], id);
 
     let note_ticket = id.to_string();
-    let writes: [(&str, Vec<(&str, &str)>, [StatusCode; 5]); 7] = [
+    // A write, its fields, and the status each of `everyone` gets (anonymous, owner, other user, agent, admin).
+    type Write<'a> = (&'a str, Vec<(&'a str, &'a str)>, [StatusCode; 5]);
+    let writes: [Write; 7] = [
         ("/api/tickets/create", vec![("description", "x")], [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::OK, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN]),
         ("/api/tickets/assign", vec![("id", "0"), ("version", "1")], [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND]),
         ("/api/tickets/status", vec![("id", "0"), ("version", "1"), ("action", "close")], [StatusCode::UNAUTHORIZED, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND]),
