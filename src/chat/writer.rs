@@ -1,9 +1,10 @@
-//! Group commit for chat messages. Every send of this node (socket or HTTP) joins one queue; the
-//! writer task takes whatever has queued up while the previous batch was committing, stores it in
-//! one transaction that takes each ticket's next seqs under the ticket row locks, and announces the
-//! whole batch with one notice. After the commit it answers each sender and then hands the entries
-//! to this node's sockets itself (other nodes get them from the notice): so a sender always has its
-//! ack before its own `ticket:message:new`, and an acknowledged message is durable.
+//! Group commit for chat messages. Every send of this node (socket or HTTP) joins the queue of the
+//! writer task that owns its ticket; the task takes whatever has queued up while its previous
+//! batch was committing, stores it in one transaction that takes each ticket's next seqs under the
+//! ticket row locks, and announces the whole batch with one notice. After the commit it answers
+//! each sender and then hands the entries to this node's sockets itself (other nodes get them
+//! from the notice): so a sender always has its ack before its own `ticket:message:new`, and an
+//! acknowledged message is durable.
 //! A message that cannot be stored (closed or foreign ticket, a client_id used elsewhere) fails
 //! alone; the rest of its batch is stored.
 
@@ -29,8 +30,11 @@ use crate::timeline::repo::{self as timeline, AppendTarget, MESSAGE_SELECT, Mess
 pub type SendOutcome = AppResult<(Message, bool)>;
 type Reply = Box<dyn FnOnce(SendOutcome) + Send>;
 
-/// Sends waiting beyond this are refused as "busy" rather than queued without bound.
-const QUEUE_CAPACITY: usize = 16_384;
+/// Sends waiting beyond this (per writer) are refused as "busy" rather than queued without bound.
+const QUEUE_CAPACITY: usize = 8_192;
+/// Two: at 7,500 msg/s this halved the p99 of one writer; four made PostgreSQL work harder
+/// (smaller batches, more commits) for no steady gain (docs/benchmarks.md).
+const WRITERS: usize = 2;
 const MAX_BATCH: usize = 512;
 
 pub struct SendRequest {
@@ -50,16 +54,25 @@ struct Queued {
 /// This node's entry to the group commit; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<Queued>,
+    /// One queue per writer task; a ticket's sends always go to the same one.
+    queues: Arc<[mpsc::Sender<Queued>]>,
 }
 
 impl Writer {
-    /// Starts the writer task (needs a Tokio runtime). One task: batches commit one after the
-    /// other, so this node hands out each ticket's entries in seq order.
+    /// Starts the writer tasks (needs a Tokio runtime). Each task owns a share of the tickets and
+    /// commits its batches one after the other, so this node hands out each ticket's entries in
+    /// seq order. Several tasks, because one task's batches leave PostgreSQL idle while the
+    /// server takes the next one up; their shares never meet, so they never wait on each other's
+    /// ticket row locks.
     pub fn start(pool: PgPool, hub: Hub) -> Self {
-        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(run(pool, hub, receiver));
-        Self { queue }
+        let queues = (0..WRITERS)
+            .map(|_| {
+                let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+                tokio::spawn(run(pool.clone(), hub.clone(), receiver));
+                queue
+            })
+            .collect();
+        Self { queues }
     }
 
     /// Queues a send; `reply` is called once, after the commit or with the reason it was refused.
@@ -68,7 +81,8 @@ impl Writer {
             Ok(content) => request.content = content,
             Err(err) => return reply(Err(err)),
         }
-        if let Err(refused) = self.queue.try_send(Queued { request, reply: Box::new(reply) }) {
+        let queue = &self.queues[request.ticket_id.unsigned_abs() as usize % self.queues.len()];
+        if let Err(refused) = queue.try_send(Queued { request, reply: Box::new(reply) }) {
             let queued = match refused {
                 mpsc::error::TrySendError::Full(queued) | mpsc::error::TrySendError::Closed(queued) => queued,
             };
