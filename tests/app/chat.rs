@@ -550,6 +550,47 @@ async fn a_batch_with_bad_messages_fails_only_those() {
     }
 }
 
+/// The writer tasks split the tickets between them: sends to tickets of every share, queued at
+/// once and interleaved, still get each ticket's seqs in the order they were sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn interleaved_sends_to_many_tickets_keep_each_tickets_order() {
+    use myrelay::chat::writer::SendRequest;
+    use std::sync::Arc;
+
+    let app = spawn_app().await;
+    let owner_cookie = app.cookie_for(Role::User, "owner@example.com").await;
+    let owner_id = app.browser_with(&owner_cookie).id().await;
+    let owner = Arc::new(myrelay::auth::repo::find_user(app.pool(), owner_id).await.unwrap().unwrap());
+    let mut tickets = Vec::new();
+    for n in 0..4 {
+        tickets.push(app.browser_with(&owner_cookie).new_ticket(&format!("Ticket {n}")).await);
+    }
+    let mut answers = Vec::new();
+    for round in 1..=25 {
+        for &ticket_id in &tickets {
+            let (done, answer) = tokio::sync::oneshot::channel();
+            let request = SendRequest {
+                sender: owner.clone(),
+                ticket_id,
+                client_id: format!("{ticket_id}-{round}"),
+                content: format!("{round}"),
+                attachment_ids: Vec::new(),
+            };
+            app.state.writer.submit(request, move |outcome| {
+                let _ = done.send(outcome);
+            });
+            answers.push(answer);
+        }
+    }
+    for answer in answers {
+        answer.await.unwrap().unwrap();
+    }
+    let in_order: Vec<(i64, String)> = (1..=25).map(|n| (n, n.to_string())).collect();
+    for ticket_id in tickets {
+        assert_eq!(stored_messages(&app, ticket_id).await, in_order, "ticket {ticket_id}");
+    }
+}
+
 #[tokio::test]
 async fn joining_after_a_seq_the_ticket_never_reached_is_refused() {
     let app = spawn_app().await;
