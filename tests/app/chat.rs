@@ -475,18 +475,33 @@ async fn tabs_joining_and_leaving_together_are_announced_once() {
 }
 
 /// Sends queued together go into one transaction; a bad one among them fails alone.
+/// The account behind a session cookie, as the writer takes its sender.
+async fn sender(app: &TestApp, cookie: &str) -> std::sync::Arc<myrelay::auth::model::User> {
+    let id = app.browser_with(cookie).id().await;
+    std::sync::Arc::new(myrelay::auth::repo::find_user(app.pool(), id).await.unwrap().unwrap())
+}
+
+/// Queues a send with the app's writer without waiting (nothing yields): the answer comes after
+/// its batch commits.
+fn queue_send(app: &TestApp, request: myrelay::chat::writer::SendRequest) -> tokio::sync::oneshot::Receiver<myrelay::chat::writer::SendOutcome> {
+    let (done, answer) = tokio::sync::oneshot::channel();
+    app.state.writer.submit(request, move |outcome| {
+        let _ = done.send(outcome);
+    });
+    answer
+}
+
 #[tokio::test]
 async fn a_batch_with_bad_messages_fails_only_those() {
     use myrelay::chat::writer::{SendOutcome, SendRequest};
     use myrelay::error::ErrorCode;
     use myrelay::tickets::model::TicketStatus;
     use myrelay::tickets::repo::{TicketSeed, insert_ticket};
-    use std::sync::Arc;
 
     let app = spawn_app().await;
     let room = room(&app).await;
-    let owner_id = app.browser_with(&room.owner).id().await;
-    let owner = Arc::new(myrelay::auth::repo::find_user(app.pool(), owner_id).await.unwrap().unwrap());
+    let owner = sender(&app, &room.owner).await;
+    let owner_id = owner.id;
     let strangers_ticket = {
         let stranger = app.cookie_for(Role::User, "stranger@example.com").await;
         app.browser_with(&stranger).new_ticket("Not the owner's").await
@@ -511,12 +526,8 @@ async fn a_batch_with_bad_messages_fails_only_those() {
     // Queued without yielding (the test runtime has one thread): the writer takes them as one batch.
     let mut answers = Vec::new();
     for (ticket_id, client_id, content) in cases {
-        let (done, answer) = tokio::sync::oneshot::channel::<SendOutcome>();
         let request = SendRequest { sender: owner.clone(), ticket_id, client_id: client_id.into(), content: content.into(), attachment_ids: Vec::new() };
-        writer.submit(request, move |outcome| {
-            let _ = done.send(outcome);
-        });
-        answers.push(answer);
+        answers.push(queue_send(&app, request));
     }
     let mut outcomes = Vec::new();
     for answer in answers {
@@ -555,12 +566,10 @@ async fn a_batch_with_bad_messages_fails_only_those() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn interleaved_sends_to_many_tickets_keep_each_tickets_order() {
     use myrelay::chat::writer::SendRequest;
-    use std::sync::Arc;
 
     let app = spawn_app().await;
     let owner_cookie = app.cookie_for(Role::User, "owner@example.com").await;
-    let owner_id = app.browser_with(&owner_cookie).id().await;
-    let owner = Arc::new(myrelay::auth::repo::find_user(app.pool(), owner_id).await.unwrap().unwrap());
+    let owner = sender(&app, &owner_cookie).await;
     let mut tickets = Vec::new();
     for n in 0..4 {
         tickets.push(app.browser_with(&owner_cookie).new_ticket(&format!("Ticket {n}")).await);
@@ -568,7 +577,6 @@ async fn interleaved_sends_to_many_tickets_keep_each_tickets_order() {
     let mut answers = Vec::new();
     for round in 1..=25 {
         for &ticket_id in &tickets {
-            let (done, answer) = tokio::sync::oneshot::channel();
             let request = SendRequest {
                 sender: owner.clone(),
                 ticket_id,
@@ -576,10 +584,7 @@ async fn interleaved_sends_to_many_tickets_keep_each_tickets_order() {
                 content: format!("{round}"),
                 attachment_ids: Vec::new(),
             };
-            app.state.writer.submit(request, move |outcome| {
-                let _ = done.send(outcome);
-            });
-            answers.push(answer);
+            answers.push(queue_send(&app, request));
         }
     }
     for answer in answers {
