@@ -1,15 +1,12 @@
 //! The HTML shell, the route table and the role-aware frame around every `/app` page.
 
-use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::hooks::use_location;
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::admin::pages::{AdminAgentsPage, AdminTicketsPage, AdminUsersPage, DashboardPage};
-use crate::auth::api::me;
-use crate::auth::guard::{PageAccess, login_url_for, page_access};
+use crate::auth::guard::login_url_for;
 use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
 use crate::categories::pages::AdminCategoriesPage;
@@ -35,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // The content-hashed name of the stylesheet (immutable caching).
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -60,15 +57,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::i18n::provide_lang();
-    let clock = crate::ui::time::Clock::provide();
-    // Effects run only in the browser: this marks the page as interactive (tests wait for it).
-    // It also starts the clock: times turn local and relative only after hydration.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-        clock.start();
-    });
     view! {
         <Title formatter=page_title />
         <Router>
@@ -150,74 +138,43 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// The frame of every `/app` page: finds the signed-in user once, provides it as context to the
-/// page, and re-checks page access after client-side navigation (the server checked it on load).
+/// The frame of every `/app` page. The session layer let the request in, so the server knows the
+/// user; it renders the page inside the live frame, which hydrates in the browser.
 #[component]
 fn AppShell() -> impl IntoView {
-    // The server already knows the user (the session layer let the request in), and the page
-    // hydrates with that same value. Not a resource read under a Suspense: the server runs a
-    // Suspense's children up to three times, and every page (its resources and their queries, its
-    // hydration data) with them.
-    let known = SharedValue::new(|| {
-        #[cfg(feature = "ssr")]
-        return crate::auth::server::current_session().map(|session| session.user);
-        #[cfg(not(feature = "ssr"))]
-        None::<User>
-    });
-    match known.into_inner() {
-        Some(user) => leptos::either::Either::Left(view! { <AppFrame user /> }),
-        // In the browser after a client-side navigation from outside `/app` (a sign-in, say).
-        None => leptos::either::Either::Right(view! { <FetchedAppFrame /> }),
+    #[cfg(feature = "ssr")]
+    let known = crate::auth::server::current_session().map(|session| session.user);
+    #[cfg(not(feature = "ssr"))]
+    let known = None::<User>;
+    match known {
+        Some(user) => {
+            // For the page's server-only components; the frame provides it to islands.
+            provide_context(user.clone());
+            let path = crate::ui::url::path();
+            leptos::either::Either::Left(view! { <LiveFrame user path><Outlet /></LiveFrame> })
+        }
+        None => leptos::either::Either::Right(view! { <Redirect path=login_url_for(&crate::ui::url::path_and_query()) /> }),
     }
 }
 
-/// [`AppShell`] when the user is not known yet: asks the server.
-#[component]
-fn FetchedAppFrame() -> impl IntoView {
-    let session = Resource::new(|| (), |_| me());
-    let location = use_location();
-    let t = &t().common;
-    view! {
-        // A plain line, not the skeleton: with the skeleton as this fallback a ticket page that
-        // answers "not found" failed to hydrate (tachys expected a marker). Rarely seen: pages
-        // under /app are rendered whole on the server.
-        <Suspense fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
-            {move || Suspend::new(async move {
-                let path = location.pathname.get_untracked();
-                match session.await {
-                    Ok(Some(user)) => EitherOf3::B(view! { <AppFrame user /> }),
-                    Ok(None) => EitherOf3::A(view! { <Redirect path=login_url_for(&path) /> }),
-                    Err(err) => EitherOf3::C(view! {
-                        <main class="landing">
-                            <h1>{t.unreachable}</h1>
-                            <p class="form-error" role="alert">{crate::i18n::error_message(&err)}</p>
-                            <a class="button primary" href=path>{t.try_again}</a>
-                        </main>
-                    }),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn AppFrame(user: User) -> impl IntoView {
+/// What every `/app` page runs in the browser: the live client (one socket per tab) and the
+/// clock, given to the page's islands as context; the header with the unread counts; the tab's
+/// title; the keyboard shortcuts. The page itself is `children`, rendered on the server.
+#[island]
+fn LiveFrame(user: User, path: String, children: Children) -> impl IntoView {
+    // In the browser nothing outside an island runs: the frame provides what the page's
+    // islands share.
+    #[cfg(not(feature = "ssr"))]
+    crate::i18n::provide_lang();
     provide_context(user.clone());
     let chat = ChatClient::new(user.clone());
     provide_context(chat);
-    let location = use_location();
-    let home = user.role.home_path();
-    let guard_user = user.clone();
-    // Only /app paths: while navigating away (e.g. to /login after signing out) this frame is still
-    // mounted for a moment and must not send the person back in.
-    let misplaced = move || {
-        let path = location.pathname.get();
-        path.starts_with("/app") && page_access(&path, Some(&guard_user)) != PageAccess::Allow
-    };
+    let clock = crate::ui::time::Clock::provide();
+    // Effects run only in the browser: times turn local and relative only after hydration.
+    Effect::new(move |_| clock.start());
     let menu = NodeRef::<leptos::html::Details>::new();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        location.pathname.track();
         let narrow = window().match_media("(max-width: 40rem)").ok().flatten().is_some_and(|query| query.matches());
         if let (true, Some(details)) = (narrow, menu.get()) {
             details.set_open(false);
@@ -240,16 +197,25 @@ fn AppFrame(user: User) -> impl IntoView {
         ],
     };
     // The tab's title leads with the unread count: "(3) Inbox · MyRelay".
-    let counted_title = move |page: String| match chat.unread_total() {
-        0 => page_title(page),
-        total => format!("({}) {}", crate::unread::model::badge(total), page_title(page)),
+    let counted = move |title: String| match chat.unread_total() {
+        0 => title,
+        total => format!("({}) {title}", crate::unread::model::badge(total)),
+    };
+    #[cfg(feature = "ssr")]
+    let title = crate::ui::server_only(view! { <Title formatter=move |page| counted(page_title(page)) /> });
+    // In the browser the page's title is the server's, without the count it had then.
+    #[cfg(not(feature = "ssr"))]
+    let title = {
+        let served = document().title();
+        let page = served.strip_prefix('(').and_then(|rest| rest.split_once(") ")).map_or(served.clone(), |(_, page)| page.to_owned());
+        Effect::new(move |_| document().set_title(&counted(page.clone())));
     };
     view! {
-        <Title formatter=counted_title />
+        {title}
         <header class="app-header">
             <a href=user.role.home_path() class="brand">"MyRelay"</a>
             // Open from the server (a plain row of links on wide screens); on a narrow screen a
-            // menu, folded once the page runs and after each navigation.
+            // menu, folded once the page runs.
             <details class="nav-menu" open node_ref=menu>
             <summary aria-label=t.menu>{t.menu}</summary>
             <div class="nav-panel">
@@ -259,10 +225,11 @@ fn AppFrame(user: User) -> impl IntoView {
                     .map(|(href, label)| {
                         // A section's front page is only "current" on itself, not under other links.
                         let exact = matches!(href, "/app/admin" | "/app/tickets");
+                        let current = path == href || (!exact && path.starts_with(&format!("{href}/")));
                         // The person's own work carries the unread count.
                         let counted = href == if user.role.is_staff() { "/app/inbox" } else { "/app/tickets" };
                         let unread = move || if counted { chat.unread_total() } else { 0 };
-                        view! { <A href=href exact>{label}<UnreadBadge count=unread /></A> }
+                        view! { <a href=href aria-current=current.then_some("page")>{label}<UnreadBadge count=unread /></a> }
                     })
                     .collect_view()}
             </nav>
@@ -276,11 +243,7 @@ fn AppFrame(user: User) -> impl IntoView {
             </div>
             </details>
         </header>
-        <main class="app-main">
-            <Show when=misplaced fallback=|| view! { <Outlet /> }>
-                <Redirect path=home />
-            </Show>
-        </main>
+        <main class="app-main">{children()}</main>
         {user.role.is_staff().then(|| view! { <Shortcuts /> })}
     }
 }

@@ -1,5 +1,7 @@
 //! MyRelay: ticket-based support with a live chat room per ticket.
 //! One crate: the `ssr` feature builds the server, `hydrate` the browser bundle.
+// The server build keeps every view's full type; the app frame's island nests deep enough to need this.
+#![recursion_limit = "256"]
 
 pub mod admin;
 pub mod app;
@@ -25,6 +27,22 @@ pub mod unread;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    use leptos::prelude::{document, window};
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // No client-side router: a server function's redirect is a page load.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|url| {
+        let _ = window().location().set_href(url);
+    });
+    // Each page hydrates only its islands: the script that called this hydrates them next, one
+    // after another in microtasks.
+    leptos::mount::hydrate_islands();
+    // A task queued now runs once they all have: the page is interactive (tests wait for this).
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -1,5 +1,5 @@
 import { expect, type Page } from "@playwright/test";
-import { test, ADMIN, PASSWORD, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, ADMIN, PASSWORD, hydrated, open, register, signIn, uniqueEmail } from "./helpers";
 
 function nav(page: Page) {
   return page.getByRole("navigation", { name: "Main" });
@@ -28,6 +28,8 @@ test("leaving a conversation right after typing leaves nothing running behind", 
   await say(page, "Thanks, bye");
   await nav(page).getByRole("link", { name: "My tickets" }).click();
   await expect(page).toHaveURL(/\/app\/tickets$/);
+  // A link is a page load: the next page has loaded its code before the network drops.
+  await hydrated(page);
   // Past the composer's 4 s "stopped typing" timer and a reconnect delay or two.
   await page.clock.runFor(20_000);
   await page.context().setOffline(true);

@@ -1,5 +1,5 @@
 import { expect, type Browser, type Page } from "@playwright/test";
-import { test, ADMIN, AGENT, open, register, signIn, uniqueEmail } from "./helpers";
+import { test, ADMIN, AGENT, hydrated, open, register, signIn, uniqueEmail } from "./helpers";
 
 async function signedIn(browser: Browser, who: { email: string; password: string }): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -111,6 +111,9 @@ test("the inbox's views and filters apply at once, each view with its count", as
   // No "Apply" once the page runs: choosing a status filters at once, keeping the view.
   await expect(agent.getByRole("button", { name: "Apply" })).toBeHidden();
   await views.getByRole("link", { name: /Unassigned/ }).click();
+  // Each view is a page of its own: filtering at once needs it running.
+  await expect(agent).toHaveURL(/assignment=unassigned$/);
+  await hydrated(agent);
   await agent.getByLabel("Status").selectOption("open");
   await expect(agent).toHaveURL(/assignment=unassigned&status=open/);
   await expect(agent.locator(`[data-ticket-id="${id}"]`)).toBeVisible();

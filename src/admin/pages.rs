@@ -1,6 +1,5 @@
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::api::{SetResponsibleAgent, SetUserActive, SetUserRole, admin_stats, list_users};
 use super::model::Account;
@@ -8,10 +7,10 @@ use crate::auth::model::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};
-use crate::ui::{LoadError, Loading, ServerForm, after_each_result, encode_query_value, format_time};
+use crate::ui::{LoadError, Loading, PageTitle, ServerForm, after_each_result, encode_query_value, format_time, url};
 
 /// `/app/admin`: system figures, each linking to the list behind it.
-#[component]
+#[island]
 pub fn DashboardPage() -> impl IntoView {
     let t = &t().admin;
     let lang = lang();
@@ -46,7 +45,7 @@ pub fn DashboardPage() -> impl IntoView {
         _ => t.refreshed_every_5_seconds.to_owned(),
     };
     view! {
-        <Title text=t.dashboard />
+        <PageTitle text=t.dashboard />
         <div class="page-head">
             <h1>{t.dashboard}</h1>
             <p class="muted freshness" role="status">{freshness}</p>
@@ -157,7 +156,7 @@ fn Stat(
 pub fn AdminTicketsPage() -> impl IntoView {
     let t = &t().admin;
     view! {
-        <Title text=t.all_tickets />
+        <PageTitle text=t.all_tickets />
         <div class="page-head"><h1>{t.all_tickets}</h1></div>
         <TicketList kind=ListKind::All />
     }
@@ -167,10 +166,10 @@ pub fn AdminTicketsPage() -> impl IntoView {
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let t = &t().admin;
-    let query = leptos_router::hooks::use_query_map();
+    let query = url::query();
     let role_in_query = move || query.read().get("role").and_then(|r| Role::parse(&r));
     view! {
-        <Title text=t.users />
+        <PageTitle text=t.users />
         <div class="page-head"><h1>{t.users}</h1></div>
         <nav class="tabs" aria-label=t.roles>
             {[("", t.everyone), ("user", t.users), ("agent", t.agents), ("admin", t.admins)].into_iter().map(|(value, label)| {
@@ -179,7 +178,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                 view! { <a class="tab" href=href aria-current=current>{label}</a> }
             }).collect_view()}
         </nav>
-        <PeopleTable role=Signal::derive(role_in_query) />
+        <PeopleTable role=role_in_query() />
     }
 }
 
@@ -188,26 +187,28 @@ pub fn AdminUsersPage() -> impl IntoView {
 pub fn AdminAgentsPage() -> impl IntoView {
     let t = &t().admin;
     view! {
-        <Title text=t.agents />
+        <PageTitle text=t.agents />
         <div class="page-head"><h1>{t.agents}</h1></div>
-        <PeopleTable role=Signal::stored(Some(Role::Agent)) />
+        <PeopleTable role=Some(Role::Agent) />
     }
 }
 
 /// People with their role and state, and the admin's controls for each.
-#[component]
-fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
+#[island]
+fn PeopleTable(role: Option<Role>) -> impl IntoView {
+    let role = Signal::stored(role);
     let texts = t();
     let (t, common) = (&texts.admin, &texts.common);
     let me = expect_context::<User>();
     let cursor = RwSignal::new(None::<String>);
-    let query = leptos_router::hooks::use_query_map();
-    let search = move || query.read().get("q").filter(|q| !q.trim().is_empty());
+    let query = url::query();
+    // Searching as one types changes the address without a page load (the form is a plain GET
+    // without JavaScript).
+    let typed = RwSignal::new(query.read_untracked().get("q"));
+    let search = move || typed.get().filter(|q| !q.trim().is_empty());
     let people = Resource::new(move || (role.get(), search(), cursor.get()), |(role, q, cursor)| {
         list_users(role.map(|r| r.as_str().to_owned()), cursor, None, q)
     });
-    let navigate = leptos_router::hooks::use_navigate();
-    // Searching as one types (the form is a plain GET without JavaScript).
     let on_search = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         let mut parts: Vec<String> = role.get_untracked().map(|r| format!("role={}", r.as_str())).into_iter().collect();
@@ -215,7 +216,8 @@ fn PeopleTable(role: Signal<Option<Role>>) -> impl IntoView {
             parts.push(format!("q={}", encode_query_value(text.trim())));
         }
         cursor.set(None);
-        navigate(&format!("?{}", parts.join("&")), leptos_router::NavigateOptions { replace: true, ..Default::default() });
+        typed.set(Some(text));
+        url::replace(&format!("?{}", parts.join("&")));
     };
     // Who can be someone's responsible agent: the active agents.
     let agents = Resource::new(|| (), |_| async {

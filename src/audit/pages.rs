@@ -3,19 +3,17 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::api::audit_log;
 use super::model::{AuditAction, AuditEntry, FieldChange, SubjectKind};
-use crate::ui::{LoadError, Loading, Time, encode_query_value};
+use crate::ui::{LoadError, Loading, PageTitle, Time, encode_query_value, url};
 
 const FILTER_KEYS: [&str; 2] = ["action", "q"];
 
-#[component]
+#[island]
 pub fn AuditPage() -> impl IntoView {
     let t = &crate::i18n::t().audit;
-    let query = use_query_map();
+    let query = url::query();
     let entries = Resource::new(
         move || {
             let query = query.read();
@@ -25,7 +23,7 @@ pub fn AuditPage() -> impl IntoView {
     );
     let filtered = move || FILTER_KEYS.iter().any(|key| query.read().get(key).is_some_and(|v| !v.is_empty() && v != "all"));
     view! {
-        <Title text=t.title />
+        <PageTitle text=t.title />
         <div class="page-head"><h1>{t.title}</h1></div>
         <p class="muted">{t.intro}</p>
         <AuditFilters />
@@ -70,21 +68,17 @@ fn page_href(query: &leptos_router::params::ParamsMap, cursor: Option<&str>) -> 
 #[component]
 fn AuditFilters() -> impl IntoView {
     let t = &crate::i18n::t().audit;
-    let query = use_query_map();
+    let query = url::query();
     let current = move |key: &str| query.read().get(key).unwrap_or_default();
-    let navigate = use_navigate();
     // With JavaScript a new kind applies at once and a search on Enter; both start from page one.
-    let on_change = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::Event| {
-            let Some(name) = event_target::<leptos::web_sys::Element>(&ev).get_attribute("name") else { return };
-            if name != "action" {
-                return;
-            }
-            let mut params = query.get_untracked();
-            params.replace("action", event_target_value(&ev));
-            navigate(&page_href(&params, None), Default::default());
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(name) = event_target::<leptos::web_sys::Element>(&ev).get_attribute("name") else { return };
+        if name != "action" {
+            return;
         }
+        let mut params = query.get_untracked();
+        params.replace("action", event_target_value(&ev));
+        url::go(&page_href(&params, None));
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -94,7 +88,7 @@ fn AuditFilters() -> impl IntoView {
         let mut params = query.get_untracked();
         params.replace("action", value("action"));
         params.replace("q", value("q").trim().to_owned());
-        navigate(&page_href(&params, None), Default::default());
+        url::go(&page_href(&params, None));
     };
     let options = std::iter::once(("all", t.any_kind))
         .chain(AuditAction::ALL.iter().map(|a| (a.as_str(), t.action(*a))))
@@ -171,7 +165,7 @@ fn describe(change: &FieldChange) -> String {
 
 #[component]
 fn AuditPager(next: Option<String>) -> impl IntoView {
-    let query = use_query_map();
+    let query = url::query();
     let common = &crate::i18n::t().common;
     let on_later_page = move || query.read().get("cursor").is_some_and(|c| !c.is_empty());
     view! {

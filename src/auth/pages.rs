@@ -2,18 +2,22 @@
 //! they work before the WebAssembly has loaded; once hydrated they submit without a page load.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use super::api::{Login, Logout, Register};
 use crate::i18n::{LanguageSwitch, t};
-use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, last_error};
+use crate::ui::{FieldError, FormError, PageTitle, ServerForm, SubmitButton, aria_invalid, last_error, url};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    // Outside the form's island: in the browser only the app frame keeps the tab's title.
+    view! { <PageTitle text=t().auth.sign_in /><LoginCard /> }
+}
+
+#[island]
+fn LoginCard() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let error = last_error(action.value());
-    let query = use_query_map();
+    let query = url::query();
     let t = &t().auth;
     let next = move || query.read().get("next").unwrap_or_default();
     let notice = move || {
@@ -28,7 +32,6 @@ pub fn LoginPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=t.sign_in />
         <main class="auth-page">
             <section class="auth-card">
                 <div class="top-bar"><a href="/" class="brand">"MyRelay"</a><LanguageSwitch /></div>
@@ -55,12 +58,16 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
+    view! { <PageTitle text=t().auth.create_account_title /><RegisterCard /> }
+}
+
+#[island]
+fn RegisterCard() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let error = last_error(action.value());
     let t = &t().auth;
 
     view! {
-        <Title text=t.create_account_title />
         <main class="auth-page">
             <section class="auth-card">
                 <div class="top-bar"><a href="/" class="brand">"MyRelay"</a><LanguageSwitch /></div>

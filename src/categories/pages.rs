@@ -4,7 +4,6 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::api::{CreateCategory, MoveCategory, SetCategoryActive, UpdateCategory, list_categories};
 use super::model::{Category, DEFAULT_MESSAGE_MAX_CHARS, DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
@@ -12,9 +11,9 @@ use crate::admin::api::list_users;
 use crate::auth::model::User;
 use crate::error::AppError;
 use crate::i18n::{error_message, t};
-use crate::ui::{FieldError, FormError, LoadError, Loading, ServerForm, SubmitButton, aria_invalid, last_error};
+use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, aria_invalid, last_error};
 
-#[component]
+#[island]
 pub fn AdminCategoriesPage() -> impl IntoView {
     let t = &t().admin;
     let create = ServerAction::<CreateCategory>::new();
@@ -35,7 +34,7 @@ pub fn AdminCategoriesPage() -> impl IntoView {
             .or_else(|| refused(move_one.value().get().map(|r| r.map(drop))))
     });
     view! {
-        <Title text=t.categories />
+        <PageTitle text=t.categories />
         <div class="page-head"><h1>{t.categories}</h1></div>
         <p class="muted">{t.categories_intro}</p>
         {move || row_error.get().map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}

@@ -111,8 +111,7 @@ pub fn ChatPanel(
 
 /// The sign-in page, coming back here afterwards (a full page load: the session is gone).
 fn sign_in_again() -> String {
-    let path = leptos_router::hooks::use_location().pathname.get_untracked();
-    crate::auth::guard::login_url_for(&path)
+    crate::auth::guard::login_url_for(&crate::ui::url::path())
 }
 
 #[component]

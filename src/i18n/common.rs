@@ -19,11 +19,10 @@ pub struct CommonTexts {
     pub for_admins: &'static str,
     pub for_admins_text: &'static str,
     pub landing_promise: &'static str,
-    // Not found, unreachable
+    // Not found
     pub not_found_title: &'static str,
     pub not_found_text: &'static str,
     pub go_to_start: &'static str,
-    pub unreachable: &'static str,
     // App frame
     pub loading: &'static str,
     pub try_again: &'static str,
@@ -94,7 +93,6 @@ pub const EN: CommonTexts = CommonTexts {
     not_found_title: "Page not found",
     not_found_text: "There is nothing at this address.",
     go_to_start: "Go to the start page",
-    unreachable: "MyRelay is not reachable",
     loading: "Loading…",
     try_again: "Try again",
     sign_in: "Sign in",
@@ -143,7 +141,6 @@ pub const ES: CommonTexts = CommonTexts {
     not_found_title: "Página no encontrada",
     not_found_text: "No hay nada en esta dirección.",
     go_to_start: "Ir a la página de inicio",
-    unreachable: "No se puede conectar con MyRelay",
     loading: "Cargando…",
     try_again: "Reintentar",
     sign_in: "Iniciar sesión",

@@ -169,9 +169,10 @@ pub fn provide_lang() -> Lang {
     lang
 }
 
-/// The page's language (English outside a page).
+/// The page's language (English outside a page). An island in the browser has no context from
+/// the server's components: it reads `<html lang>`.
 pub fn lang() -> Lang {
-    use_context::<Lang>().unwrap_or_default()
+    use_context::<Lang>().unwrap_or_else(|| if cfg!(feature = "ssr") { Lang::default() } else { Lang::detect() })
 }
 
 /// The page's texts: `let t = t();` at the top of a component, then `t.auth.sign_in`.
@@ -185,11 +186,7 @@ pub fn t() -> &'static Texts {
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let current = lang();
-    let location = leptos_router::hooks::use_location();
-    let here = move || {
-        let (path, query) = (location.pathname.get(), location.search.get());
-        if query.is_empty() { path } else { format!("{path}?{query}") }
-    };
+    let here = crate::ui::url::path_and_query();
     view! {
         <form method="post" action="/language" class="lang-switch" aria-label=current.texts().common.language>
             <input type="hidden" name="next" value=here />

@@ -3,19 +3,17 @@
 
 use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use super::api::search;
 use super::model::{HitKind, SearchHit, SnippetPart};
 use crate::auth::model::User;
-use crate::ui::{LoadError, StatusBadge, Time, encode_query_value};
+use crate::ui::{LoadError, PageTitle, StatusBadge, Time, encode_query_value, url};
 
 /// The box in the app's header.
 #[component]
 pub fn SearchBox() -> impl IntoView {
     let t = &crate::i18n::t().search;
-    let query = use_query_map();
+    let query = url::query();
     view! {
         <form method="get" action="/app/search" role="search" class="search-box">
             <input type="search" name="q" aria-label=t.label placeholder=t.placeholder maxlength="200" required
@@ -24,10 +22,10 @@ pub fn SearchBox() -> impl IntoView {
     }
 }
 
-#[component]
+#[island]
 pub fn SearchPage() -> impl IntoView {
     let t = &crate::i18n::t().search;
-    let query = use_query_map();
+    let query = url::query();
     let text = move || query.read().get("q").map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
     let hits = Resource::new(
         move || (text(), query.read().get("cursor")),
@@ -40,7 +38,7 @@ pub fn SearchPage() -> impl IntoView {
     );
     let staff = expect_context::<User>().role.is_staff();
     view! {
-        <Title text=move || text().map_or_else(|| t.title.to_owned(), |q| format!("{q} · {}", t.title)) />
+        <PageTitle text=text().map_or_else(|| t.title.to_owned(), |q| format!("{q} · {}", t.title)) />
         <div class="page-head"><h1>{t.title}</h1></div>
         <form method="get" action="/app/search" role="search" class="filters search-form">
             <label class="grow">{t.label} <input type="search" name="q" maxlength="200" required value=move || text().unwrap_or_default() /></label>
@@ -105,7 +103,7 @@ fn HitRow(hit: SearchHit, staff: bool) -> impl IntoView {
 #[component]
 fn SearchPager(next: Option<String>) -> impl IntoView {
     let t = &crate::i18n::t().search;
-    let query = use_query_map();
+    let query = url::query();
     let href = move |cursor: Option<&str>| {
         let q = encode_query_value(&query.read().get("q").unwrap_or_default());
         match cursor {

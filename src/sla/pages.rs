@@ -4,13 +4,12 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::api::{SaveSlaPolicies, sla_policies};
 use super::model::{ClockState, DUE_SOON_MS, FORM_FIELDS, SlaPolicy, Target, TicketSla, format_duration};
 use crate::i18n::SlaTexts;
 use crate::ui::time::{Clock, machine_time};
-use crate::ui::{FieldError, FormError, LoadError, Loading, ServerForm, SubmitButton, format_time, last_error};
+use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, format_time, last_error};
 
 /// The time the clocks are read at: the browser's, else when the ticket was loaded.
 fn reading_time(sla: &TicketSla) -> chrono::DateTime<chrono::Utc> {
@@ -101,7 +100,7 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
 }
 
 /// `/app/admin/sla`: each priority's targets, in one form (it works without JavaScript).
-#[component]
+#[island]
 pub fn SlaSettingsPage() -> impl IntoView {
     let t = &crate::i18n::t().sla;
     let save = ServerAction::<SaveSlaPolicies>::new();
@@ -109,7 +108,7 @@ pub fn SlaSettingsPage() -> impl IntoView {
     let error = last_error(save.value());
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
-        <Title text=t.title />
+        <PageTitle text=t.title />
         <div class="page-head"><h1>{t.title}</h1></div>
         <p class="muted">{t.intro}</p>
         <Transition fallback=Loading>

@@ -2,6 +2,7 @@
 
 pub mod shortcuts;
 pub mod time;
+pub mod url;
 
 pub use time::{Time, Waiting, format_time};
 
@@ -103,6 +104,25 @@ pub fn SubmitButton(pending: Memo<bool>, label: &'static str, busy_label: &'stat
     }
 }
 
+/// The page's name in the tab's title. Written by the server: in the browser only the app frame
+/// changes the title (its unread count), so an island's title does not fight it.
+#[component]
+pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        server_only(view! { <leptos_meta::Title text /> })
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = text;
+}
+
+/// A view the server renders where the browser hydrates nothing (`()`). A title, say: it writes
+/// no node into the page, and `()` stands for one empty marker, so the server adds that marker.
+#[cfg(feature = "ssr")]
+pub fn server_only(view: impl IntoView) -> impl IntoView {
+    (view, ())
+}
+
 #[component]
 pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
     view! { <span class=format!("status status-{}", status.as_str())>{t().common.status(status)}</span> }
@@ -114,12 +134,9 @@ pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
 pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl IntoView {
     let t = &t().common;
     let action = if error.code == crate::error::ErrorCode::Unauthenticated {
-        let here = leptos_router::hooks::use_location();
-        let (path, query) = (here.pathname.get_untracked(), here.search.get_untracked());
-        let sign_in = crate::auth::guard::login_url_for(&if query.is_empty() { path } else { format!("{path}?{query}") });
-        let navigate = leptos_router::hooks::use_navigate();
+        let sign_in = crate::auth::guard::login_url_for(&url::path_and_query());
         let target = sign_in.clone();
-        Effect::new(move |_| navigate(&target, Default::default()));
+        Effect::new(move |_| url::go(&target));
         leptos::either::Either::Left(view! { <a class="button primary" href=sign_in>{t.sign_in}</a> })
     } else {
         leptos::either::Either::Right(view! { <button type="button" class="button" on:click=move |_| retry.run(())>{t.try_again}</button> })

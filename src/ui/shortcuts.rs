@@ -14,7 +14,6 @@ pub fn Shortcuts() -> impl IntoView {
     provide_context(ShortcutHelp(open));
     #[cfg(feature = "hydrate")]
     {
-        let navigate = leptos_router::hooks::use_navigate();
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
             if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
                 return;
@@ -39,7 +38,7 @@ pub fn Shortcuts() -> impl IntoView {
                 "r" => click("[data-shortcut=resolve]").is_some(),
                 "c" => focus("#chat-input"),
                 "u" => {
-                    navigate("/app/inbox", Default::default());
+                    crate::ui::url::go("/app/inbox");
                     true
                 }
                 _ => false,

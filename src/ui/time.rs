@@ -35,7 +35,9 @@ impl Clock {
                     self.coarse.set(Some(now));
                 }
             };
-            tick();
+            // First once every island of the page has hydrated (the islands are hydrated in
+            // microtasks, this runs in the next task): they render the server's UTC times.
+            set_timeout(tick, std::time::Duration::ZERO);
             if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
                 on_cleanup(move || handle.clear());
             }

@@ -4,7 +4,6 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::auth::model::User;
@@ -17,30 +16,36 @@ use super::priority::{PriorityBadge, PriorityFacts};
 use super::rating::{RatingBox, RatingFact};
 use crate::tickets::api::{AssignTicket, ChangeStatus, RateTicket, SetPriority, get_ticket, list_tickets, ticket_timeline};
 use crate::tickets::model::{Message, Ticket, TicketAction, TicketStatus, allowed_actions};
-use crate::ui::{LoadError, ServerForm, StatusBadge, Time, after_each_result};
+use crate::ui::{LoadError, PageTitle, ServerForm, StatusBadge, Time, after_each_result};
 
 const CHAT_HISTORY_PAGE: i64 = 50;
 
 /// `/app/tickets/:ticketId`: a user's ticket.
 #[component]
 pub fn UserTicketPage() -> impl IntoView {
-    let nav = &crate::i18n::t().common;
-    view! { <TicketScreen back_href="/app/tickets" back_label=nav.nav_my_tickets /> }
+    view! { <TicketScreen ticket_id=ticket_in_path() from_inbox=false /> }
 }
 
 /// `/app/inbox/:ticketId`: a ticket with the agent's controls.
 #[component]
 pub fn AgentTicketPage() -> impl IntoView {
-    let nav = &crate::i18n::t().common;
-    view! { <TicketScreen back_href="/app/inbox" back_label=nav.nav_inbox /> }
+    view! { <TicketScreen ticket_id=ticket_in_path() from_inbox=true /> }
 }
 
-#[component]
-fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoView {
+/// The ticket the route names (none when it is not a number).
+fn ticket_in_path() -> Option<i64> {
+    use_params_map().read_untracked().get("ticketId").and_then(|id| id.parse::<i64>().ok())
+}
+
+/// The whole ticket page; `from_inbox`: reached from the agents' inbox, which it leads back to.
+#[island]
+fn TicketScreen(ticket_id: Option<i64>, from_inbox: bool) -> impl IntoView {
     let staff = expect_context::<User>().role.is_staff();
-    let t = &crate::i18n::t().tickets;
-    let params = use_params_map();
-    let ticket_id = move || params.read().get("ticketId").and_then(|id| id.parse::<i64>().ok());
+    let texts = crate::i18n::t();
+    let t = &texts.tickets;
+    let (back_href, back_label) =
+        if from_inbox { ("/app/inbox", texts.common.nav_inbox) } else { ("/app/tickets", texts.common.nav_my_tickets) };
+    let ticket_id = move || ticket_id;
     let ticket = Resource::new(ticket_id, |id| async move {
         match id {
             Some(id) => get_ticket(id).await,
@@ -94,12 +99,12 @@ fn TicketScreen(back_href: &'static str, back_label: &'static str) -> impl IntoV
                 {move || Suspend::new(async move {
                     match ticket.await {
                         Ok(ticket) => Either::Left(view! {
-                            <Title text=format!("#{} {}", ticket.id, ticket.title()) />
+                            <PageTitle text=format!("#{} {}", ticket.id, ticket.title()) />
                             <TicketHeader ticket=ticket.clone() back_href back_label assign change outcome />
                             {(!staff).then(|| view! { <RatingBox ticket rate /> })}
                         }),
                         Err(error) => Either::Right(view! {
-                            <Title text=t.ticket_not_available />
+                            <PageTitle text=t.ticket_not_available />
                             <Unavailable error back_href back_label available retry=move |_| ticket.refetch() />
                         }),
                     }

@@ -4,8 +4,6 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::chat::store::{ChatClient, ConnectionState};
 use crate::presence::view::PresenceDot;
@@ -14,10 +12,10 @@ use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, Priority, QueueCount
 use super::priority::PriorityBadge;
 use crate::sla::pages::SlaBadge;
 use crate::unread::view::UnreadBadge;
-use crate::ui::{LoadError, StatusBadge, Time, Waiting};
+use crate::ui::{LoadError, PageTitle, StatusBadge, Time, Waiting, url};
 
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ListKind {
     Mine,
     Inbox,
@@ -29,7 +27,7 @@ pub enum ListKind {
 pub fn MyTicketsPage() -> impl IntoView {
     let nav = &crate::i18n::t().common;
     view! {
-        <Title text=nav.nav_my_tickets />
+        <PageTitle text=nav.nav_my_tickets />
         <div class="page-head">
             <h1>{nav.nav_my_tickets}</h1>
             <a class="button primary" href="/app/tickets/new">{nav.nav_new_ticket}</a>
@@ -39,13 +37,13 @@ pub fn MyTicketsPage() -> impl IntoView {
 }
 
 /// `/app/inbox`: the queue for agents (and admins).
-#[component]
+#[island]
 pub fn InboxPage() -> impl IntoView {
     let texts = crate::i18n::t();
     let (t, nav) = (&texts.tickets, &texts.common);
     let team = Resource::new(|| (), |_| crate::presence::api::team_presence());
     view! {
-        <Title text=nav.nav_inbox />
+        <PageTitle text=nav.nav_inbox />
         <div class="page-head">
             <h1>{nav.nav_inbox}</h1>
             <button type="button" class="button subtle shortcut-hint" on:click=move |_| {
@@ -68,9 +66,9 @@ fn default_sort(kind: ListKind) -> TicketSort {
 }
 
 /// A ticket list whose filters and page live in the URL query.
-#[component]
+#[island]
 pub fn TicketList(kind: ListKind) -> impl IntoView {
-    let query = use_query_map();
+    let query = url::query();
     let request = move || {
         let query = query.read();
         // The inbox is the open work, for admins too: closed tickets only when asked for.
@@ -161,7 +159,7 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
 /// The inbox's views, each with its live count: what waits for an agent, mine, everything open.
 #[component]
 fn Tabs(counts: RwSignal<Option<QueueCounts>>) -> impl IntoView {
-    let query = use_query_map();
+    let query = url::query();
     let current = move || query.read().get("assignment").unwrap_or_default();
     let t = &crate::i18n::t().tickets;
     let lang = crate::i18n::lang();
@@ -280,7 +278,7 @@ fn ListSkeleton() -> impl IntoView {
 /// Links to the first page and the next one, keeping the filters.
 #[component]
 fn Pager(next: Option<String>) -> impl IntoView {
-    let query = use_query_map();
+    let query = url::query();
     let with_cursor = move |cursor: Option<&str>| {
         let query = query.read();
         let mut parts: Vec<String> = FILTER_KEYS
@@ -325,9 +323,8 @@ fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
 /// Back works. With JavaScript each change applies at once; without it, "Apply" submits.
 #[component]
 fn Filters(kind: ListKind) -> impl IntoView {
-    let query = use_query_map();
+    let query = url::query();
     let current = move |key: &str| query.read().get(key).unwrap_or_default();
-    let navigate = use_navigate();
     let texts = crate::i18n::t();
     let t = &texts.tickets;
     let categories = Resource::new(|| (), |_| crate::categories::api::active_categories());
@@ -359,7 +356,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
                 parts.push(format!("{key}={chosen}"));
             }
         }
-        navigate(&format!("?{}", parts.join("&")), Default::default());
+        url::go(&format!("?{}", parts.join("&")));
     };
     view! {
         <form method="get" class="filters" aria-label=t.filter_tickets on:change=apply>

@@ -1,14 +1,13 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::attachments::view::{AttachButton, FileTarget, Upload, UploadState, UploadTray};
 use crate::categories::api::active_categories;
 use crate::tickets::api::CreateTicket;
 use crate::tickets::model::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
-use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, aria_invalid, last_error};
+use crate::ui::{FieldError, FormError, PageTitle, ServerForm, SubmitButton, aria_invalid, last_error};
 
 /// `/app/tickets/new`. On success the server sends the browser to the new ticket's page.
-#[component]
+#[island]
 pub fn NewTicketPage() -> impl IntoView {
     let action = ServerAction::<CreateTicket>::new();
     let error = last_error(action.value());
@@ -27,7 +26,7 @@ pub fn NewTicketPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text=nav.nav_new_ticket />
+        <PageTitle text=nav.nav_new_ticket />
         <div class="page-head">
             <h1>{nav.nav_new_ticket}</h1>
         </div>
