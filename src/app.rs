@@ -162,6 +162,7 @@ fn AppShell() -> impl IntoView {
 /// title; the keyboard shortcuts. The page itself is `children`, rendered on the server.
 #[island]
 fn LiveFrame(user: User, path: String, children: Children) -> impl IntoView {
+    crate::ui::ready::island_ready();
     // In the browser nothing outside an island runs: the frame provides what the page's
     // islands share.
     #[cfg(not(feature = "ssr"))]

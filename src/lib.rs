@@ -27,22 +27,14 @@ pub mod unread;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    use leptos::prelude::{document, window};
+    use leptos::prelude::window;
     console_error_panic_hook::set_once();
     // No client-side router: a server function's redirect is a page load.
     let _ = leptos::server_fn::redirect::set_redirect_hook(|url| {
         let _ = window().location().set_href(url);
     });
-    // Each page hydrates only its islands: the script that called this hydrates them next, one
-    // after another in microtasks.
+    // Each page hydrates only its islands: the script that called this hydrates them next, and
+    // the last of them marks the page (`ui::ready`).
     leptos::mount::hydrate_islands();
-    // A task queued now runs once they all have: the page is interactive (tests wait for this).
-    leptos::prelude::set_timeout(
-        || {
-            if let Some(body) = document().body() {
-                let _ = body.set_attribute("data-hydrated", "true");
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+    ui::ready::page_started();
 }

@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { test, ADMIN, AGENT, customerWithTicket, open, staffOn } from "./helpers";
+import { test, ADMIN, AGENT, customerWithTicket, hydrated, open, staffOn } from "./helpers";
 
 test("an agent sets the priority; other staff see it live, the inbox sorts and filters by it, the customer never sees it", async ({ browser }) => {
   test.setTimeout(60_000);
@@ -28,6 +28,8 @@ test("an agent sets the priority; other staff see it live, the inbox sorts and f
   await agent.getByLabel("Priority").selectOption("low");
   await expect(agent).toHaveURL(/priority=low/);
   await expect(agent.locator(`.queue-row[data-ticket-id="${id}"]`)).toHaveCount(0);
+  // A filter is a page load: the next choice applies once that page runs.
+  await hydrated(agent);
   await agent.getByLabel("Priority").selectOption("urgent");
   await expect(agent.locator(`.queue-row[data-ticket-id="${id}"]`)).toBeVisible();
   await agent.screenshot({ path: "screenshots/inbox-priority-1280.png" });

@@ -117,6 +117,7 @@ test("the inbox's views and filters apply at once, each view with its count", as
   await agent.getByLabel("Status").selectOption("open");
   await expect(agent).toHaveURL(/assignment=unassigned&status=open/);
   await expect(agent.locator(`[data-ticket-id="${id}"]`)).toBeVisible();
+  await hydrated(agent);
   await agent.getByLabel("Status").selectOption("resolved");
   await expect(agent.locator(`[data-ticket-id="${id}"]`)).toHaveCount(0);
 });

@@ -12,6 +12,7 @@ use crate::ui::{LoadError, Loading, PageTitle, ServerForm, after_each_result, en
 /// `/app/admin`: system figures, each linking to the list behind it.
 #[island]
 pub fn DashboardPage() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let t = &t().admin;
     let lang = lang();
     let stats = Resource::new(|| (), |_| admin_stats());
@@ -196,6 +197,7 @@ pub fn AdminAgentsPage() -> impl IntoView {
 /// People with their role and state, and the admin's controls for each.
 #[island]
 fn PeopleTable(role: Option<Role>) -> impl IntoView {
+    crate::ui::ready::island_ready();
     let role = Signal::stored(role);
     let texts = t();
     let (t, common) = (&texts.admin, &texts.common);

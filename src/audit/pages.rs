@@ -12,6 +12,7 @@ const FILTER_KEYS: [&str; 2] = ["action", "q"];
 
 #[island]
 pub fn AuditPage() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().audit;
     let query = url::query();
     let entries = Resource::new(

@@ -15,6 +15,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[island]
 fn LoginCard() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let action = ServerAction::<Login>::new();
     let error = last_error(action.value());
     let query = url::query();
@@ -63,6 +64,7 @@ pub fn RegisterPage() -> impl IntoView {
 
 #[island]
 fn RegisterCard() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let action = ServerAction::<Register>::new();
     let error = last_error(action.value());
     let t = &t().auth;

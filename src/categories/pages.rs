@@ -15,6 +15,7 @@ use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm
 
 #[island]
 pub fn AdminCategoriesPage() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let t = &t().admin;
     let create = ServerAction::<CreateCategory>::new();
     let update = ServerAction::<UpdateCategory>::new();

@@ -570,7 +570,9 @@ mod browser {
     }
 
     pub fn start(client: ChatClient) {
-        connect(client);
+        // Once the page's islands have hydrated: they hydrate what the server rendered, so
+        // nothing the socket says may change it before.
+        crate::ui::ready::when_page_ready(move || connect(client));
         let online = window_event_listener(leptos::ev::online, move |_| {
             if client.connection.get_untracked() == ConnectionState::Offline {
                 connect(client);

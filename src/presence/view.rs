@@ -64,6 +64,14 @@ pub fn AgentPresence(agent_id: i64, name: String, loaded: Option<StaffStatus>) -
     }
 }
 
+/// The inbox's view of the team: [`TeamPanel`], live.
+#[island]
+pub fn TeamPresence() -> impl IntoView {
+    crate::ui::ready::island_ready();
+    let team = Resource::new(|| (), |_| crate::presence::api::team_presence());
+    view! { <TeamPanel team /> }
+}
+
 /// The team's presence, online first, with the viewer's own switch. `team` is created by the
 /// page (a resource made inside a suspended view would not hydrate).
 #[component]

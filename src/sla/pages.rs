@@ -102,6 +102,7 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
 /// `/app/admin/sla`: each priority's targets, in one form (it works without JavaScript).
 #[island]
 pub fn SlaSettingsPage() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().sla;
     let save = ServerAction::<SaveSlaPolicies>::new();
     let policies = Resource::new(move || save.version().get(), |_| sla_policies());

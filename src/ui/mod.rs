@@ -1,6 +1,7 @@
 //! Small view pieces shared by forms and pages.
 
 pub mod shortcuts;
+pub mod ready;
 pub mod time;
 pub mod url;
 

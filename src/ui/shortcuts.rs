@@ -62,6 +62,20 @@ pub fn Shortcuts() -> impl IntoView {
     }
 }
 
+/// The inbox's button that opens the list of shortcuts (shown once the page runs).
+#[island]
+pub fn ShortcutsButton() -> impl IntoView {
+    crate::ui::ready::island_ready();
+    let t = &crate::i18n::t().tickets;
+    view! {
+        <button type="button" class="button subtle shortcut-hint" on:click=move |_| {
+            if let Some(help) = use_context::<ShortcutHelp>() {
+                help.0.update(|open| *open = !*open);
+            }
+        }>{t.keyboard_shortcuts}</button>
+    }
+}
+
 #[cfg(feature = "hydrate")]
 fn typing_in_a_field() -> bool {
     document().active_element().is_some_and(|el| {

@@ -17,7 +17,7 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Provided once by the app, which starts it once the page is interactive.
+    /// Provided once by the app frame, which starts it.
     pub fn provide() -> Self {
         let clock = Clock { coarse: RwSignal::new(None), fine: RwSignal::new(None) };
         provide_context(clock);
@@ -35,12 +35,12 @@ impl Clock {
                     self.coarse.set(Some(now));
                 }
             };
-            // First once every island of the page has hydrated (the islands are hydrated in
-            // microtasks, this runs in the next task): they render the server's UTC times.
-            set_timeout(tick, std::time::Duration::ZERO);
-            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
-                on_cleanup(move || handle.clear());
-            }
+            // Once every island of the page has hydrated: they render the server's UTC times.
+            // (The page is never taken down: every link loads a new one.)
+            crate::ui::ready::when_page_ready(move || {
+                tick();
+                let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(1));
+            });
         }
     }
 

@@ -40,6 +40,7 @@ fn ticket_in_path() -> Option<i64> {
 /// The whole ticket page; `from_inbox`: reached from the agents' inbox, which it leads back to.
 #[island]
 fn TicketScreen(ticket_id: Option<i64>, from_inbox: bool) -> impl IntoView {
+    crate::ui::ready::island_ready();
     let staff = expect_context::<User>().role.is_staff();
     let texts = crate::i18n::t();
     let t = &texts.tickets;

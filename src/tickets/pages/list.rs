@@ -37,22 +37,16 @@ pub fn MyTicketsPage() -> impl IntoView {
 }
 
 /// `/app/inbox`: the queue for agents (and admins).
-#[island]
+#[component]
 pub fn InboxPage() -> impl IntoView {
-    let texts = crate::i18n::t();
-    let (t, nav) = (&texts.tickets, &texts.common);
-    let team = Resource::new(|| (), |_| crate::presence::api::team_presence());
+    let nav = &crate::i18n::t().common;
     view! {
         <PageTitle text=nav.nav_inbox />
         <div class="page-head">
             <h1>{nav.nav_inbox}</h1>
-            <button type="button" class="button subtle shortcut-hint" on:click=move |_| {
-                if let Some(help) = use_context::<crate::ui::shortcuts::ShortcutHelp>() {
-                    help.0.update(|open| *open = !*open);
-                }
-            }>{t.keyboard_shortcuts}</button>
+            <crate::ui::shortcuts::ShortcutsButton />
         </div>
-        <crate::presence::view::TeamPanel team />
+        <crate::presence::view::TeamPresence />
         <TicketList kind=ListKind::Inbox />
     }
 }
@@ -68,6 +62,7 @@ fn default_sort(kind: ListKind) -> TicketSort {
 /// A ticket list whose filters and page live in the URL query.
 #[island]
 pub fn TicketList(kind: ListKind) -> impl IntoView {
+    crate::ui::ready::island_ready();
     let query = url::query();
     let request = move || {
         let query = query.read();

@@ -9,6 +9,7 @@ use crate::ui::{FieldError, FormError, PageTitle, ServerForm, SubmitButton, aria
 /// `/app/tickets/new`. On success the server sends the browser to the new ticket's page.
 #[island]
 pub fn NewTicketPage() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let action = ServerAction::<CreateTicket>::new();
     let error = last_error(action.value());
     let categories = Resource::new(|| (), |_| active_categories());
