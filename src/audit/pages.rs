@@ -10,9 +10,9 @@ use crate::ui::{LoadError, Loading, PageTitle, Time, encode_query_value, url};
 
 const FILTER_KEYS: [&str; 2] = ["action", "q"];
 
-#[island]
+/// Rendered by the server only, but for the filters' island.
+#[component]
 pub fn AuditPage() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().audit;
     let query = url::query();
     let entries = Resource::new(
@@ -66,8 +66,9 @@ fn page_href(query: &leptos_router::params::ParamsMap, cursor: Option<&str>) -> 
     format!("/app/admin/audit?{}", parts.join("&"))
 }
 
-#[component]
+#[island]
 fn AuditFilters() -> impl IntoView {
+    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().audit;
     let query = url::query();
     let current = move |key: &str| query.read().get(key).unwrap_or_default();

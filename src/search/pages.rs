@@ -22,9 +22,9 @@ pub fn SearchBox() -> impl IntoView {
     }
 }
 
-#[island]
+/// Rendered by the server only: results are links, and their times are rewritten by the clock.
+#[component]
 pub fn SearchPage() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().search;
     let query = url::query();
     let text = move || query.read().get("q").map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());

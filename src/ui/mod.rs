@@ -117,6 +117,12 @@ pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
     let _ = text;
 }
 
+/// Whether the server is rendering a part of the page outside every island: the browser will
+/// never run it (always false in the browser).
+pub fn server_only_view() -> bool {
+    cfg!(feature = "ssr") && !leptos::reactive::owner::Owner::current_shared_context().is_some_and(|context| context.get_is_hydrating())
+}
+
 /// A view the server renders where the browser hydrates nothing (`()`). A title, say: it writes
 /// no node into the page, and `()` stands for one empty marker, so the server adds that marker.
 #[cfg(feature = "ssr")]
@@ -139,6 +145,9 @@ pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl Int
         let target = sign_in.clone();
         Effect::new(move |_| url::go(&target));
         leptos::either::Either::Left(view! { <a class="button primary" href=sign_in>{t.sign_in}</a> })
+    } else if server_only_view() {
+        // Nothing would run a button's click here: loading the page again is the retry.
+        leptos::either::Either::Left(view! { <a class="button" href=url::path_and_query()>{t.try_again}</a> })
     } else {
         leptos::either::Either::Right(view! { <button type="button" class="button" on:click=move |_| retry.run(())>{t.try_again}</button> })
     };

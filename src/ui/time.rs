@@ -33,6 +33,7 @@ impl Clock {
                 self.fine.set(Some(now));
                 if self.coarse.get_untracked().is_none_or(|then| now - then >= 30_000) {
                     self.coarse.set(Some(now));
+                    local::rewrite_static_times(now);
                 }
             };
             // Once every island of the page has hydrated: they render the server's UTC times.
@@ -65,12 +66,14 @@ pub(crate) fn machine_time(at: DateTime<Utc>) -> String {
 }
 
 /// A `<time>`: "3 min ago" (or a date, when long ago), the full local date and time on hover.
+/// Outside an island the browser never runs this view: the server marks it `data-static`, and
+/// the clock rewrites its text as it ticks.
 #[component]
 pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     let millis = at.timestamp_millis();
     let text = move || Clock::now().map_or_else(|| format_time(at), |now| local::relative(millis, now));
     let title = move || Clock::now().map_or_else(|| format_time(at), |_| local::full(millis));
-    view! { <time datetime=machine_time(at) title=title>{text}</time> }
+    view! { <time datetime=machine_time(at) title=title data-static=super::server_only_view().then_some("")>{text}</time> }
 }
 
 /// How long someone has waited: "waiting 5 min", the start on hover.
@@ -171,6 +174,20 @@ mod local {
     pub fn full(millis: i64) -> String {
         let parts = [("dateStyle", "full"), ("timeStyle", "short")];
         date(millis).to_locale_string(&language(), &options(&parts)).into()
+    }
+
+    /// The server-rendered times outside islands (`data-static`), as `Time` would show them.
+    pub fn rewrite_static_times(now: i64) {
+        use wasm_bindgen::JsCast;
+        let Ok(times) = leptos::prelude::document().query_selector_all("time[data-static]") else { return };
+        for index in 0..times.length() {
+            let Some(time) = times.item(index).and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok()) else { continue };
+            let millis = time.get_attribute("datetime").map_or(f64::NAN, |at| Date::parse(&at));
+            if !millis.is_nan() {
+                time.set_text_content(Some(&relative(millis as i64, now)));
+                let _ = time.set_attribute("title", &full(millis as i64));
+            }
+        }
     }
 
     pub fn day(millis: i64) -> i64 {
