@@ -139,7 +139,7 @@ fn NotFound() -> impl IntoView {
 }
 
 /// The frame of every `/app` page. The session layer let the request in, so the server knows the
-/// user; it renders the page inside the live frame, which hydrates in the browser.
+/// user; it renders the header and the page inside the live frame, which hydrates in the browser.
 #[component]
 fn AppShell() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -150,18 +150,23 @@ fn AppShell() -> impl IntoView {
         Some(user) => {
             // For the page's server-only components; the frame provides it to islands.
             provide_context(user.clone());
-            let path = crate::ui::url::path();
-            leptos::either::Either::Left(view! { <LiveFrame user path><Outlet /></LiveFrame> })
+            leptos::either::Either::Left(view! {
+                <LiveFrame user=user.clone()>
+                    <AppHeader user />
+                    <main class="app-main"><Outlet /></main>
+                </LiveFrame>
+            })
         }
         None => leptos::either::Either::Right(view! { <Redirect path=login_url_for(&crate::ui::url::path_and_query()) /> }),
     }
 }
 
 /// What every `/app` page runs in the browser: the live client (one socket per tab) and the
-/// clock, given to the page's islands as context; the header with the unread counts; the tab's
-/// title; the keyboard shortcuts. The page itself is `children`, rendered on the server.
+/// clock, given to the page's islands as context; the tab's title with the unread count; the
+/// narrow screen's folded menu; the keyboard shortcuts. The header and the page are `children`,
+/// rendered by the server.
 #[island]
-fn LiveFrame(user: User, path: String, children: Children) -> impl IntoView {
+fn LiveFrame(user: User, children: Children) -> impl IntoView {
     crate::ui::ready::island_ready();
     // In the browser nothing outside an island runs: the frame provides what the page's
     // islands share.
@@ -173,30 +178,17 @@ fn LiveFrame(user: User, path: String, children: Children) -> impl IntoView {
     let clock = crate::ui::time::Clock::provide();
     // Effects run only in the browser: times turn local and relative only after hydration.
     Effect::new(move |_| clock.start());
-    let menu = NodeRef::<leptos::html::Details>::new();
+    // The header's menu is open from the server (a plain row of links on wide screens); on a
+    // narrow screen it is folded once the page runs.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
+        use leptos::wasm_bindgen::JsCast;
         let narrow = window().match_media("(max-width: 40rem)").ok().flatten().is_some_and(|query| query.matches());
-        if let (true, Some(details)) = (narrow, menu.get()) {
-            details.set_open(false);
+        let menu = document().query_selector(".nav-menu").ok().flatten().and_then(|menu| menu.dyn_into::<leptos::web_sys::HtmlDetailsElement>().ok());
+        if let (true, Some(menu)) = (narrow, menu) {
+            menu.set_open(false);
         }
     });
-    let t = &t().common;
-    let links: Vec<(&'static str, &'static str)> = match user.role {
-        Role::User => vec![("/app/tickets", t.nav_my_tickets), ("/app/tickets/new", t.nav_new_ticket)],
-        Role::Agent => vec![("/app/inbox", t.nav_inbox)],
-        Role::System => vec![],
-        Role::Admin => vec![
-            ("/app/admin", t.nav_dashboard),
-            ("/app/admin/tickets", t.nav_all_tickets),
-            ("/app/admin/users", t.nav_users),
-            ("/app/admin/agents", t.nav_agents),
-            ("/app/admin/categories", t.nav_categories),
-            ("/app/admin/sla", t.nav_sla),
-            ("/app/admin/audit", t.nav_audit),
-            ("/app/inbox", t.nav_inbox),
-        ],
-    };
     // The tab's title leads with the unread count: "(3) Inbox · MyRelay".
     let counted = move |title: String| match chat.unread_total() {
         0 => title,
@@ -213,11 +205,36 @@ fn LiveFrame(user: User, path: String, children: Children) -> impl IntoView {
     };
     view! {
         {title}
+        {children()}
+        {user.role.is_staff().then(|| view! { <Shortcuts /> })}
+    }
+}
+
+/// The header of `/app` pages: the role's sections (the person's own work with its unread
+/// count, an island), search, who is signed in, the language and signing out.
+#[component]
+fn AppHeader(user: User) -> impl IntoView {
+    let path = crate::ui::url::path();
+    let t = &t().common;
+    let links: Vec<(&'static str, &'static str)> = match user.role {
+        Role::User => vec![("/app/tickets", t.nav_my_tickets), ("/app/tickets/new", t.nav_new_ticket)],
+        Role::Agent => vec![("/app/inbox", t.nav_inbox)],
+        Role::System => vec![],
+        Role::Admin => vec![
+            ("/app/admin", t.nav_dashboard),
+            ("/app/admin/tickets", t.nav_all_tickets),
+            ("/app/admin/users", t.nav_users),
+            ("/app/admin/agents", t.nav_agents),
+            ("/app/admin/categories", t.nav_categories),
+            ("/app/admin/sla", t.nav_sla),
+            ("/app/admin/audit", t.nav_audit),
+            ("/app/inbox", t.nav_inbox),
+        ],
+    };
+    view! {
         <header class="app-header">
             <a href=user.role.home_path() class="brand">"MyRelay"</a>
-            // Open from the server (a plain row of links on wide screens); on a narrow screen a
-            // menu, folded once the page runs.
-            <details class="nav-menu" open node_ref=menu>
+            <details class="nav-menu" open>
             <summary aria-label=t.menu>{t.menu}</summary>
             <div class="nav-panel">
             <nav aria-label=t.main_nav>
@@ -229,8 +246,7 @@ fn LiveFrame(user: User, path: String, children: Children) -> impl IntoView {
                         let current = path == href || (!exact && path.starts_with(&format!("{href}/")));
                         // The person's own work carries the unread count.
                         let counted = href == if user.role.is_staff() { "/app/inbox" } else { "/app/tickets" };
-                        let unread = move || if counted { chat.unread_total() } else { 0 };
-                        view! { <a href=href aria-current=current.then_some("page")>{label}<UnreadBadge count=unread /></a> }
+                        view! { <a href=href aria-current=current.then_some("page")>{label}{counted.then(|| view! { <NavUnread /> })}</a> }
                     })
                     .collect_view()}
             </nav>
@@ -244,9 +260,15 @@ fn LiveFrame(user: User, path: String, children: Children) -> impl IntoView {
             </div>
             </details>
         </header>
-        <main class="app-main">{children()}</main>
-        {user.role.is_staff().then(|| view! { <Shortcuts /> })}
     }
+}
+
+/// The navigation's unread count: every open ticket of the person's, as the live client knows it.
+#[island]
+fn NavUnread() -> impl IntoView {
+    crate::ui::ready::island_ready();
+    let chat = expect_context::<ChatClient>();
+    view! { <UnreadBadge count=move || chat.unread_total() /> }
 }
 
 /// `/app`: the server redirects to the role's home before rendering; this covers client navigation.

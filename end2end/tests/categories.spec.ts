@@ -50,7 +50,9 @@ test("an admin adds a category, and a customer's ticket in it gets a title made 
     const queued = agent.locator(".queue-row", { hasText: `Cora Category · ${name} #1` });
     await expect(queued).toBeVisible();
     await expect(queued.locator(".preview")).toContainText("MyRelay: Thanks! Please include your invoice number.");
-    // The customer answers: the row's preview follows live, first line only, from its sender.
+    // The customer answers (once the ticket's page runs): the row's preview follows live, first
+    // line only, from its sender.
+    await expect(user.getByTestId("connection")).toHaveText("live");
     await user.getByRole("textbox", { name: "Message" }).fill("It is invoice 42.");
     await user.getByRole("textbox", { name: "Message" }).press("Enter");
     await expect(queued.locator(".preview")).toContainText("Cora Category: It is invoice 42.");

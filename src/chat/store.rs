@@ -149,6 +149,9 @@ pub struct ChatClient {
     watching_inbox: StoredValue<bool>,
     me: StoredValue<User>,
     rooms: StoredValue<HashMap<i64, Room>>,
+    /// Where rooms are made: they live as long as the client, not as the view that opened them
+    /// (the server renders a suspended view again, and its first rendering is disposed of).
+    owner: StoredValue<Owner>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<Option<browser::Live>, LocalStorage>,
     #[cfg(feature = "hydrate")]
@@ -184,6 +187,7 @@ impl ChatClient {
             watching_inbox: StoredValue::new(false),
             me: StoredValue::new(me),
             rooms: StoredValue::new(HashMap::new()),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
             #[cfg(feature = "hydrate")]
@@ -206,7 +210,7 @@ impl ChatClient {
     /// rejoined) on the socket from there.
     pub fn open_room(&self, ticket_id: i64, history: Vec<TimelineEntry>, notes: Vec<Note>) -> Room {
         let room = self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied()).unwrap_or_else(|| {
-            let room = Room::new(ticket_id);
+            let room = self.owner.with_value(|owner| owner.with(|| Room::new(ticket_id)));
             self.rooms.update_value(|rooms| {
                 rooms.insert(ticket_id, room);
             });
