@@ -147,11 +147,8 @@ impl axum::response::IntoResponse for AppError {
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: AppResult<T>) -> AppResult<T> {
     use leptos::prelude::use_context;
-    let form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-        parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
-    });
     if let Err(err) = &result
-        && !form_post
+        && !crate::ui::flash::form_post()
         && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
     {
         response.set_status(err.status());

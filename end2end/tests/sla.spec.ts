@@ -14,6 +14,7 @@ test("an admin sets SLA targets; the ticket counts down live, a reply meets it, 
   await admin.getByRole("button", { name: "Save targets" }).click();
   await expect(admin.locator("#low_first_response-error")).toContainText("Write a time like 30m");
   await expect(lowFirst).toHaveAttribute("aria-invalid", "true");
+  await expect(lowFirst, "what was typed comes back with the refusal").toHaveValue("soon");
   await lowFirst.fill("5m");
   await admin.getByRole("button", { name: "Save targets" }).click();
   await expect(admin.getByRole("status").filter({ hasText: "Targets saved." })).toBeVisible();
@@ -22,6 +23,7 @@ test("an admin sets SLA targets; the ticket counts down live, a reply meets it, 
   await admin.screenshot({ path: "screenshots/sla-settings-390.png", fullPage: true });
   await admin.reload();
   await expect(admin.getByLabel("Low · First response")).toHaveValue("5m");
+  await expect(admin.getByText("Targets saved."), "the notice is said once").toHaveCount(0);
 
   // On the ticket: the clocks, and under an hour left, a countdown by the second.
   const agent = await staffOn(browser, AGENT, id);

@@ -14,6 +14,8 @@ use {
     crate::auth::repo::{self as users, AccountChange},
     crate::auth::server::require_role,
     crate::error::{AppResult, ErrorCode, with_status},
+    crate::i18n::Lang,
+    crate::ui::flash::after_form,
     crate::server::state::AppState,
     crate::tickets::{api::page_size, repo as tickets},
 };
@@ -86,7 +88,7 @@ pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Opt
 /// Changes a person's role. Admins cannot change their own role (no locking yourself out).
 #[server(prefix = "/api/admin", endpoint = "set-role", input = Form)]
 pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let admin = require_admin()?;
             let state = AppState::from_context()?;
@@ -97,13 +99,17 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError>
             users::change_account(&state.pool, &admin, user_id, AccountChange::Role(role)).await?.ok_or_else(not_found)
         }
         .await,
-    )
+    );
+    after_form(result, |person| {
+        let texts = Lang::detect().texts();
+        Some((texts.admin.now_has_role)(&person.display_name, texts.common.role(person.role)))
+    }, &[])
 }
 
 /// Deactivates (ending all their sessions at once) or reactivates a person.
 #[server(prefix = "/api/admin", endpoint = "set-active", input = Form)]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let admin = require_admin()?;
             let state = AppState::from_context()?;
@@ -113,21 +119,33 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
             users::change_account(&state.pool, &admin, user_id, AccountChange::Active(active)).await?.ok_or_else(not_found)
         }
         .await,
-    )
+    );
+    after_form(result, |person| {
+        let t = &Lang::detect().texts().admin;
+        Some((if person.is_active { t.reactivated } else { t.was_deactivated })(&person.display_name))
+    }, &[])
 }
 
 /// Sets the agent who takes a person's new tickets (`agent_id` empty: nobody; the category's
 /// default agent then applies). The agent must be an active agent.
 #[server(prefix = "/api/admin", endpoint = "set-responsible-agent", input = Form)]
 pub async fn set_responsible_agent(user_id: i64, agent_id: Option<i64>) -> Result<Account, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let admin = require_admin()?;
             let state = AppState::from_context()?;
             users::set_responsible_agent(&state.pool, &admin, user_id, agent_id).await?.ok_or_else(not_found)
         }
         .await,
-    )
+    );
+    after_form(result, |account| {
+        let t = &Lang::detect().texts().admin;
+        let name = &account.user.display_name;
+        Some(match &account.responsible_agent_name {
+            Some(agent) => (t.now_answered_by)(name, agent),
+            None => (t.no_longer_answered_by)(name),
+        })
+    }, &[])
 }
 
 #[cfg(feature = "ssr")]

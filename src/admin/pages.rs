@@ -7,52 +7,27 @@ use crate::auth::model::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};
-use crate::ui::{LoadError, Loading, PageTitle, ServerForm, after_each_result, encode_query_value, format_time, url};
+use crate::ui::{LoadError, Loading, PageTitle, ServerForm, encode_query_value, format_time, url};
 
-/// `/app/admin`: system figures, each linking to the list behind it.
-#[island]
+/// The dashboard's figures: the element the browser reloads (`ui::region`).
+const FIGURES: &str = "dashboard-figures";
+
+/// `/app/admin`: system figures, each linking to the list behind it. Rendered by the server; the
+/// browser reloads the figures every few seconds ([`Freshness`]) and keeps the team live.
+#[component]
 pub fn DashboardPage() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &t().admin;
     let lang = lang();
     let stats = Resource::new(|| (), |_| admin_stats());
-    // Kept current by the socket, not by the refresh.
-    let team = Resource::new(|| (), |_| crate::presence::api::team_presence());
-    // When the figures were last loaded, and the time now (browser only; "updated 3 s ago").
-    let loaded_at = RwSignal::new(None::<f64>);
-    let now = RwSignal::new(None::<f64>);
-    // The live counters change as people come and go: refresh every few seconds while shown.
-    #[cfg(feature = "hydrate")]
-    {
-        let tick = move || now.set(Some(js_sys::Date::now()));
-        if let Ok(handle) = set_interval_with_handle(move || stats.refetch(), std::time::Duration::from_secs(5)) {
-            on_cleanup(move || handle.clear());
-        }
-        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
-            on_cleanup(move || handle.clear());
-        }
-        Effect::new(move |_| {
-            if stats.with(|s| s.as_ref().is_some_and(Result::is_ok)) {
-                loaded_at.set(Some(js_sys::Date::now()));
-                tick();
-            }
-        });
-    }
-    let freshness = move || match (loaded_at.get(), now.get()) {
-        (Some(at), Some(now)) => match ((now - at) / 1000.0).round() as i64 {
-            ..=1 => t.updated_just_now.to_owned(),
-            seconds => (t.updated_seconds_ago)(seconds),
-        },
-        _ => t.refreshed_every_5_seconds.to_owned(),
-    };
     view! {
         <PageTitle text=t.dashboard />
         <div class="page-head">
             <h1>{t.dashboard}</h1>
-            <p class="muted freshness" role="status">{freshness}</p>
+            <Freshness />
         </div>
-        <crate::presence::view::TeamPanel team />
-        <Transition fallback=Loading>
+        <crate::presence::view::TeamPresence />
+        <div id=FIGURES>
+        <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match stats.await {
                     Ok(s) => {
@@ -90,11 +65,53 @@ pub fn DashboardPage() -> impl IntoView {
                             <Satisfaction stats=s.clone() />
                         })
                     }
-                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| stats.refetch() /> }),
+                    Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
                 }
             })}
-        </Transition>
+        </Suspense>
+        </div>
     }
+}
+
+/// How fresh the dashboard's figures are ("Updated 3 s ago"): the live counters change as people
+/// come and go, so the browser loads them again every few seconds while the page is open.
+#[island]
+fn Freshness() -> impl IntoView {
+    crate::ui::ready::island_ready();
+    let t = &t().admin;
+    // When the figures were last loaded, and the time now (browser only).
+    let loaded_at = RwSignal::new(None::<f64>);
+    let now = RwSignal::new(None::<f64>);
+    #[cfg(feature = "hydrate")]
+    {
+        let tick = move || now.set(Some(js_sys::Date::now()));
+        Effect::new(move |_| {
+            loaded_at.set(Some(js_sys::Date::now()));
+            tick();
+        });
+        let reload = move || {
+            leptos::task::spawn_local(async move {
+                if crate::ui::region::reload(FIGURES).await {
+                    loaded_at.set(Some(js_sys::Date::now()));
+                    tick();
+                }
+            })
+        };
+        if let Ok(handle) = set_interval_with_handle(reload, std::time::Duration::from_secs(5)) {
+            on_cleanup(move || handle.clear());
+        }
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let freshness = move || match (loaded_at.get(), now.get()) {
+        (Some(at), Some(now)) => match ((now - at) / 1000.0).round() as i64 {
+            ..=1 => t.updated_just_now.to_owned(),
+            seconds => (t.updated_seconds_ago)(seconds),
+        },
+        _ => t.refreshed_every_5_seconds.to_owned(),
+    };
+    view! { <p class="muted freshness" role="status">{freshness}</p> }
 }
 
 /// The ratings of the last 30 days: the average and how many of each score.
@@ -194,32 +211,20 @@ pub fn AdminAgentsPage() -> impl IntoView {
     }
 }
 
-/// People with their role and state, and the admin's controls for each.
-#[island]
+/// People with their role and state, and the admin's controls for each. Rendered by the server
+/// only: the search is a GET form, the pages are links, each change a form that comes back with
+/// what it did (`ui::flash`) or why it was refused.
+#[component]
 fn PeopleTable(role: Option<Role>) -> impl IntoView {
-    crate::ui::ready::island_ready();
-    let role = Signal::stored(role);
     let texts = t();
     let (t, common) = (&texts.admin, &texts.common);
     let me = expect_context::<User>();
-    let cursor = RwSignal::new(None::<String>);
-    let query = url::query();
-    // Searching as one types changes the address without a page load (the form is a plain GET
-    // without JavaScript).
-    let typed = RwSignal::new(query.read_untracked().get("q"));
-    let search = move || typed.get().filter(|q| !q.trim().is_empty());
-    let people = Resource::new(move || (role.get(), search(), cursor.get()), |(role, q, cursor)| {
-        list_users(role.map(|r| r.as_str().to_owned()), cursor, None, q)
-    });
-    let on_search = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        let mut parts: Vec<String> = role.get_untracked().map(|r| format!("role={}", r.as_str())).into_iter().collect();
-        if !text.trim().is_empty() {
-            parts.push(format!("q={}", encode_query_value(text.trim())));
-        }
-        cursor.set(None);
-        typed.set(Some(text));
-        url::replace(&format!("?{}", parts.join("&")));
+    let query = url::query().get_untracked();
+    let search = query.get("q").filter(|q| !q.trim().is_empty());
+    let cursor = query.get("cursor").filter(|c| !c.is_empty());
+    let people = {
+        let (search, cursor) = (search.clone(), cursor.clone());
+        Resource::new(|| (), move |_| list_users(role.map(|r| r.as_str().to_owned()), cursor.clone(), None, search.clone()))
     };
     // Who can be someone's responsible agent: the active agents.
     let agents = Resource::new(|| (), |_| async {
@@ -229,57 +234,36 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let set_responsible = ServerAction::<SetResponsibleAgent>::new();
-    let outcome = RwSignal::new(None::<AppError>);
-    after_each_result(set_role.value(), outcome, move || people.refetch());
-    after_each_result(set_active.value(), outcome, move || {
-        people.refetch();
-        agents.refetch();
-    });
-    after_each_result(set_responsible.value(), outcome, move || people.refetch());
-    // What the last change did, in words.
-    let done = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(person)) = set_role.value().get() {
-            done.set(Some((t.now_has_role)(&person.display_name, texts.common.role(person.role))));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(person)) = set_active.value().get() {
-            let message = if person.is_active { t.reactivated } else { t.was_deactivated };
-            done.set(Some(message(&person.display_name)));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(account)) = set_responsible.value().get() {
-            let name = &account.user.display_name;
-            done.set(Some(match &account.responsible_agent_name {
-                Some(agent) => (t.now_answered_by)(name, agent),
-                None => (t.no_longer_answered_by)(name),
-            }));
-        }
-    });
-    Effect::new(move |_| {
-        if outcome.get().is_some() {
-            done.set(None);
-        }
-    });
+    // What the last change did, in words, or why it was refused.
+    let crate::ui::flash::Flash { notice: done, error: refused, .. } = crate::ui::flash::take();
+    let searching = search.is_some();
+    // This list's address with another page.
+    let here = move |cursor: Option<&str>| {
+        let mut parts: Vec<String> = role.map(|r| format!("role={}", r.as_str())).into_iter().collect();
+        parts.extend(search.as_deref().map(|q| format!("q={}", encode_query_value(q.trim()))));
+        parts.extend(cursor.map(|c| format!("cursor={}", encode_query_value(c))));
+        format!("{}?{}", url::path(), parts.join("&"))
+    };
+    let searched = query.get("q").unwrap_or_default();
+    let on_later_page = cursor.is_some();
 
     view! {
-        {move || outcome.get().map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
-        <form method="get" class="filters" role="search" on:submit=|ev| ev.prevent_default()>
-            {move || role.get().map(|r| view! { <input type="hidden" name="role" value=r.as_str() /> })}
-            <label>{t.search} <input type="search" name="q" placeholder=t.name_or_email maxlength="100"
-                value=move || search().unwrap_or_default() on:input=on_search /></label>
+        {refused.map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
+        <form method="get" class="filters" role="search">
+            {role.map(|r| view! { <input type="hidden" name="role" value=r.as_str() /> })}
+            <label>{t.search} <input type="search" name="q" placeholder=t.name_or_email maxlength="100" value=searched /></label>
+            <button type="submit" class="button subtle">{t.search}</button>
         </form>
-        {move || done.get().map(|message| view! { <p class="notice success" role="status">{message}</p> })}
-        <Transition fallback=Loading>
+        {done.map(|message| view! { <p class="notice success" role="status">{message}</p> })}
+        <Suspense fallback=Loading>
             {move || {
                 let me = me.clone();
+                let here = here.clone();
                 Suspend::new(async move {
                 let agents = agents.await.unwrap_or_default();
                 match people.await {
                     Ok(page) if page.items.is_empty() => Either::Left(view! {
-                        <div class="empty-state"><p>{if search().is_some() { t.nobody_matches } else { t.nobody_yet }}</p></div>
+                        <div class="empty-state"><p>{if searching { t.nobody_matches } else { t.nobody_yet }}</p></div>
                     }.into_any()),
                     Ok(page) => {
                         let rows = page.items.into_iter().map(|account| {
@@ -303,19 +287,15 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
                                 <tbody>{rows}</tbody>
                             </table>
                             <nav class="pager" aria-label=common.pager>
-                                <Show when=move || cursor.get().is_some()>
-                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(None)>{common.first_page}</button>
-                                </Show>
-                                {next.map(|next| view! {
-                                    <button type="button" class="button subtle" on:click=move |_| cursor.set(Some(next.clone()))>{common.next_page}</button>
-                                })}
+                                {on_later_page.then(|| view! { <a class="button subtle" href=here(None)>{common.first_page}</a> })}
+                                {next.map(|next| view! { <a class="button subtle" href=here(Some(&next))>{common.next_page}</a> })}
                             </nav>
                         }.into_any())
                     }
-                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| people.refetch() /> }),
+                    Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
                 }
             })}}
-        </Transition>
+        </Suspense>
     }
 }
 

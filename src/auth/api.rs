@@ -17,7 +17,7 @@ crate::server_arguments!(Query: Me);
 /// Creates a `user` account, signs it in and sends it to its home.
 #[server(prefix = "/api/auth", endpoint = "register", input = Form)]
 pub async fn register(email: String, display_name: String, password: String) -> Result<User, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let state = AppState::from_context()?;
             let account = super::model::validate_new_account(&email, &display_name, &password)?;
@@ -27,13 +27,14 @@ pub async fn register(email: String, display_name: String, password: String) -> 
             Ok(user)
         }
         .await,
-    )
+    );
+    crate::ui::flash::after_form(result, |_| None, &[("display_name", &display_name), ("email", &email)])
 }
 
 /// Signs in and sends the person to `next` (a path on this site) or their role's home.
 #[server(prefix = "/api/auth", endpoint = "login", input = Form)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let state = AppState::from_context()?;
             let client = server::client_addr(&state);
@@ -44,7 +45,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             Ok(user)
         }
         .await,
-    )
+    );
+    crate::ui::flash::after_form(result, |_| None, &[("email", &email)])
 }
 
 /// Ends the session (its row is deleted, so the token is dead everywhere) and clears the cookie.

@@ -1,48 +1,40 @@
-//! Sign-in and registration pages. Both are plain HTML forms posting to the server functions, so
-//! they work before the WebAssembly has loaded; once hydrated they submit without a page load.
+//! Sign-in and registration pages, rendered by the server only: plain HTML forms posting to the
+//! server functions, which send the browser on, or back with the error and what was typed
+//! (`ui::flash`).
 
 use leptos::prelude::*;
 
 use super::api::{Login, Logout, Register};
 use crate::i18n::{LanguageSwitch, t};
-use crate::ui::{FieldError, FormError, PageTitle, ServerForm, SubmitButton, aria_invalid, last_error, url};
+use crate::ui::{FieldError, FormError, PageTitle, ServerForm, SubmitButton, aria_invalid, url};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    // Outside the form's island: in the browser only the app frame keeps the tab's title.
-    view! { <PageTitle text=t().auth.sign_in /><LoginCard /> }
-}
-
-#[island]
-fn LoginCard() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let action = ServerAction::<Login>::new();
-    let error = last_error(action.value());
-    let query = url::query();
+    let flash = crate::ui::flash::take();
+    let error = Signal::stored(flash.error.clone());
+    let query = url::query().get_untracked();
     let t = &t().auth;
-    let next = move || query.read().get("next").unwrap_or_default();
-    let notice = move || {
-        let query = query.read();
-        if query.get("signed_out").is_some() {
-            Some(t.signed_out_notice)
-        } else if query.get("next").is_some() {
-            Some(t.sign_in_to_continue)
-        } else {
-            None
-        }
+    let notice = if query.get("signed_out").is_some() {
+        Some(t.signed_out_notice)
+    } else if query.get("next").is_some() {
+        Some(t.sign_in_to_continue)
+    } else {
+        None
     };
 
     view! {
+        <PageTitle text=t.sign_in />
         <main class="auth-page">
             <section class="auth-card">
                 <div class="top-bar"><a href="/" class="brand">"MyRelay"</a><LanguageSwitch /></div>
                 <h1>{t.sign_in}</h1>
-                {move || notice().map(|text| view! { <p class="notice" role="status">{text}</p> })}
+                {notice.map(|text| view! { <p class="notice" role="status">{text}</p> })}
                 <ServerForm action=action attr:class="form" attr:aria-label=t.sign_in>
-                    <input type="hidden" name="next" value=next />
+                    <input type="hidden" name="next" value=query.get("next").unwrap_or_default() />
                     <FormError error />
                     <label for="email">{t.email}</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required autofocus
+                    <input id="email" name="email" type="email" autocomplete="username" required autofocus value=flash.typed("email")
                         aria-invalid=aria_invalid(error, "email") aria-describedby="email-error" />
                     <FieldError error field="email" />
                     <label for="password">{t.password}</label>
@@ -59,17 +51,13 @@ fn LoginCard() -> impl IntoView {
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    view! { <PageTitle text=t().auth.create_account_title /><RegisterCard /> }
-}
-
-#[island]
-fn RegisterCard() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let action = ServerAction::<Register>::new();
-    let error = last_error(action.value());
+    let flash = crate::ui::flash::take();
+    let error = Signal::stored(flash.error.clone());
     let t = &t().auth;
 
     view! {
+        <PageTitle text=t.create_account_title />
         <main class="auth-page">
             <section class="auth-card">
                 <div class="top-bar"><a href="/" class="brand">"MyRelay"</a><LanguageSwitch /></div>
@@ -78,10 +66,11 @@ fn RegisterCard() -> impl IntoView {
                     <FormError error />
                     <label for="display_name">{t.your_name}</label>
                     <input id="display_name" name="display_name" type="text" autocomplete="name" required autofocus
-                        maxlength="80" aria-invalid=aria_invalid(error, "display_name") aria-describedby="display_name-error" />
+                        value=flash.typed("display_name") maxlength="80" aria-invalid=aria_invalid(error, "display_name")
+                        aria-describedby="display_name-error" />
                     <FieldError error field="display_name" />
                     <label for="email">{t.email}</label>
-                    <input id="email" name="email" type="email" autocomplete="email" required
+                    <input id="email" name="email" type="email" autocomplete="email" required value=flash.typed("email")
                         aria-invalid=aria_invalid(error, "email") aria-describedby="email-error" />
                     <FieldError error field="email" />
                     <label for="password">{t.password}</label>

@@ -56,7 +56,7 @@ pub async fn create_category(
     default_message: Option<String>,
     default_agent_id: Option<i64>,
 ) -> Result<Category, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let admin = require_role(&[Role::Admin])?;
             let input = validate_category(
@@ -68,7 +68,15 @@ pub async fn create_category(
             repo::create(&AppState::from_context()?.pool, &admin, &input).await
         }
         .await,
-    )
+    );
+    let agent = default_agent_id.map(|id| id.to_string()).unwrap_or_default();
+    let typed = [
+        ("name", name.as_str()),
+        ("description", description.as_deref().unwrap_or_default()),
+        ("default_message", default_message.as_deref().unwrap_or_default()),
+        ("default_agent_id", agent.as_str()),
+    ];
+    crate::ui::flash::after_form(result, |_| None, &typed)
 }
 
 /// Replaces a category's name, texts and default agent (all of them: a missing text is empty).

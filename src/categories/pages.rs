@@ -11,57 +11,60 @@ use crate::admin::api::list_users;
 use crate::auth::model::User;
 use crate::error::AppError;
 use crate::i18n::{error_message, t};
-use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, aria_invalid, last_error};
+use crate::ui::flash::Flash;
+use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, aria_invalid};
 
-#[island]
+/// Rendered by the server only: each form posts and the page comes back with the outcome.
+#[component]
 pub fn AdminCategoriesPage() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &t().admin;
     let create = ServerAction::<CreateCategory>::new();
     let update = ServerAction::<UpdateCategory>::new();
     let set_active = ServerAction::<SetCategoryActive>::new();
     let move_one = ServerAction::<MoveCategory>::new();
-    let changes = move || (create.version().get(), update.version().get(), set_active.version().get(), move_one.version().get());
-    let categories = Resource::new(changes, |_| list_categories());
+    let categories = Resource::new(|| (), |_| list_categories());
     let agents = Resource::new(|| (), |_| async {
         let page = list_users(Some("agent".into()), None, Some(100), None).await?;
         Ok::<_, AppError>(page.items.into_iter().map(|account| account.user).filter(|agent| agent.is_active).collect::<Vec<_>>())
     });
     // A change refused on a row (the form of a new one shows its own errors).
-    let row_error = Signal::derive(move || {
-        let refused = |result: Option<Result<_, AppError>>| result.and_then(Result::err);
-        refused(update.value().get().map(|r| r.map(drop)))
-            .or_else(|| refused(set_active.value().get().map(|r| r.map(drop))))
-            .or_else(|| refused(move_one.value().get().map(|r| r.map(drop))))
-    });
+    let refused = |result: Option<Result<(), AppError>>| result.and_then(Result::err);
+    let row_error = refused(update.value().get_untracked().map(|r| r.map(drop)))
+        .or_else(|| refused(set_active.value().get_untracked().map(|r| r.map(drop))))
+        .or_else(|| refused(move_one.value().get_untracked().map(|r| r.map(drop))));
+    // What was typed into a new category that was refused.
+    let typed = crate::ui::flash::take();
     view! {
         <PageTitle text=t.categories />
         <div class="page-head"><h1>{t.categories}</h1></div>
         <p class="muted">{t.categories_intro}</p>
-        {move || row_error.get().map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                let agents = agents.await.unwrap_or_default();
-                match categories.await {
-                    Ok(list) if list.is_empty() => Either::Left(view! {
-                        <div class="empty-state"><p>{t.no_categories}</p></div>
-                        <NewCategory action=create agents />
-                    }.into_any()),
-                    Ok(list) => {
-                        let last = list.len() - 1;
-                        let rows = list.into_iter().enumerate().map(|(index, category)| {
-                            let agents = agents.clone();
-                            view! { <CategoryRow category first=index == 0 last=index == last agents update set_active move_one /> }
-                        }).collect_view();
-                        Either::Left(view! {
-                            <ol class="category-list" aria-label=t.categories>{rows}</ol>
-                            <NewCategory action=create agents />
-                        }.into_any())
+        {row_error.map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
+        <Suspense fallback=Loading>
+            {move || {
+                let typed = typed.clone();
+                Suspend::new(async move {
+                    let agents = agents.await.unwrap_or_default();
+                    match categories.await {
+                        Ok(list) => {
+                            let last = list.len().saturating_sub(1);
+                            let rows = (!list.is_empty()).then(|| {
+                                let rows = list.into_iter().enumerate().map(|(index, category)| {
+                                    let agents = agents.clone();
+                                    view! { <CategoryRow category first=index == 0 last=index == last agents update set_active move_one /> }
+                                }).collect_view();
+                                view! { <ol class="category-list" aria-label=t.categories>{rows}</ol> }
+                            });
+                            Either::Left(view! {
+                                {rows.is_none().then(|| view! { <div class="empty-state"><p>{t.no_categories}</p></div> })}
+                                {rows}
+                                <NewCategory action=create agents typed />
+                            })
+                        }
+                        Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
                     }
-                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| categories.refetch() /> }),
-                }
-            })}
-        </Transition>
+                })
+            }}
+        </Suspense>
     }
 }
 
@@ -123,30 +126,28 @@ fn CategoryRow(
 }
 
 #[component]
-fn NewCategory(action: ServerAction<CreateCategory>, agents: Vec<User>) -> impl IntoView {
+fn NewCategory(action: ServerAction<CreateCategory>, agents: Vec<User>, typed: Flash) -> impl IntoView {
     let t = &t().admin;
-    let error = last_error(action.value());
-    // A fresh, empty form after each category added; a refused one keeps what was typed.
-    let added = RwSignal::new(0);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            added.update(|n| *n += 1);
-        }
+    let error = Signal::stored(typed.error.clone());
+    // Empty after each category added; a refused one comes back with what was typed.
+    let again = typed.typed("name").map(|name| Category {
+        id: 0,
+        name,
+        description: typed.typed("description").unwrap_or_default(),
+        default_message: typed.typed("default_message").unwrap_or_default(),
+        default_agent_id: typed.typed("default_agent_id").and_then(|id| id.parse().ok()),
+        default_agent_name: None,
+        is_active: true,
+        position: 0,
     });
     view! {
         <section class="new-category" aria-labelledby="new-category">
             <h2 id="new-category">{t.new_category}</h2>
-            {move || {
-                added.track();
-                let agents = agents.clone();
-                view! {
-                    <ServerForm action attr:class="form wide">
-                        <FormError error />
-                        <CategoryFields prefix="new".to_owned() category=None agents error />
-                        <SubmitButton pending=action.pending() label=t.add_category busy_label=t.adding_category />
-                    </ServerForm>
-                }
-            }}
+            <ServerForm action attr:class="form wide">
+                <FormError error />
+                <CategoryFields prefix="new".to_owned() category=again agents error />
+                <SubmitButton pending=action.pending() label=t.add_category busy_label=t.adding_category />
+            </ServerForm>
         </section>
     }
 }

@@ -12,7 +12,9 @@ use {
     crate::auth::model::Role,
     crate::auth::server::require_role,
     crate::error::with_status,
+    crate::i18n::Lang,
     crate::server::state::AppState,
+    crate::ui::flash::after_form,
 };
 
 crate::server_arguments!(Query: SlaPolicies);
@@ -45,7 +47,13 @@ pub async fn save_sla_policies(
     low_first_response: Option<String>,
     low_resolution: Option<String>,
 ) -> Result<Vec<SlaPolicy>, AppError> {
-    with_status(
+    let typed: Vec<(&str, String)> = FORM_FIELDS
+        .iter()
+        .flat_map(|(_, first, resolution)| [*first, *resolution])
+        .zip([&urgent_first_response, &urgent_resolution, &high_first_response, &high_resolution, &normal_first_response, &normal_resolution, &low_first_response, &low_resolution])
+        .map(|(name, value)| (name, value.clone().unwrap_or_default()))
+        .collect();
+    let result = with_status(
         async {
             let admin = require_role(&[Role::Admin])?;
             let texts = [
@@ -65,5 +73,7 @@ pub async fn save_sla_policies(
             repo::save_policies(&AppState::from_context()?.pool, &admin, &wanted).await
         }
         .await,
-    )
+    );
+    let typed: Vec<(&str, &str)> = typed.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    after_form(result, |_| Some(Lang::detect().texts().sla.saved.to_owned()), &typed)
 }

@@ -9,7 +9,7 @@ use super::api::{SaveSlaPolicies, sla_policies};
 use super::model::{ClockState, DUE_SOON_MS, FORM_FIELDS, SlaPolicy, Target, TicketSla, format_duration};
 use crate::i18n::SlaTexts;
 use crate::ui::time::{Clock, machine_time};
-use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, format_time, last_error};
+use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, format_time};
 
 /// The time the clocks are read at: the browser's, else when the ticket was loaded.
 fn reading_time(sla: &TicketSla) -> chrono::DateTime<chrono::Utc> {
@@ -99,49 +99,52 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
         .collect_view()
 }
 
-/// `/app/admin/sla`: each priority's targets, in one form (it works without JavaScript).
-#[island]
+/// `/app/admin/sla`: each priority's targets, in one form, rendered by the server only: the form
+/// posts and comes back (`ui::flash`) with the outcome and, after a refusal, what was typed.
+#[component]
 pub fn SlaSettingsPage() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().sla;
     let save = ServerAction::<SaveSlaPolicies>::new();
-    let policies = Resource::new(move || save.version().get(), |_| sla_policies());
-    let error = last_error(save.value());
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let policies = Resource::new(|| (), |_| sla_policies());
+    let flash = crate::ui::flash::take();
+    let error = Signal::stored(flash.error.clone());
     view! {
         <PageTitle text=t.title />
         <div class="page-head"><h1>{t.title}</h1></div>
         <p class="muted">{t.intro}</p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match policies.await {
-                    Ok(list) => Either::Left(view! {
-                        <ServerForm action=save attr:class="form wide sla-form">
-                            <FormError error />
-                            <table class="people sla-targets" aria-label=t.title>
-                                <thead>
-                                    <tr>
-                                        <th scope="col">{t.priority}</th>
-                                        <th scope="col">{t.first_response}</th>
-                                        <th scope="col">{t.resolution}</th>
-                                    </tr>
-                                </thead>
-                                <tbody>{list.into_iter().map(|policy| view! { <PolicyRow policy error /> }).collect_view()}</tbody>
-                            </table>
-                            <p class="muted" id="sla-hint">{t.hint}</p>
-                            <SubmitButton pending=save.pending() label=t.save busy_label=t.saving />
-                            {move || saved().then(|| view! { <p class="notice" role="status">{t.saved}</p> })}
-                        </ServerForm>
-                    }),
-                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| policies.refetch() /> }),
-                }
-            })}
-        </Transition>
+        <Suspense fallback=Loading>
+            {move || {
+                let flash = flash.clone();
+                Suspend::new(async move {
+                    match policies.await {
+                        Ok(list) => Either::Left(view! {
+                            <ServerForm action=save attr:class="form wide sla-form">
+                                <FormError error />
+                                <table class="people sla-targets" aria-label=t.title>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{t.priority}</th>
+                                            <th scope="col">{t.first_response}</th>
+                                            <th scope="col">{t.resolution}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{list.into_iter().map(|policy| view! { <PolicyRow policy error typed=flash.clone() /> }).collect_view()}</tbody>
+                                </table>
+                                <p class="muted" id="sla-hint">{t.hint}</p>
+                                <SubmitButton pending=save.pending() label=t.save busy_label=t.saving />
+                                {flash.notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                            </ServerForm>
+                        }),
+                        Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
 #[component]
-fn PolicyRow(policy: SlaPolicy, error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
+fn PolicyRow(policy: SlaPolicy, error: Signal<Option<crate::error::AppError>>, typed: crate::ui::flash::Flash) -> impl IntoView {
     let texts = crate::i18n::t();
     let priority = policy.priority;
     let (_, first_field, resolution_field) = FORM_FIELDS.into_iter().find(|fields| fields.0 == priority).unwrap_or(FORM_FIELDS[2]);
@@ -149,7 +152,7 @@ fn PolicyRow(policy: SlaPolicy, error: Signal<Option<crate::error::AppError>>) -
         let invalid = crate::ui::aria_invalid(error, name);
         view! {
             <td data-label=label>
-                <input type="text" name=name id=name value=minutes.map(format_duration).unwrap_or_default()
+                <input type="text" name=name id=name value=typed.typed(name).unwrap_or_else(|| minutes.map(format_duration).unwrap_or_default())
                     placeholder=texts.sla.no_target aria-label=format!("{} · {label}", texts.tickets.priority_name(priority))
                     aria-describedby="sla-hint" aria-invalid=invalid size="10" maxlength="20" inputmode="text" autocomplete="off" />
                 <FieldError error field=name />

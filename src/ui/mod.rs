@@ -1,7 +1,9 @@
 //! Small view pieces shared by forms and pages.
 
+pub mod flash;
 pub mod shortcuts;
 pub mod ready;
+pub mod region;
 pub mod time;
 pub mod url;
 

@@ -1,0 +1,140 @@
+//! Feedback for the forms the server renders. Such a form posts without a script and the server
+//! sends the browser back to its page (a redirect). What the page should say then (a notice after
+//! a success, "Targets saved."; after a refusal the error and what was typed) rides along in a
+//! short-lived cookie that the next page reads once, so the address stays the page's own.
+//! Requests from scripts (islands, integrators) get none of it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the previous form post left for this page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    /// Said once, as a status line.
+    pub notice: Option<String>,
+    /// Why the form was refused.
+    pub error: Option<AppError>,
+    /// The refused form's inputs as they were typed, by name.
+    pub typed: Vec<(String, String)>,
+}
+
+impl Flash {
+    /// What was typed into the input `name` of the refused form.
+    pub fn typed(&self, name: &str) -> Option<String> {
+        self.typed.iter().find(|(field, _)| field == name).map(|(_, value)| value.clone())
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server::{after_form, form_post, take};
+
+/// Only the server renders the pages that read a flash.
+#[cfg(not(feature = "ssr"))]
+pub fn take() -> Flash {
+    Flash::default()
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use axum::http::header::{ACCEPT, COOKIE, REFERER, SET_COOKIE};
+    use axum::http::{HeaderValue, request::Parts};
+    use leptos::prelude::use_context;
+    use leptos_axum::ResponseOptions;
+
+    use super::Flash;
+    use crate::error::AppResult;
+    use crate::server::state::AppState;
+
+    const NAME: &str = "myrelay_flash";
+    /// Browsers keep cookies up to 4 KiB; hex doubles the text, so what was typed beyond this is
+    /// not kept (the refusal is still shown).
+    const MAX_TEXT_BYTES: usize = 1800;
+
+    /// Whether this request is a browser's plain form post (it will follow a redirect back).
+    pub fn form_post() -> bool {
+        use_context::<Parts>().is_some_and(|parts| {
+            parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        })
+    }
+
+    /// Ends a server function: after a form post, leaves `notice(value)` for the page on success;
+    /// on a refusal the error and the `typed` inputs (name, value), and sends the browser back to
+    /// its page as it was (not server_fn's address with the error in it).
+    pub fn after_form<T>(result: AppResult<T>, notice: impl FnOnce(&T) -> Option<String>, typed: &[(&str, &str)]) -> AppResult<T> {
+        if form_post() {
+            let flash = match &result {
+                Ok(value) => Flash { notice: notice(value), ..Flash::default() },
+                Err(error) => {
+                    if let Some(back) = referer() {
+                        leptos_axum::redirect(&back);
+                    }
+                    let typed = typed.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+                    Flash { error: Some(error.clone()), typed, ..Flash::default() }
+                }
+            };
+            if flash != Flash::default() {
+                set(flash);
+            }
+        }
+        result
+    }
+
+    /// The page the form was on, without an earlier refusal's `__err` in its address.
+    fn referer() -> Option<String> {
+        let parts = use_context::<Parts>()?;
+        let referer = parts.headers.get(REFERER)?.to_str().ok()?;
+        Some(without_error_info(referer))
+    }
+
+    fn without_error_info(address: &str) -> String {
+        let Some((page, query)) = address.split_once('?') else { return address.to_owned() };
+        let kept: Vec<&str> = query.split('&').filter(|pair| !pair.starts_with("__err=") && !pair.starts_with("__path=")).collect();
+        if kept.is_empty() { page.to_owned() } else { format!("{page}?{}", kept.join("&")) }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn an_earlier_refusal_leaves_the_address() {
+            use super::without_error_info as strip;
+            assert_eq!(strip("http://h/login"), "http://h/login");
+            assert_eq!(strip("http://h/login?__path=/api/x&__err=abc"), "http://h/login");
+            assert_eq!(strip("http://h/login?next=%2Fapp&__err=abc"), "http://h/login?next=%2Fapp");
+        }
+    }
+
+    fn set(mut flash: Flash) {
+        let Ok(mut text) = serde_json::to_string(&flash) else { return };
+        if text.len() > MAX_TEXT_BYTES {
+            flash.typed.clear();
+            let Ok(shorter) = serde_json::to_string(&flash) else { return };
+            text = shorter;
+        }
+        cookie(&hex::encode(text), 60);
+    }
+
+    /// The flash this request carries (once: the response clears it).
+    pub fn take() -> Flash {
+        let Some(parts) = use_context::<Parts>() else { return Flash::default() };
+        let value = parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|header| header.to_str().ok())
+            .flat_map(|header| header.split(';'))
+            .find_map(|pair| pair.trim().strip_prefix(NAME)?.strip_prefix('=').map(str::to_owned));
+        let Some(value) = value else { return Flash::default() };
+        cookie("", 0);
+        hex::decode(value).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default()
+    }
+
+    fn cookie(value: &str, max_age_seconds: u32) {
+        let (Some(response), Ok(state)) = (use_context::<ResponseOptions>(), AppState::from_context()) else { return };
+        let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+        let cookie = format!("{NAME}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_seconds}{secure}");
+        if let Ok(header) = HeaderValue::from_str(&cookie) {
+            response.append_header(SET_COOKIE, header);
+        }
+    }
+}
