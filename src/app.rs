@@ -271,7 +271,7 @@ fn NavUnread() -> impl IntoView {
     view! { <UnreadBadge count=move || chat.unread_total() /> }
 }
 
-/// `/app`: the server redirects to the role's home before rendering; this covers client navigation.
+/// `/app`: the session layer already redirects to the role's home; this is the page's own answer if it renders.
 #[component]
 fn RoleHome() -> impl IntoView {
     let user = expect_context::<User>();
