@@ -1,6 +1,7 @@
 //! Small view pieces shared by forms and pages.
 
 pub mod flash;
+pub mod form_data;
 pub mod shortcuts;
 pub mod ready;
 pub mod region;
@@ -10,7 +11,6 @@ pub mod url;
 pub use time::{Time, Waiting, format_time};
 
 use leptos::ev::SubmitEvent;
-use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos::server_fn::client::Client;
 use leptos::server_fn::{Http, ServerFn};
@@ -35,11 +35,15 @@ where
             return;
         }
         event.prevent_default();
-        match ServFn::from_event(&event) {
-            Ok(input) => {
+        #[cfg(feature = "hydrate")]
+        let input = form_data::submitted(&event).and_then(|pairs| form_data::from_pairs::<ServFn>(&pairs).ok());
+        #[cfg(not(feature = "hydrate"))]
+        let input = None::<ServFn>;
+        match input {
+            Some(input) => {
                 action.dispatch(input);
             }
-            Err(_) => action
+            None => action
                 .value()
                 .set(Some(Err(AppError::new(crate::error::ErrorCode::Validation, crate::i18n::t().common.unreadable_form)))),
         }
