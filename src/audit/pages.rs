@@ -10,7 +10,7 @@ use crate::ui::{LoadError, Loading, PageTitle, Time, encode_query_value, url};
 
 const FILTER_KEYS: [&str; 2] = ["action", "q"];
 
-/// Rendered by the server only, but for the filters' island.
+/// Rendered by the server only.
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let t = &crate::i18n::t().audit;
@@ -66,42 +66,25 @@ fn page_href(query: &leptos_router::params::ParamsMap, cursor: Option<&str>) -> 
     format!("/app/admin/audit?{}", parts.join("&"))
 }
 
-#[island]
+/// The kind applies at once (a small island around the form); the search on Enter, both from
+/// page one.
+#[component]
 fn AuditFilters() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().audit;
     let query = url::query();
     let current = move |key: &str| query.read().get(key).unwrap_or_default();
-    // With JavaScript a new kind applies at once and a search on Enter; both start from page one.
-    let on_change = move |ev: leptos::ev::Event| {
-        let Some(name) = event_target::<leptos::web_sys::Element>(&ev).get_attribute("name") else { return };
-        if name != "action" {
-            return;
-        }
-        let mut params = query.get_untracked();
-        params.replace("action", event_target_value(&ev));
-        url::go(&page_href(&params, None));
-    };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let form = event_target::<leptos::web_sys::HtmlFormElement>(&ev);
-        let data = leptos::web_sys::FormData::new_with_form(&form).ok();
-        let value = |name: &str| data.as_ref().and_then(|d| d.get(name).as_string()).unwrap_or_default();
-        let mut params = query.get_untracked();
-        params.replace("action", value("action"));
-        params.replace("q", value("q").trim().to_owned());
-        url::go(&page_href(&params, None));
-    };
     let options = std::iter::once(("all", t.any_kind))
         .chain(AuditAction::ALL.iter().map(|a| (a.as_str(), t.action(*a))))
-        .map(|(value, label)| view! { <option value=value selected=move || current("action") == value>{label}</option> })
+        .map(|(value, label)| view! { <option value=value selected=current("action") == value>{label}</option> })
         .collect_view();
     view! {
-        <form method="get" class="filters" role="search" aria-label=t.filter on:change=on_change on:submit=on_submit>
-            <label>{t.kind} <select name="action">{options}</select></label>
-            <label>{t.search} <input type="search" name="q" placeholder=t.search_hint maxlength="100" value=move || current("q") /></label>
-            <button type="submit" class="button subtle">{t.apply}</button>
-        </form>
+        <crate::ui::apply::ApplyOnChange>
+            <form method="get" class="filters" role="search" aria-label=t.filter>
+                <label>{t.kind} <select name="action">{options}</select></label>
+                <label>{t.search} <input type="search" name="q" placeholder=t.search_hint maxlength="100" value=current("q") /></label>
+                <button type="submit" class="button subtle">{t.apply}</button>
+            </form>
+        </crate::ui::apply::ApplyOnChange>
     }
 }
 

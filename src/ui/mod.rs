@@ -1,5 +1,6 @@
 //! Small view pieces shared by forms and pages.
 
+pub mod apply;
 pub mod flash;
 pub mod form_data;
 pub mod shortcuts;

@@ -32,7 +32,7 @@ pub fn MyTicketsPage() -> impl IntoView {
             <h1>{nav.nav_my_tickets}</h1>
             <a class="button primary" href="/app/tickets/new">{nav.nav_new_ticket}</a>
         </div>
-        <TicketList kind=ListKind::Mine />
+        <TicketList kind=ListKind::Mine><ListFilters kind=ListKind::Mine /></TicketList>
     }
 }
 
@@ -47,7 +47,7 @@ pub fn InboxPage() -> impl IntoView {
             <crate::ui::shortcuts::ShortcutsButton />
         </div>
         <crate::presence::view::TeamPresence />
-        <TicketList kind=ListKind::Inbox />
+        <TicketList kind=ListKind::Inbox><ListFilters kind=ListKind::Inbox /></TicketList>
     }
 }
 
@@ -59,9 +59,10 @@ fn default_sort(kind: ListKind) -> TicketSort {
     if kind == ListKind::Inbox { TicketSort::Priority } else { TicketSort::Recent }
 }
 
-/// A ticket list whose filters and page live in the URL query.
+/// A ticket list whose filters and page live in the URL query; `children`: its filters
+/// ([`ListFilters`]), rendered by the server between the inbox's tabs and the rows.
 #[island]
-pub fn TicketList(kind: ListKind) -> impl IntoView {
+pub fn TicketList(kind: ListKind, children: Children) -> impl IntoView {
     crate::ui::ready::island_ready();
     let query = url::query();
     let request = move || {
@@ -130,7 +131,7 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
 
     view! {
         {(kind == ListKind::Inbox).then(|| view! { <Tabs counts /> })}
-        {(kind != ListKind::Mine).then(|| view! { <Filters kind /> })}
+        {children()}
         <Transition fallback=ListSkeleton>
             {move || Suspend::new(async move {
                 match page.await {
@@ -314,8 +315,15 @@ fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
     }
 }
 
+/// The filters of a list (none on a user's own): rendered by the server, applied at once by a
+/// small island.
+#[component]
+pub fn ListFilters(kind: ListKind) -> impl IntoView {
+    (kind != ListKind::Mine).then(|| view! { <crate::ui::apply::ApplyOnChange><Filters kind /></crate::ui::apply::ApplyOnChange> })
+}
+
 /// Status, priority, SLA, category (and, outside the inbox, assignment) filters and the order: a GET form, so the URL holds them and
-/// Back works. With JavaScript each change applies at once; without it, "Apply" submits.
+/// Back works. With JavaScript each change applies at once ([`crate::ui::apply`]); without it, "Apply" submits.
 #[component]
 fn Filters(kind: ListKind) -> impl IntoView {
     let query = url::query();
@@ -340,21 +348,8 @@ fn Filters(kind: ListKind) -> impl IntoView {
         .into_iter()
         .map(|(value, label)| view! { <option value=value selected=move || current("assignment") == value>{label}</option> })
         .collect_view();
-    // Each change applies at once: the new query is the current one with the changed field.
-    let apply = move |ev: leptos::ev::Event| {
-        let Some(name) = event_target::<leptos::web_sys::Element>(&ev).get_attribute("name") else { return };
-        let value = if name == "include_closed" { event_target_checked(&ev).then(|| "true".to_owned()) } else { Some(event_target_value(&ev)) };
-        let mut parts = Vec::new();
-        for key in FILTER_KEYS {
-            let chosen = if key == name { value.clone() } else { query.read_untracked().get(key) };
-            if let Some(chosen) = chosen.filter(|v| !v.is_empty() && v != "all") {
-                parts.push(format!("{key}={chosen}"));
-            }
-        }
-        url::go(&format!("?{}", parts.join("&")));
-    };
     view! {
-        <form method="get" class="filters" aria-label=t.filter_tickets on:change=apply>
+        <form method="get" class="filters" aria-label=t.filter_tickets>
             {match kind {
                 // The inbox's tabs choose the assignment; keep it while filtering by status.
                 ListKind::Inbox => Either::Left(view! { <input type="hidden" name="assignment" value=move || current("assignment") /> }),

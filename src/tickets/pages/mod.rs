@@ -8,5 +8,5 @@ mod priority;
 mod rating;
 
 pub use detail::{AgentTicketPage, UserTicketPage};
-pub use list::{InboxPage, ListKind, MyTicketsPage, TicketList};
+pub use list::{InboxPage, ListFilters, ListKind, MyTicketsPage, TicketList};
 pub use new::NewTicketPage;
