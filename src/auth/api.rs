@@ -28,7 +28,7 @@ pub async fn register(email: String, display_name: String, password: String) -> 
         }
         .await,
     );
-    crate::ui::flash::after_form(result, |_| None, &[("display_name", &display_name), ("email", &email)])
+    crate::ui::flash::after_form(result, |_| None, [("display_name", display_name), ("email", email)])
 }
 
 /// Signs in and sends the person to `next` (a path on this site) or their role's home.
@@ -46,7 +46,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         }
         .await,
     );
-    crate::ui::flash::after_form(result, |_| None, &[("email", &email)])
+    crate::ui::flash::after_form(result, |_| None, [("email", email)])
 }
 
 /// Ends the session (its row is deleted, so the token is dead everywhere) and clears the cookie.

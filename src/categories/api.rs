@@ -69,14 +69,13 @@ pub async fn create_category(
         }
         .await,
     );
-    let agent = default_agent_id.map(|id| id.to_string()).unwrap_or_default();
     let typed = [
-        ("name", name.as_str()),
-        ("description", description.as_deref().unwrap_or_default()),
-        ("default_message", default_message.as_deref().unwrap_or_default()),
-        ("default_agent_id", agent.as_str()),
+        ("name", name),
+        ("description", description.unwrap_or_default()),
+        ("default_message", default_message.unwrap_or_default()),
+        ("default_agent_id", default_agent_id.map(|id| id.to_string()).unwrap_or_default()),
     ];
-    crate::ui::flash::after_form(result, |_| None, &typed)
+    crate::ui::flash::after_form(result, |_| None, typed)
 }
 
 /// Replaces a category's name, texts and default agent (all of them: a missing text is empty).

@@ -47,6 +47,7 @@ pub async fn save_sla_policies(
     low_first_response: Option<String>,
     low_resolution: Option<String>,
 ) -> Result<Vec<SlaPolicy>, AppError> {
+    // As typed, for the page to show again after a refusal (the values move into the check).
     let typed: Vec<(&str, String)> = FORM_FIELDS
         .iter()
         .flat_map(|(_, first, resolution)| [*first, *resolution])
@@ -74,6 +75,5 @@ pub async fn save_sla_policies(
         }
         .await,
     );
-    let typed: Vec<(&str, &str)> = typed.iter().map(|(name, value)| (*name, value.as_str())).collect();
-    after_form(result, |_| Some(Lang::detect().texts().sla.saved.to_owned()), &typed)
+    after_form(result, |_| Some(Lang::detect().texts().sla.saved.to_owned()), typed)
 }

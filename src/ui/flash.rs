@@ -27,7 +27,7 @@ impl Flash {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{after_form, form_post, take};
+pub use server::{after_form, after_form_notice, form_post, take};
 
 /// Only the server renders the pages that read a flash.
 #[cfg(not(feature = "ssr"))]
@@ -61,7 +61,11 @@ mod server {
     /// Ends a server function: after a form post, leaves `notice(value)` for the page on success;
     /// on a refusal the error and the `typed` inputs (name, value), and sends the browser back to
     /// its page as it was (not server_fn's address with the error in it).
-    pub fn after_form<T>(result: AppResult<T>, notice: impl FnOnce(&T) -> Option<String>, typed: &[(&str, &str)]) -> AppResult<T> {
+    pub fn after_form<T, Value: Into<String>>(
+        result: AppResult<T>,
+        notice: impl FnOnce(&T) -> Option<String>,
+        typed: impl IntoIterator<Item = (&'static str, Value)>,
+    ) -> AppResult<T> {
         if form_post() {
             let flash = match &result {
                 Ok(value) => Flash { notice: notice(value), ..Flash::default() },
@@ -69,7 +73,7 @@ mod server {
                     if let Some(back) = referer() {
                         leptos_axum::redirect(&back);
                     }
-                    let typed = typed.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+                    let typed = typed.into_iter().map(|(name, value)| (name.to_owned(), value.into())).collect();
                     Flash { error: Some(error.clone()), typed, ..Flash::default() }
                 }
             };
@@ -78,6 +82,11 @@ mod server {
             }
         }
         result
+    }
+
+    /// [`after_form`] for a form with nothing worth showing again (choices, not typing).
+    pub fn after_form_notice<T>(result: AppResult<T>, notice: impl FnOnce(&T) -> Option<String>) -> AppResult<T> {
+        after_form(result, notice, std::iter::empty::<(&'static str, String)>())
     }
 
     /// The page the form was on, without an earlier refusal's `__err` in its address.
