@@ -6,7 +6,7 @@ use super::model::Account;
 use crate::auth::model::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
-use crate::tickets::pages::{ListFilters, ListKind, TicketList};
+use crate::tickets::pages::{ListKind, TicketList};
 use crate::ui::{LoadError, Loading, PageTitle, ServerForm, encode_query_value, format_time, url};
 
 /// The dashboard's figures: the element the browser reloads (`ui::region`).
@@ -176,7 +176,7 @@ pub fn AdminTicketsPage() -> impl IntoView {
     view! {
         <PageTitle text=t.all_tickets />
         <div class="page-head"><h1>{t.all_tickets}</h1></div>
-        <TicketList kind=ListKind::All><ListFilters kind=ListKind::All /></TicketList>
+        <TicketList kind=ListKind::All />
     }
 }
 

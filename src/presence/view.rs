@@ -26,14 +26,15 @@ fn live_status(user_id: i64, loaded: Option<StaffStatus>) -> impl Fn() -> Option
     move || chat.and_then(|chat| chat.presence_of(user_id)).map(|p| p.status).or(loaded)
 }
 
-/// A coloured dot with the status in words for screen readers and on hover.
+/// A coloured dot with the status in words for screen readers and on hover. Outside an island,
+/// [`paint_live`] keeps it current.
 #[component]
 pub fn PresenceDot(user_id: i64, loaded: Option<StaffStatus>) -> impl IntoView {
     let status = live_status(user_id, loaded);
     move || {
         status().map(|status| {
             view! {
-                <span class="presence-dot" data-status=status.as_str() title=label(status) data-testid="presence-dot">
+                <span class="presence-dot" data-status=status.as_str() title=label(status) data-testid="presence-dot" data-presence-of=user_id>
                     <span class="visually-hidden">{label(status)}</span>
                 </span>
             }
@@ -42,26 +43,59 @@ pub fn PresenceDot(user_id: i64, loaded: Option<StaffStatus>) -> impl IntoView {
 }
 
 /// What a customer reads about the agent of their ticket: online, away (answers may take longer)
-/// or offline (the answer will show here).
+/// or offline (the answer will show here). Outside an island, [`paint_live`] keeps it current.
 #[component]
 pub fn AgentPresence(agent_id: i64, name: String, loaded: Option<StaffStatus>) -> impl IntoView {
-    let t = &crate::i18n::t().presence;
     let status = live_status(agent_id, loaded);
     move || {
         status().map(|status| {
-            let text = match status {
-                StaffStatus::Online => (t.agent_online)(&name),
-                StaffStatus::Away => (t.agent_away)(&name),
-                StaffStatus::Offline => (t.agent_offline)(&name),
-            };
             view! {
-                <p class="agent-presence" data-status=status.as_str() data-testid="agent-presence" role="status">
+                <p class="agent-presence" data-status=status.as_str() data-testid="agent-presence" role="status"
+                    data-presence-of=agent_id data-name=name.clone()>
                     <span class="presence-dot" data-status=status.as_str()></span>
-                    {text}
+                    <span class="presence-line">{agent_line(status, &name)}</span>
                 </p>
             }
         })
     }
+}
+
+fn agent_line(status: StaffStatus, name: &str) -> String {
+    let t = &crate::i18n::t().presence;
+    match status {
+        StaffStatus::Online => (t.agent_online)(name),
+        StaffStatus::Away => (t.agent_away)(name),
+        StaffStatus::Offline => (t.agent_offline)(name),
+    }
+}
+
+/// Brings the server-rendered dots and agent lines (`data-presence-of`) up to the presence the
+/// live client hears; again whenever `rendered` says new HTML came in.
+#[cfg(feature = "hydrate")]
+pub fn paint_live(chat: ChatClient, rendered: impl Fn() + 'static) {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::Element;
+    Effect::new(move |_| {
+        rendered();
+        let Ok(marked) = document().query_selector_all("[data-presence-of]") else { return };
+        for index in 0..marked.length() {
+            let Some(element) = marked.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else { continue };
+            let user_id = element.get_attribute("data-presence-of").and_then(|id| id.parse().ok());
+            let Some(status) = user_id.and_then(|id| chat.presence_of(id)).map(|presence| presence.status) else { continue };
+            let _ = element.set_attribute("data-status", status.as_str());
+            if let Ok(Some(dot)) = element.query_selector(".presence-dot") {
+                let _ = dot.set_attribute("data-status", status.as_str());
+            }
+            if let (Some(name), Ok(Some(line))) = (element.get_attribute("data-name"), element.query_selector(".presence-line")) {
+                line.set_text_content(Some(&agent_line(status, &name)));
+            } else {
+                let _ = element.set_attribute("title", label(status));
+                if let Ok(Some(hidden)) = element.query_selector(".visually-hidden") {
+                    hidden.set_text_content(Some(label(status)));
+                }
+            }
+        }
+    });
 }
 
 /// The inbox's view of the team: [`TeamPanel`], live.

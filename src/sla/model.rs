@@ -131,7 +131,7 @@ impl ClockState {
 pub const DUE_SOON_MS: i64 = 60 * 60 * 1000;
 
 impl TicketSla {
-    fn clock(&self, target: Target) -> Option<&SlaClock> {
+    pub fn clock(&self, target: Target) -> Option<&SlaClock> {
         match target {
             Target::FirstResponse => self.first_response.as_ref(),
             Target::Resolution => self.resolution.as_ref(),

@@ -8,13 +8,8 @@ use leptos::prelude::*;
 use super::api::{SaveSlaPolicies, sla_policies};
 use super::model::{ClockState, DUE_SOON_MS, FORM_FIELDS, SlaPolicy, Target, TicketSla, format_duration};
 use crate::i18n::SlaTexts;
-use crate::ui::time::{Clock, machine_time};
+use crate::ui::time::machine_time;
 use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, format_time};
-
-/// The time the clocks are read at: the browser's, else when the ticket was loaded.
-fn reading_time(sla: &TicketSla) -> chrono::DateTime<chrono::Utc> {
-    Clock::now_fine().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or(sla.checked_at)
-}
 
 /// A countdown as people read it: "2 d 3 h", "3 h 05 min", "42 min 07 s", "9 s".
 pub fn countdown(ms: i64) -> String {
@@ -48,29 +43,41 @@ fn describe(t: &SlaTexts, state: ClockState) -> String {
     }
 }
 
-/// A list row's clock: the target still running (or overdue), else a missed one, else nothing.
+/// A list row's clock: the target still running (or overdue), else a missed one, else nothing;
+/// as it read when the page was made. A running one carries its due time and target
+/// (`data-due`, `data-target`): [`follow_static_clocks`] counts it down.
 #[component]
 pub fn SlaBadge(sla: TicketSla) -> impl IntoView {
     let t = &crate::i18n::t().sla;
-    // Worked out once per tick, for the text and the colour.
-    let headline = {
-        let sla = sla.clone();
-        Memo::new(move |_| sla.headline(reading_time(&sla)))
-    };
-    let text = move || match headline.get() {
-        Some((Target::FirstResponse, ClockState::Running { left_ms })) => (t.reply_in)(&countdown(left_ms)),
-        Some((Target::FirstResponse, ClockState::Overdue { by_ms })) => (t.reply_overdue)(&countdown(by_ms)),
-        Some((Target::Resolution, ClockState::Running { left_ms })) => (t.resolve_in)(&countdown(left_ms)),
-        Some((Target::Resolution, ClockState::Overdue { by_ms })) => (t.resolve_overdue)(&countdown(by_ms)),
-        Some(_) => t.sla_missed.to_owned(),
-        None => String::new(),
-    };
-    let class = move || headline.get().map_or("sla-badge sla-none".to_owned(), |(_, state)| format!("sla-badge {}", tone(state)));
+    let headline = sla.headline(sla.checked_at);
+    let running = headline.filter(|(_, state)| matches!(state, ClockState::Running { .. } | ClockState::Overdue { .. }));
+    let due_ms = running.and_then(|(target, _)| sla.clock(target)).map(|clock| clock.due_at.timestamp_millis());
+    let target = running.map(|(target, _)| target_name(target));
+    let text = headline.map_or_else(String::new, |(target, state)| badge_text(t, target, state));
+    let class = headline.map_or("sla-badge sla-none".to_owned(), |(_, state)| format!("sla-badge {}", tone(state)));
     let due = sla.next_due().map(|at| (t.due_at)(&format_time(at)));
-    view! { <span class=class title=due data-testid="sla-badge">{text}</span> }
+    view! { <span class=class title=due data-testid="sla-badge" data-due=due_ms data-target=target>{text}</span> }
 }
 
-/// The ticket's two clocks, for its facts.
+fn target_name(target: Target) -> &'static str {
+    match target {
+        Target::FirstResponse => "first-response",
+        Target::Resolution => "resolution",
+    }
+}
+
+fn badge_text(t: &SlaTexts, target: Target, state: ClockState) -> String {
+    match (target, state) {
+        (Target::FirstResponse, ClockState::Running { left_ms }) => (t.reply_in)(&countdown(left_ms)),
+        (Target::FirstResponse, ClockState::Overdue { by_ms }) => (t.reply_overdue)(&countdown(by_ms)),
+        (Target::Resolution, ClockState::Running { left_ms }) => (t.resolve_in)(&countdown(left_ms)),
+        (Target::Resolution, ClockState::Overdue { by_ms }) => (t.resolve_overdue)(&countdown(by_ms)),
+        _ => t.sla_missed.to_owned(),
+    }
+}
+
+/// The ticket's two clocks, for its facts, as they read when the page was made. A clock still
+/// running carries its due time (`data-due`): [`follow_static_clocks`] counts it down.
 #[component]
 pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
     let t = &crate::i18n::t().sla;
@@ -79,8 +86,8 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
         .into_iter()
         .filter_map(|(target, label, clock)| clock.map(|clock| (target, label, clock)))
         .map(|(target, label, clock)| {
-            let sla = sla.clone();
-            let state = Memo::new(move |_| sla.state(target, reading_time(&sla)));
+            let state = sla.state(target, sla.checked_at);
+            let running = matches!(state, Some(ClockState::Running { .. } | ClockState::Overdue { .. })) && sla.paused_at.is_none();
             let testid = match target {
                 Target::FirstResponse => "sla-first-response",
                 Target::Resolution => "sla-resolution",
@@ -88,8 +95,8 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
             view! {
                 <div>
                     <dt>{label}</dt>
-                    <dd class=move || state.get().map(tone).unwrap_or_default() data-testid=testid>
-                        <span>{move || state.get().map(|state| describe(t, state)).unwrap_or_default()}</span>
+                    <dd class=state.map(tone).unwrap_or_default() data-testid=testid data-due=running.then(|| clock.due_at.timestamp_millis())>
+                        <span>{state.map(|state| describe(t, state)).unwrap_or_default()}</span>
                         <br />
                         <time class="muted" datetime=machine_time(clock.due_at)>{(t.due_at)(&format_time(clock.due_at))}</time>
                     </dd>
@@ -97,6 +104,39 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
             }
         })
         .collect_view()
+}
+
+/// Counts down, every second, the running clocks the server rendered ([`SlaFacts`],
+/// [`SlaBadge`]); again at once whenever `rendered` says new HTML came in.
+#[cfg(feature = "hydrate")]
+pub fn follow_static_clocks(rendered: impl Fn() + 'static) {
+    use leptos::wasm_bindgen::JsCast;
+    Effect::new(move |_| {
+        rendered();
+        let Some(now) = crate::ui::time::Clock::now_fine() else { return };
+        let t = &crate::i18n::t().sla;
+        let Ok(clocks) = document().query_selector_all("[data-due]") else { return };
+        for index in 0..clocks.length() {
+            let Some(clock) = clocks.item(index).and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok()) else { continue };
+            let Some(due) = clock.get_attribute("data-due").and_then(|due| due.parse::<i64>().ok()) else { continue };
+            let state = if due >= now { ClockState::Running { left_ms: due - now } } else { ClockState::Overdue { by_ms: now - due } };
+            match clock.get_attribute("data-target").as_deref() {
+                // A list's badge.
+                Some(target) => {
+                    let target = if target == "resolution" { Target::Resolution } else { Target::FirstResponse };
+                    let _ = clock.set_attribute("class", &format!("sla-badge {}", tone(state)));
+                    clock.set_text_content(Some(&badge_text(t, target, state)));
+                }
+                // A clock in the ticket's facts.
+                None => {
+                    let _ = clock.set_attribute("class", tone(state));
+                    if let Ok(Some(text)) = clock.query_selector("span") {
+                        text.set_text_content(Some(&describe(t, state)));
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// `/app/admin/sla`: each priority's targets, in one form, rendered by the server only: the form

@@ -142,7 +142,7 @@ pub async fn get_ticket(id: i64) -> Result<Ticket, AppError> {
 /// The ticket's customer rates its current resolution (1–5, an optional comment), once.
 #[server(prefix = "/api/tickets", endpoint = "rate", input = Form)]
 pub async fn rate_ticket(ticket_id: i64, score: i16, comment: Option<String>) -> Result<Ticket, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let user = require_user()?;
             let state = AppState::from_context()?;
@@ -150,13 +150,14 @@ pub async fn rate_ticket(ticket_id: i64, score: i16, comment: Option<String>) ->
             repo::rate_ticket(&state.pool, &user, ticket_id, score, &comment).await
         }
         .await,
-    )
+    );
+    crate::ui::flash::after_form(result, |_| None, [("comment", comment.unwrap_or_default())])
 }
 
 /// Sets a ticket's priority (agents and admins): `low`, `normal`, `high` or `urgent`.
 #[server(prefix = "/api/tickets", endpoint = "priority", input = Form)]
 pub async fn set_priority(id: i64, priority: String) -> Result<Ticket, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let user = require_role(&[Role::Agent, Role::Admin])?;
             let state = AppState::from_context()?;
@@ -164,27 +165,29 @@ pub async fn set_priority(id: i64, priority: String) -> Result<Ticket, AppError>
             repo::set_priority(&state.pool, &user, id, priority).await
         }
         .await,
-    )
+    );
+    crate::ui::flash::after_form_notice(result, |_| None)
 }
 
 /// Assigns a ticket: agents to themselves (`agent_id` omitted), admins to any active agent.
 /// `version` is the ticket version the caller saw.
 #[server(prefix = "/api/tickets", endpoint = "assign", input = Form)]
 pub async fn assign_ticket(id: i64, version: i32, agent_id: Option<i64>) -> Result<Ticket, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let user = require_role(&[Role::Agent, Role::Admin])?;
             let action = TicketAction::Assign { agent_id: agent_id.unwrap_or(user.id) };
             apply(&user, id, action, version).await
         }
         .await,
-    )
+    );
+    crate::ui::flash::after_form_notice(result, |_| None)
 }
 
 /// `action`: `resolve`, `close` or `reopen`. `version` is the ticket version the caller saw.
 #[server(prefix = "/api/tickets", endpoint = "status", input = Form)]
 pub async fn change_status(id: i64, version: i32, action: String) -> Result<Ticket, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let user = require_user()?;
             let action = match action.as_str() {
@@ -196,7 +199,8 @@ pub async fn change_status(id: i64, version: i32, action: String) -> Result<Tick
             apply(&user, id, action, version).await
         }
         .await,
-    )
+    );
+    crate::ui::flash::after_form_notice(result, |_| None)
 }
 
 /// A ticket's chat history, newest first; `before` (a timeline seq) is the previous page's `next_cursor`.

@@ -61,21 +61,6 @@ where
     Signal::derive(move || value.get().and_then(Result::err))
 }
 
-/// After each completion of an action: keeps its error (or clears it) in `outcome` and runs
-/// `reload`, so the screen shows the truth even after a refusal.
-pub fn after_each_result<T, V>(value: V, outcome: RwSignal<Option<AppError>>, reload: impl Fn() + Send + Sync + 'static)
-where
-    T: Send + Sync + 'static,
-    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(result) = value.get() {
-            outcome.set(result.err());
-            reload();
-        }
-    });
-}
-
 /// `aria-invalid` for an input: "true" while the last error is about `field`.
 pub fn aria_invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> &'static str + Send + Sync {
     move || if error.get().is_some_and(|e| e.field.as_deref() == Some(field)) { "true" } else { "false" }

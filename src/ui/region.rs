@@ -1,29 +1,74 @@
 //! Parts of a server-rendered page that the browser brings up to date without an island to
-//! render them: it loads the page again and takes that part's new HTML.
+//! render them: it loads the page again (or posts a form of it, which lands back on the page)
+//! and takes those parts' new HTML. The parts hold no islands: new HTML is not hydrated.
 
-/// Replaces the content of the element `id` with the same element's in a fresh copy of this
-/// page. False when the page could not be loaded or no longer has it (the session ended, say).
 #[cfg(feature = "hydrate")]
-pub async fn reload(id: &str) -> bool {
-    use leptos::prelude::{document, window};
-    use leptos::web_sys::{DomParser, SupportedType};
+pub use browser::*;
 
-    let Ok(href) = window().location().href() else { return false };
-    let Ok(response) = gloo_net::http::Request::get(&href).header("Accept", "text/html").send().await else { return false };
-    let Ok(html) = response.text().await else { return false };
-    if !response.ok() {
-        return false;
-    }
-    // A parsed document is inert: nothing in it loads or runs.
-    let fresh = DomParser::new()
-        .ok()
-        .and_then(|parser| parser.parse_from_string(&html, SupportedType::TextHtml).ok())
-        .and_then(|page| page.get_element_by_id(id));
-    match (fresh, document().get_element_by_id(id)) {
-        (Some(fresh), Some(current)) => {
-            current.set_inner_html(&fresh.inner_html());
-            true
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::prelude::{document, window};
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{Document, DomParser, FormData, HtmlFormElement, SupportedType, UrlSearchParams};
+
+    /// Replaces the content of the element `id` with the same element's in a fresh copy of this
+    /// page. False when the page could not be loaded or no longer has it (the session ended, say).
+    pub async fn reload(id: &str) -> bool {
+        match this_page().await {
+            Some(fresh) => swap(&fresh, id),
+            None => false,
         }
-        _ => false,
+    }
+
+    /// A fresh copy of this page, parsed (inert: nothing in it loads or runs).
+    pub async fn this_page() -> Option<Document> {
+        let href = window().location().href().ok()?;
+        parse(gloo_net::http::Request::get(&href).header("Accept", "text/html").send().await.ok()?).await
+    }
+
+    /// Posts `form` as the browser would (its fields, url-encoded, to its action) and returns the
+    /// page the server sends it back to, with what the post left for it (`ui::flash`).
+    pub async fn post(form: &HtmlFormElement) -> Option<Document> {
+        let data = FormData::new_with_form(form).ok()?;
+        let fields = UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+        let body: String = fields.to_string().into();
+        // The attribute, not `form.action`: a field named "action" would stand in for it.
+        let action = form.get_attribute("action")?;
+        let request = gloo_net::http::Request::post(&action)
+            .header("Accept", "text/html")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .ok()?;
+        parse(request.send().await.ok()?).await
+    }
+
+    async fn parse(response: gloo_net::http::Response) -> Option<Document> {
+        if !response.ok() {
+            return None;
+        }
+        let html = response.text().await.ok()?;
+        DomParser::new().ok()?.parse_from_string(&html, SupportedType::TextHtml).ok()
+    }
+
+    /// Puts the content of `fresh`'s element `id` into this page's; false if either lacks it.
+    pub fn swap(fresh: &Document, id: &str) -> bool {
+        match (fresh.get_element_by_id(id), document().get_element_by_id(id)) {
+            (Some(fresh), Some(current)) => {
+                current.set_inner_html(&fresh.inner_html());
+                crate::ui::time::rewrite_static_times_now();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The form an event (a submit, a change) happened in, if it is inside the element `id`.
+    pub fn form_inside(event: &leptos::ev::Event, ids: &[&str]) -> Option<HtmlFormElement> {
+        let target = event.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
+        let form = match target.dyn_ref::<HtmlFormElement>() {
+            Some(form) => form.clone(),
+            None => target.closest("form").ok()??.dyn_into::<HtmlFormElement>().ok()?,
+        };
+        ids.iter().any(|id| form.closest(&format!("#{id}")).ok().flatten().is_some()).then_some(form)
     }
 }

@@ -56,6 +56,13 @@ impl Clock {
     }
 }
 
+/// Rewrites the server-rendered times outside islands at once (after new HTML came in, say),
+/// as the clock does every half minute.
+#[cfg(feature = "hydrate")]
+pub fn rewrite_static_times_now() {
+    local::rewrite_static_times(js_sys::Date::now() as i64);
+}
+
 /// Absolute UTC time, the same text everywhere ("2026-12-02 14:05 UTC").
 pub fn format_time(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())
@@ -76,7 +83,8 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     view! { <time datetime=machine_time(at) title=title data-static=super::server_only_view().then_some("")>{text}</time> }
 }
 
-/// How long someone has waited: "waiting 5 min", the start on hover.
+/// How long someone has waited: "waiting 5 min", the start on hover. Outside an island, as
+/// [`Time`]: the clock rewrites it.
 #[component]
 pub fn Waiting(since: DateTime<Utc>) -> impl IntoView {
     let t = &crate::i18n::t().chat;
@@ -86,7 +94,7 @@ pub fn Waiting(since: DateTime<Utc>) -> impl IntoView {
         None => (t.waiting_since)(&format_time(since)),
     };
     let title = move || Clock::now().map_or_else(|| format_time(since), |_| local::full(millis));
-    view! { <time class="waiting" datetime=machine_time(since) title=title>{text}</time> }
+    view! { <time class="waiting" datetime=machine_time(since) title=title data-static=super::server_only_view().then_some("")>{text}</time> }
 }
 
 fn waited(t: &ChatTexts, ms: i64) -> String {
@@ -183,10 +191,18 @@ mod local {
         for index in 0..times.length() {
             let Some(time) = times.item(index).and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok()) else { continue };
             let millis = time.get_attribute("datetime").map_or(f64::NAN, |at| Date::parse(&at));
-            if !millis.is_nan() {
-                time.set_text_content(Some(&relative(millis as i64, now)));
-                let _ = time.set_attribute("title", &full(millis as i64));
+            if millis.is_nan() {
+                continue;
             }
+            let millis = millis as i64;
+            let text = if time.class_list().contains("waiting") {
+                let t = &crate::i18n::t().chat;
+                (t.waiting)(&super::waited(t, (now - millis).max(0)))
+            } else {
+                relative(millis, now)
+            };
+            time.set_text_content(Some(&text));
+            let _ = time.set_attribute("title", &full(millis));
         }
     }
 

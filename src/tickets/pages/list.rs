@@ -5,10 +5,9 @@
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
-use crate::chat::store::{ChatClient, ConnectionState};
 use crate::presence::view::PresenceDot;
 use crate::tickets::api::{inbox_counts, list_tickets};
-use crate::tickets::model::{EXCERPT_MAX_CHARS, LastMessage, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
+use crate::tickets::model::{EXCERPT_MAX_CHARS, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
 use super::priority::PriorityBadge;
 use crate::sla::pages::SlaBadge;
 use crate::unread::view::UnreadBadge;
@@ -32,7 +31,7 @@ pub fn MyTicketsPage() -> impl IntoView {
             <h1>{nav.nav_my_tickets}</h1>
             <a class="button primary" href="/app/tickets/new">{nav.nav_new_ticket}</a>
         </div>
-        <TicketList kind=ListKind::Mine><ListFilters kind=ListKind::Mine /></TicketList>
+        <TicketList kind=ListKind::Mine />
     }
 }
 
@@ -47,7 +46,7 @@ pub fn InboxPage() -> impl IntoView {
             <crate::ui::shortcuts::ShortcutsButton />
         </div>
         <crate::presence::view::TeamPresence />
-        <TicketList kind=ListKind::Inbox><ListFilters kind=ListKind::Inbox /></TicketList>
+        <TicketList kind=ListKind::Inbox />
     }
 }
 
@@ -59,31 +58,68 @@ fn default_sort(kind: ListKind) -> TicketSort {
     if kind == ListKind::Inbox { TicketSort::Priority } else { TicketSort::Recent }
 }
 
-/// A ticket list whose filters and page live in the URL query; `children`: its filters
-/// ([`ListFilters`]), rendered by the server between the inbox's tabs and the rows.
-#[island]
-pub fn TicketList(kind: ListKind, children: Children) -> impl IntoView {
-    crate::ui::ready::island_ready();
-    let query = url::query();
-    let request = move || {
-        let query = query.read();
-        // The inbox is the open work, for admins too: closed tickets only when asked for.
-        let include_closed = match kind {
-            ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
-            _ => query.get("include_closed").map(|v| v == "true"),
-        };
-        let category = query.get("category").and_then(|id| id.parse::<i64>().ok());
-        let sort = query.get("sort").filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
-        let filters = (query.get("priority"), query.get("sla"), sort);
-        (query.get("status"), query.get("assignment"), include_closed, category, filters, query.get("cursor"))
+/// A ticket list whose filters and page live in the URL query, rendered by the server: the
+/// filters, then the rows (`#ticket-rows`), inside [`LiveList`], which keeps the rows current.
+#[component]
+pub fn TicketList(kind: ListKind) -> impl IntoView {
+    view! {
+        <LiveList kind>
+            <ListFilters kind />
+            <div id="ticket-rows" class="region"><Rows kind /></div>
+        </LiveList>
+    }
+}
+
+/// The rows of the list the address asks for, with the pager (or why there are none).
+#[component]
+fn Rows(kind: ListKind) -> impl IntoView {
+    let query = url::query().get_untracked();
+    // The inbox is the open work, for admins too: closed tickets only when asked for.
+    let include_closed = match kind {
+        ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
+        _ => query.get("include_closed").map(|v| v == "true"),
     };
-    let page = Resource::new(request, |(status, assignment, include_closed, category, (priority, sla, sort), cursor)| {
-        list_tickets(status, assignment, include_closed, cursor, None, None, category, priority, Some(sort), sla)
-    });
+    let category = query.get("category").and_then(|id| id.parse::<i64>().ok());
+    let sort = query.get("sort").filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
+    let filtered = FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"));
+    let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
+    let page = list_tickets(
+        query.get("status"),
+        query.get("assignment"),
+        include_closed,
+        query.get("cursor"),
+        None,
+        None,
+        category,
+        query.get("priority"),
+        Some(sort),
+        query.get("sla"),
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match page.await {
+                    Ok(result) if result.items.is_empty() => EitherOf3::A(view! { <EmptyList kind filtered /> }),
+                    Ok(result) => EitherOf3::B(view! {
+                        <TicketRows tickets=result.items kind detail_base />
+                        <Pager next=result.next_cursor />
+                    }),
+                    Err(error) => EitherOf3::C(view! { <LoadError error retry=|_| () /> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What a list runs in the browser: the inbox's tabs with their counts, and the rows (server
+/// HTML, `children`) kept current: loaded again from the server when the live client hears of
+/// a change to a ticket on screen, a message in one, a new ticket (the inbox, highlighted) or a
+/// reconnect; unread badges, presence dots and SLA clocks followed between loads.
+#[island]
+fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
+    crate::ui::ready::island_ready();
     // The tabs' counts load in the browser: the page is served without waiting for them (they
-    // count the whole table; the list itself is one index range). A signal an effect fills, not
-    // a local resource: one the server never resolves holds the page's suspense open, and the
-    // inbox never finished rendering without JavaScript.
+    // count the whole table; the list itself is one index range).
     let counts = RwSignal::new(None::<QueueCounts>);
     let count_again = RwSignal::new(0u64);
     Effect::new(move |_| {
@@ -96,59 +132,11 @@ pub fn TicketList(kind: ListKind, children: Children) -> impl IntoView {
             });
         }
     });
-    let filtered = move || {
-        let query = query.read();
-        FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
-    };
-    let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
-    let chat = use_context::<ChatClient>();
-    let fresh = Signal::derive(move || chat.map(|chat| chat.new_tickets.get()).unwrap_or_default());
-    if let Some(chat) = chat {
-        let reload = move || {
-            page.refetch();
-            count_again.update(|n| *n += 1);
-        };
-        // Live: a ticket on screen changes status or assignee; a ticket is opened (the inbox);
-        // the socket is back after a break (notices may have been missed meanwhile); the server
-        // confirms it now announces new tickets (one opened before that would be missed).
-        Effect::new(move |previous: Option<(u64, usize, bool, u64)>| {
-            let now = (chat.list_changes.get(), chat.new_tickets.with(Vec::len), chat.connection.get() == ConnectionState::Live, chat.inbox_watched.get());
-            if previous.is_some_and(|p| p.0 != now.0 || p.1 != now.1 || (!p.2 && now.2) || p.3 != now.3) {
-                reload();
-            }
-            now
-        });
-        if kind == ListKind::Inbox {
-            chat.watch_inbox(true);
-        }
-        on_cleanup(move || {
-            chat.watch(Vec::new());
-            if kind == ListKind::Inbox {
-                chat.watch_inbox(false);
-            }
-        });
-    }
-
+    #[cfg(feature = "hydrate")]
+    super::live_rows::start(kind, move || count_again.update(|n| *n += 1));
     view! {
         {(kind == ListKind::Inbox).then(|| view! { <Tabs counts /> })}
         {children()}
-        <Transition fallback=ListSkeleton>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(result) if result.items.is_empty() => EitherOf3::A(view! { <EmptyList kind filtered=filtered() /> }),
-                    Ok(result) => EitherOf3::B({
-                        if let Some(chat) = chat {
-                            chat.watch(result.items.iter().map(|t| t.id).collect());
-                        }
-                        view! {
-                            <TicketRows tickets=result.items kind detail_base fresh />
-                            <Pager next=result.next_cursor />
-                        }
-                    }),
-                    Err(error) => EitherOf3::C(view! { <LoadError error retry=move |_| page.refetch() /> }),
-                }
-            })}
-        </Transition>
     }
 }
 
@@ -180,34 +168,24 @@ fn Tabs(counts: RwSignal<Option<QueueCounts>>) -> impl IntoView {
 }
 
 #[component]
-fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, fresh: Signal<Vec<i64>>) -> impl IntoView {
+fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str) -> impl IntoView {
     let show_creator = kind != ListKind::Mine;
     let t = &crate::i18n::t().tickets;
-    // Messages that arrived since the list loaded (a list on screen watches its tickets).
-    let chat = use_context::<ChatClient>();
-    let live = chat.map(|chat| chat.previews);
     let rows = tickets
         .into_iter()
         .map(|ticket| {
             let id = ticket.id;
             let href = format!("{detail_base}/{id}");
-            let loaded = ticket.last_message.clone();
-            let last = Memo::new(move |_| {
-                let arrived = live.and_then(|previews| previews.with(|previews| previews.get(&id).cloned()));
-                LastMessage::newest(loaded.clone(), arrived)
-            });
-            let waiting = {
-                let ticket = ticket.clone();
-                Memo::new(move |_| last.with(|last| ticket.waiting_since(last.as_ref())))
-            };
-            let status = ticket.status;
+            let last = ticket.last_message.clone();
+            let waiting = ticket.waiting_since(last.as_ref());
             // For staff, a customer's message nobody has answered; for the customer, an answer.
-            let needs_attention = move || {
-                if show_creator { waiting.get().is_some() } else { status == TicketStatus::Assigned && last.with(|m| m.as_ref().is_some_and(|m| m.from_staff)) }
+            let needs_attention = if show_creator {
+                waiting.is_some()
+            } else {
+                ticket.status == TicketStatus::Assigned && last.as_ref().is_some_and(|m| m.from_staff)
             };
-            let description: String = ticket.description.chars().take(EXCERPT_MAX_CHARS).collect();
             // The customer's own words are "You" on their list; staff see who wrote.
-            let preview = move || match last.get() {
+            let preview = match last.clone() {
                 Some(last) => {
                     let sender = if !show_creator && !last.from_staff { t.you.to_owned() } else { last.sender_name };
                     Either::Left(view! {
@@ -216,22 +194,17 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                         <span class="preview-age">" · "<Time at=last.at /></span>
                     })
                 }
-                None => Either::Right(description.clone()),
+                None => Either::Right(ticket.description.chars().take(EXCERPT_MAX_CHARS).collect::<String>()),
             };
             let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
-            let updated_at = ticket.updated_at;
-            // Unread: as loaded, then as the live client counts on (arrivals, reads elsewhere).
-            if let Some(chat) = chat {
-                chat.seed_unread(id, ticket.unread, ticket.last_seq);
-            }
-            let loaded_unread = ticket.unread;
-            let unread = move || chat.and_then(|chat| chat.unread_of(id)).unwrap_or(loaded_unread);
+            let unread = ticket.unread;
+            let latest = last.as_ref().map_or(ticket.updated_at, |m| m.at.max(ticket.updated_at));
             view! {
-                <li class="queue-row" class:fresh=move || fresh.with(|ids| ids.contains(&id)) class:attention=needs_attention data-ticket-id=id>
-                    <span class="marker" title=move || if needs_attention() { t.waiting_for_reply } else { "" }></span>
+                <li class="queue-row" class:attention=needs_attention data-ticket-id=id data-unread=unread data-last-seq=ticket.last_seq>
+                    <span class="marker" title=if needs_attention { t.waiting_for_reply } else { "" }></span>
                     <div class="row-main">
                         <a class="row-link" href=href>{ticket.title()}</a>
-                        <UnreadBadge count=unread />
+                        <span class="unread-slot"><UnreadBadge count=move || unread /></span>
                         <p class="preview">{preview}</p>
                     </div>
                     <div class="row-facts">
@@ -247,9 +220,9 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
                         </span>
                     </div>
                     <div class="row-time">
-                        {move || match waiting.get() {
+                        {match waiting {
                             Some(since) if show_creator => Either::Left(view! { <Waiting since /> }),
-                            _ => Either::Right(view! { <Time at=last.with(|m| m.as_ref().map_or(updated_at, |m| m.at.max(updated_at))) /> }),
+                            _ => Either::Right(view! { <Time at=latest /> }),
                         }}
                     </div>
                 </li>
@@ -257,18 +230,6 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
         })
         .collect_view();
     view! { <ul class="queue" aria-label=t.tickets>{rows}</ul> }
-}
-
-#[component]
-fn ListSkeleton() -> impl IntoView {
-    let t = &crate::i18n::t().tickets;
-    view! {
-        <div class="queue skeleton" aria-busy="true" aria-label=t.loading_tickets>
-            <span class="bone row"></span>
-            <span class="bone row"></span>
-            <span class="bone row"></span>
-        </div>
-    }
 }
 
 /// Links to the first page and the next one, keeping the filters.
@@ -318,7 +279,7 @@ fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
 /// The filters of a list (none on a user's own): rendered by the server, applied at once by a
 /// small island.
 #[component]
-pub fn ListFilters(kind: ListKind) -> impl IntoView {
+fn ListFilters(kind: ListKind) -> impl IntoView {
     (kind != ListKind::Mine).then(|| view! { <crate::ui::apply::ApplyOnChange><Filters kind /></crate::ui::apply::ApplyOnChange> })
 }
 

@@ -2,11 +2,13 @@
 //! page with its controls. Lists page by URL (`?cursor=`), so every page state is a link.
 
 mod detail;
+mod live;
 mod list;
+mod live_rows;
 mod new;
 mod priority;
 mod rating;
 
 pub use detail::{AgentTicketPage, UserTicketPage};
-pub use list::{InboxPage, ListFilters, ListKind, MyTicketsPage, TicketList};
+pub use list::{InboxPage, ListKind, MyTicketsPage, TicketList};
 pub use new::NewTicketPage;

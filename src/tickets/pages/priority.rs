@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 
+use leptos::server_fn::ServerFn;
+
 use crate::tickets::api::SetPriority;
 use crate::tickets::model::{Priority, Ticket, TicketStatus};
-use crate::ui::ServerForm;
 
 /// Shown for every priority but the usual one: "normal" on every row would be noise.
 #[component]
@@ -17,31 +18,25 @@ pub fn PriorityBadge(priority: Priority) -> impl IntoView {
 }
 
 /// The ticket's priority with a form to change it (a plain form: it works without JavaScript;
-/// with it, choosing applies at once), and where the ticket came from.
+/// with it, choosing applies at once: `LiveTicket`), and where the ticket came from.
 #[component]
-pub fn PriorityFacts(ticket: Ticket, set: ServerAction<SetPriority>) -> impl IntoView {
+pub fn PriorityFacts(ticket: Ticket) -> impl IntoView {
     let t = &crate::i18n::t().tickets;
     let closed = ticket.status == TicketStatus::Closed;
     let options = Priority::ALL
         .into_iter()
         .map(|p| view! { <option value=p.as_str() selected=p == ticket.priority>{t.priority_name(p)}</option> })
         .collect_view();
-    let submit_on_change = |ev: leptos::ev::Event| {
-        let select = event_target::<leptos::web_sys::HtmlSelectElement>(&ev);
-        if let Some(form) = select.form() {
-            let _ = form.request_submit();
-        }
-    };
     view! {
         <div>
             <dt><label for="ticket-priority">{t.priority}</label></dt>
             <dd>
-                <ServerForm action=set attr:class="inline-form priority-form">
+                <form method="post" action=SetPriority::url() class="inline-form priority-form">
                     <input type="hidden" name="id" value=ticket.id />
-                    <select id="ticket-priority" name="priority" disabled=closed on:change=submit_on_change>{options}</select>
+                    <select id="ticket-priority" name="priority" disabled=closed data-submit-on-change="">{options}</select>
                     // Only without JavaScript (hidden once hydrated: choosing applies at once).
                     <button type="submit" class="button subtle apply" disabled=closed>{t.set_priority}</button>
-                </ServerForm>
+                </form>
             </dd>
         </div>
         <div>

@@ -2,16 +2,21 @@
 
 use leptos::prelude::*;
 
+use leptos::server_fn::ServerFn;
+
+use crate::error::AppError;
 use crate::tickets::api::RateTicket;
 use crate::tickets::model::{RATING_COMMENT_MAX_CHARS, Rating, Ticket};
-use crate::ui::{FieldError, FormError, ServerForm, SubmitButton, last_error};
+use crate::ui::{FieldError, FormError};
 
 /// For the ticket's customer: the question once the ticket is resolved, then their answer. A plain
-/// form, so it works without JavaScript too.
+/// form (the page's script posts it without leaving the page); `refusal` and `comment`: why the
+/// last try was refused, and the comment it had.
 #[component]
-pub fn RatingBox(ticket: Ticket, rate: ServerAction<RateTicket>) -> impl IntoView {
+pub fn RatingBox(ticket: Ticket, refusal: Option<AppError>, comment: Option<String>) -> impl IntoView {
     let t = &crate::i18n::t().tickets;
-    let error = last_error(rate.value());
+    // Only a refusal of the rating itself is this form's (the header's actions show the others).
+    let error = Signal::stored(refusal.filter(|error| matches!(error.field.as_deref(), Some("score" | "comment"))));
     if let Some(rating) = &ticket.rating {
         return Some(leptos::either::Either::Left(view! {
             <p class="rating-given notice success" role="status" data-testid="rating-given">{(t.you_rated)(rating.score)}</p>
@@ -33,7 +38,7 @@ pub fn RatingBox(ticket: Ticket, rate: ServerAction<RateTicket>) -> impl IntoVie
         leptos::either::Either::Right(view! {
             <section class="rating-box" aria-labelledby="rate-heading">
                 <h2 id="rate-heading">{t.rate_heading}</h2>
-                <ServerForm action=rate attr:class="rating-form">
+                <form method="post" action=RateTicket::url() class="rating-form">
                     <FormError error />
                     <input type="hidden" name="ticket_id" value=ticket.id />
                     <fieldset class="stars">
@@ -42,10 +47,10 @@ pub fn RatingBox(ticket: Ticket, rate: ServerAction<RateTicket>) -> impl IntoVie
                     </fieldset>
                     <FieldError error field="score" />
                     <label for="rating-comment">{t.rating_comment}</label>
-                    <textarea id="rating-comment" name="comment" rows="2" maxlength=RATING_COMMENT_MAX_CHARS></textarea>
+                    <textarea id="rating-comment" name="comment" rows="2" maxlength=RATING_COMMENT_MAX_CHARS>{comment.unwrap_or_default()}</textarea>
                     <FieldError error field="comment" />
-                    <SubmitButton pending=rate.pending() label=t.send_rating busy_label=t.sending_rating />
-                </ServerForm>
+                    <button type="submit" class="button primary" data-busy-label=t.sending_rating>{t.send_rating}</button>
+                </form>
             </section>
         })
     })
