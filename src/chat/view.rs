@@ -25,7 +25,8 @@ pub fn ChatPanel(
     /// The ticket's description, shown as its creator's first message (seq 0) once the thread
     /// is loaded back to its start.
     opening: Message,
-    /// Called after a status or assignment change arrives, to reload the ticket.
+    /// Called after a change to the ticket arrives (or access to it is lost), to bring the rest
+    /// of the page up to date.
     #[prop(into)]
     on_change: Callback<()>,
     /// The ticket is closed: no composer.
@@ -43,7 +44,7 @@ pub fn ChatPanel(
         }
         now
     });
-    // Access lost (a role changed, say): reload the ticket, so the page says so as a whole.
+    // Access lost (a role changed, say): the page, brought up to date, says so as a whole.
     Effect::new(move |previous: Option<bool>| {
         let lost = room.problem.with(Option::is_some);
         if lost && previous == Some(false) {
