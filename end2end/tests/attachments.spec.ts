@@ -70,6 +70,15 @@ test("files picked on the new-ticket form arrive with the ticket", async ({ page
   await page.screenshot({ path: "screenshots/new-ticket-files-1280.png" });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: "screenshots/new-ticket-files-390.png" });
+  // A refused form comes back with what it had: the subject, the text, the file.
+  await page.getByLabel("Subject").fill("Import fails");
+  await page.getByLabel("Describe your issue").fill("   ");
+  await page.getByRole("button", { name: "Open ticket" }).click();
+  await expect(page.locator("#description-error")).toHaveText("Please describe your issue.");
+  await expect(page).toHaveURL(/\/app\/tickets\/new$/);
+  await expect(page.getByLabel("Subject")).toHaveValue("Import fails");
+  await expect(page.locator(".upload-tray .upload")).toContainText("notes.txt");
+  await page.getByLabel("Describe your issue").fill("The import fails; my notes are attached.");
   await page.getByRole("button", { name: "Open ticket" }).click();
   await expect(page).toHaveURL(/\/app\/tickets\/\d+$/);
   await expect(page.locator("li.message .file-card")).toContainText("notes.txt");

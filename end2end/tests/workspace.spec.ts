@@ -300,3 +300,18 @@ test("an agent who acts on a ticket someone else just changed is told so, and se
   await expect(agent.getByTestId("ticket-status")).toHaveText("closed");
   await expect(actions.getByRole("button", { name: "Assign to me" })).toHaveCount(0);
 });
+
+test("acting on a ticket keeps the page: the reply being written stays, the header and facts follow", async ({ browser }) => {
+  const { id } = await customerWithTicket(browser, `Keep my draft ${Date.now()}`);
+  const agent = await staffOn(browser, AGENT, id);
+  await expect(agent.getByTestId("connection")).toHaveText("live");
+  const composer = agent.getByRole("textbox", { name: "Message" });
+  await composer.fill("Half a reply");
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  await expect(agent.getByTestId("ticket-agent")).toHaveText("Abe");
+  await agent.getByLabel("Priority").selectOption("high");
+  await expect(agent.locator(".ticket-header").getByTestId("priority")).toHaveText("High");
+  // Still the same page, still live, and the draft as it was.
+  await expect(composer).toHaveValue("Half a reply");
+  await expect(agent.getByTestId("connection")).toHaveText("live");
+});

@@ -42,6 +42,12 @@ pub async fn count_unsent(pool: &PgPool, uploader: &User) -> AppResult<i64> {
         .await?)
 }
 
+/// Those of `ids` that this person uploaded and has not sent yet (a refused form's files).
+pub async fn unsent_of(pool: &PgPool, uploader: &User, ids: &[i64]) -> AppResult<Vec<Attachment>> {
+    let sql = format!("SELECT {COLUMNS} FROM attachments a WHERE a.uploaded_by = $1 AND a.message_id IS NULL AND a.id = ANY($2) ORDER BY a.id");
+    Ok(sqlx::query_as::<_, Attachment>(&sql).bind(uploader.id).bind(ids).fetch_all(pool).await?)
+}
+
 /// An attachment with where its bytes are, for serving them.
 #[derive(sqlx::FromRow)]
 pub struct StoredAttachment {

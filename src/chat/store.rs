@@ -398,6 +398,11 @@ impl ChatClient {
         }
     }
 
+    /// Everyone's presence the socket has reported (tracked: a view follows each report).
+    pub fn known_presence(&self) -> HashMap<i64, StaffPresence> {
+        self.staff.get()
+    }
+
     /// An agent's or admin's presence, if the socket has reported it.
     pub fn presence_of(&self, user_id: i64) -> Option<StaffPresence> {
         self.staff.with(|staff| staff.get(&user_id).cloned())

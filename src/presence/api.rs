@@ -28,7 +28,7 @@ pub async fn team_presence() -> Result<Vec<StaffPresence>, AppError> {
 /// (`away=false`). The choice is kept until changed; the team hears the new status at once.
 #[server(prefix = "/api/presence", endpoint = "away", input = Form)]
 pub async fn set_away(away: bool) -> Result<StaffPresence, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let user = require_role(&[Role::Agent, Role::Admin])?;
             let state = AppState::from_context()?;
@@ -37,5 +37,6 @@ pub async fn set_away(away: bool) -> Result<StaffPresence, AppError> {
             Ok(now)
         }
         .await,
-    )
+    );
+    crate::ui::flash::after_form_notice(result, |_| None)
 }

@@ -8,8 +8,7 @@ use super::api::SetAway;
 use super::model::{StaffPresence, StaffStatus};
 use crate::auth::model::User;
 use crate::chat::store::ChatClient;
-use crate::error::AppError;
-use crate::ui::{LoadError, ServerForm, Time};
+use crate::ui::{LoadError, Time};
 
 fn label(status: StaffStatus) -> &'static str {
     let t = &crate::i18n::t().presence;
@@ -98,76 +97,77 @@ pub fn paint_live(chat: ChatClient, rendered: impl Fn() + 'static) {
     });
 }
 
-/// The inbox's view of the team: [`TeamPanel`], live.
-#[island]
+/// The team's presence, online first, with the viewer's own switch (the inbox and the
+/// dashboard), rendered by the server inside [`LiveTeam`], which keeps it current.
+#[component]
 pub fn TeamPresence() -> impl IntoView {
-    crate::ui::ready::island_ready();
-    let team = Resource::new(|| (), |_| crate::presence::api::team_presence());
-    view! { <TeamPanel team /> }
+    let t = &crate::i18n::t().presence;
+    // A refused switch comes back here (`ui::flash`).
+    let refused = crate::ui::flash::take().error;
+    view! {
+        <LiveTeam>
+            <section class="team-panel" id="team-panel" aria-labelledby="team-heading" data-testid="team-panel">
+                <Suspense fallback=|| ()>
+                    {Suspend::new(async move {
+                        match crate::presence::api::team_presence().await {
+                            Ok(people) => Either::Left(view! { <TeamList people /> }),
+                            Err(error) => Either::Right(view! {
+                                <h2 id="team-heading">{t.team}</h2>
+                                <LoadError error retry=|_| () />
+                            }),
+                        }
+                    })}
+                </Suspense>
+                {refused.map(|error| view! { <p class="form-error" role="alert">{crate::i18n::error_message(&error)}</p> })}
+            </section>
+        </LiveTeam>
+    }
 }
 
-/// The team's presence, online first, with the viewer's own switch. `team` is created by the
-/// page (a resource made inside a suspended view would not hydrate).
-#[component]
-pub fn TeamPanel(team: Resource<Result<Vec<StaffPresence>, AppError>>) -> impl IntoView {
-    let t = &crate::i18n::t().presence;
-    view! {
-        <section class="team-panel" aria-labelledby="team-heading" data-testid="team-panel">
-            <Transition fallback=move || view! { <p class="muted" aria-busy="true">{t.loading}</p> }>
-                {move || Suspend::new(async move {
-                    match team.await {
-                        Ok(people) => Either::Left(view! { <TeamList people /> }),
-                        Err(error) => Either::Right(view! {
-                            <h2 id="team-heading">{t.team}</h2>
-                            <LoadError error retry=move |_| team.refetch() />
-                        }),
-                    }
-                })}
-            </Transition>
-        </section>
+/// What the team panel runs in the browser: each person's status as the socket reports it,
+/// online first, and the viewer's switch posted without leaving the page.
+#[island]
+fn LiveTeam(children: Children) -> impl IntoView {
+    crate::ui::ready::island_ready();
+    #[cfg(feature = "hydrate")]
+    live_team::start();
+    children()
+}
+
+/// Online first, then away, then offline.
+fn rank(status: StaffStatus) -> u8 {
+    match status {
+        StaffStatus::Online => 0,
+        StaffStatus::Away => 1,
+        StaffStatus::Offline => 2,
     }
 }
 
 #[component]
-fn TeamList(people: Vec<StaffPresence>) -> impl IntoView {
+fn TeamList(mut people: Vec<StaffPresence>) -> impl IntoView {
     let t = &crate::i18n::t().presence;
     let me = expect_context::<User>().id;
-    let chat = use_context::<ChatClient>();
-    // As loaded, then as the socket reports each person.
-    let current = Memo::new(move |_| {
-        let mut list: Vec<StaffPresence> =
-            people.iter().map(|loaded| chat.and_then(|chat| chat.presence_of(loaded.user_id)).unwrap_or_else(|| loaded.clone())).collect();
-        list.sort_by_key(|p| match p.status {
-            StaffStatus::Online => 0,
-            StaffStatus::Away => 1,
-            StaffStatus::Offline => 2,
-        });
-        list
-    });
-    let counts = move || {
-        let list = current.get();
-        let count = |status| list.iter().filter(|p| p.status == status).count();
-        (t.summary)(count(StaffStatus::Online), count(StaffStatus::Away))
+    people.sort_by_key(|p| rank(p.status));
+    let count = |status| people.iter().filter(|p| p.status == status).count();
+    let summary = (t.summary)(count(StaffStatus::Online), count(StaffStatus::Away));
+    let list = if people.is_empty() {
+        Either::Left(view! { <p class="muted">{t.team_empty}</p> })
+    } else {
+        Either::Right(view! {
+            <ul class="team">
+                {people.into_iter().map(|person| {
+                    let mine = person.user_id == me;
+                    view! { <TeamMember person me=mine /> }
+                }).collect_view()}
+            </ul>
+        })
     };
     view! {
         <div class="team-head">
             <h2 id="team-heading">{t.team}</h2>
-            <span class="muted" data-testid="team-summary">{counts}</span>
+            <span class="muted" data-testid="team-summary">{summary}</span>
         </div>
-        {move || {
-            let list = current.get();
-            if list.is_empty() {
-                return Either::Left(view! { <p class="muted">{t.team_empty}</p> });
-            }
-            Either::Right(view! {
-                <ul class="team">
-                    {list.into_iter().map(|person| {
-                        let mine = person.user_id == me;
-                        view! { <TeamMember person me=mine /> }
-                    }).collect_view()}
-                </ul>
-            })
-        }}
+        {list}
     }
 }
 
@@ -194,20 +194,112 @@ fn TeamMember(person: StaffPresence, me: bool) -> impl IntoView {
     }
 }
 
-/// The viewer's own choice: appear away whatever their tabs do, or not. A plain form, so it works
-/// before the page runs too.
+/// The viewer's own choice: appear away whatever their tabs do, or not. A plain form, which
+/// [`LiveTeam`] posts without leaving the page.
 #[component]
 fn AwaySwitch(appear_away: bool) -> impl IntoView {
     let t = &crate::i18n::t().presence;
-    let action = ServerAction::<SetAway>::new();
-    let error = move || action.value().get().and_then(Result::err);
+    let action = <SetAway as leptos::server_fn::ServerFn>::url();
     view! {
-        <ServerForm action attr:class="inline-form away-switch">
+        <form method="post" action=action class="inline-form away-switch">
             <input type="hidden" name="away" value=(!appear_away).to_string() />
-            <button type="submit" class="button subtle small" data-testid="away-switch" disabled=move || action.pending().get()>
+            <button type="submit" class="button subtle small" data-testid="away-switch">
                 {if appear_away { t.appear_online } else { t.appear_away }}
             </button>
-        </ServerForm>
-        {move || error().map(|error| view! { <p class="form-error" role="alert">{crate::i18n::error_message(&error)}</p> })}
+        </form>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live_team {
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::Element;
+
+    use super::super::model::{StaffPresence, StaffStatus};
+    use super::{label, rank};
+    use crate::chat::store::ChatClient;
+    use crate::ui::region;
+
+    const PANEL: &str = "team-panel";
+
+    pub fn start() {
+        let Some(chat) = use_context::<ChatClient>() else { return };
+        // Bumped each time new HTML came in.
+        let rendered = RwSignal::new(0u64);
+        let submits = window_event_listener_untyped("submit", move |event| {
+            if let Some(form) = region::form_inside(&event, &[PANEL]) {
+                event.prevent_default();
+                leptos::task::spawn_local(async move {
+                    if region::post_into(&form, &[PANEL]).await {
+                        rendered.update(|n| *n += 1);
+                    }
+                });
+            }
+        });
+        on_cleanup(move || submits.remove());
+        Effect::new(move |_| {
+            rendered.track();
+            let known = chat.known_presence();
+            let Ok(Some(list)) = document().query_selector(&format!("#{PANEL} .team")) else { return };
+            let mut members = elements(&list, ".team-member");
+            for member in &members {
+                let id = member.get_attribute("data-user-id").and_then(|id| id.parse::<i64>().ok());
+                if let Some(presence) = id.and_then(|id| known.get(&id)) {
+                    paint(member, presence);
+                }
+            }
+            // Online first (a stable sort: by name within a status, as the server had them).
+            members.sort_by_key(|member| member.get_attribute("data-status").and_then(|s| StaffStatus::parse(&s)).map_or(3, rank));
+            for member in &members {
+                let _ = list.append_child(member);
+            }
+            let count = |status: StaffStatus| members.iter().filter(|m| m.get_attribute("data-status").as_deref() == Some(status.as_str())).count();
+            if let Ok(Some(summary)) = document().query_selector(&format!("#{PANEL} [data-testid=team-summary]")) {
+                let t = &crate::i18n::t().presence;
+                summary.set_text_content(Some(&(t.summary)(count(StaffStatus::Online), count(StaffStatus::Away))));
+            }
+        });
+        crate::presence::view::paint_live(chat, move || rendered.track());
+    }
+
+    fn elements(root: &Element, selector: &str) -> Vec<Element> {
+        let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
+        (0..list.length()).filter_map(|index| list.item(index)?.dyn_into::<Element>().ok()).collect()
+    }
+
+    /// A member's row as `TeamMember` renders it, for what the socket reported.
+    fn paint(member: &Element, presence: &StaffPresence) {
+        let t = &crate::i18n::t().presence;
+        let status = presence.status.as_str();
+        let _ = member.set_attribute("data-status", status);
+        for dot in elements(member, ".presence-dot") {
+            let _ = dot.set_attribute("data-status", status);
+        }
+        let Ok(Some(text)) = member.query_selector(".presence-text") else { return };
+        text.set_text_content(Some(label(presence.status)));
+        let detail = match (presence.status, presence.last_seen_at) {
+            (StaffStatus::Offline, Some(at)) => {
+                let _ = text.append_with_str_1(&format!(" · {} ", t.last_seen));
+                if let Ok(time) = document().create_element("time") {
+                    let _ = time.set_attribute("datetime", &crate::ui::time::machine_time(at));
+                    let _ = time.set_attribute("data-static", "");
+                    let _ = text.append_child(&time);
+                    crate::ui::time::rewrite_static_times_now();
+                }
+                None
+            }
+            (StaffStatus::Offline, None) => Some(t.never_seen),
+            (StaffStatus::Away, _) if presence.appear_away => Some(t.chose_away),
+            _ => None,
+        };
+        if let Some(detail) = detail {
+            let _ = text.append_with_str_1(&format!(" · {detail}"));
+        }
+        // The viewer's own switch, if their choice changed elsewhere (another tab).
+        if let (Ok(Some(away)), Ok(Some(button))) = (member.query_selector("input[name=away]"), member.query_selector(".away-switch button")) {
+            let _ = away.set_attribute("value", &(!presence.appear_away).to_string());
+            button.set_text_content(Some(if presence.appear_away { t.appear_online } else { t.appear_away }));
+        }
     }
 }

@@ -32,7 +32,7 @@ pub async fn create_ticket(
     category_id: Option<i64>,
     attachment_ids: Option<String>,
 ) -> Result<Ticket, AppError> {
-    with_status(
+    let result = with_status(
         async {
             let user = require_role(&[Role::User])?;
             let state = AppState::from_context()?;
@@ -44,7 +44,14 @@ pub async fn create_ticket(
             Ok(ticket)
         }
         .await,
-    )
+    );
+    let typed = [
+        ("subject", subject.unwrap_or_default()),
+        ("description", description),
+        ("category_id", category_id.map(|id| id.to_string()).unwrap_or_default()),
+        ("attachment_ids", attachment_ids.unwrap_or_default()),
+    ];
+    crate::ui::flash::after_form(result, |_| None, typed)
 }
 
 /// Tickets the caller may see, newest activity first. Users: their own. Agents: every ticket not

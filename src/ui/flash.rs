@@ -47,7 +47,7 @@ mod server {
     use crate::server::state::AppState;
 
     const NAME: &str = "myrelay_flash";
-    /// Browsers keep cookies up to 4 KiB; hex doubles the text, so what was typed beyond this is
+    /// Browsers keep cookies up to 4 KiB; hex doubles the text, so typed values beyond this are
     /// not kept (the refusal is still shown).
     const MAX_TEXT_BYTES: usize = 1800;
 
@@ -115,8 +115,11 @@ mod server {
 
     fn set(mut flash: Flash) {
         let Ok(mut text) = serde_json::to_string(&flash) else { return };
-        if text.len() > MAX_TEXT_BYTES {
-            flash.typed.clear();
+        // Too long for a cookie: the longest value is left out first, so the short ones (a
+        // subject, a choice) still come back.
+        while text.len() > MAX_TEXT_BYTES {
+            let Some(longest) = (0..flash.typed.len()).max_by_key(|&i| flash.typed[i].1.len()) else { break };
+            flash.typed.remove(longest);
             let Ok(shorter) = serde_json::to_string(&flash) else { return };
             text = shorter;
         }

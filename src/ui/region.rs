@@ -9,7 +9,7 @@ pub use browser::*;
 mod browser {
     use leptos::prelude::{document, window};
     use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::{Document, DomParser, FormData, HtmlFormElement, SupportedType, UrlSearchParams};
+    use leptos::web_sys::{Document, DomParser, Element, FormData, HtmlFormElement, SupportedType, UrlSearchParams};
 
     /// Replaces the content of the element `id` with the same element's in a fresh copy of this
     /// page. False when the page could not be loaded or no longer has it (the session ended, say).
@@ -62,13 +62,58 @@ mod browser {
         }
     }
 
+    /// Posts `form` ([`post`]) and takes the parts `ids` from the page it lands on; false (its
+    /// buttons usable again) if that page could not be had or lacks them.
+    pub async fn post_into(form: &HtmlFormElement, ids: &[&str]) -> bool {
+        let busy = Busy::set(form);
+        let swapped = match post(form).await {
+            Some(fresh) => ids.iter().fold(false, |any, id| swap(&fresh, id) || any),
+            None => false,
+        };
+        if !swapped {
+            busy.clear();
+        }
+        swapped
+    }
+
     /// The form an event (a submit, a change) happened in, if it is inside the element `id`.
     pub fn form_inside(event: &leptos::ev::Event, ids: &[&str]) -> Option<HtmlFormElement> {
-        let target = event.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
+        let target = event.target()?.dyn_into::<Element>().ok()?;
         let form = match target.dyn_ref::<HtmlFormElement>() {
             Some(form) => form.clone(),
             None => target.closest("form").ok()??.dyn_into::<HtmlFormElement>().ok()?,
         };
         ids.iter().any(|id| form.closest(&format!("#{id}")).ok().flatten().is_some()).then_some(form)
+    }
+
+    /// A form's buttons while it posts: disabled, with their busy label if they have one.
+    pub struct Busy(Vec<(Element, String)>);
+
+    impl Busy {
+        pub fn set(form: &HtmlFormElement) -> Self {
+            let mut buttons = Vec::new();
+            if let Ok(list) = form.query_selector_all("button") {
+                for index in 0..list.length() {
+                    let Some(button) = list.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else { continue };
+                    let label = button.text_content().unwrap_or_default();
+                    let _ = button.set_attribute("disabled", "");
+                    let _ = button.set_attribute("aria-busy", "true");
+                    if let Some(busy) = button.get_attribute("data-busy-label") {
+                        button.set_text_content(Some(&busy));
+                    }
+                    buttons.push((button, label));
+                }
+            }
+            Busy(buttons)
+        }
+
+        /// As they were (the post failed: the page stays as it was).
+        pub fn clear(self) {
+            for (button, label) in self.0 {
+                let _ = button.remove_attribute("disabled");
+                let _ = button.remove_attribute("aria-busy");
+                button.set_text_content(Some(&label));
+            }
+        }
     }
 }

@@ -106,7 +106,7 @@ mod browser {
                 return;
             }
             self.posting.set_value(true);
-            let buttons = Busy::set(&form);
+            let buttons = region::Busy::set(&form);
             let load = self.next();
             leptos::task::spawn_local(async move {
                 let shown = match region::post(&form).await {
@@ -158,36 +158,6 @@ mod browser {
         fresh.query_selector(".app-header").ok().flatten()?;
         let served = fresh.query_selector(".ticket-screen").ok().flatten().map(|screen| screen.inner_html());
         served.or_else(|| document().get_element_by_id("ticket-gone").map(|template| template.inner_html()))
-    }
-
-    /// A form's buttons while it posts: disabled, with their busy label if they have one.
-    struct Busy(Vec<(Element, String)>);
-
-    impl Busy {
-        fn set(form: &HtmlFormElement) -> Self {
-            let mut buttons = Vec::new();
-            if let Ok(list) = form.query_selector_all("button") {
-                for index in 0..list.length() {
-                    let Some(button) = list.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else { continue };
-                    let label = button.text_content().unwrap_or_default();
-                    let _ = button.set_attribute("disabled", "");
-                    let _ = button.set_attribute("aria-busy", "true");
-                    if let Some(busy) = button.get_attribute("data-busy-label") {
-                        button.set_text_content(Some(&busy));
-                    }
-                    buttons.push((button, label));
-                }
-            }
-            Busy(buttons)
-        }
-
-        fn clear(self) {
-            for (button, label) in self.0 {
-                let _ = button.remove_attribute("disabled");
-                let _ = button.remove_attribute("aria-busy");
-                button.set_text_content(Some(&label));
-            }
-        }
     }
 
     /// The facts are open from the server (and so without JavaScript); on a narrow screen the
