@@ -2,7 +2,6 @@
 
 pub mod apply;
 pub mod flash;
-pub mod form_data;
 pub mod shortcuts;
 pub mod ready;
 pub mod region;
@@ -11,45 +10,25 @@ pub mod url;
 
 pub use time::{Time, Waiting, format_time};
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::server_fn::client::Client;
 use leptos::server_fn::{Http, ServerFn};
-use serde::de::DeserializeOwned;
 
 use crate::codec::Form;
 use crate::error::AppError;
 use crate::i18n::{error_message, t};
 
-/// A form posting to a server function that takes `codec::Form` arguments: a plain HTML form
-/// before hydration (the browser posts it), submitted through `action` without a page load after.
-/// (leptos' `ActionForm` accepts only `PostUrl` functions, whose decoding errors name no field.)
+/// A form posting to the server function `action` stands for (`codec::Form` arguments). Every
+/// page that has one is rendered by the server only: it is a plain HTML form, and the function
+/// sends the browser back to the page (`ui::flash`). Islands post their forms through
+/// `ui::region` instead.
 #[component]
 pub fn ServerForm<ServFn, OutputProtocol>(action: ServerAction<ServFn>, children: Children) -> impl IntoView
 where
-    ServFn: DeserializeOwned + ServerFn<Protocol = Http<Form, OutputProtocol>, Error = AppError> + Clone + Send + Sync + 'static,
+    ServFn: ServerFn<Protocol = Http<Form, OutputProtocol>, Error = AppError> + Send + Sync + 'static,
     ServFn::Output: Send + Sync + 'static,
-    ServFn::Client: Client<AppError>,
 {
-    let on_submit = move |event: SubmitEvent| {
-        if event.default_prevented() {
-            return;
-        }
-        event.prevent_default();
-        #[cfg(feature = "hydrate")]
-        let input = form_data::submitted(&event).and_then(|pairs| form_data::from_pairs::<ServFn>(&pairs).ok());
-        #[cfg(not(feature = "hydrate"))]
-        let input = None::<ServFn>;
-        match input {
-            Some(input) => {
-                action.dispatch(input);
-            }
-            None => action
-                .value()
-                .set(Some(Err(AppError::new(crate::error::ErrorCode::Validation, crate::i18n::t().common.unreadable_form)))),
-        }
-    };
-    view! { <form method="post" action=ServFn::url() on:submit=on_submit>{children()}</form> }
+    let _ = action;
+    view! { <form method="post" action=ServFn::url()>{children()}</form> }
 }
 use crate::tickets::model::TicketStatus;
 
