@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit and integration tests (a fresh database per test), then the Playwright
-# browser tests against the real server on a fresh database. Installs what is missing first.
+# browser tests against the release build, served as `scripts/run.sh --release` serves it, on a
+# fresh database. Installs what is missing first.
 # Uses DATABASE_URL's server when set (tests create and drop their own databases there), else the
 # private cluster in .data/.
 source "$(dirname "$0")/lib.sh"
@@ -17,8 +18,10 @@ drop_databases_like "$server" 'myrelay_test_%'
 say "Rust tests (free disk: $(df -h --output=avail . | tail -1 | tr -d " "))"
 cargo test --features ssr --locked
 
-say "Building the site for the browser tests"
-cargo leptos build
+# The browser tests run what users run: the release bundle (wasm-release profile, wasm-opt,
+# precompressed) and the release server. A debug bundle that hydrates proves nothing for it.
+say "Building the release site for the browser tests"
+cargo leptos build --release --precompress
 
 mkdir -p "$DATA_DIR"
 E2E_PORT="${MYRELAY_E2E_PORT:-$(free_port 3100)}"
@@ -34,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 server_env=(env "DATABASE_URL=$server/$E2E_DB" "LEPTOS_SITE_ADDR=127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site
-  "LEPTOS_RELOAD_PORT=$(free_port $((E2E_PORT + 1)))" "RUST_LOG=${RUST_LOG:-warn}" "$ROOT/target/debug/myrelay")
+  "LEPTOS_RELOAD_PORT=$(free_port $((E2E_PORT + 1)))" "RUST_LOG=${RUST_LOG:-warn}" "$ROOT/target/release/myrelay")
 "${server_env[@]}" migrate
 for staff in "admin Eda" "agent Abe"; do
   set -- $staff
@@ -49,4 +52,8 @@ for _ in $(seq 1 100); do
 done
 
 say "Browser tests"
+# Every spec takes `test` from helpers.ts, whose fixture fails a test on any panic or page error.
+if grep -ln 'import {[^}]*\btest\b[^}]*} from "@playwright/test"' end2end/tests/*.spec.ts; then
+  say "The specs above import test from @playwright/test; import it from ./helpers"; exit 1
+fi
 (cd end2end && npx playwright test)

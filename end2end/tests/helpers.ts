@@ -1,10 +1,31 @@
-import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type ConsoleMessage, type Page } from "@playwright/test";
+
+/** What a page may log as an error without the app being at fault: the browser's own lines for
+ * 4xx answers, which tests provoke on purpose (a refused WebSocket upgrade; 401 once a test has
+ * dropped the cookies). */
+function isExpectedAnswer(text: string): boolean {
+  return (
+    /^Failed to load resource: the server responded with a status of 4\d\d/.test(text) ||
+    /^WebSocket connection to .* failed: HTTP Authentication failed/.test(text)
+  );
+}
+
+/** A Rust panic (console_error_panic_hook logs "panicked at"), the trap a release build's
+ * `panic = "abort"` ends in, or Leptos telling of a hydration mismatch, whatever the log level. */
+const PANIC_OR_HYDRATION = /panicked at|RuntimeError: unreachable|hydrat(e|ion) (error|mismatch)|Unrecoverable hydration|\[WARNING\] Non-fatal error/i;
+
+/** The reason a console line fails the test, or null. */
+export function consoleFailure(message: ConsoleMessage): string | null {
+  const text = message.text();
+  if (PANIC_OR_HYDRATION.test(text)) return `console ${message.type()} (panic or hydration): ${text}`;
+  if (message.type() === "error" && !isExpectedAnswer(text)) return `console error: ${text}`;
+  return null;
+}
 
 /**
- * Every test fails on a page error (an uncaught exception or a panic) or a console error in any
- * of its pages, including those of contexts it makes itself. The browser's own log lines for
- * 4xx answers are not errors of the app: tests provoke those on purpose (a refused WebSocket
- * upgrade, 401 once a test has dropped the cookies, is logged the same way).
+ * Every test fails on a page error (an uncaught exception, or the trap after a panic), a Rust
+ * panic, a hydration warning or a console error in any of its pages, including those of
+ * contexts it makes itself. It is automatic: a spec only has to import `test` from here.
  */
 export const test = base.extend<{ failOnPageErrors: void }>({
   failOnPageErrors: [
@@ -13,10 +34,8 @@ export const test = base.extend<{ failOnPageErrors: void }>({
       const watch = (watched: BrowserContext) => {
         watched.on("weberror", (error) => errors.push(`page error: ${error.error().message}`));
         watched.on("console", (message) => {
-          const expectedAnswer =
-            /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) ||
-            /^WebSocket connection to .* failed: HTTP Authentication failed/.test(message.text());
-          if (message.type() === "error" && !expectedAnswer) errors.push(`console error: ${message.text()}`);
+          const failure = consoleFailure(message);
+          if (failure) errors.push(failure);
         });
       };
       watch(context);
@@ -26,14 +45,21 @@ export const test = base.extend<{ failOnPageErrors: void }>({
         watch(made);
         return made;
       };
+      // browser.newPage() makes a context of its own; it must be watched too.
+      const newPage = browser.newPage.bind(browser);
+      browser.newPage = async (options) => {
+        const made = await newPage(options);
+        watch(made.context());
+        return made;
+      };
       await use();
       browser.newContext = newContext;
-      expect(errors, "page and console errors").toEqual([]);
+      browser.newPage = newPage;
+      expect(errors, "page errors, panics, hydration warnings and console errors").toEqual([]);
     },
     { auto: true },
   ],
 });
-
 
 export const PASSWORD = "correct horse battery";
 
