@@ -7,14 +7,14 @@ use leptos_router::{SsrMode, path};
 
 use crate::admin::pages::{AdminAgentsPage, AdminTicketsPage, AdminUsersPage, DashboardPage};
 use crate::auth::guard::login_url_for;
-use crate::auth::model::{Role, User};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
 use crate::categories::pages::AdminCategoriesPage;
-use crate::chat::store::ChatClient;
-use crate::unread::view::UnreadBadge;
+use crate::client::LiveClient;
+use crate::domain::account::{Role, User};
 use crate::i18n::{Lang, LanguageSwitch, t};
-use crate::ui::shortcuts::Shortcuts;
 use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
+use crate::ui::shortcuts::Shortcuts;
+use crate::unread::view::UnreadBadge;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -173,7 +173,7 @@ fn LiveFrame(user: User, children: Children) -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     crate::i18n::provide_lang();
     provide_context(user.clone());
-    let chat = ChatClient::new(user.clone());
+    let chat = LiveClient::new(user.clone());
     provide_context(chat);
     let clock = crate::ui::time::Clock::provide();
     // Effects run only in the browser: times turn local and relative only after hydration.
@@ -192,7 +192,7 @@ fn LiveFrame(user: User, children: Children) -> impl IntoView {
     // The tab's title leads with the unread count: "(3) Inbox · MyRelay".
     let counted = move |title: String| match chat.unread_total() {
         0 => title,
-        total => format!("({}) {title}", crate::unread::model::badge(total)),
+        total => format!("({}) {title}", crate::domain::unread::badge(total)),
     };
     #[cfg(feature = "ssr")]
     let title = crate::ui::server_only(view! { <Title formatter=move |page| counted(page_title(page)) /> });
@@ -267,7 +267,7 @@ fn AppHeader(user: User) -> impl IntoView {
 #[island]
 fn NavUnread() -> impl IntoView {
     crate::ui::ready::island_ready();
-    let chat = expect_context::<ChatClient>();
+    let chat = expect_context::<LiveClient>();
     view! { <UnreadBadge count=move || chat.unread_total() /> }
 }
 

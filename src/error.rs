@@ -140,18 +140,3 @@ impl axum::response::IntoResponse for AppError {
         (self.status(), axum::Json(self)).into_response()
     }
 }
-
-/// Gives a server function's error its HTTP status (a script sees 401/409/422…, not a blanket 500).
-/// Every `#[server]` function ends with this. A plain HTML form post (no JavaScript) keeps the
-/// redirect back to its form, which carries the error in the URL for the form to show.
-#[cfg(feature = "ssr")]
-pub fn with_status<T>(result: AppResult<T>) -> AppResult<T> {
-    use leptos::prelude::use_context;
-    if let Err(err) = &result
-        && !crate::ui::flash::form_post()
-        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        response.set_status(err.status());
-    }
-    result
-}

@@ -10,9 +10,13 @@ pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod chat;
+pub mod client;
 pub mod codec;
+pub mod domain;
 pub mod error;
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod live;
 pub mod notes;
 pub mod presence;
 pub mod search;

@@ -1,3 +1,5 @@
+//! The server binary; its commands are `server::cli`.
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     myrelay::server::cli::main().await

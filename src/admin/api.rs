@@ -5,15 +5,15 @@ use leptos::prelude::*;
 use crate::codec::{Form, Query};
 
 use super::model::{Account, SystemStats};
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::ticket::Page;
 use crate::error::AppError;
-use crate::tickets::model::Page;
 #[cfg(feature = "ssr")]
 use {
-    crate::auth::model::Role,
+    crate::domain::account::Role,
     crate::auth::repo::{self as users, AccountChange},
     crate::auth::server::require_role,
-    crate::error::{AppResult, ErrorCode, with_status},
+    crate::error::{AppResult, ErrorCode}, crate::ui::flash::with_status,
     crate::i18n::Lang,
     crate::ui::flash::after_form_notice,
     crate::server::state::AppState,

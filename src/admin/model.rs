@@ -1,7 +1,10 @@
+//! The admin screens' own wire types: the dashboard's figures and a person as the people tables
+//! list them.
+
 use serde::{Deserialize, Serialize};
 
-/// The admin dashboard's figures. The three live counters come with the chat (WebSocket) layer;
-/// until then they are `None` and shown as not yet available.
+/// The admin dashboard's figures. The three live counters are read from the presence tables all
+/// nodes write (`chat::repo::live_counters`); `None` is shown as not available.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemStats {
     pub tickets_total: i64,
@@ -35,11 +38,11 @@ impl SystemStats {
 pub struct Account {
     #[serde(flatten)]
     #[cfg_attr(feature = "ssr", sqlx(flatten))]
-    pub user: crate::auth::model::User,
+    pub user: crate::domain::account::User,
     pub responsible_agent_id: Option<i64>,
     pub responsible_agent_name: Option<String>,
     /// Online, away or offline now (as the list was read).
     #[serde(default)]
     #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
-    pub presence: crate::presence::model::StaffStatus,
+    pub presence: crate::domain::presence::StaffStatus,
 }

@@ -1,9 +1,11 @@
+//! The admin's screens: the dashboard, every ticket, the users and the agents.
+
 use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::api::{SetResponsibleAgent, SetUserActive, SetUserRole, admin_stats, list_users};
 use super::model::Account;
-use crate::auth::model::{Role, User};
+use crate::domain::account::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};

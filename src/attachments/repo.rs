@@ -2,9 +2,9 @@
 
 use sqlx::{PgConnection, PgPool};
 
-use super::model::Attachment;
 use super::store::Stored;
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::attachment::Attachment;
 use crate::error::{AppError, AppResult};
 
 const COLUMNS: &str = "a.id, a.token, a.name, a.size_bytes, a.content_type, a.has_thumbnail";

@@ -9,12 +9,12 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::model::{Attachment, MAX_UNSENT, sanitize_name};
 use super::{repo, sniff, store};
 use crate::auth::server::CurrentSession;
+use crate::domain::attachment::{Attachment, MAX_UNSENT, sanitize_name};
+use crate::domain::ticket::TicketStatus;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::server::state::AppState;
-use crate::tickets::model::TicketStatus;
 
 pub const UPLOAD_PATH: &str = "/api/attachments/upload";
 
@@ -31,7 +31,7 @@ pub async fn upload(
     // Without a ticket: for the ticket this person is opening (only users open tickets).
     let ticket_id = match query.get("ticket_id").map(String::as_str).filter(|id| !id.is_empty()) {
         Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::invalid("ticket_id", "The ticket id is not valid."))?),
-        None if user.role == crate::auth::model::Role::User => None,
+        None if user.role == crate::domain::account::Role::User => None,
         None => return Err(AppError::invalid("ticket_id", "Say which ticket the file is for.")),
     };
     let name = sanitize_name(query.get("name").map_or("", String::as_str));

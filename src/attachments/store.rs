@@ -55,7 +55,7 @@ pub struct Stored {
 }
 
 pub fn too_large(limit: u64) -> AppError {
-    AppError::new(ErrorCode::PayloadTooLarge, format!("Files can be at most {}.", super::model::human_size(limit as i64)))
+    AppError::new(ErrorCode::PayloadTooLarge, format!("Files can be at most {}.", crate::domain::attachment::human_size(limit as i64)))
 }
 
 /// Streams a request body into the store (never whole in memory), hashing it on the way; stops at

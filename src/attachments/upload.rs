@@ -5,8 +5,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{File, ProgressEvent, XmlHttpRequest};
 
-use super::model::Attachment;
-use super::view::{Upload, UploadState};
+use super::{Upload, UploadState};
+use crate::domain::attachment::Attachment;
 use crate::error::AppError;
 
 thread_local! {

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::model::{Attachment, human_size};
+use super::{Upload, UploadState};
+use crate::domain::attachment::{Attachment, human_size};
 
 /// A message's files: images as thumbnails (click for full size), the rest as download cards.
 #[component]
@@ -46,23 +47,6 @@ fn file_icon(content_type: &str) -> &'static str {
         t if t.starts_with("image/") => "IMG",
         _ => "FILE",
     }
-}
-
-/// One file in the composer: uploading (with progress), ready to send, or refused.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Upload {
-    pub key: u32,
-    pub name: String,
-    pub size: i64,
-    pub state: UploadState,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum UploadState {
-    /// Percent sent.
-    Sending(u8),
-    Ready(Attachment),
-    Failed(String),
 }
 
 /// The composer's files, each removable.

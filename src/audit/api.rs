@@ -5,15 +5,15 @@ use leptos::prelude::*;
 use crate::codec::Query;
 
 use super::model::AuditEntry;
+use crate::domain::ticket::Page;
 use crate::error::AppError;
-use crate::tickets::model::Page;
 #[cfg(feature = "ssr")]
 use {
     super::model::AuditAction,
     super::repo::{self, AuditFilter},
-    crate::auth::model::Role,
+    crate::domain::account::Role,
     crate::auth::server::require_role,
-    crate::error::with_status,
+    crate::ui::flash::with_status,
     crate::server::state::AppState,
     crate::tickets::api::page_size,
 };

@@ -128,9 +128,9 @@ fn describe(change: &FieldChange) -> String {
     let value = |value: &Option<String>| -> String {
         let Some(value) = value.as_deref() else { return t.none.to_owned() };
         let known = match change.field.as_str() {
-            "status" => crate::tickets::model::TicketStatus::parse(value).map(|s| texts.common.status(s)),
-            "role" => crate::auth::model::Role::parse(value).map(|r| texts.common.role(r)),
-            "priority" => crate::tickets::model::Priority::parse(value).map(|p| texts.tickets.priority_name(p)),
+            "status" => crate::domain::ticket::TicketStatus::parse(value).map(|s| texts.common.status(s)),
+            "role" => crate::domain::account::Role::parse(value).map(|r| texts.common.role(r)),
+            "priority" => crate::domain::ticket::Priority::parse(value).map(|p| texts.tickets.priority_name(p)),
             "state" => match value {
                 "active" => Some(t.value_active),
                 "inactive" => Some(t.value_inactive),

@@ -4,9 +4,9 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::model::{AuditAction, AuditEntry, FieldChange};
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::ticket::Page;
 use crate::error::{AppError, AppResult};
-use crate::tickets::model::Page;
 
 /// Appends one entry; call it inside the transaction making the change, so both commit together.
 pub async fn record(

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 
 use crate::codec::{Form, Query};
 
-use super::model::User;
+use crate::domain::account::User;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use {super::model::safe_next_path, super::server, crate::error::with_status, crate::server::state::AppState};
+use {crate::domain::account::safe_next_path, super::server, crate::ui::flash::with_status, crate::server::state::AppState};
 
 // How each function's arguments travel (src/codec.rs).
 crate::server_arguments!(Form: Register, Login, Logout);
@@ -20,7 +20,7 @@ pub async fn register(email: String, display_name: String, password: String) -> 
     let result = with_status(
         async {
             let state = AppState::from_context()?;
-            let account = super::model::validate_new_account(&email, &display_name, &password)?;
+            let account = crate::domain::account::validate_new_account(&email, &display_name, &password)?;
             let user = server::register(&state, account).await?;
             server::set_cookie(server::start_session(&state, user.id).await?);
             leptos_axum::redirect(user.role.home_path());

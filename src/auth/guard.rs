@@ -1,7 +1,7 @@
 //! Which pages a person may open: one table, used by the server before any HTML is sent and by the
 //! app shell after client-side navigation.
 
-use super::model::{Role, User};
+use crate::domain::account::{Role, User};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageAccess {

@@ -2,7 +2,6 @@
 
 pub mod api;
 pub mod guard;
-pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::model::{Role, User};
 use crate::admin::model::Account;
 use crate::audit::model::{AuditAction, FieldChange};
+use crate::domain::account::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode};
 
 const USER_COLUMNS: &str = "id, email, display_name, role, is_active, created_at";
@@ -102,7 +102,7 @@ pub async fn change_account(pool: &PgPool, actor: &User, user_id: i64, change: A
     if active == Some(false) {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
-    crate::chat::hub::announce_user_changed(&mut tx, user_id).await?;
+    crate::live::outbox::announce_user_changed(&mut tx, user_id).await?;
     let (action, change) = match change {
         AccountChange::Role(role) => (AuditAction::UserRole, FieldChange::new("role", Some(target.role.as_str()), Some(role.as_str()))),
         AccountChange::Active(active) => {

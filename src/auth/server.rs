@@ -13,8 +13,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::guard::{PageAccess, login_url_for, page_access};
-use super::model::{NewAccount, Role, User, normalize_email, validate_password};
 use super::repo;
+use crate::domain::account::{NewAccount, Role, User, normalize_email, validate_password};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::server::state::AppState;
 

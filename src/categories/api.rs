@@ -3,15 +3,15 @@
 
 use leptos::prelude::*;
 
-use super::model::Category;
 use crate::codec::{Form, Query};
+use crate::domain::category::Category;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
-    super::{model::validate_category, repo},
-    crate::auth::model::Role,
+    super::repo, crate::domain::category::validate_category,
+    crate::domain::account::Role,
     crate::auth::server::{require_role, require_user},
-    crate::error::{ErrorCode, with_status},
+    crate::error::ErrorCode, crate::ui::flash::with_status,
     crate::server::state::AppState,
 };
 

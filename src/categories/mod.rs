@@ -2,7 +2,6 @@
 //! it. Admins manage them under `/api/admin/categories/`; people opening a ticket choose one.
 
 pub mod api;
-pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -6,9 +6,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::api::{CreateCategory, MoveCategory, SetCategoryActive, UpdateCategory, list_categories};
-use super::model::{Category, DEFAULT_MESSAGE_MAX_CHARS, DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::admin::api::list_users;
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::category::{Category, DEFAULT_MESSAGE_MAX_CHARS, DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::error::AppError;
 use crate::i18n::{error_message, t};
 use crate::ui::flash::Flash;

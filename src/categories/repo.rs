@@ -2,9 +2,9 @@
 
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 
-use super::model::{Category, CategoryInput};
 use crate::audit::model::{AuditAction, FieldChange};
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::category::{Category, CategoryInput};
 use crate::error::{AppError, AppResult, ErrorCode};
 
 const COLUMNS: &str = "c.id, c.name, c.description, c.default_message, c.default_agent_id,

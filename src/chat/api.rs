@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::codec::Form;
 
+use crate::domain::ticket::Message;
 use crate::error::AppError;
-use crate::tickets::model::Message;
 
 // How each function's arguments travel (src/codec.rs).
 crate::server_arguments!(Form: SendMessage);
@@ -16,10 +16,10 @@ crate::server_arguments!(Form: SendMessage);
 /// only after the message is committed.
 #[server(prefix = "/api/tickets", endpoint = "send-message", input = Form)]
 pub async fn send_message(ticket_id: i64, client_id: String, content: Option<String>, attachment_ids: Option<String>) -> Result<Message, AppError> {
-    use super::protocol::{SEND_BURST, SEND_RATE_PER_SECOND};
     use crate::auth::server::require_user;
-    use crate::error::with_status;
+    use crate::domain::live::{SEND_BURST, SEND_RATE_PER_SECOND};
     use crate::server::state::AppState;
+    use crate::ui::flash::with_status;
     with_status(
         async {
             let user = require_user()?;
@@ -30,9 +30,9 @@ pub async fn send_message(ticket_id: i64, client_id: String, content: Option<Str
                     format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST})."),
                 ));
             }
-            let attachment_ids = crate::attachments::model::parse_ids(attachment_ids.as_deref())?;
+            let attachment_ids = crate::domain::attachment::parse_ids(attachment_ids.as_deref())?;
             let content = content.unwrap_or_default();
-            let request = super::writer::SendRequest { sender: std::sync::Arc::new(user), ticket_id, client_id, content, attachment_ids };
+            let request = crate::live::writer::SendRequest { sender: std::sync::Arc::new(user), ticket_id, client_id, content, attachment_ids };
             let (message, _) = state.writer.send(request).await?;
             Ok(message)
         }

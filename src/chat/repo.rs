@@ -5,11 +5,11 @@ use std::collections::HashMap;
 
 use sqlx::{PgConnection, PgPool};
 
-use super::protocol::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member};
-use crate::auth::model::{Role, User};
-use crate::presence::model::StaffPresence;
+use crate::domain::account::{Role, User};
+use crate::domain::live::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member};
+use crate::domain::presence::StaffPresence;
+use crate::domain::ticket::{Message, Page};
 use crate::error::{AppError, AppResult, refuse_control_chars};
-use crate::tickets::model::{Message, Page};
 use crate::tickets::repo::{find_ticket, not_found};
 use crate::timeline::repo::{MESSAGE_SELECT, MessageRow};
 
@@ -27,7 +27,7 @@ pub fn validate_message(client_id: &str, content: &str, attachment_ids: &[i64]) 
     if content.chars().count() > MESSAGE_MAX_CHARS {
         return Err(AppError::invalid("content", format!("A message can be at most {MESSAGE_MAX_CHARS} characters.")));
     }
-    crate::attachments::model::check_ids(attachment_ids)?;
+    crate::domain::attachment::check_ids(attachment_ids)?;
     Ok(content.to_owned())
 }
 

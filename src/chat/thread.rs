@@ -10,13 +10,14 @@ use leptos::prelude::*;
 
 use crate::attachments::view::AttachmentList;
 
-use super::store::{ChatClient, Pending, PendingState, Room};
-use crate::auth::model::{Role, User};
+use crate::client::LiveClient;
+use crate::client::room::{Pending, PendingState, Room};
+use crate::domain::account::{Role, User};
+use crate::domain::note::Note;
+use crate::domain::ticket::{Message, TicketEvent, TicketStatus};
+use crate::domain::timeline::TimelineEntry;
 use crate::i18n::Texts;
-use crate::notes::model::Note;
 use crate::tickets::api::ticket_timeline;
-use crate::tickets::model::{Message, TicketEvent, TicketStatus};
-use crate::timeline::model::TimelineEntry;
 use crate::ui::Time;
 use crate::ui::time::{day_label, day_of};
 
@@ -167,7 +168,7 @@ fn rows<'a>(entries: impl Iterator<Item = &'a TimelineEntry>, notes: &'a BTreeMa
 }
 
 #[component]
-pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow, opening: Signal<Option<TimelineEntry>>) -> impl IntoView {
+pub fn Thread(room: Room, chat: LiveClient, closed: Signal<bool>, follow: Follow, opening: Signal<Option<TimelineEntry>>) -> impl IntoView {
     let texts = crate::i18n::t();
     let t = &texts.chat;
     let me = expect_context::<User>();
@@ -238,7 +239,7 @@ pub fn Thread(room: Room, chat: ChatClient, closed: Signal<bool>, follow: Follow
 
 /// An own message on its way: it sits where the sent one will be, in the same shape.
 #[component]
-fn PendingMessage(pending: Pending, room: Room, chat: ChatClient, closed: Signal<bool>, first: bool) -> impl IntoView {
+fn PendingMessage(pending: Pending, room: Room, chat: LiveClient, closed: Signal<bool>, first: bool) -> impl IntoView {
     let t = &crate::i18n::t().chat;
     let state = match pending.state { PendingState::Sending => "sending", PendingState::Failed(_) => "failed" };
     let status = match pending.state.clone() {
@@ -309,9 +310,9 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::auth::model::Role;
+    use crate::domain::account::Role;
+    use crate::domain::ticket::PersonRef;
     use crate::i18n::Lang;
-    use crate::tickets::model::PersonRef;
 
     fn message(seq: i64, sender: i64, minute: u32, hour: u32) -> TimelineEntry {
         TimelineEntry::Message(Message {

@@ -7,14 +7,16 @@ use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 
-use super::protocol::MESSAGE_MAX_CHARS;
-use super::store::{ChatClient, ConnectionState, Room};
 use super::thread::{Follow, OlderMessages, Thread};
-use crate::attachments::view::{AttachButton, FileTarget, Upload, UploadTray, ready_files};
-use crate::auth::model::User;
-use crate::notes::model::Note;
-use crate::tickets::model::{Message, Page};
-use crate::timeline::model::TimelineEntry;
+use crate::attachments::Upload;
+use crate::attachments::view::{AttachButton, FileTarget, UploadTray, ready_files};
+use crate::client::LiveClient;
+use crate::client::room::{ConnectionState, Room};
+use crate::domain::account::User;
+use crate::domain::live::MESSAGE_MAX_CHARS;
+use crate::domain::note::Note;
+use crate::domain::ticket::{Message, Page};
+use crate::domain::timeline::TimelineEntry;
 
 #[component]
 pub fn ChatPanel(
@@ -34,7 +36,7 @@ pub fn ChatPanel(
     closed: Signal<bool>,
 ) -> impl IntoView {
     let t = &crate::i18n::t().chat;
-    let chat = expect_context::<ChatClient>();
+    let chat = expect_context::<LiveClient>();
     let room = chat.open_room(ticket_id, history.items, notes);
     on_cleanup(move || chat.close_room(ticket_id));
     Effect::new(move |previous: Option<u64>| {
@@ -160,7 +162,7 @@ fn TypingLine(room: Room) -> impl IntoView {
 }
 
 #[component]
-fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
+fn Composer(room: Room, chat: LiveClient, follow: Follow) -> impl IntoView {
     let t = &crate::i18n::t().chat;
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
@@ -180,14 +182,14 @@ fn Composer(room: Room, chat: ChatClient, follow: Follow) -> impl IntoView {
     let staff = expect_context::<User>().role.is_staff();
     let note_mode = RwSignal::new(false);
     // One client_id per note being written: a retry after a lost answer stores it once.
-    let note_client_id = StoredValue::new(super::store::new_client_id());
+    let note_client_id = StoredValue::new(crate::client::new_client_id());
     let add_note = Action::new_local(move |(text, client_id): &(String, String)| {
         let (text, client_id) = (text.clone(), client_id.clone());
         async move {
             match crate::notes::api::add_note(room.ticket_id, client_id, text).await {
                 Ok(note) => {
                     room.add_notes(vec![note]);
-                    note_client_id.set_value(super::store::new_client_id());
+                    note_client_id.set_value(crate::client::new_client_id());
                     draft.set(String::new());
                     follow.to_newest();
                 }

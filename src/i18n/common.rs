@@ -1,7 +1,7 @@
 //! The frame of every page, the landing and not-found pages, and the pieces forms share.
 
-use crate::auth::model::Role;
-use crate::tickets::model::TicketStatus;
+use crate::domain::account::Role;
+use crate::domain::ticket::TicketStatus;
 
 pub struct CommonTexts {
     pub language: &'static str,

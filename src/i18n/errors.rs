@@ -139,7 +139,7 @@ fn spanish(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::model::{normalize_email, validate_new_account};
+    use crate::domain::account::{normalize_email, validate_new_account};
 
     #[test]
     fn server_messages_read_in_spanish() {
@@ -163,8 +163,8 @@ mod tests {
         for (name, password) in [("", "long enough"), ("A", "short"), (&long_name, "long enough"), ("A", &long_password)] {
             messages.push(validate_new_account("a@b.co", name, password).unwrap_err().message);
         }
-        messages.push(crate::tickets::model::validate_new_ticket(None, "").unwrap_err().message);
-        messages.push(crate::tickets::model::validate_new_ticket(Some(&"s".repeat(500)), "d").unwrap_err().message);
+        messages.push(crate::domain::ticket::validate_new_ticket(None, "").unwrap_err().message);
+        messages.push(crate::domain::ticket::validate_new_ticket(Some(&"s".repeat(500)), "d").unwrap_err().message);
         messages.push(crate::error::refuse_control_chars("content", "a\u{0}").unwrap_err().message);
         for message in messages {
             assert_ne!(translate(Lang::Es, &message), message, "no Spanish for {message:?}");

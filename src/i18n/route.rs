@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{COOKIE, Lang};
-use crate::auth::model::safe_next_path;
 use crate::codec::decode;
+use crate::domain::account::safe_next_path;
 use crate::error::AppError;
 use crate::server::state::AppState;
 

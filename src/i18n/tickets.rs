@@ -1,7 +1,7 @@
 //! Texts of the tickets screens.
 
 use super::Lang;
-use crate::tickets::model::{Priority, TicketSource};
+use crate::domain::ticket::{Priority, TicketSource};
 
 pub struct TicketTexts {
     pub category: &'static str,

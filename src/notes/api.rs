@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
-use super::model::Note;
 use crate::codec::{Form, Query};
+use crate::domain::note::Note;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use {super::repo, crate::auth::model::Role, crate::auth::server::require_role, crate::error::with_status, crate::server::state::AppState};
+use {super::repo, crate::domain::account::Role, crate::auth::server::require_role, crate::ui::flash::with_status, crate::server::state::AppState};
 
 crate::server_arguments!(Form: AddNote);
 crate::server_arguments!(Query: TicketNotes);

@@ -5,6 +5,5 @@
 //! `ticket:note:new`, gap-free by `note_seq`.
 
 pub mod api;
-pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -4,14 +4,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::model::Note;
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::note::Note;
+use crate::domain::ticket::PersonRef;
 use crate::error::{AppError, AppResult};
-use crate::tickets::model::PersonRef;
-
-/// `{"ticket_id": …, "note_seq": …}`: a note was committed; every node loads it and hands it to the
-/// staff sockets in the ticket's room (the notice never carries the text).
-pub const NOTES_CHANNEL: &str = "myrelay_notes";
 
 const NOTE_SELECT: &str = "
     SELECT n.id, n.ticket_id, n.note_seq, n.after_seq, n.client_id, n.author_user_id,
@@ -72,8 +68,7 @@ pub async fn add_note(pool: &PgPool, author: &User, ticket_id: i64, client_id: &
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(note_seq) = inserted {
-        let payload = format!(r#"{{"ticket_id":{ticket_id},"note_seq":{note_seq}}}"#);
-        crate::server::db::notify(&mut tx, NOTES_CHANNEL, vec![payload]).await?;
+        crate::live::outbox::announce_note(&mut tx, ticket_id, note_seq).await?;
     }
     let sql = format!("{NOTE_SELECT} WHERE n.author_user_id = $1 AND n.client_id = $2");
     let note: Note = sqlx::query_as::<_, NoteRow>(&sql).bind(author.id).bind(client_id).fetch_one(&mut *tx).await?.into();

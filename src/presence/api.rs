@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
-use super::model::StaffPresence;
 use crate::codec::{Form, Query};
+use crate::domain::presence::StaffPresence;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use {super::repo, crate::auth::model::Role, crate::auth::server::require_role, crate::error::with_status, crate::server::state::AppState};
+use {super::repo, crate::domain::account::Role, crate::auth::server::require_role, crate::ui::flash::with_status, crate::server::state::AppState};
 
 crate::server_arguments!(Query: TeamPresence);
 crate::server_arguments!(Form: SetAway);

@@ -5,8 +5,8 @@
 
 use sqlx::{PgConnection, PgPool};
 
-use super::model::{StaffPresence, StaffStatus};
-use crate::auth::model::{Role, User};
+use crate::domain::account::{Role, User};
+use crate::domain::presence::{StaffPresence, StaffStatus};
 use crate::error::AppResult;
 
 const PRESENCE_SELECT: &str = "SELECT u.id, u.display_name, u.role, presence_status(u.id, u.appear_away) AS status, u.appear_away, u.last_seen_at
@@ -83,7 +83,7 @@ pub async fn set_appear_away(pool: &PgPool, origin: i64, user: &User, away: bool
     let now = of_people(&mut tx, &[user.id]).await?.pop().ok_or_else(crate::error::AppError::forbidden)?;
     // Announced even when the status stays (away because every tab is idle): the choice shows too.
     let changed = if before.first() == Some(&now) { Vec::new() } else { vec![now.clone()] };
-    crate::chat::hub::notify_staff(&mut tx, origin, &changed).await?;
+    crate::live::outbox::notify_staff(&mut tx, origin, &changed).await?;
     tx.commit().await?;
     Ok((now, changed))
 }

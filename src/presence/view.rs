@@ -5,9 +5,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::api::SetAway;
-use super::model::{StaffPresence, StaffStatus};
-use crate::auth::model::User;
-use crate::chat::store::ChatClient;
+use crate::client::LiveClient;
+use crate::domain::account::User;
+use crate::domain::presence::{StaffPresence, StaffStatus};
 use crate::ui::{LoadError, Time};
 
 fn label(status: StaffStatus) -> &'static str {
@@ -21,7 +21,7 @@ fn label(status: StaffStatus) -> &'static str {
 
 /// A person's status: as the live client last heard it, else as it was loaded.
 fn live_status(user_id: i64, loaded: Option<StaffStatus>) -> impl Fn() -> Option<StaffStatus> + Copy + Send + Sync + 'static {
-    let chat = use_context::<ChatClient>();
+    let chat = use_context::<LiveClient>();
     move || chat.and_then(|chat| chat.presence_of(user_id)).map(|p| p.status).or(loaded)
 }
 
@@ -71,7 +71,7 @@ fn agent_line(status: StaffStatus, name: &str) -> String {
 /// Brings the server-rendered dots and agent lines (`data-presence-of`) up to the presence the
 /// live client hears; again whenever `rendered` says new HTML came in.
 #[cfg(feature = "hydrate")]
-pub fn paint_live(chat: ChatClient, rendered: impl Fn() + 'static) {
+pub fn paint_live(chat: LiveClient, rendered: impl Fn() + 'static) {
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::Element;
     Effect::new(move |_| {
@@ -216,15 +216,15 @@ mod live_team {
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::Element;
 
-    use super::super::model::{StaffPresence, StaffStatus};
     use super::{label, rank};
-    use crate::chat::store::ChatClient;
+    use crate::client::LiveClient;
+    use crate::domain::presence::{StaffPresence, StaffStatus};
     use crate::ui::region;
 
     const PANEL: &str = "team-panel";
 
     pub fn start() {
-        let Some(chat) = use_context::<ChatClient>() else { return };
+        let Some(chat) = use_context::<LiveClient>() else { return };
         // Bumped each time new HTML came in.
         let rendered = RwSignal::new(0u64);
         let submits = window_event_listener_untyped("submit", move |event| {

@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use crate::codec::Query;
 
 use super::model::SearchHit;
+use crate::domain::ticket::Page;
 use crate::error::AppError;
-use crate::tickets::model::Page;
 #[cfg(feature = "ssr")]
 use {
-    super::model::QUERY_MAX_CHARS, super::repo, crate::auth::server::require_user, crate::error::{refuse_control_chars, with_status},
+    super::model::QUERY_MAX_CHARS, super::repo, crate::auth::server::require_user, crate::error::refuse_control_chars, crate::ui::flash::with_status,
     crate::server::state::AppState, crate::tickets::api::page_size,
 };
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::tickets::model::TicketStatus;
+use crate::domain::ticket::TicketStatus;
 
 pub const QUERY_MAX_CHARS: usize = 200;
 

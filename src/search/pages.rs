@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::api::search;
 use super::model::{HitKind, SearchHit, SnippetPart};
-use crate::auth::model::User;
+use crate::domain::account::User;
 use crate::ui::{LoadError, PageTitle, StatusBadge, Time, encode_query_value, url};
 
 /// The box in the app's header.

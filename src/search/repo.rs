@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::model::{HitKind, MARK_END, MARK_START, SearchHit, snippet_parts};
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::ticket::{Page, TicketStatus, title_of};
 use crate::error::{AppError, AppResult};
-use crate::tickets::model::{Page, TicketStatus, title_of};
 use crate::tickets::repo::push_visibility;
 
 #[derive(sqlx::FromRow)]

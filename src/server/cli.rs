@@ -7,8 +7,8 @@ use tokio::net::TcpListener;
 
 use super::config::Config;
 use super::state::AppState;
-use crate::auth::model::{Role, normalize_email, validate_new_account, validate_password};
 use crate::auth::{repo, server::hash_password};
+use crate::domain::account::{Role, normalize_email, validate_new_account, validate_password};
 
 const USAGE: &str = "\
 Usage: myrelay [COMMAND]

@@ -1,3 +1,5 @@
+//! The PostgreSQL pool and the migrations.
+
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -17,18 +19,4 @@ pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
 /// sqlx takes an advisory lock.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::migrate!("./migrations").run(pool).await.map_err(Into::into)
-}
-
-/// Sends `payloads` on `channel`, in order, with one statement. Inside a transaction PostgreSQL
-/// delivers them only if it commits.
-pub async fn notify(conn: &mut sqlx::PgConnection, channel: &str, payloads: Vec<String>) -> Result<(), sqlx::Error> {
-    if payloads.is_empty() {
-        return Ok(());
-    }
-    sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::TEXT[]) WITH ORDINALITY AS p(payload, n) ORDER BY n")
-        .bind(channel)
-        .bind(payloads)
-        .execute(conn)
-        .await?;
-    Ok(())
 }

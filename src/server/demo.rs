@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use super::state::AppState;
-use crate::auth::model::{Role, User};
 use crate::auth::{repo as users, server::hash_password};
-use crate::categories::{model::validate_category, repo as categories};
-use crate::tickets::model::TicketStatus;
-use crate::chat::writer::SendRequest;
+use crate::domain::account::{Role, User};
+use crate::domain::ticket::TicketStatus;
+use crate::live::writer::SendRequest;
 use crate::tickets::repo::{TicketSeed, insert_ticket};
+use crate::{categories::repo as categories, domain::category::validate_category};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 

@@ -28,9 +28,9 @@ pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<Ap
     let files = crate::attachments::store::open(&config)?;
     let pool = db::connect(&config).await.map_err(|e| format!("database: {e}"))?;
     db::migrate(&pool).await.map_err(|e| format!("database: {e}"))?;
-    let hub = crate::chat::hub::Hub::new();
-    let writer = crate::chat::writer::Writer::start(pool.clone(), hub.clone());
-    let presence = crate::chat::presence::Presence::start(pool.clone(), hub.clone());
+    let hub = crate::live::hub::Hub::new();
+    let writer = crate::live::writer::Writer::start(pool.clone(), hub.clone());
+    let presence = crate::live::rooms::Presence::start(pool.clone(), hub.clone());
     Ok(AppState { leptos_options, hub, writer, presence, pool, files, config: Arc::new(config), http_send_budgets: Default::default() })
 }
 
@@ -50,7 +50,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest_service(&bundle, static_bundle(bundle_dir))
         // leptos_routes also mounts every server function and provides AppState to them as context.
-        .route("/ws", axum::routing::get(crate::chat::socket::ws_handler))
+        .route("/ws", axum::routing::get(crate::live::socket::ws_handler))
         .route("/language", axum::routing::post(crate::i18n::route::set_language))
         .route(crate::attachments::routes::UPLOAD_PATH, axum::routing::post(crate::attachments::routes::upload))
         .route("/api/attachments/{token}", axum::routing::get(crate::attachments::routes::download))
@@ -97,7 +97,7 @@ pub async fn serve(
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = listener.tap_io(|stream| {
         // A fixed kernel send buffer instead of one that grows to megabytes: a client that stops
-        // reading blocks the socket's writes soon, and is dropped (chat::socket::WRITE_LIMIT).
+        // reading blocks the socket's writes soon, and is dropped (live::socket::WRITE_LIMIT).
         let _ = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES);
     });
     let stopping = hub.clone();

@@ -1,3 +1,5 @@
+//! `AppState`: what every handler and server function gets.
+
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -6,10 +8,10 @@ use sqlx::PgPool;
 
 use super::config::Config;
 use crate::error::{AppError, AppResult};
-use crate::chat::budget::PersonBudgets;
-use crate::chat::hub::Hub;
-use crate::chat::presence::Presence;
-use crate::chat::writer::Writer;
+use crate::live::budget::PersonBudgets;
+use crate::live::hub::Hub;
+use crate::live::rooms::Presence;
+use crate::live::writer::Writer;
 
 /// Everything a handler or server function needs; cheap to clone.
 #[derive(Clone, FromRef)]

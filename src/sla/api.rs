@@ -2,16 +2,16 @@
 
 use leptos::prelude::*;
 
-use super::model::SlaPolicy;
 use crate::codec::{Form, Query};
+use crate::domain::sla::SlaPolicy;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
-    super::model::{FORM_FIELDS, parse_duration},
+    crate::domain::sla::{FORM_FIELDS, parse_duration},
     super::repo,
-    crate::auth::model::Role,
+    crate::domain::account::Role,
     crate::auth::server::require_role,
-    crate::error::with_status,
+    crate::ui::flash::with_status,
     crate::i18n::Lang,
     crate::server::state::AppState,
     crate::ui::flash::after_form,

@@ -3,7 +3,6 @@
 //! a ticket is resolved.
 
 pub mod api;
-pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -6,7 +6,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::api::{SaveSlaPolicies, sla_policies};
-use super::model::{ClockState, DUE_SOON_MS, FORM_FIELDS, SlaPolicy, Target, TicketSla, format_duration};
+use crate::domain::sla::{ClockState, DUE_SOON_MS, FORM_FIELDS, SlaPolicy, Target, TicketSla, format_duration};
 use crate::i18n::SlaTexts;
 use crate::ui::time::machine_time;
 use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, format_time};

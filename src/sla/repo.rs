@@ -4,10 +4,10 @@
 
 use sqlx::{PgConnection, PgPool};
 
-use super::model::{SlaPolicy, format_duration};
-use crate::auth::model::User;
+use crate::domain::account::User;
+use crate::domain::priority::Priority;
+use crate::domain::sla::{SlaPolicy, format_duration};
 use crate::error::AppResult;
-use crate::tickets::model::Priority;
 
 /// Every priority's targets, most urgent first.
 pub async fn policies(pool: &PgPool) -> AppResult<Vec<SlaPolicy>> {

@@ -5,16 +5,16 @@ use leptos::prelude::*;
 
 use crate::codec::{Form, Query};
 
-use super::model::{Message, Page, QueueCounts, Ticket};
-use crate::timeline::model::TimelineEntry;
+use crate::domain::ticket::{Message, Page, QueueCounts, Ticket};
+use crate::domain::timeline::TimelineEntry;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
-    super::model::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, NewTicket, Priority, TicketAction, TicketFilter, TicketSort, TicketSource, TicketStatus, validate_new_ticket},
+    crate::domain::ticket::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, NewTicket, Priority, TicketAction, TicketFilter, TicketSort, TicketSource, TicketStatus, validate_new_ticket},
     super::repo,
-    crate::auth::model::Role,
+    crate::domain::account::Role,
     crate::auth::server::{require_role, require_user},
-    crate::error::{AppResult, with_status},
+    crate::error::AppResult, crate::ui::flash::with_status,
     crate::server::state::AppState,
 };
 
@@ -36,7 +36,7 @@ pub async fn create_ticket(
         async {
             let user = require_role(&[Role::User])?;
             let state = AppState::from_context()?;
-            let attachment_ids = crate::attachments::model::parse_ids(attachment_ids.as_deref())?;
+            let attachment_ids = crate::domain::attachment::parse_ids(attachment_ids.as_deref())?;
             let source = request_source();
             let ticket = NewTicket { category_id, attachment_ids, source, ..validate_new_ticket(subject.as_deref(), &description)? };
             let ticket = repo::create_ticket(&state.pool, &user, &ticket).await?;
@@ -153,7 +153,7 @@ pub async fn rate_ticket(ticket_id: i64, score: i16, comment: Option<String>) ->
         async {
             let user = require_user()?;
             let state = AppState::from_context()?;
-            let comment = crate::tickets::model::validate_rating(score, comment.as_deref().unwrap_or_default())?;
+            let comment = crate::domain::ticket::validate_rating(score, comment.as_deref().unwrap_or_default())?;
             repo::rate_ticket(&state.pool, &user, ticket_id, score, &comment).await
         }
         .await,
@@ -241,7 +241,7 @@ pub async fn ticket_timeline(ticket_id: i64, before: Option<i64>, limit: Option<
 }
 
 #[cfg(feature = "ssr")]
-async fn apply(user: &crate::auth::model::User, id: i64, action: TicketAction, version: i32) -> AppResult<Ticket> {
+async fn apply(user: &crate::domain::account::User, id: i64, action: TicketAction, version: i32) -> AppResult<Ticket> {
     let state = AppState::from_context()?;
     // The change is announced to every node (and so to the ticket's room) by the database.
     let (ticket, _event) = repo::apply_action(&state.pool, user, id, action, version).await?;

@@ -1,7 +1,6 @@
 //! Tickets: the support case, its lifecycle, and the screens of users and agents.
 
 pub mod api;
-pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod repo;

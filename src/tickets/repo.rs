@@ -4,15 +4,16 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::model::{
+use crate::domain::ticket::{
     CategoryRef, LastMessage, Message, NewTicket, Page, PersonRef, Priority, QueueCounts, Rating, Ticket, TicketAction, TicketEvent, TicketFilter, TicketSort,
     TicketSource, TicketState, TicketStatus, decide, may_view,
 };
-use crate::attachments::model::Attachment;
-use crate::auth::model::{Role, User};
+use crate::domain::account::{Role, User};
+use crate::domain::attachment::Attachment;
+use crate::domain::presence::StaffStatus;
+use crate::domain::sla::{SlaClock, TicketSla};
+use crate::domain::unread::UNREAD_CAP;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::presence::model::StaffStatus;
-use crate::sla::model::{SlaClock, TicketSla};
 use crate::sla::repo::{Scope, apply_targets};
 
 const TICKET_SELECT: &str = "
@@ -41,9 +42,22 @@ const TICKET_SELECT: &str = "
 fn ticket_select(viewer: &User) -> QueryBuilder<'static, Postgres> {
     let mut query = QueryBuilder::new(TICKET_SELECT);
     query.push(" CROSS JOIN LATERAL (");
-    crate::unread::repo::push_unread_count(&mut query, viewer.id);
+    push_unread_count(&mut query, viewer.id);
     query.push(") un");
     query
+}
+
+/// Appends `SELECT count(*) AS unread …` for ticket `t`: messages from others after the viewer's
+/// read cursor, counted up to [`UNREAD_CAP`] (on the `(ticket_id, seq)` index).
+pub(crate) fn push_unread_count(query: &mut QueryBuilder<'_, Postgres>, viewer_id: i64) {
+    query
+        .push("SELECT count(*) AS unread FROM (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.sender_user_id <> ")
+        .push_bind(viewer_id)
+        .push(" AND m.seq > coalesce((SELECT r.last_read_seq FROM ticket_reads r WHERE r.ticket_id = t.id AND r.user_id = ")
+        .push_bind(viewer_id)
+        .push("), 0) LIMIT ")
+        .push(UNREAD_CAP)
+        .push(") unread_rows");
 }
 
 #[derive(sqlx::FromRow)]
@@ -223,10 +237,10 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
     };
     let agent = crate::auth::repo::responsible_agent_of(&mut tx, creator.id).await?.or(category_agent);
     if !greeting.is_empty() || agent.is_some() || !files.is_empty() {
-        let title = super::model::title_of(subject.as_deref(), &ticket.description);
+        let title = crate::domain::ticket::title_of(subject.as_deref(), &ticket.description);
         post_first_entries(&mut tx, creator, (id, &title), &greeting, agent, files).await?;
     }
-    crate::chat::hub::announce_ticket_created(&mut tx, id).await?;
+    crate::live::outbox::announce_ticket_created(&mut tx, id).await?;
     tx.commit().await?;
     find_ticket(pool, creator, id).await?.ok_or_else(AppError::internal)
 }
@@ -286,7 +300,7 @@ async fn post_first_entries(
 
 /// Stores and announces one message at `seq` (the caller advances `last_seq`), with its files.
 async fn post_message(tx: &mut sqlx::PgConnection, sender: &User, ticket_id: i64, seq: i64, content: &str, files: Vec<Attachment>) -> AppResult<()> {
-    use crate::timeline::{model::TimelineEntry, notice::Delivery, repo as timeline};
+    use crate::{domain::timeline::TimelineEntry, live::outbox::{self, timeline::Delivery}};
     let (id, created_at): (i64, DateTime<Utc>) = sqlx::query_as(
         "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq)
          VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at",
@@ -311,7 +325,7 @@ async fn post_message(tx: &mut sqlx::PgConnection, sender: &User, ticket_id: i64
         created_at,
         attachments: files,
     };
-    timeline::announce(&mut *tx, 0, &[Delivery::new(TimelineEntry::Message(message))]).await
+    Ok(outbox::publish_entries(&mut *tx, 0, &[Delivery::new(TimelineEntry::Message(message))]).await?)
 }
 
 pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<Ticket>> {
@@ -466,9 +480,9 @@ pub async fn set_priority(pool: &PgPool, actor: &User, ticket_id: i64, priority:
     if before != priority {
         sqlx::query("UPDATE tickets SET priority = $2 WHERE id = $1").bind(ticket_id).bind(priority).execute(&mut *tx).await?;
         apply_targets(&mut tx, Scope::Ticket(ticket_id)).await?;
-        crate::chat::hub::announce_ticket_updated(&mut tx, ticket_id).await?;
+        crate::live::outbox::announce_ticket_updated(&mut tx, ticket_id).await?;
         use crate::audit::model::{AuditAction, FieldChange};
-        let subject = format!("#{ticket_id} {}", super::model::title_of(subject.as_deref(), &description));
+        let subject = format!("#{ticket_id} {}", crate::domain::ticket::title_of(subject.as_deref(), &description));
         let changes = [FieldChange::new("priority", Some(before.as_str()), Some(priority.as_str()))];
         crate::audit::repo::record(&mut tx, Some(actor), AuditAction::TicketPriority, Some(ticket_id), &subject, &changes).await?;
     }

@@ -1,22 +1,14 @@
 //! SQL of the timeline: reading entries of both kinds back in seq order, recording status and
-//! assignment changes (`ticket_events`), and announcing committed entries.
+//! assignment changes (`ticket_events`), announced through `crate::live::outbox`.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::model::TimelineEntry;
-use super::notice::{self, Delivery, TIMELINE_CHANNEL};
-use crate::auth::model::Role;
+use crate::domain::account::Role;
+use crate::domain::ticket::{Message, Page, PersonRef, TicketEvent, TicketStatus};
+use crate::domain::timeline::TimelineEntry;
 use crate::error::AppResult;
-use crate::tickets::model::{Message, Page, PersonRef, TicketEvent, TicketStatus};
-
-/// Announces entries from inside their transaction: PostgreSQL delivers the notices only if the
-/// transaction commits, to every listening node, in commit order. One call per transaction keeps
-/// commits cheap (PostgreSQL serialises the commits of transactions that notify). `origin`: the
-/// node that delivers them to its own sockets itself, or 0.
-pub async fn announce(conn: &mut PgConnection, origin: i64, entries: &[Delivery]) -> AppResult<()> {
-    Ok(crate::server::db::notify(conn, TIMELINE_CHANNEL, notice::encode(origin, entries)).await?)
-}
+use crate::live::outbox::{self, timeline::Delivery};
 
 /// Stores a status or assignment change (its seq already taken from the ticket row) and announces it.
 pub async fn record_change(conn: &mut PgConnection, event: &TicketEvent) -> AppResult<()> {
@@ -34,7 +26,7 @@ pub async fn record_change(conn: &mut PgConnection, event: &TicketEvent) -> AppR
     .bind(event.at)
     .execute(&mut *conn)
     .await?;
-    announce(conn, 0, &[Delivery::new(TimelineEntry::Change(event.clone()))]).await
+    Ok(outbox::publish_entries(conn, 0, &[Delivery::new(TimelineEntry::Change(event.clone()))]).await?)
 }
 
 pub const MESSAGE_SELECT: &str = "

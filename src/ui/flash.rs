@@ -27,7 +27,7 @@ impl Flash {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{after_form, after_form_notice, form_post, take};
+pub use server::{after_form, after_form_notice, form_post, take, with_status};
 
 /// Only the server renders the pages that read a flash.
 #[cfg(not(feature = "ssr"))]
@@ -56,6 +56,19 @@ mod server {
         use_context::<Parts>().is_some_and(|parts| {
             parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
         })
+    }
+
+    /// Gives a server function's error its HTTP status (a script sees 401/409/422…, not a blanket
+    /// 500). Every `#[server]` function ends with this. A plain HTML form post (no JavaScript) keeps
+    /// the redirect back to its form, which carries the error for the form to show.
+    pub fn with_status<T>(result: AppResult<T>) -> AppResult<T> {
+        if let Err(err) = &result
+            && !form_post()
+            && let Some(response) = use_context::<ResponseOptions>()
+        {
+            response.set_status(err.status());
+        }
+        result
     }
 
     /// Ends a server function: after a form post, leaves `notice(value)` for the page on success;

@@ -30,7 +30,7 @@ where
     let _ = action;
     view! { <form method="post" action=ServFn::url()>{children()}</form> }
 }
-use crate::tickets::model::TicketStatus;
+use crate::domain::ticket::TicketStatus;
 
 /// The error of a form's last submission, if it failed.
 pub fn last_error<T, V>(value: V) -> Signal<Option<AppError>>

@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
-use super::model::{ReadState, UnreadSummary};
 use crate::codec::{Form, Query};
+use crate::domain::unread::{ReadState, UnreadSummary};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use {super::repo, crate::auth::server::require_user, crate::error::with_status, crate::server::state::AppState};
+use {super::repo, crate::auth::server::require_user, crate::ui::flash::with_status, crate::server::state::AppState};
 
 crate::server_arguments!(Form: MarkRead);
 crate::server_arguments!(Query: UnreadCounts);

@@ -4,7 +4,6 @@
 //! tabs, on every node).
 
 pub mod api;
-pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;
 pub mod view;

@@ -1,24 +1,13 @@
-//! Read-cursor SQL: the unread count every ticket query carries, moving a cursor (announced to
-//! the person's other sockets on every node), and the navigation's summary.
+//! Read-cursor SQL: moving a cursor (announced to the person's other sockets on every node), and
+//! the navigation's summary. The unread count every ticket query carries is the tickets repo's
+//! (`crate::tickets::repo::push_unread_count`).
 
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgPool, QueryBuilder};
 
-use super::model::{ReadState, TicketUnread, UNREAD_CAP, UnreadSummary};
-use crate::auth::model::{Role, User};
+use crate::domain::account::{Role, User};
+use crate::domain::unread::{ReadState, TicketUnread, UnreadSummary};
 use crate::error::{AppError, AppResult};
-
-/// Appends `SELECT count(*) AS unread …` for ticket `t`: messages from others after the viewer's
-/// read cursor, counted up to [`UNREAD_CAP`] (on the `(ticket_id, seq)` index).
-pub(crate) fn push_unread_count(query: &mut QueryBuilder<'_, Postgres>, viewer_id: i64) {
-    query
-        .push("SELECT count(*) AS unread FROM (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.sender_user_id <> ")
-        .push_bind(viewer_id)
-        .push(" AND m.seq > coalesce((SELECT r.last_read_seq FROM ticket_reads r WHERE r.ticket_id = t.id AND r.user_id = ")
-        .push_bind(viewer_id)
-        .push("), 0) LIMIT ")
-        .push(UNREAD_CAP)
-        .push(") unread_rows");
-}
+use crate::tickets::repo::push_unread_count;
 
 /// Moves `viewer`'s cursor on a ticket they may see forward to `seq` (never back; at most the
 /// ticket's newest seq). A move is announced to the viewer's sockets on every node.
@@ -43,7 +32,7 @@ pub async fn mark_read(pool: &PgPool, viewer: &User, ticket_id: i64, seq: i64) -
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(seq) = moved {
-        crate::chat::hub::announce_read(&mut tx, viewer.id, ticket_id, seq).await?;
+        crate::live::outbox::announce_read(&mut tx, viewer.id, ticket_id, seq).await?;
     }
     let mut state = QueryBuilder::new("SELECT r.last_read_seq, un.unread FROM tickets t JOIN ticket_reads r ON r.ticket_id = t.id AND r.user_id = ");
     state.push_bind(viewer.id).push(" CROSS JOIN LATERAL (");

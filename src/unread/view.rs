@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::model::badge;
+use crate::domain::unread::badge;
 
 /// "3" on a badge (nothing when there is nothing unread); read aloud as "3 unread". `count` is a
 /// plain closure over the live client's signals: a list row's own reactive values may be gone

@@ -2,7 +2,7 @@
 //! images get a clean thumbnail, and every link checks who asks, on every request.
 
 use crate::common::{TestApp, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 

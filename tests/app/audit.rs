@@ -2,7 +2,7 @@
 //! browsable and filterable by admins only; PostgreSQL refuses to change or delete an entry.
 
 use crate::common::{Browser, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

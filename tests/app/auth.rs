@@ -1,7 +1,7 @@
 //! Accounts, sessions and role guards, end to end over HTTP on a fresh database per test.
 
 use crate::common::{PASSWORD, error_body, location, session_cookie, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 

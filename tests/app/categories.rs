@@ -2,7 +2,7 @@
 //! active ones; nobody else changes them.
 
 use crate::common::spawn_app;
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 

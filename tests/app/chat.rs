@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::{TestApp, Ws, connect_socket, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio_tungstenite::tungstenite;
@@ -442,7 +442,7 @@ async fn a_watched_list_hears_changes_of_visible_tickets_only() {
     let (_, list) = app.browser_with(&room.owner).get_json("/api/tickets/list").await;
     let loaded = list["items"].as_array().unwrap().iter().find(|t| t["id"] == room.ticket_id).unwrap()["last_message"].clone();
     assert_eq!(loaded["excerpt"], "Second try", "{loaded}");
-    assert_eq!(loaded["excerpt"].as_str(), Some(myrelay::tickets::model::excerpt(content.trim()).as_str()));
+    assert_eq!(loaded["excerpt"].as_str(), Some(myrelay::domain::ticket::excerpt(content.trim()).as_str()));
 }
 
 #[tokio::test]
@@ -476,14 +476,14 @@ async fn tabs_joining_and_leaving_together_are_announced_once() {
 
 /// Sends queued together go into one transaction; a bad one among them fails alone.
 /// The account behind a session cookie, as the writer takes its sender.
-async fn sender(app: &TestApp, cookie: &str) -> std::sync::Arc<myrelay::auth::model::User> {
+async fn sender(app: &TestApp, cookie: &str) -> std::sync::Arc<myrelay::domain::account::User> {
     let id = app.browser_with(cookie).id().await;
     std::sync::Arc::new(myrelay::auth::repo::find_user(app.pool(), id).await.unwrap().unwrap())
 }
 
 /// Queues a send with the app's writer without waiting (nothing yields): the answer comes after
 /// its batch commits.
-fn queue_send(app: &TestApp, request: myrelay::chat::writer::SendRequest) -> tokio::sync::oneshot::Receiver<myrelay::chat::writer::SendOutcome> {
+fn queue_send(app: &TestApp, request: myrelay::live::writer::SendRequest) -> tokio::sync::oneshot::Receiver<myrelay::live::hub::SendOutcome> {
     let (done, answer) = tokio::sync::oneshot::channel();
     app.state.writer.submit(request, move |outcome| {
         let _ = done.send(outcome);
@@ -493,9 +493,10 @@ fn queue_send(app: &TestApp, request: myrelay::chat::writer::SendRequest) -> tok
 
 #[tokio::test]
 async fn a_batch_with_bad_messages_fails_only_those() {
-    use myrelay::chat::writer::{SendOutcome, SendRequest};
+    use myrelay::live::hub::SendOutcome;
+    use myrelay::live::writer::SendRequest;
     use myrelay::error::ErrorCode;
-    use myrelay::tickets::model::TicketStatus;
+    use myrelay::domain::ticket::TicketStatus;
     use myrelay::tickets::repo::{TicketSeed, insert_ticket};
 
     let app = spawn_app().await;
@@ -565,7 +566,7 @@ async fn a_batch_with_bad_messages_fails_only_those() {
 /// once and interleaved, still get each ticket's seqs in the order they were sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn interleaved_sends_to_many_tickets_keep_each_tickets_order() {
-    use myrelay::chat::writer::SendRequest;
+    use myrelay::live::writer::SendRequest;
 
     let app = spawn_app().await;
     let owner_cookie = app.cookie_for(Role::User, "owner@example.com").await;
@@ -804,7 +805,7 @@ async fn a_failed_rights_check_closes_for_a_retry_not_for_good() {
     sqlx::query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE").execute(&mut *hold).await.unwrap();
     // The notice an account change sends, without the change (that would need the lock).
     sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(myrelay::chat::hub::USER_CHANNEL)
+        .bind(myrelay::live::outbox::USER_CHANNEL)
         .bind(format!(r#"{{"user_id":{agent_id}}}"#))
         .execute(app.pool())
         .await

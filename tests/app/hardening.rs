@@ -2,7 +2,7 @@
 //! answer is a specific 4xx with the JSON error shape, and nothing changes.
 
 use crate::common::{TestApp, error_body, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, ORIGIN};
 use serde_json::Value;

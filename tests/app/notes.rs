@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::chat::second_node;
 use crate::common::{Browser, connect_socket, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 
 async fn add_note(browser: &Browser, id: i64, client_id: &str, content: &str) -> (StatusCode, Value) {
     browser.post_json("/api/tickets/add-note", &[("ticket_id", &id.to_string()), ("client_id", client_id), ("content", content)]).await

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::chat::second_node;
 use crate::common::{Browser, Ws, connect_socket, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 
 /// Reads events until `person`'s presence is `status`; every presence heard meanwhile must be
 /// someone `allowed` to be heard.
@@ -206,7 +206,7 @@ async fn a_node_reaped_while_alive_writes_its_presence_again() {
 
     // The database was away for over a minute: another node (here, this one) reaps this node's rows.
     sqlx::query("UPDATE live_nodes SET seen_at = now() - interval '2 minutes'").execute(app.pool()).await.unwrap();
-    myrelay::chat::presence::reap_dead_nodes(app.pool(), &app.state.hub).await;
+    myrelay::live::node::reap_dead_nodes(app.pool(), &app.state.hub).await;
     until_status(&mut watcher, agent_id, "offline").await;
 
     // The node's next heartbeat finds its row gone: its sockets write theirs again, idle tabs as idle.

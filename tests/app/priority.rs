@@ -2,7 +2,7 @@
 //! a ticket records whether a browser or another program opened it.
 
 use crate::common::spawn_app;
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

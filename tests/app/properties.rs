@@ -1,12 +1,12 @@
 //! Property tests: random frames and random text never panic a decoder or a validator, and every
 //! refusal is one of the documented answers.
 
-use myrelay::auth::model::{validate_new_account, validate_password};
-use myrelay::chat::protocol::ClientEvent;
+use myrelay::domain::account::{validate_new_account, validate_password};
+use myrelay::domain::live::ClientEvent;
 use myrelay::chat::repo::validate_message;
 use myrelay::codec::decode;
 use myrelay::error::{AppError, ErrorCode};
-use myrelay::tickets::model::validate_new_ticket;
+use myrelay::domain::ticket::validate_new_ticket;
 use proptest::prelude::*;
 
 const FRAME_CODES: [&str; 4] = ["frame_too_large", "malformed_json", "unknown_event", "invalid_data"];

@@ -1,7 +1,7 @@
 //! Satisfaction: the customer rates each resolution once; staff see it; admins see the month.
 
 use crate::common::{Browser, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 

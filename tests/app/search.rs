@@ -2,7 +2,7 @@
 //! keyset-paged.
 
 use crate::common::{Browser, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{Browser, TestApp, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 
 fn time(value: &Value) -> DateTime<Utc> {
     value.as_str().unwrap_or_else(|| panic!("a time, not {value}")).parse().unwrap()
@@ -231,7 +231,7 @@ async fn breached_tickets_are_flagged_and_filtered_and_the_inbox_sorts_by_what_i
     assert_eq!(breached, vec![unanswered, answered_late]);
     // The flag the pages show agrees with the filter, ticket by ticket.
     for item in agent.every_page("/api/tickets/list?sort=recent&limit=50").await {
-        let sla: myrelay::sla::model::TicketSla = serde_json::from_value(item["sla"].clone()).unwrap();
+        let sla: myrelay::domain::sla::TicketSla = serde_json::from_value(item["sla"].clone()).unwrap();
         let id = item["id"].as_i64().unwrap();
         assert_eq!(sla.is_breached(sla.checked_at), breached.contains(&id), "ticket {id}: {sla:?}");
     }

@@ -2,9 +2,9 @@
 //! against the real app on a fresh database per test.
 
 use crate::common::{Browser, TestApp, spawn_app, ticket_row};
-use myrelay::auth::model::Role;
-use myrelay::chat::hub::{Hears, Outgoing};
-use myrelay::tickets::model::TicketStatus;
+use myrelay::domain::account::Role;
+use myrelay::live::hub::{Hears, Outgoing};
+use myrelay::domain::ticket::TicketStatus;
 use myrelay::tickets::repo::{TicketSeed, insert_ticket};
 use reqwest::StatusCode;
 use serde_json::Value;

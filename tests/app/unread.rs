@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::chat::second_node;
 use crate::common::{Browser, TestApp, connect_socket, spawn_app};
-use myrelay::auth::model::Role;
+use myrelay::domain::account::Role;
 
 async fn say(browser: &Browser, id: i64, client_id: &str) {
     let (id, fields) = (id.to_string(), [("content", "Hello")]);

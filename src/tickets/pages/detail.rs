@@ -12,14 +12,14 @@ use leptos::server_fn::ServerFn;
 use super::live::LiveTicket;
 use super::priority::{PriorityBadge, PriorityFacts};
 use super::rating::{RatingBox, RatingFact};
-use crate::auth::model::{Role, User};
+use crate::domain::account::{Role, User};
+use crate::domain::note::Note;
+use crate::domain::ticket::{Message, Page, Ticket, TicketAction, TicketStatus, allowed_actions};
+use crate::domain::timeline::TimelineEntry;
 use crate::error::{AppError, ErrorCode};
 use crate::notes::api::ticket_notes;
-use crate::notes::model::Note;
 use crate::presence::view::{AgentPresence, PresenceDot};
 use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, list_tickets, ticket_timeline};
-use crate::tickets::model::{Message, Page, Ticket, TicketAction, TicketStatus, allowed_actions};
-use crate::timeline::model::TimelineEntry;
 use crate::ui::{LoadError, PageTitle, StatusBadge, Time};
 
 const CHAT_HISTORY_PAGE: i64 = 50;

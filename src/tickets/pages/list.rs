@@ -5,21 +5,14 @@
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
-use crate::presence::view::PresenceDot;
-use crate::tickets::api::{inbox_counts, list_tickets};
-use crate::tickets::model::{EXCERPT_MAX_CHARS, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
+use super::ListKind;
 use super::priority::PriorityBadge;
+use crate::domain::ticket::{EXCERPT_MAX_CHARS, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
+use crate::presence::view::PresenceDot;
 use crate::sla::pages::SlaBadge;
-use crate::unread::view::UnreadBadge;
+use crate::tickets::api::{inbox_counts, list_tickets};
 use crate::ui::{LoadError, PageTitle, StatusBadge, Time, Waiting, url};
-
-/// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ListKind {
-    Mine,
-    Inbox,
-    All,
-}
+use crate::unread::view::UnreadBadge;
 
 /// `/app/tickets`: a user's tickets, newest activity first.
 #[component]

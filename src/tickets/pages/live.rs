@@ -7,9 +7,9 @@
 use leptos::prelude::*;
 
 use crate::chat::view::ChatPanel;
-use crate::notes::model::Note;
-use crate::tickets::model::{Message, Page};
-use crate::timeline::model::TimelineEntry;
+use crate::domain::note::Note;
+use crate::domain::ticket::{Message, Page};
+use crate::domain::timeline::TimelineEntry;
 
 /// The parts of the page the server renders again after a change (element ids).
 #[cfg(feature = "hydrate")]
@@ -36,14 +36,14 @@ mod browser {
     use leptos::web_sys::{Document, Element, HtmlDetailsElement, HtmlFormElement};
 
     use super::REGIONS;
-    use crate::chat::store::ChatClient;
+    use crate::client::LiveClient;
     use crate::ui::region;
 
     #[derive(Clone, Copy)]
     pub struct Screen {
         ticket_id: i64,
         closed: RwSignal<bool>,
-        chat: ChatClient,
+        chat: LiveClient,
         /// Bumped each time new HTML came in.
         rendered: RwSignal<u64>,
         /// Loads started and shown, in order: an older load landing late is dropped.
@@ -58,7 +58,7 @@ mod browser {
             let screen = Screen {
                 ticket_id,
                 closed,
-                chat: expect_context::<ChatClient>(),
+                chat: expect_context::<LiveClient>(),
                 rendered: RwSignal::new(0),
                 started: StoredValue::new(0),
                 shown: StoredValue::new(0),

@@ -9,8 +9,9 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::Element;
 
-use super::list::ListKind;
-use crate::chat::store::{ChatClient, ConnectionState};
+use super::ListKind;
+use crate::client::LiveClient;
+use crate::client::room::ConnectionState;
 
 /// The element holding the rows (the server's HTML, swapped whole).
 const ROWS: &str = "ticket-rows";
@@ -19,7 +20,7 @@ const SETTLE: Duration = Duration::from_millis(150);
 
 /// `counted_again`: the tabs' counts are stale too.
 pub fn start(kind: ListKind, counted_again: impl Fn() + Copy + 'static) {
-    let Some(chat) = use_context::<ChatClient>() else { return };
+    let Some(chat) = use_context::<LiveClient>() else { return };
     // Bumped each time new rows came in.
     let rendered = RwSignal::new(0u64);
     let waiting = StoredValue::new(false);
@@ -115,7 +116,7 @@ fn paint_unread(slot: &Element, count: Option<i64>) {
         slot.set_inner_html("");
         return;
     }
-    let text = crate::unread::model::badge(count);
+    let text = crate::domain::unread::badge(count);
     let label = (crate::i18n::t().common.unread_count)(&text);
     let badge = match slot.first_element_child() {
         Some(badge) => badge,

@@ -10,5 +10,13 @@ mod priority;
 mod rating;
 
 pub use detail::{AgentTicketPage, UserTicketPage};
-pub use list::{InboxPage, ListKind, MyTicketsPage, TicketList};
+pub use list::{InboxPage, MyTicketsPage, TicketList};
 pub use new::NewTicketPage;
+
+/// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ListKind {
+    Mine,
+    Inbox,
+    All,
+}

@@ -1,11 +1,14 @@
+//! `/app/tickets/new`: a customer opens a ticket (a plain form; only its files are an island).
+
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::attachments::model::Attachment;
-use crate::attachments::view::{AttachButton, FileTarget, Upload, UploadState, UploadTray};
+use crate::attachments::view::{AttachButton, FileTarget, UploadTray};
+use crate::attachments::{Upload, UploadState};
 use crate::categories::api::active_categories;
+use crate::domain::attachment::Attachment;
+use crate::domain::ticket::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
 use crate::tickets::api::CreateTicket;
-use crate::tickets::model::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
 use crate::ui::{FieldError, FormError, PageTitle, aria_invalid};
 
 /// `/app/tickets/new`, rendered by the server: a plain form. On success the server sends the
@@ -78,7 +81,7 @@ pub fn NewTicketPage() -> impl IntoView {
 async fn kept_files(ids: &str) -> Vec<Attachment> {
     #[cfg(feature = "ssr")]
     {
-        let ids = crate::attachments::model::parse_ids(Some(ids)).unwrap_or_default();
+        let ids = crate::domain::attachment::parse_ids(Some(ids)).unwrap_or_default();
         let (Ok(user), Ok(state)) = (crate::auth::server::require_user(), crate::server::state::AppState::from_context()) else { return Vec::new() };
         if ids.is_empty() {
             return Vec::new();

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use leptos::server_fn::ServerFn;
 
+use crate::domain::ticket::{Priority, Ticket, TicketStatus};
 use crate::tickets::api::SetPriority;
-use crate::tickets::model::{Priority, Ticket, TicketStatus};
 
 /// Shown for every priority but the usual one: "normal" on every row would be noise.
 #[component]

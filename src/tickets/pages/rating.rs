@@ -4,9 +4,9 @@ use leptos::prelude::*;
 
 use leptos::server_fn::ServerFn;
 
+use crate::domain::ticket::{RATING_COMMENT_MAX_CHARS, Rating, Ticket};
 use crate::error::AppError;
 use crate::tickets::api::RateTicket;
-use crate::tickets::model::{RATING_COMMENT_MAX_CHARS, Rating, Ticket};
 use crate::ui::{FieldError, FormError};
 
 /// For the ticket's customer: the question once the ticket is resolved, then their answer. A plain

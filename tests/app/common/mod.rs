@@ -44,7 +44,7 @@ impl TestApp {
     }
 
     /// Creates an account with `role` directly in the database and signs it in.
-    pub async fn signed_in_as(&self, role: myrelay::auth::model::Role, email: &str) -> Browser {
+    pub async fn signed_in_as(&self, role: myrelay::domain::account::Role, email: &str) -> Browser {
         let hash = myrelay::auth::server::hash_password(PASSWORD.into()).await.unwrap();
         myrelay::auth::repo::insert_user(self.pool(), email, "Staff Person", &hash, role).await.unwrap();
         let browser = self.browser();
@@ -261,15 +261,15 @@ impl TestApp {
     /// A customer (user@example.com) and an agent (agent@example.com): their session cookies, for
     /// sockets, and their browsers.
     pub async fn customer_and_agent(&self) -> ((String, Browser), (String, Browser)) {
-        let user_cookie = self.cookie_for(myrelay::auth::model::Role::User, "user@example.com").await;
-        let agent_cookie = self.cookie_for(myrelay::auth::model::Role::Agent, "agent@example.com").await;
+        let user_cookie = self.cookie_for(myrelay::domain::account::Role::User, "user@example.com").await;
+        let agent_cookie = self.cookie_for(myrelay::domain::account::Role::Agent, "agent@example.com").await;
         let (user, agent) = (self.browser_with(&user_cookie), self.browser_with(&agent_cookie));
         ((user_cookie, user), (agent_cookie, agent))
     }
 
     /// Registers a user (or staff with `role`) and returns the session cookie.
-    pub async fn cookie_for(&self, role: myrelay::auth::model::Role, email: &str) -> String {
-        if role != myrelay::auth::model::Role::User {
+    pub async fn cookie_for(&self, role: myrelay::domain::account::Role, email: &str) -> String {
+        if role != myrelay::domain::account::Role::User {
             let hash = myrelay::auth::server::hash_password(PASSWORD.into()).await.unwrap();
             myrelay::auth::repo::insert_user(self.pool(), email, email.split('@').next().unwrap(), &hash, role).await.unwrap();
         } else {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::protocol::{SEND_BURST, SEND_RATE_PER_SECOND};
+use crate::domain::live::{SEND_BURST, SEND_RATE_PER_SECOND};
 
 /// `burst` actions at once, refilled at `rate` per second.
 pub struct SendBudget {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::tickets::model::PersonRef;
+use crate::domain::ticket::PersonRef;
 
 /// A note in a ticket's conversation, for staff only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

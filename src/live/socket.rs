@@ -14,16 +14,17 @@ use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
 use super::budget::SendBudget;
-use super::hub::{Hears, Hub, Outgoing, Registration, RoomSignal, RoomSignalKind, SendAnswer};
-use super::presence::Presence;
-use super::protocol::{ClientEvent, ErrorEvent, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
-use super::writer::{SendOutcome, SendRequest, Writer};
-use crate::auth::model::User;
+use super::hub::{Hears, Hub, Outgoing, Registration, SendAnswer, SendOutcome};
+use super::outbox::{RoomSignal, RoomSignalKind};
+use super::rooms::Presence;
+use super::writer::{SendRequest, Writer};
 use crate::auth::server::CurrentSession;
+use crate::domain::account::User;
+use crate::domain::live::{ClientEvent, ErrorEvent, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
+use crate::domain::timeline::TimelineEntry;
 use crate::error::{AppError, ErrorCode};
 use crate::server::state::AppState;
 use crate::tickets::repo::{find_ticket, visible_position, visible_ticket_ids};
-use crate::timeline::model::TimelineEntry;
 use crate::timeline::repo as timeline;
 
 const PING_EVERY: Duration = Duration::from_secs(20);

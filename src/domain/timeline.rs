@@ -1,7 +1,10 @@
+//! A ticket's timeline entry: a chat message or a status/assignment change, which share one
+//! per-ticket sequence (`seq`), and the socket event each becomes.
+
 use serde::{Deserialize, Serialize};
 
-use crate::chat::protocol::ServerEvent;
-use crate::tickets::model::{Message, TicketEvent};
+use crate::domain::live::ServerEvent;
+use crate::domain::ticket::{Message, TicketEvent};
 
 /// One entry of a ticket's timeline, in sequence order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

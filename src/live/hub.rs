@@ -1,12 +1,11 @@
-//! This node's end of the live path. PostgreSQL is the only piece nodes share: committed timeline
-//! entries arrive on `myrelay_timeline` already encoded as frames (`crate::timeline::notice`),
-//! presence and typing on `myrelay_room`, account changes on `myrelay_user`, new tickets on
-//! `myrelay_inbox`, agents' and admins' online/away/offline on `myrelay_presence`, internal notes
-//! (their keys; the text is loaded) on `myrelay_notes`. The listener drains
+//! This node's end of the live path: the registry of its sockets and the fan-out to them. Notices
+//! from every node (`super::outbox`: committed timeline entries already encoded as frames,
+//! presence and typing, account changes and reads, new and updated tickets, staff status,
+//! internal notes) arrive on one LISTEN connection. The listener drains
 //! every pending notice and hands each item only to the sockets that want it, through an index of
 //! rooms (ticket → member sockets) and a bounded queue per socket. A socket whose queue is full is
 //! too slow: it is closed and its client resumes with `after_seq`.
-//! Work that is the same for every socket (session validity) is done once per node per interval.
+//! The node's own life in the cluster (starting, heartbeat, reaping, session checks) is `super::node`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -14,52 +13,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgNotification};
 use tokio::sync::{Notify, mpsc, watch};
 
-use super::protocol::{Member, ServerEvent};
-use super::repo;
-use super::writer::SendOutcome;
-use crate::notes::repo::NOTES_CHANNEL;
-use crate::presence::model::StaffPresence;
-use crate::timeline::notice::{self, Delivery, Slot, TIMELINE_CHANNEL};
+use super::outbox::timeline::{Delivery, Slot};
+use super::outbox::{self, Notice, RoomSignal, RoomSignalKind};
+use crate::domain::live::ServerEvent;
+use crate::domain::presence::StaffPresence;
+use crate::domain::ticket::Message;
+use crate::error::AppResult;
 
-/// Presence and typing signals, announced between nodes as JSON: `{"from": node, "signals": […]}`
-/// (the sending node has delivered them to its own sockets already).
-pub const ROOM_CHANNEL: &str = "myrelay_room";
-/// `{"user_id": …}`: an account's role or activity changed; its sockets re-check their rights.
-/// `{"user_id": …, "ticket_id": …, "read_seq": …}`: the person read a ticket up to that seq; their
-/// sockets hear `ticket:read`.
-pub const USER_CHANNEL: &str = "myrelay_user";
-/// `{"ticket_id": …}`: a ticket was opened; sockets watching the inbox hear of it.
-/// `{"ticket_id": …, "updated": true}`: a ticket's staff-only details (its priority, its first reply) changed;
-/// staff sockets in its room or watching it hear of it.
-pub const INBOX_CHANNEL: &str = "myrelay_inbox";
-/// `{"from": node, "people": [StaffPresence…]}`: agents' or admins' status changed (the sending
-/// node has delivered it to its own sockets already).
-pub const PRESENCE_CHANNEL: &str = "myrelay_presence";
 /// Items a socket may have waiting before it counts as too slow and is closed.
 const SOCKET_QUEUE: usize = 1024;
-/// How often every socket's session is re-checked (one query for the whole node).
-const SESSION_CHECK_EVERY: Duration = Duration::from_secs(20);
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoomSignal {
-    pub ticket_id: i64,
-    pub user: Member,
-    pub kind: RoomSignalKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoomSignalKind {
-    Joined,
-    Left,
-    TypingStarted,
-    TypingStopped,
-}
 
 /// A presence or typing frame for a room, encoded once; not sent back to `user_id`'s own sockets.
 #[derive(Debug)]
@@ -146,6 +112,10 @@ impl StaffFrame {
     }
 }
 
+/// What the group commit (`super::writer`) answers a send: the stored message, and whether this
+/// send stored it (`false`: the client_id was already used for it, nothing new was stored).
+pub type SendOutcome = AppResult<(Message, bool)>;
+
 #[derive(Debug)]
 pub struct SendAnswer {
     pub ticket_id: i64,
@@ -174,10 +144,10 @@ impl Mailbox {
     }
 }
 
-struct SocketEntry {
+pub(super) struct SocketEntry {
     user_id: i64,
-    token_hash: Arc<[u8]>,
-    mailbox: Mailbox,
+    pub(super) token_hash: Arc<[u8]>,
+    pub(super) mailbox: Mailbox,
     /// Where this socket is listed in the indexes, to take it out again.
     rooms: Vec<i64>,
     watched: HashSet<i64>,
@@ -214,8 +184,8 @@ impl Hears {
 }
 
 #[derive(Default)]
-struct Registry {
-    sockets: HashMap<SocketId, SocketEntry>,
+pub(super) struct Registry {
+    pub(super) sockets: HashMap<SocketId, SocketEntry>,
     /// Joined rooms: ticket → its sockets on this node.
     rooms: HashMap<i64, Vec<SocketId>>,
     /// Watched tickets (lists on screen): ticket → sockets.
@@ -239,7 +209,7 @@ pub struct Hub {
     registry: Arc<Mutex<Registry>>,
     next_socket: Arc<AtomicU64>,
     shutdown: watch::Sender<bool>,
-    started: Arc<AtomicBool>,
+    pub(super) started: Arc<AtomicBool>,
     /// Open sockets of this node, so shutdown can wait for their goodbyes.
     open_sockets: Arc<AtomicUsize>,
     all_closed: Arc<Notify>,
@@ -272,24 +242,6 @@ impl Drop for Registration {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct RoomNotice {
-    from: i64,
-    signals: Vec<RoomSignal>,
-}
-
-#[derive(Deserialize)]
-struct NoteNotice {
-    ticket_id: i64,
-    note_seq: i64,
-}
-
-#[derive(Serialize, Deserialize)]
-struct PresenceNotice {
-    from: i64,
-    people: Vec<StaffPresence>,
-}
-
 impl Registry {
     /// The sockets in a ticket's room and those watching it, each once.
     fn following(&self, ticket_id: i64) -> impl Iterator<Item = &SocketEntry> {
@@ -303,23 +255,6 @@ impl Registry {
         })
         .filter_map(|socket| self.sockets.get(socket))
     }
-}
-
-#[derive(Deserialize)]
-struct UserNotice {
-    user_id: i64,
-    /// Set for a read: (ticket, seq); otherwise the account changed.
-    #[serde(default)]
-    ticket_id: Option<i64>,
-    #[serde(default)]
-    read_seq: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct InboxNotice {
-    ticket_id: i64,
-    #[serde(default)]
-    updated: bool,
 }
 
 impl Hub {
@@ -336,7 +271,7 @@ impl Hub {
         }
     }
 
-    fn registry(&self) -> MutexGuard<'_, Registry> {
+    pub(super) fn registry(&self) -> MutexGuard<'_, Registry> {
         // A panic while holding the lock leaves the indexes consistent enough to go on.
         self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -417,15 +352,6 @@ impl Hub {
         }
     }
 
-    /// The end of a shutdown, once the sockets have closed and their goodbyes are written: takes
-    /// the node out of the presence tables. (Deleting its rows while the presence writer still
-    /// deleted some of the same ones deadlocked.)
-    pub async fn leave_cluster(&self, pool: &PgPool) {
-        if let Err(err) = repo::remove_node(pool, self.node_id).await {
-            tracing::warn!(err = %err.message, "could not remove this node's presence rows");
-        }
-    }
-
     /// Completes when the node starts shutting down.
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
@@ -436,22 +362,7 @@ impl Hub {
         let _ = self.shutdown.send(true);
     }
 
-    /// Registers the node and starts listening; returns once LISTEN is in place, so nothing
-    /// committed afterwards is missed. Idempotent.
-    pub async fn start(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
-        if self.started.swap(true, Ordering::SeqCst) {
-            return Ok(());
-        }
-        repo::register_node(pool, self.node_id).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
-        super::presence::reap_dead_nodes(pool, self).await;
-        let listener = subscribe(pool).await?;
-        tokio::spawn(self.clone().listen(listener, pool.clone()));
-        tokio::spawn(self.clone().heartbeat(pool.clone()));
-        tokio::spawn(self.clone().check_sessions(pool.clone()));
-        Ok(())
-    }
-
-    async fn listen(self, mut listener: PgListener, pool: PgPool) {
+    pub(super) async fn listen(self, mut listener: PgListener, pool: PgPool) {
         loop {
             match listener.try_recv().await {
                 Ok(Some(first)) => {
@@ -492,39 +403,18 @@ impl Hub {
         let mut people: Vec<StaffPresence> = Vec::new();
         let mut notes: Vec<(i64, i64)> = Vec::new();
         for notification in &notices {
-            let payload = notification.payload();
-            match notification.channel() {
-                TIMELINE_CHANNEL => {
-                    let (origin, entries) = notice::decode(payload);
-                    // This node's own group commit has delivered those already.
-                    if origin != self.node_id {
-                        slots.extend(entries);
-                    }
-                }
-                ROOM_CHANNEL => match serde_json::from_str::<RoomNotice>(payload) {
-                    Ok(notice) if notice.from != self.node_id => signals.extend(notice.signals),
-                    _ => {}
-                },
-                USER_CHANNEL => match serde_json::from_str::<UserNotice>(payload) {
-                    Ok(UserNotice { user_id, ticket_id: Some(ticket_id), read_seq: Some(seq) }) => reads.push((user_id, ticket_id, seq)),
-                    Ok(notice) => changed_users.push(notice.user_id),
-                    Err(_) => {}
-                },
-                INBOX_CHANNEL => match serde_json::from_str::<InboxNotice>(payload) {
-                    Ok(InboxNotice { ticket_id, updated: true }) => updated.push(ticket_id),
-                    Ok(InboxNotice { ticket_id, updated: false }) => created.push(ticket_id),
-                    Err(_) => {}
-                },
-                NOTES_CHANNEL => {
-                    if let Ok(notice) = serde_json::from_str::<NoteNotice>(payload) {
-                        notes.push((notice.ticket_id, notice.note_seq));
-                    }
-                }
-                PRESENCE_CHANNEL => match serde_json::from_str::<PresenceNotice>(payload) {
-                    Ok(notice) if notice.from != self.node_id => people.extend(notice.people),
-                    _ => {}
-                },
-                _ => {}
+            let Some(notice) = outbox::decode(notification.channel(), notification.payload()) else { continue };
+            match notice {
+                // This node's own group commit has delivered those already.
+                Notice::Timeline { origin, slots: entries } if origin != self.node_id => slots.extend(entries),
+                Notice::Room { from, signals: more } if from != self.node_id => signals.extend(more),
+                Notice::Staff { from, people: more } if from != self.node_id => people.extend(more),
+                Notice::Timeline { .. } | Notice::Room { .. } | Notice::Staff { .. } => {}
+                Notice::UserChanged { user_id } => changed_users.push(user_id),
+                Notice::Read { user_id, ticket_id, seq } => reads.push((user_id, ticket_id, seq)),
+                Notice::TicketCreated { ticket_id } => created.push(ticket_id),
+                Notice::TicketUpdated { ticket_id } => updated.push(ticket_id),
+                Notice::Note { ticket_id, note_seq } => notes.push((ticket_id, note_seq)),
             }
         }
         self.deliver_staff(people);
@@ -625,7 +515,7 @@ impl Hub {
     pub async fn announce_typing(&self, pool: &PgPool, signal: RoomSignal) {
         let sent = async {
             let mut conn = pool.acquire().await?;
-            notify_room(&mut conn, self.node_id, std::slice::from_ref(&signal)).await
+            outbox::notify_room(&mut conn, self.node_id, std::slice::from_ref(&signal)).await
         };
         if let Err(err) = sent.await {
             tracing::warn!(%err, "could not announce typing");
@@ -654,61 +544,12 @@ impl Hub {
             .collect()
     }
 
-    fn to_all(&self, item: impl Fn() -> Outgoing) {
+    pub(super) fn to_all(&self, item: impl Fn() -> Outgoing) {
         for entry in self.registry().sockets.values() {
             entry.mailbox.offer(item());
         }
     }
 
-    /// Every socket's session in one query per interval: logged out, expired or deactivated ends it.
-    async fn check_sessions(self, pool: PgPool) {
-        let mut every = tokio::time::interval(SESSION_CHECK_EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            let hashes: Vec<Arc<[u8]>> = {
-                let registry = self.registry();
-                let unique: HashSet<&Arc<[u8]>> = registry.sockets.values().map(|e| &e.token_hash).collect();
-                unique.into_iter().cloned().collect()
-            };
-            if hashes.is_empty() {
-                continue;
-            }
-            let ask: Vec<&[u8]> = hashes.iter().map(|h| h.as_ref()).collect();
-            // A database error is not a reason to drop everyone: only a definite "no".
-            let Ok(valid) = crate::auth::repo::valid_session_hashes(&pool, &ask).await else { continue };
-            for entry in self.registry().sockets.values().filter(|e| !valid.contains(e.token_hash.as_ref())) {
-                entry.mailbox.offer(Outgoing::SessionEnded);
-            }
-        }
-    }
-
-    /// One heartbeat: this node is alive (and writes its presence rows again if another node had
-    /// reaped them); nodes silent for a minute are reaped.
-    pub async fn beat(&self, pool: &PgPool) {
-        match repo::register_node(pool, self.node_id).await {
-            // Another node found this one silent (the database was away) and reaped its rows.
-            Ok(true) => {
-                tracing::warn!("this node's presence rows were reaped; writing them again");
-                self.to_all(|| Outgoing::Reregister);
-            }
-            Ok(false) => {}
-            Err(err) => tracing::warn!(err = %err.message, "node heartbeat failed"),
-        }
-        super::presence::reap_dead_nodes(pool, self).await;
-    }
-
-    async fn heartbeat(self, pool: PgPool) {
-        let mut every = tokio::time::interval(Duration::from_secs(15));
-        let mut shutdown = self.shutdown_signal();
-        loop {
-            tokio::select! {
-                _ = every.tick() => self.beat(&pool).await,
-                // The node's row goes in `leave_cluster`, after its sockets' goodbyes.
-                _ = shutdown.changed() => return,
-            }
-        }
-    }
 }
 
 impl Default for Hub {
@@ -717,29 +558,9 @@ impl Default for Hub {
     }
 }
 
-/// Announces signals from node `origin` to every node (inside the caller's transaction, if any),
-/// in as few notices as fit PostgreSQL's payload limit.
-pub async fn notify_room(conn: &mut sqlx::PgConnection, origin: i64, signals: &[RoomSignal]) -> Result<(), sqlx::Error> {
-    let mut payloads: Vec<String> = Vec::new();
-    // A signal is at most about 600 bytes (an 80-character name, escaped): 12 fit in 8,000.
-    for chunk in signals.chunks(12) {
-        let notice = RoomNotice { from: origin, signals: chunk.to_vec() };
-        payloads.push(serde_json::to_string(&notice).unwrap_or_default());
-    }
-    crate::server::db::notify(conn, ROOM_CHANNEL, payloads).await
-}
-
-/// Announces staff presence changes from node `origin` to every node (inside the caller's
-/// transaction).
-pub async fn notify_staff(conn: &mut sqlx::PgConnection, origin: i64, people: &[StaffPresence]) -> Result<(), sqlx::Error> {
-    // A change is at most about 700 bytes (an 80-character name, escaped): 10 fit in 8,000.
-    let payloads = people.chunks(10).map(|chunk| serde_json::to_string(&PresenceNotice { from: origin, people: chunk.to_vec() }).unwrap_or_default()).collect();
-    crate::server::db::notify(conn, PRESENCE_CHANNEL, payloads).await
-}
-
-async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+pub(super) async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL, PRESENCE_CHANNEL, NOTES_CHANNEL]).await?;
+    listener.listen_all(outbox::CHANNELS).await?;
     Ok(listener)
 }
 
@@ -754,40 +575,11 @@ async fn relisten(pool: &PgPool) -> PgListener {
     }
 }
 
-/// Tells every node's inbox watchers of a new ticket; call it inside the transaction that opens it.
-pub async fn announce_ticket_created(conn: &mut sqlx::PgConnection, ticket_id: i64) -> Result<(), sqlx::Error> {
-    crate::server::db::notify(conn, INBOX_CHANNEL, vec![format!(r#"{{"ticket_id":{ticket_id}}}"#)]).await
-}
-
-/// Tells every node that a ticket's staff-only details changed; call it inside that transaction.
-pub async fn announce_ticket_updated(conn: &mut sqlx::PgConnection, ticket_id: i64) -> Result<(), sqlx::Error> {
-    announce_tickets_updated(conn, &[ticket_id]).await
-}
-
-/// [`announce_ticket_updated`] for several tickets in one statement.
-pub async fn announce_tickets_updated(conn: &mut sqlx::PgConnection, ticket_ids: &[i64]) -> Result<(), sqlx::Error> {
-    let payloads = ticket_ids.iter().map(|id| format!(r#"{{"ticket_id":{id},"updated":true}}"#)).collect();
-    crate::server::db::notify(conn, INBOX_CHANNEL, payloads).await
-}
-
-/// Tells every node that `user_id` read a ticket up to `seq` (their other tabs update their counts);
-/// call it inside the transaction that moves the cursor.
-pub async fn announce_read(conn: &mut sqlx::PgConnection, user_id: i64, ticket_id: i64, seq: i64) -> Result<(), sqlx::Error> {
-    let payload = format!(r#"{{"user_id":{user_id},"ticket_id":{ticket_id},"read_seq":{seq}}}"#);
-    crate::server::db::notify(conn, USER_CHANNEL, vec![payload]).await
-}
-
-/// Tells every node that an account changed (role, activity); call it inside the transaction
-/// that makes the change, so the notice is sent exactly when the change commits.
-pub async fn announce_user_changed(conn: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    crate::server::db::notify(conn, USER_CHANNEL, vec![format!(r#"{{"user_id":{user_id}}}"#)]).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::model::Role;
-    use crate::presence::model::StaffStatus;
+    use crate::domain::account::Role;
+    use crate::domain::presence::StaffStatus;
 
     fn online(user_id: i64) -> StaffPresence {
         StaffPresence { user_id, display_name: format!("Agent {user_id}"), role: Role::Agent, status: StaffStatus::Online, appear_away: false, last_seen_at: None }

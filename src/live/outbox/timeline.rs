@@ -9,7 +9,7 @@
 
 use axum::extract::ws::Utf8Bytes;
 
-use super::model::TimelineEntry;
+use crate::domain::timeline::TimelineEntry;
 
 pub const TIMELINE_CHANNEL: &str = "myrelay_timeline";
 /// Below PostgreSQL's limit of 8,000 bytes per payload.
@@ -88,8 +88,8 @@ fn decode_line(line: &str) -> Option<Slot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::model::Role;
-    use crate::tickets::model::{Message, PersonRef};
+    use crate::domain::account::Role;
+    use crate::domain::ticket::{Message, PersonRef};
 
     fn message(seq: i64, content: &str) -> TimelineEntry {
         TimelineEntry::Message(Message {

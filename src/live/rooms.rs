@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::hub::{Hub, RoomSignal, RoomSignalKind, notify_room, notify_staff};
-use super::protocol::Member;
-use super::repo::{self, PresenceBatch};
-use crate::auth::model::{Role, User};
+use super::hub::Hub;
+use super::outbox::{RoomSignal, RoomSignalKind, notify_room, notify_staff};
+use crate::chat::repo::{self, PresenceBatch};
+use crate::domain::account::{Role, User};
+use crate::domain::live::Member;
 
 const MAX_BATCH: usize = 2048;
 
@@ -129,11 +130,11 @@ async fn write(pool: &PgPool, hub: &Hub, batch: &PresenceBatch) -> Result<HashMa
 
 /// Sends a presence transaction's announcements to the other nodes, commits, then hands them to
 /// this node's sockets.
-async fn announce(
+pub(super) async fn announce(
     mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
     hub: &Hub,
     rooms: Vec<(i64, Member, bool)>,
-    staff: Vec<crate::presence::model::StaffPresence>,
+    staff: Vec<crate::domain::presence::StaffPresence>,
 ) -> Result<(), sqlx::Error> {
     let signals: Vec<RoomSignal> = rooms
         .into_iter()
@@ -144,46 +145,5 @@ async fn announce(
     tx.commit().await?;
     hub.deliver_signals(signals);
     hub.deliver_staff(staff);
-    Ok(())
-}
-
-/// Nodes silent for a minute have died (killed, or cut off from the database): their connections
-/// leave their rooms and close, announced like any other, so nobody stays "here" or "online" for
-/// a node that is gone. Several nodes may reap at once; each dead node is reaped by one of them.
-pub async fn reap_dead_nodes(pool: &PgPool, hub: &Hub) {
-    if let Err(err) = reap(pool, hub).await {
-        tracing::warn!(%err, "could not reap dead nodes");
-    }
-}
-
-async fn reap(pool: &PgPool, hub: &Hub) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    // NO KEY UPDATE: a live node's writer checking its foreign key (KEY SHARE) is not blocked.
-    let dead: Vec<i64> = sqlx::query_scalar(
-        "SELECT node_id FROM live_nodes WHERE seen_at < now() - interval '60 seconds' FOR NO KEY UPDATE SKIP LOCKED",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    if dead.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<(i64, i64, String, Role, Vec<i64>)> = sqlx::query_as(
-        "SELECT c.connection_id, c.user_id, u.display_name, c.role,
-                ARRAY(SELECT m.ticket_id FROM live_room_members m WHERE m.connection_id = c.connection_id)
-         FROM live_connections c JOIN users u ON u.id = c.user_id WHERE c.node_id = ANY($1)",
-    )
-    .bind(&dead)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut batch = PresenceBatch::default();
-    for (connection_id, user_id, display_name, role, rooms) in rows {
-        let member = Member { user_id, display_name, role };
-        batch.moves.extend(rooms.into_iter().map(|ticket_id| (connection_id, ticket_id, member.clone(), false)));
-        batch.disconnects.push(connection_id);
-    }
-    let outcome = repo::write_presence(&mut tx, hub.node_id, &batch).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
-    sqlx::query("DELETE FROM live_nodes WHERE node_id = ANY($1)").bind(&dead).execute(&mut *tx).await?;
-    tracing::info!(nodes = dead.len(), connections = batch.disconnects.len(), "reaped dead nodes");
-    announce(tx, hub, outcome.announcements, outcome.staff).await?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::model::Role;
-use crate::tickets::model::{Message, TicketEvent};
+use crate::domain::account::Role;
+use crate::domain::ticket::{Message, TicketEvent};
 
 /// Content limit of one chat message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 5_000;
@@ -145,11 +145,11 @@ pub enum ServerEvent {
     TicketRead { ticket_id: i64, last_read_seq: i64 },
     /// An internal note (to staff sockets in the ticket's room only), in `note_seq` order.
     #[serde(rename = "ticket:note:new")]
-    NoteNew(crate::notes::model::Note),
+    NoteNew(crate::domain::note::Note),
     /// An agent's or admin's status (to staff: everyone's, on connect and on each change; to a
     /// customer: the agent of a ticket they have joined).
     #[serde(rename = "staff:presence")]
-    StaffPresence(crate::presence::model::StaffPresence),
+    StaffPresence(crate::domain::presence::StaffPresence),
     #[serde(rename = "error")]
     Error(ErrorEvent),
 }
@@ -293,7 +293,7 @@ mod tests {
     /// Every event reads back as it was written (the reader names each event once more).
     #[test]
     fn every_server_event_reads_back_as_written() {
-        use crate::tickets::model::{PersonRef, TicketStatus};
+        use crate::domain::ticket::{PersonRef, TicketStatus};
         let at = chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap();
         let member = Member { user_id: 3, display_name: "Abe".into(), role: Role::Agent };
         let person = PersonRef { id: 3, display_name: "Abe".into(), email: "abe@example.com".into() };
@@ -317,13 +317,13 @@ mod tests {
             ServerEvent::InboxWatching { on: true },
             ServerEvent::TicketUpdated { ticket_id: 4 },
             ServerEvent::TicketRead { ticket_id: 4, last_read_seq: 8 },
-            ServerEvent::NoteNew(crate::notes::model::Note {
+            ServerEvent::NoteNew(crate::domain::note::Note {
                 id: 2, ticket_id: 4, note_seq: 1, after_seq: 8, client_id: "n1".into(), author: person,
                 content: "Internal".into(), created_at: at,
             }),
-            ServerEvent::StaffPresence(crate::presence::model::StaffPresence {
+            ServerEvent::StaffPresence(crate::domain::presence::StaffPresence {
                 user_id: 3, display_name: "Abe".into(), role: Role::Agent,
-                status: crate::presence::model::StaffStatus::Away, appear_away: true, last_seen_at: Some(at),
+                status: crate::domain::presence::StaffStatus::Away, appear_away: true, last_seen_at: Some(at),
             }),
             ServerEvent::Error(ErrorEvent {
                 code: "rate_limited".into(), message: "Slow down".into(), event: None, ticket_id: Some(4), client_id: None,

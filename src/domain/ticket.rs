@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::model::{Role, User};
+pub use crate::domain::priority::Priority;
+use crate::domain::account::{Role, User};
 use crate::error::{AppError, AppResult, ErrorCode, refuse_control_chars};
 
 pub const SUBJECT_MAX_CHARS: usize = 200;
@@ -36,38 +37,6 @@ impl TicketStatus {
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-/// How urgent staff judge a ticket; the inbox can sort by it. Declared in rising order, like the
-/// SQL enum, so `Ord` and `ORDER BY priority` agree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(feature = "ssr", sqlx(type_name = "ticket_priority", rename_all = "lowercase"))]
-pub enum Priority {
-    Low,
-    #[default]
-    Normal,
-    High,
-    Urgent,
-}
-
-impl Priority {
-    /// Most urgent first, as menus offer them.
-    pub const ALL: [Priority; 4] = [Self::Urgent, Self::High, Self::Normal, Self::Low];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Normal => "normal",
-            Self::High => "high",
-            Self::Urgent => "urgent",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == text)
     }
 }
 
@@ -121,7 +90,7 @@ pub struct Ticket {
     /// The first-response and resolution clocks, for staff (None for customers, and when the
     /// ticket's priority has no targets).
     #[serde(default)]
-    pub sla: Option<crate::sla::model::TicketSla>,
+    pub sla: Option<crate::domain::sla::TicketSla>,
     /// The newest seq of its timeline (messages and changes).
     #[serde(default)]
     pub last_seq: i64,
@@ -130,7 +99,7 @@ pub struct Ticket {
     pub unread: i64,
     /// The assigned agent's presence when the ticket was read (`staff:presence` keeps it current).
     #[serde(default)]
-    pub agent_status: Option<crate::presence::model::StaffStatus>,
+    pub agent_status: Option<crate::domain::presence::StaffStatus>,
 }
 
 /// A customer's rating of a resolution: 1 (bad) to 5 (great), with an optional comment.
@@ -550,7 +519,7 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     /// Files sent with it (metadata only; the bytes are behind each one's link).
     #[serde(default)]
-    pub attachments: Vec<crate::attachments::model::Attachment>,
+    pub attachments: Vec<crate::domain::attachment::Attachment>,
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::priority::Priority;
 use crate::error::{AppError, AppResult};
-use crate::tickets::model::Priority;
 
 /// A target can be at most a year.
 pub const TARGET_MAX_MINUTES: i32 = 525_600;

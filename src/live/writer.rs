@@ -14,20 +14,17 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::hub::Hub;
-use crate::attachments::model::Attachment;
+use super::hub::{Hub, SendOutcome};
+use super::outbox::timeline::Delivery;
 use crate::attachments::repo as attachments;
-use super::repo::validate_message;
-use crate::auth::model::User;
+use crate::chat::repo::validate_message;
+use crate::domain::account::User;
+use crate::domain::attachment::Attachment;
+use crate::domain::ticket::{Message, PersonRef, TicketStatus, may_view};
+use crate::domain::timeline::TimelineEntry;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::tickets::model::{Message, PersonRef, TicketStatus, may_view};
-use crate::timeline::model::TimelineEntry;
-use crate::timeline::notice::Delivery;
 use crate::timeline::repo::{self as timeline, AppendTarget, MESSAGE_SELECT, MessageRow};
 
-/// The stored message, and whether this send stored it (`false`: the client_id was already used
-/// for it, nothing new was stored).
-pub type SendOutcome = AppResult<(Message, bool)>;
 type Reply = Box<dyn FnOnce(SendOutcome) + Send>;
 
 /// Sends waiting beyond this (per writer) are refused as "busy" rather than queued without bound.
@@ -243,7 +240,7 @@ async fn try_store(
         let last_seqs: Vec<(i64, i64, bool)> = last_seqs.into_iter().map(|(id, (seq, staff))| (id, seq, staff)).collect();
         // A first reply changes the ticket's SLA clock: staff watching it reload it.
         let first_replies = timeline::advance_seqs(&mut tx, &last_seqs).await?;
-        crate::chat::hub::announce_tickets_updated(&mut tx, &first_replies).await?;
+        super::outbox::announce_tickets_updated(&mut tx, &first_replies).await?;
         let pick = |f: fn(&SendRequest) -> String| accepted.iter().map(|(i, _)| f(&batch[*i])).collect::<Vec<String>>();
         let inserted: Vec<(i64, i64, i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
             "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq, client_id)
@@ -277,7 +274,7 @@ async fn try_store(
             outcomes[index] = Some(Ok((message, true)));
         }
         attachments::link_to_messages(&mut tx, &links).await?;
-        timeline::announce(&mut tx, node_id, &entries).await?;
+        super::outbox::publish_entries(&mut tx, node_id, &entries).await?;
     }
     tx.commit().await?;
     stored.append(&mut entries);

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::model::Role;
+use crate::domain::account::Role;
 
 /// A tab without a key press, click or scroll for this long reports itself idle.
 pub const IDLE_AFTER_SECONDS: u64 = 5 * 60;
