@@ -115,17 +115,6 @@ mod server {
         if kept.is_empty() { page.to_owned() } else { format!("{page}?{}", kept.join("&")) }
     }
 
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn an_earlier_refusal_leaves_the_address() {
-            use super::without_error_info as strip;
-            assert_eq!(strip("http://h/login"), "http://h/login");
-            assert_eq!(strip("http://h/login?__path=/api/x&__err=abc"), "http://h/login");
-            assert_eq!(strip("http://h/login?next=%2Fapp&__err=abc"), "http://h/login?next=%2Fapp");
-        }
-    }
-
     fn set(mut flash: Flash) {
         let Ok(mut text) = serde_json::to_string(&flash) else { return };
         // Too long for a cookie: the longest value is left out first, so the short ones (a
@@ -160,6 +149,17 @@ mod server {
         let cookie = format!("{NAME}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_seconds}{secure}");
         if let Ok(header) = HeaderValue::from_str(&cookie) {
             response.append_header(SET_COOKIE, header);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn an_earlier_refusal_leaves_the_address() {
+            use super::without_error_info as strip;
+            assert_eq!(strip("http://h/login"), "http://h/login");
+            assert_eq!(strip("http://h/login?__path=/api/x&__err=abc"), "http://h/login");
+            assert_eq!(strip("http://h/login?next=%2Fapp&__err=abc"), "http://h/login?next=%2Fapp");
         }
     }
 }
