@@ -104,7 +104,7 @@ fn media_type(content_type: &str) -> String {
 pub mod decode {
     use serde::de::DeserializeOwned;
 
-    use crate::error::{AppError, ErrorCode};
+    use crate::error::{AppError, ErrorCode, Problem};
 
     /// Decodes a request body by its media type.
     pub fn body<T: DeserializeOwned>(media_type: Option<&str>, body: &[u8]) -> Result<T, AppError> {
@@ -113,10 +113,7 @@ pub mod decode {
             Some(super::FORM_CONTENT_TYPE) | None => form(body),
             // An empty body (a call without arguments) carries no type worth refusing.
             Some(_) if body.is_empty() => form(body),
-            Some(other) => Err(AppError::new(
-                ErrorCode::UnsupportedMediaType,
-                format!("Send the arguments as application/x-www-form-urlencoded or application/json, not {other}."),
-            )),
+            Some(other) => Err(AppError::new(ErrorCode::UnsupportedMediaType, Problem::UnsupportedMediaType { media_type: other.to_owned() })),
         }
     }
 
@@ -144,20 +141,20 @@ pub mod decode {
     }
 
     fn malformed(detail: &str) -> AppError {
-        AppError::new(ErrorCode::Validation, format!("The request could not be read: {detail}."))
+        AppError::new(ErrorCode::Validation, Problem::UnreadableRequest { detail: detail.to_owned() })
     }
 
     /// A decoding error as a `validation` error naming the field: the path where decoding failed,
     /// or the field serde reports missing (that one fails at its parent).
     fn field_error(path: String, detail: &str) -> AppError {
         if let Some(missing) = detail.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
-            return AppError::invalid(missing, format!("{missing} is required."));
+            return AppError::invalid(missing, Problem::FieldRequired { field: missing.to_owned() });
         }
         if path.is_empty() || path == "." {
             return malformed(detail.split(" at line ").next().unwrap_or(detail));
         }
         let detail = detail.split(" at line ").next().unwrap_or(detail);
-        AppError::invalid(&path, format!("{path} has an invalid value ({detail})."))
+        AppError::invalid(&path, Problem::FieldInvalid { field: path.clone(), detail: detail.to_owned() })
     }
 }
 

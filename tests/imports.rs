@@ -1,6 +1,6 @@
 //! Keeps the direction of imports between the files of `src/`: no file depends, through any chain
 //! of others, on itself (a `mod.rs` and its own children excepted: a module re-exports its parts
-//! and its parts use their siblings through it), and the bottom layer imports nothing above it.
+//! and its parts use their siblings through it), and the bottom layers import nothing above them.
 //!
 //! A file depends on another when it names it: `use crate::…`, `use super::…`, or a path such as
 //! `crate::i18n::t()` in code. Comments, strings and `#[cfg(test)] mod tests` are not read.
@@ -8,8 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Files (or folders) of the bottom layer: they may import one another only.
-const BOTTOM: &[&str] = &["src/domain/", "src/error.rs"];
+/// The bottom layers, lowest first: a file in one may import its own layer and those below it
+/// only. The error type knows nothing of the crate; the shared types know only the error type.
+const BOTTOM: &[&str] = &["src/error/", "src/domain/"];
 
 /// Inside the feature folders, SQL comes first, then the server functions, then what people see:
 /// a file of a later kind may import an earlier one, never the other way round.
@@ -43,7 +44,7 @@ fn files_of_src_import_in_one_direction() {
         ));
     }
     for (from, to) in graph.upward_imports() {
-        problems.push(format!("{from} is in the bottom layer but imports {to}"));
+        problems.push(format!("{from} is in a bottom layer but imports {to}, above it"));
     }
     for (from, to) in graph.backward_feature_imports() {
         problems.push(format!("{from} imports {to}: repo.rs → api.rs → pages run one way"));
@@ -62,11 +63,13 @@ fn the_check_finds_a_cycle_and_an_upward_import() {
         std::fs::write(path, text).unwrap();
     };
     write("src/lib.rs", "pub mod error; pub mod a; pub mod b; pub mod domain;");
-    write("src/error.rs", "// use crate::a; is only a comment\npub struct E;");
+    write("src/error/mod.rs", "// use crate::a; is only a comment\nmod problem; pub struct E;");
+    write("src/error/problem.rs", "use crate::domain::ids::Id;");
+    write("src/domain/ids.rs", "pub struct Id;");
     write("src/a/mod.rs", "pub mod x; pub use x::X; fn f() { crate::b::g(); }");
     write("src/a/x.rs", "use super::helper; pub struct X; mod inner { use super::X; }\nuse crate::b as renamed;");
     write("src/b.rs", "use crate::{error::E, a::{X, x}};\n#[cfg(test)]\nmod tests { use crate::domain::D; }");
-    write("src/domain/mod.rs", "use crate::error::E; use crate::b::g; pub struct D;");
+    write("src/domain/mod.rs", "pub mod ids; use crate::error::E; use crate::b::g; pub struct D;");
     write("src/c/repo.rs", "use crate::c::api::f;");
     write("src/c/api.rs", "pub fn f() {}");
     let graph = Graph::of(&dir);
@@ -76,11 +79,12 @@ fn the_check_finds_a_cycle_and_an_upward_import() {
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0].0, vec!["src/a/mod.rs", "src/a/x.rs", "src/b.rs"]);
     assert_eq!(cycles[0].1, vec!["src/a/mod.rs", "src/b.rs", "src/a/mod.rs"]);
-    assert_eq!(graph.upward_imports(), vec![("src/domain/mod.rs".to_string(), "src/b.rs".to_string())]);
+    let upward = [("src/domain/mod.rs", "src/b.rs"), ("src/error/problem.rs", "src/domain/ids.rs")];
+    assert_eq!(graph.upward_imports(), upward.map(|(from, to)| (from.to_string(), to.to_string())));
     assert_eq!(graph.backward_feature_imports(), vec![("src/c/repo.rs".to_string(), "src/c/api.rs".to_string())]);
     assert!(graph.edges["src/a/x.rs"].contains("src/a/mod.rs"), "super:: from a child reaches its mod.rs");
     assert!(graph.edges["src/a/x.rs"].contains("src/b.rs"), "a renamed import names its file");
-    assert!(graph.edges["src/error.rs"].is_empty(), "comments are not imports");
+    assert!(!graph.edges["src/error/mod.rs"].contains("src/a/mod.rs"), "comments are not imports");
     assert!(!graph.edges["src/b.rs"].contains("src/domain/mod.rs"), "test modules are not read");
 }
 
@@ -156,13 +160,15 @@ impl Graph {
             .collect()
     }
 
-    /// (from, to) for each import from the bottom layer to a file above it.
+    /// (from, to) for each import from a bottom layer to a file above it.
     fn upward_imports(&self) -> Vec<(String, String)> {
-        let in_bottom = |file: &str| BOTTOM.iter().any(|b| file == *b || (b.ends_with('/') && file.starts_with(b)));
+        let layer = |file: &str| BOTTOM.iter().position(|b| file == *b || (b.ends_with('/') && file.starts_with(b)));
         self.edges
             .iter()
-            .filter(|(from, _)| in_bottom(from))
-            .flat_map(|(from, tos)| tos.iter().filter(|to| !in_bottom(to)).map(move |to| (from.clone(), to.clone())))
+            .filter_map(|(from, tos)| layer(from).map(|below| (from, tos, below)))
+            .flat_map(|(from, tos, below)| {
+                tos.iter().filter(move |to| layer(to).is_none_or(|l| l > below)).map(move |to| (from.clone(), to.clone()))
+            })
             .collect()
     }
 }

@@ -13,7 +13,7 @@ use {
     crate::domain::account::Role,
     crate::auth::repo::{self as users, AccountChange},
     crate::auth::server::require_role,
-    crate::error::{AppResult, ErrorCode}, crate::ui::flash::with_status,
+    crate::error::{AppResult, ErrorCode, Problem}, crate::ui::flash::with_status,
     crate::i18n::Lang,
     crate::ui::flash::after_form_notice,
     crate::server::state::AppState,
@@ -66,17 +66,17 @@ pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Opt
             require_admin()?;
             let state = AppState::from_context()?;
             let role = match role.as_deref().filter(|r| !r.is_empty() && *r != "all") {
-                Some(text) => Some(Role::parse(text).ok_or_else(|| AppError::invalid("role", "Unknown role: use user, agent or admin."))?),
+                Some(text) => Some(Role::parse(text).ok_or_else(|| AppError::invalid("role", Problem::UnknownRole))?),
                 None => None,
             };
             let after = match cursor.as_deref().filter(|c| !c.is_empty()) {
-                Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::invalid("cursor", "The page cursor is not valid."))?),
+                Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::invalid("cursor", Problem::PageCursorInvalid))?),
                 None => None,
             };
             let limit = page_size(limit)?;
             let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
             if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-                return Err(AppError::invalid("q", "Search for at most 100 characters."));
+                return Err(AppError::invalid("q", Problem::SearchTooLong { max: 100 }));
             }
             let items = users::list_users(&state.pool, role, q.as_deref(), after, limit + 1).await?;
             Ok(Page::from_overfetch(items, limit, |a| a.user.id.to_string()))
@@ -92,9 +92,9 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError>
         async {
             let admin = require_admin()?;
             let state = AppState::from_context()?;
-            let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Unknown role: use user, agent or admin."))?;
+            let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", Problem::UnknownRole))?;
             if user_id == admin.id {
-                return Err(AppError::new(ErrorCode::Conflict, "You cannot change your own role."));
+                return Err(AppError::new(ErrorCode::Conflict, Problem::OwnRole));
             }
             users::change_account(&state.pool, &admin, user_id, AccountChange::Role(role)).await?.ok_or_else(not_found)
         }
@@ -114,7 +114,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
             let admin = require_admin()?;
             let state = AppState::from_context()?;
             if user_id == admin.id && !active {
-                return Err(AppError::new(ErrorCode::Conflict, "You cannot deactivate your own account."));
+                return Err(AppError::new(ErrorCode::Conflict, Problem::OwnDeactivation));
             }
             users::change_account(&state.pool, &admin, user_id, AccountChange::Active(active)).await?.ok_or_else(not_found)
         }
@@ -150,5 +150,5 @@ pub async fn set_responsible_agent(user_id: i64, agent_id: Option<i64>) -> Resul
 
 #[cfg(feature = "ssr")]
 fn not_found() -> AppError {
-    AppError::new(ErrorCode::NotFound, "No such person.")
+    AppError::new(ErrorCode::NotFound, Problem::NoSuchPerson)
 }

@@ -30,5 +30,5 @@ pub enum UploadState {
     /// Percent sent.
     Sending(u8),
     Ready(Attachment),
-    Failed(String),
+    Failed(crate::error::Problem),
 }

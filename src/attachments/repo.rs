@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use super::store::Stored;
 use crate::domain::account::User;
 use crate::domain::attachment::Attachment;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problem};
 
 const COLUMNS: &str = "a.id, a.token, a.name, a.size_bytes, a.content_type, a.has_thumbnail";
 
@@ -105,7 +105,7 @@ pub async fn link_to_messages(conn: &mut PgConnection, links: &[(i64, i64)]) -> 
 }
 
 pub fn not_yours() -> AppError {
-    AppError::invalid("attachment_ids", "Attach files you uploaded for this ticket and have not sent yet.")
+    AppError::invalid("attachment_ids", Problem::AttachmentsNotYours)
 }
 
 /// The files of these messages, by message id, in upload order.

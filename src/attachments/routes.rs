@@ -13,7 +13,7 @@ use super::{repo, sniff, store};
 use crate::auth::server::CurrentSession;
 use crate::domain::attachment::{Attachment, MAX_UNSENT, sanitize_name};
 use crate::domain::ticket::TicketStatus;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::server::state::AppState;
 
 pub const UPLOAD_PATH: &str = "/api/attachments/upload";
@@ -30,9 +30,9 @@ pub async fn upload(
     let Some(Extension(CurrentSession { user, .. })) = session else { return Err(AppError::unauthenticated()) };
     // Without a ticket: for the ticket this person is opening (only users open tickets).
     let ticket_id = match query.get("ticket_id").map(String::as_str).filter(|id| !id.is_empty()) {
-        Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::invalid("ticket_id", "The ticket id is not valid."))?),
+        Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::invalid("ticket_id", Problem::UploadTicketInvalid))?),
         None if user.role == crate::domain::account::Role::User => None,
-        None => return Err(AppError::invalid("ticket_id", "Say which ticket the file is for.")),
+        None => return Err(AppError::invalid("ticket_id", Problem::UploadTicketMissing)),
     };
     let name = sanitize_name(query.get("name").map_or("", String::as_str));
     let limit = state.config.upload_limit_bytes;
@@ -44,14 +44,11 @@ pub async fn upload(
     if let Some(ticket_id) = ticket_id {
         let ticket = crate::tickets::repo::find_ticket(&state.pool, &user, ticket_id).await?.ok_or_else(no_such_ticket)?;
         if ticket.status == TicketStatus::Closed {
-            return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; no more files can be added."));
+            return Err(AppError::new(ErrorCode::Conflict, Problem::TicketClosedForFiles));
         }
     }
     if repo::count_unsent(&state.pool, &user).await? >= MAX_UNSENT {
-        return Err(AppError::new(
-            ErrorCode::TooManyRequests,
-            format!("You have {MAX_UNSENT} files waiting to be sent: send them first (unsent files are dropped after an hour)."),
-        ));
+        return Err(AppError::new(ErrorCode::TooManyRequests, Problem::TooManyUnsentFiles { max: MAX_UNSENT }));
     }
     let stored = store::store_body(&state.files, body, limit).await?;
     let has_thumbnail = sniff::is_image(stored.content_type) && store::make_thumbnail(&state.files, &stored.sha256).await?;
@@ -59,11 +56,11 @@ pub async fn upload(
 }
 
 fn no_such_ticket() -> AppError {
-    AppError::new(ErrorCode::NotFound, "No such ticket.")
+    AppError::new(ErrorCode::NotFound, Problem::NoSuchTicket)
 }
 
 fn no_such_file() -> AppError {
-    AppError::new(ErrorCode::NotFound, "No such file.")
+    AppError::new(ErrorCode::NotFound, Problem::NoSuchFile)
 }
 
 async fn visible(state: &AppState, session: Option<Extension<CurrentSession>>, token: &str) -> AppResult<repo::StoredAttachment> {

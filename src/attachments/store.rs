@@ -12,7 +12,7 @@ use object_store::{ObjectStore, WriteMultipart};
 use sha2::{Digest, Sha256};
 
 use super::sniff;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::server::config::Config;
 
 pub type Files = Arc<dyn ObjectStore>;
@@ -55,7 +55,7 @@ pub struct Stored {
 }
 
 pub fn too_large(limit: u64) -> AppError {
-    AppError::new(ErrorCode::PayloadTooLarge, format!("Files can be at most {}.", crate::domain::attachment::human_size(limit as i64)))
+    AppError::new(ErrorCode::PayloadTooLarge, Problem::FileTooLarge { limit: crate::domain::attachment::human_size(limit as i64) })
 }
 
 /// Streams a request body into the store (never whole in memory), hashing it on the way; stops at
@@ -79,14 +79,14 @@ pub async fn store_body(files: &Files, body: Body, limit: u64) -> AppResult<Stor
                 continue;
             }
             Ok(_) => too_large(limit),
-            Err(_) => AppError::invalid("file", "The upload was interrupted."),
+            Err(_) => AppError::invalid("file", Problem::UploadInterrupted),
         };
         writer.abort().await.ok();
         return Err(refusal);
     }
     if size == 0 {
         writer.abort().await.ok();
-        return Err(AppError::invalid("file", "The file is empty."));
+        return Err(AppError::invalid("file", Problem::FileEmpty));
     }
     writer.finish().await?;
     let sha256 = hex::encode(hasher.finalize());

@@ -7,7 +7,7 @@ use web_sys::{File, ProgressEvent, XmlHttpRequest};
 
 use super::{Upload, UploadState};
 use crate::domain::attachment::Attachment;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 
 thread_local! {
     static NEXT_KEY: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
@@ -67,7 +67,7 @@ fn upload_file(ticket_id: Option<i64>, file: File, key: u32, uploads: RwSignal<V
         let body = answered.response_text().ok().flatten().unwrap_or_default();
         let state = match serde_json::from_str::<Attachment>(&body) {
             Ok(attachment) if (200..300).contains(&status) => UploadState::Ready(attachment),
-            _ => UploadState::Failed(serde_json::from_str::<AppError>(&body).map_or_else(|_| network_trouble(), |e| e.message)),
+            _ => UploadState::Failed(serde_json::from_str::<AppError>(&body).map_or_else(|_| network_trouble(), |e| e.problem)),
         };
         set(state);
     });
@@ -77,8 +77,8 @@ fn upload_file(ticket_id: Option<i64>, file: File, key: u32, uploads: RwSignal<V
     }
 }
 
-fn network_trouble() -> String {
-    "The upload did not reach the server. Check your connection and try again.".into()
+fn network_trouble() -> Problem {
+    Problem::UploadUnreachable
 }
 
 /// The files of a picker, a paste or a drop.

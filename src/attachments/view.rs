@@ -66,7 +66,7 @@ pub fn UploadTray(uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
                             }),
                             UploadState::Ready(_) => leptos::either::EitherOf3::B(()),
                             UploadState::Failed(reason) => leptos::either::EitherOf3::C(view! {
-                                <span class="field-error" role="alert">{(t.upload_failed)(&upload.name, &crate::i18n::server_text(&reason))}</span>
+                                <span class="field-error" role="alert">{(t.upload_failed)(&upload.name, &crate::i18n::problem_text(&reason))}</span>
                             }),
                         }}
                         <button type="button" class="button subtle remove" aria-label=(t.remove_file)(&upload.name)

@@ -8,6 +8,8 @@ use super::model::AuditEntry;
 use crate::domain::ticket::Page;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
+use crate::error::Problem;
+#[cfg(feature = "ssr")]
 use {
     super::model::AuditAction,
     super::repo::{self, AuditFilter},
@@ -29,15 +31,15 @@ pub async fn audit_log(action: Option<String>, q: Option<String>, cursor: Option
             require_role(&[Role::Admin])?;
             let state = AppState::from_context()?;
             let action = match action.as_deref().filter(|a| !a.is_empty() && *a != "all") {
-                Some(text) => Some(AuditAction::parse(text).ok_or_else(|| AppError::invalid("action", "Unknown kind of change."))?),
+                Some(text) => Some(AuditAction::parse(text).ok_or_else(|| AppError::invalid("action", Problem::UnknownAuditAction))?),
                 None => None,
             };
             let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
             if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-                return Err(AppError::invalid("q", "Search for at most 100 characters."));
+                return Err(AppError::invalid("q", Problem::SearchTooLong { max: 100 }));
             }
             let before = match cursor.as_deref().filter(|c| !c.is_empty()) {
-                Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::invalid("cursor", "The page cursor is not valid."))?),
+                Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::invalid("cursor", Problem::PageCursorInvalid))?),
                 None => None,
             };
             repo::list(&state.pool, &AuditFilter { action, q }, before, page_size(limit)?).await

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use crate::admin::model::Account;
 use crate::audit::model::{AuditAction, FieldChange};
 use crate::domain::account::{Role, User};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 
 const USER_COLUMNS: &str = "id, email, display_name, role, is_active, created_at";
 
@@ -36,11 +36,7 @@ pub async fn insert_user(
         .fetch_one(pool)
         .await
         .map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.constraint() == Some("users_email_lower_key") => AppError {
-                code: ErrorCode::Conflict,
-                message: "An account with this email already exists. Sign in instead?".into(),
-                field: Some("email".into()),
-            },
+            sqlx::Error::Database(db) if db.constraint() == Some("users_email_lower_key") => AppError::new(ErrorCode::Conflict, Problem::EmailTaken).on_field("email"),
             _ => err.into(),
         })
 }
@@ -85,10 +81,7 @@ pub async fn change_account(pool: &PgPool, actor: &User, user_id: i64, change: A
         AccountChange::Active(active) => target.role == Role::Admin && active,
     };
     if admins.contains(&target.id) && !stays_admin && admins.len() <= 1 {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            "MyRelay needs at least one active admin: make someone else an admin first.",
-        ));
+        return Err(AppError::new(ErrorCode::Conflict, Problem::LastAdmin));
     }
     let sql = format!(
         "UPDATE users SET role = COALESCE($2, role), is_active = COALESCE($3, is_active), updated_at = now()
@@ -242,10 +235,10 @@ pub async fn set_responsible_agent(pool: &PgPool, actor: &User, user_id: i64, ag
     let Some(before) = sqlx::query_as::<_, Account>(&sql).bind(user_id).fetch_optional(&mut *tx).await? else { return Ok(None) };
     if let Some(agent_id) = agent_id {
         if agent_id == user_id {
-            return Err(AppError::invalid("agent_id", "Nobody can be their own responsible agent."));
+            return Err(AppError::invalid("agent_id", Problem::OwnResponsibleAgent));
         }
         if !lock_active_agent(&mut tx, agent_id).await? {
-            return Err(AppError::invalid("agent_id", "The responsible agent must be an active agent."));
+            return Err(AppError::invalid("agent_id", Problem::ResponsibleAgentInactive));
         }
     }
     let changed = sqlx::query("UPDATE users SET responsible_agent_id = $2, updated_at = now() WHERE id = $1 AND role <> 'system'")

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::guard::{PageAccess, login_url_for, page_access};
 use super::repo;
 use crate::domain::account::{NewAccount, Role, User, normalize_email, validate_password};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::server::state::AppState;
 
 pub const SESSION_COOKIE: &str = "myrelay_session";
@@ -160,7 +160,7 @@ pub async fn register(state: &AppState, account: NewAccount) -> AppResult<User> 
 pub async fn authenticate(state: &AppState, email: &str, password: String, client_addr: &str) -> AppResult<User> {
     let email = normalize_email(email)?;
     if password.is_empty() {
-        return Err(AppError::invalid("password", "Please enter your password."));
+        return Err(AppError::invalid("password", Problem::PasswordRequired));
     }
     // The attempt is recorded before the password is checked, so parallel guesses count against
     // each other; a success clears the account's record again.
@@ -176,10 +176,7 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, clien
         crate::audit::repo::record_sign_in_burst(&state.pool, &subject, client_addr, address_attempts, FAILURE_WINDOW_MINUTES).await?;
     }
     if account_attempts > MAX_FAILURES_PER_ACCOUNT || address_attempts > MAX_FAILURES_PER_ADDRESS {
-        return Err(AppError::new(
-            ErrorCode::TooManyRequests,
-            format!("Too many failed sign-in attempts. Please wait {FAILURE_WINDOW_MINUTES} minutes and try again."),
-        ));
+        return Err(AppError::new(ErrorCode::TooManyRequests, Problem::SignInThrottled { minutes: FAILURE_WINDOW_MINUTES }));
     }
     let found = repo::find_user_by_email(&state.pool, &email).await?;
     // Over-long passwords are never valid; skip hashing them.
@@ -188,15 +185,12 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, clien
     match found {
         Some(found) if password_ok => {
             if !found.user.is_active {
-                return Err(AppError::new(
-                    ErrorCode::AccountDisabled,
-                    "This account has been deactivated. Please contact your administrator.",
-                ));
+                return Err(AppError::new(ErrorCode::AccountDisabled, Problem::AccountDeactivated));
             }
             repo::clear_failures(&state.pool, &email).await?;
             Ok(found.user)
         }
-        _ => Err(AppError::new(ErrorCode::InvalidCredentials, "Wrong email or password.")),
+        _ => Err(AppError::new(ErrorCode::InvalidCredentials, Problem::WrongCredentials)),
     }
 }
 

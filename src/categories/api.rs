@@ -11,7 +11,7 @@ use {
     super::repo, crate::domain::category::validate_category,
     crate::domain::account::Role,
     crate::auth::server::{require_role, require_user},
-    crate::error::ErrorCode, crate::ui::flash::with_status,
+    crate::error::{ErrorCode, Problem}, crate::ui::flash::with_status,
     crate::server::state::AppState,
 };
 
@@ -123,7 +123,7 @@ pub async fn move_category(id: i64, direction: String) -> Result<Vec<Category>, 
             let up = match direction.as_str() {
                 "up" => true,
                 "down" => false,
-                _ => return Err(AppError::invalid("direction", "Unknown direction: use up or down.")),
+                _ => return Err(AppError::invalid("direction", Problem::UnknownDirection)),
             };
             repo::move_category(&AppState::from_context()?.pool, &admin, id, up).await?.ok_or_else(not_found)
         }
@@ -133,5 +133,5 @@ pub async fn move_category(id: i64, direction: String) -> Result<Vec<Category>, 
 
 #[cfg(feature = "ssr")]
 fn not_found() -> AppError {
-    AppError::new(ErrorCode::NotFound, "No such category.")
+    AppError::new(ErrorCode::NotFound, Problem::NoSuchCategory)
 }

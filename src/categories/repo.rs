@@ -5,7 +5,7 @@ use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use crate::audit::model::{AuditAction, FieldChange};
 use crate::domain::account::User;
 use crate::domain::category::{Category, CategoryInput};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 
 const COLUMNS: &str = "c.id, c.name, c.description, c.default_message, c.default_agent_id,
     a.display_name AS default_agent_name, c.is_active, c.position";
@@ -142,7 +142,7 @@ pub async fn move_category(pool: &PgPool, actor: &User, id: i64, up: bool) -> Ap
 async fn check_default_agent(tx: &mut Transaction<'_, Postgres>, agent_id: Option<i64>) -> AppResult<()> {
     match agent_id {
         Some(agent_id) if !crate::auth::repo::lock_active_agent(tx, agent_id).await? => {
-            Err(AppError::invalid("default_agent_id", "The default agent must be an active agent."))
+            Err(AppError::invalid("default_agent_id", Problem::DefaultAgentInactive))
         }
         _ => Ok(()),
     }
@@ -151,7 +151,7 @@ async fn check_default_agent(tx: &mut Transaction<'_, Postgres>, agent_id: Optio
 fn name_taken(err: sqlx::Error) -> AppError {
     match &err {
         sqlx::Error::Database(db) if db.constraint() == Some("categories_name_idx") => {
-            AppError { code: ErrorCode::Conflict, message: "A category with this name already exists.".into(), field: Some("name".into()) }
+            AppError::new(ErrorCode::Conflict, Problem::CategoryNameTaken).on_field("name")
         }
         _ => err.into(),
     }

@@ -7,6 +7,8 @@ use crate::codec::Form;
 
 use crate::domain::ticket::Message;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::{ErrorCode, Problem};
 
 // How each function's arguments travel (src/codec.rs).
 crate::server_arguments!(Form: SendMessage);
@@ -25,10 +27,7 @@ pub async fn send_message(ticket_id: i64, client_id: String, content: Option<Str
             let user = require_user()?;
             let state = AppState::from_context()?;
             if !state.http_send_budgets.take(user.id) {
-                return Err(AppError::new(
-                    crate::error::ErrorCode::TooManyRequests,
-                    format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST})."),
-                ));
+                return Err(AppError::new(ErrorCode::TooManyRequests, Problem::SendRateExceeded { per_second: SEND_RATE_PER_SECOND, burst: SEND_BURST }));
             }
             let attachment_ids = crate::domain::attachment::parse_ids(attachment_ids.as_deref())?;
             let content = content.unwrap_or_default();

@@ -9,23 +9,23 @@ use crate::domain::account::{Role, User};
 use crate::domain::live::{CLIENT_ID_MAX_CHARS, MESSAGE_MAX_CHARS, Member};
 use crate::domain::presence::StaffPresence;
 use crate::domain::ticket::{Message, Page};
-use crate::error::{AppError, AppResult, refuse_control_chars};
+use crate::error::{AppError, AppResult, Problem, TextKind, refuse_control_chars};
 use crate::tickets::repo::{find_ticket, not_found};
 use crate::timeline::repo::{MESSAGE_SELECT, MessageRow};
 
 /// Checks a message before anything is stored: text, files (ids of uploads), or both.
 pub fn validate_message(client_id: &str, content: &str, attachment_ids: &[i64]) -> AppResult<String> {
     if client_id.is_empty() || client_id.chars().count() > CLIENT_ID_MAX_CHARS {
-        return Err(AppError::invalid("client_id", format!("client_id must be 1 to {CLIENT_ID_MAX_CHARS} characters.")));
+        return Err(AppError::invalid("client_id", Problem::ClientIdLength { max: CLIENT_ID_MAX_CHARS }));
     }
     refuse_control_chars("client_id", client_id)?;
     refuse_control_chars("content", content)?;
     let content = content.trim();
     if content.is_empty() && attachment_ids.is_empty() {
-        return Err(AppError::invalid("content", "A message cannot be empty."));
+        return Err(AppError::invalid("content", Problem::MessageEmpty));
     }
     if content.chars().count() > MESSAGE_MAX_CHARS {
-        return Err(AppError::invalid("content", format!("A message can be at most {MESSAGE_MAX_CHARS} characters.")));
+        return Err(AppError::invalid("content", Problem::TooLong { text: TextKind::Message, max: MESSAGE_MAX_CHARS }));
     }
     crate::domain::attachment::check_ids(attachment_ids)?;
     Ok(content.to_owned())

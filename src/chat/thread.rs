@@ -248,7 +248,7 @@ fn PendingMessage(pending: Pending, room: Room, chat: LiveClient, closed: Signal
             let client_id = pending.client_id.clone();
             Either::Right(view! {
                 <p class="delivery field-error">
-                    {(t.not_sent)(&crate::i18n::server_text(&reason))}
+                    {(t.not_sent)(&crate::i18n::problem_text(&reason))}
                     // A closed ticket takes no more messages: retrying could only fail again.
                     <Show when=move || !closed.get()>
                         <button type="button" class="button subtle" on:click={

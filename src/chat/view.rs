@@ -91,7 +91,7 @@ pub fn ChatPanel(
                 <button type="button" class="new-messages" on:click=move |_| follow.to_newest()>{t.new_messages}</button>
             </Show>
             <TypingLine room />
-            {move || room.problem.get().map(|problem| view! { <p class="form-error" role="alert">{crate::i18n::server_text(&problem)}</p> })}
+            {move || room.problem.get().map(|problem| view! { <p class="form-error" role="alert">{crate::i18n::problem_text(&problem)}</p> })}
             <Show
                 when=move || !closed.get()
                 fallback=move || view! { <p class="chat-ended" role="status">{t.conversation_ended}</p> }

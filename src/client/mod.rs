@@ -58,9 +58,6 @@ pub struct LiveClient {
     /// The app frame is gone: nothing connects any more.
     #[cfg(feature = "hydrate")]
     stopped: StoredValue<bool>,
-    /// The page's language, for texts set from socket callbacks (outside the component tree).
-    #[cfg(feature = "hydrate")]
-    lang: crate::i18n::Lang,
     /// This tab has told the server it is idle (staff tabs watch their own use).
     #[cfg(feature = "hydrate")]
     idle: StoredValue<bool>,
@@ -94,7 +91,6 @@ impl LiveClient {
             #[cfg(feature = "hydrate")]
             stopped: StoredValue::new(false),
             #[cfg(feature = "hydrate")]
-            lang: crate::i18n::lang(),
             #[cfg(feature = "hydrate")]
             idle: StoredValue::new(false),
             #[cfg(feature = "hydrate")]
@@ -421,10 +417,10 @@ impl LiveClient {
                 match error.client_id {
                     Some(client_id) => room.pending.update(|pending| {
                         if let Some(p) = pending.iter_mut().find(|p| p.client_id == client_id) {
-                            p.state = PendingState::Failed(error.message);
+                            p.state = PendingState::Failed(error.problem);
                         }
                     }),
-                    None if matches!(error.code.as_str(), "not_found" | "access_lost") => room.problem.set(Some(error.message)),
+                    None if matches!(error.code.as_str(), "not_found" | "access_lost") => room.problem.set(Some(error.problem)),
                     None => {}
                 }
             }

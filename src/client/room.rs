@@ -10,6 +10,7 @@ use crate::domain::attachment::Attachment;
 use crate::domain::live::Member;
 use crate::domain::note::Note;
 use crate::domain::timeline::TimelineEntry;
+use crate::error::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionState {
@@ -24,7 +25,7 @@ pub enum ConnectionState {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PendingState {
     Sending,
-    Failed(String),
+    Failed(Problem),
 }
 
 /// An own message not yet acknowledged.
@@ -48,7 +49,7 @@ pub struct Room {
     /// Bumped by every status or assignment change, so the page can reload the ticket.
     pub changes: RwSignal<u64>,
     /// Why the room cannot be followed (no access any more), if so.
-    pub problem: RwSignal<Option<String>>,
+    pub problem: RwSignal<Option<Problem>>,
     /// Staff: the ticket's internal notes by `note_seq`.
     pub notes: RwSignal<BTreeMap<i64, Note>>,
     /// The last note received in order (history or stream): where a staff rejoin resumes notes.

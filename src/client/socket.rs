@@ -15,6 +15,7 @@ use leptos::prelude::{IntervalHandle, WindowListenerHandle};
 use super::LiveClient;
 use super::room::{ConnectionState, PendingState, Room};
 use crate::domain::live::{ClientEvent, ServerEvent};
+use crate::error::Problem;
 
 /// The current connection: frames queued here go out in order once it is open.
 pub struct Live {
@@ -254,13 +255,12 @@ impl LiveClient {
     /// Nobody is here any more as far as this tab knows, and nothing waiting will be sent.
     fn session_ended(&self) {
         let rooms: Vec<Room> = self.rooms.with_value(|rooms| rooms.values().copied().collect());
-        let reason = self.lang.texts().chat.session_ended_unsent;
         for room in rooms {
             room.members.set(Vec::new());
             room.typing.set(Vec::new());
             room.pending.update(|pending| {
                 for p in pending.iter_mut().filter(|p| p.state == PendingState::Sending) {
-                    p.state = PendingState::Failed(reason.into());
+                    p.state = PendingState::Failed(Problem::SessionEndedUnsent);
                 }
             });
         }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult, refuse_control_chars};
+use crate::error::{AppError, AppResult, Problem, TextKind, refuse_control_chars};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -82,13 +82,10 @@ pub fn validate_new_account(email: &str, display_name: &str, password: &str) -> 
     refuse_control_chars("display_name", display_name)?;
     let display_name = display_name.trim();
     if display_name.is_empty() {
-        return Err(AppError::invalid("display_name", "Please enter your name."));
+        return Err(AppError::invalid("display_name", Problem::NameRequired));
     }
     if display_name.chars().count() > DISPLAY_NAME_MAX_CHARS {
-        return Err(AppError::invalid(
-            "display_name",
-            format!("Your name can be at most {DISPLAY_NAME_MAX_CHARS} characters."),
-        ));
+        return Err(AppError::invalid("display_name", Problem::TooLong { text: TextKind::DisplayName, max: DISPLAY_NAME_MAX_CHARS }));
     }
     validate_password(password)?;
     Ok(NewAccount { email, display_name: display_name.to_owned(), password: password.to_owned() })
@@ -98,16 +95,10 @@ pub fn validate_password(password: &str) -> AppResult<()> {
     refuse_control_chars("password", password)?;
     let chars = password.chars().count();
     if chars < PASSWORD_MIN_CHARS {
-        return Err(AppError::invalid(
-            "password",
-            format!("Your password must be at least {PASSWORD_MIN_CHARS} characters long."),
-        ));
+        return Err(AppError::invalid("password", Problem::PasswordTooShort { min: PASSWORD_MIN_CHARS }));
     }
     if chars > PASSWORD_MAX_CHARS {
-        return Err(AppError::invalid(
-            "password",
-            format!("Your password can be at most {PASSWORD_MAX_CHARS} characters long."),
-        ));
+        return Err(AppError::invalid("password", Problem::PasswordTooLong { max: PASSWORD_MAX_CHARS }));
     }
     Ok(())
 }
@@ -116,9 +107,9 @@ pub fn validate_password(password: &str) -> AppResult<()> {
 /// no spaces. Case is kept as typed; uniqueness is case-insensitive in the database.
 pub fn normalize_email(email: &str) -> AppResult<String> {
     let email = email.trim();
-    let invalid = || AppError::invalid("email", "Please enter a valid email address, like name@example.com.");
+    let invalid = || AppError::invalid("email", Problem::EmailInvalid);
     if email.is_empty() {
-        return Err(AppError::invalid("email", "Please enter your email address."));
+        return Err(AppError::invalid("email", Problem::EmailRequired));
     }
     if email.chars().count() > EMAIL_MAX_CHARS || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{AppError, AppResult, Problem};
+
 /// At most this many files go with one message.
 pub const MAX_PER_MESSAGE: usize = 10;
 pub const NAME_MAX_CHARS: usize = 200;
@@ -32,27 +34,27 @@ impl Attachment {
 }
 
 /// Attachment ids as forms send them: `"3,4"` (empty: none), checked by [`check_ids`].
-pub fn parse_ids(text: Option<&str>) -> crate::error::AppResult<Vec<i64>> {
-    let invalid = |message: &str| crate::error::AppError::invalid("attachment_ids", message);
+pub fn parse_ids(text: Option<&str>) -> AppResult<Vec<i64>> {
+    let invalid = |problem: Problem| AppError::invalid("attachment_ids", problem);
     let ids = text
         .unwrap_or_default()
         .split(',')
         .map(str::trim)
         .filter(|id| !id.is_empty())
-        .map(|id| id.parse::<i64>().map_err(|_| invalid("Attachment ids are numbers, separated by commas.")))
+        .map(|id| id.parse::<i64>().map_err(|_| invalid(Problem::AttachmentIdsNotNumbers)))
         .collect::<Result<Vec<i64>, _>>()?;
     check_ids(&ids)?;
     Ok(ids)
 }
 
 /// At most [`MAX_PER_MESSAGE`] files with one message, each once (forms and socket sends alike).
-pub fn check_ids(ids: &[i64]) -> crate::error::AppResult<()> {
-    let invalid = |message: &str| crate::error::AppError::invalid("attachment_ids", message);
+pub fn check_ids(ids: &[i64]) -> AppResult<()> {
+    let invalid = |problem: Problem| AppError::invalid("attachment_ids", problem);
     if ids.len() > MAX_PER_MESSAGE {
-        return Err(invalid(&format!("At most {MAX_PER_MESSAGE} files go with one message.")));
+        return Err(invalid(Problem::TooManyFiles { max: MAX_PER_MESSAGE }));
     }
     if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
-        return Err(invalid("Each file can be attached once."));
+        return Err(invalid(Problem::FileTwice));
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult, refuse_control_chars};
+use crate::error::{AppError, AppResult, Problem, TextKind, refuse_control_chars};
 
 pub const NAME_MAX_CHARS: usize = 60;
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
@@ -32,24 +32,24 @@ pub struct CategoryInput {
     pub default_agent_id: Option<i64>,
 }
 
-fn bounded(field: &str, text: &str, max: usize, what: &str) -> AppResult<String> {
+fn bounded(field: &str, text: &str, max: usize, what: TextKind) -> AppResult<String> {
     refuse_control_chars(field, text)?;
     let text = text.trim();
     if text.chars().count() > max {
-        return Err(AppError::invalid(field, format!("{what} can be at most {max} characters.")));
+        return Err(AppError::invalid(field, Problem::TooLong { text: what, max }));
     }
     Ok(text.to_owned())
 }
 
 pub fn validate_category(name: &str, description: &str, default_message: &str, default_agent_id: Option<i64>) -> AppResult<CategoryInput> {
-    let name = bounded("name", name, NAME_MAX_CHARS, "The name")?;
+    let name = bounded("name", name, NAME_MAX_CHARS, TextKind::CategoryName)?;
     if name.is_empty() {
-        return Err(AppError::invalid("name", "Please give the category a name."));
+        return Err(AppError::invalid("name", Problem::CategoryNameRequired));
     }
     Ok(CategoryInput {
         name,
-        description: bounded("description", description, DESCRIPTION_MAX_CHARS, "The description")?,
-        default_message: bounded("default_message", default_message, DEFAULT_MESSAGE_MAX_CHARS, "The first message")?,
+        description: bounded("description", description, DESCRIPTION_MAX_CHARS, TextKind::CategoryDescription)?,
+        default_message: bounded("default_message", default_message, DEFAULT_MESSAGE_MAX_CHARS, TextKind::FirstMessage)?,
         default_agent_id,
     })
 }

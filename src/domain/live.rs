@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::account::Role;
 use crate::domain::ticket::{Message, TicketEvent};
+use crate::error::Problem;
 
 /// Content limit of one chat message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 5_000;
@@ -58,11 +59,11 @@ pub enum ClientEvent {
     Idle { idle: bool },
 }
 
-/// Why a text frame was not a client event: the `error` event's `code`, `message` and `event`.
+/// Why a text frame was not a client event: the `error` event's `code`, `problem` and `event`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedFrame {
     pub code: &'static str,
-    pub message: String,
+    pub problem: Problem,
     pub event: Option<String>,
 }
 
@@ -82,21 +83,21 @@ impl ClientEvent {
     /// `malformed_json`, `unknown_event`, `invalid_data`).
     #[cfg(feature = "ssr")]
     pub fn decode(text: &str) -> Result<Self, RefusedFrame> {
-        let refuse = |code, message: String, event: Option<String>| Err(RefusedFrame { code, message, event });
+        let refuse = |code, problem: Problem, event: Option<String>| Err(RefusedFrame { code, problem, event });
         if text.len() > FRAME_MAX_BYTES {
-            return refuse("frame_too_large", format!("Frames can be at most {FRAME_MAX_BYTES} bytes."), None);
+            return refuse("frame_too_large", Problem::FrameTooLarge { max: FRAME_MAX_BYTES }, None);
         }
         let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-            return refuse("malformed_json", "The frame is not valid JSON.".into(), None);
+            return refuse("malformed_json", Problem::FrameNotJson, None);
         };
         let name = value.get("event").and_then(|e| e.as_str()).map(str::to_owned);
         match serde_json::from_value(value) {
             Ok(event) => Ok(event),
             Err(err) => match name {
                 Some(name) if Self::NAMES.contains(&name.as_str()) => {
-                    refuse("invalid_data", format!("Invalid data for {name}: {err}"), Some(name))
+                    refuse("invalid_data", Problem::InvalidEventData { event: name.clone(), detail: err.to_string() }, Some(name))
                 }
-                name => refuse("unknown_event", "Unknown event.".into(), name),
+                name => refuse("unknown_event", Problem::UnknownEvent, name),
             },
         }
     }
@@ -157,6 +158,9 @@ pub enum ServerEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorEvent {
     pub code: String,
+    #[serde(flatten)]
+    pub problem: Problem,
+    /// The problem in English, for scripts and logs.
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
@@ -279,14 +283,15 @@ mod tests {
         assert_eq!(join, ClientEvent::Join { ticket_id: 4, after_seq: None, after_note_seq: None });
         let error = ServerEvent::Error(ErrorEvent {
             code: "rate_limited".into(),
-            message: "Slow down".into(),
+            problem: Problem::TooManyRequests,
+            message: "Too many requests; slow down.".into(),
             event: Some("ticket:message:send".into()),
             ticket_id: Some(4),
             client_id: None,
         });
         assert_eq!(
             serde_json::to_string(&error).unwrap(),
-            r#"{"event":"error","data":{"code":"rate_limited","message":"Slow down","event":"ticket:message:send","ticket_id":4}}"#
+            r#"{"event":"error","data":{"code":"rate_limited","problem":"too_many_requests","message":"Too many requests; slow down.","event":"ticket:message:send","ticket_id":4}}"#
         );
     }
 
@@ -326,7 +331,8 @@ mod tests {
                 status: crate::domain::presence::StaffStatus::Away, appear_away: true, last_seen_at: Some(at),
             }),
             ServerEvent::Error(ErrorEvent {
-                code: "rate_limited".into(), message: "Slow down".into(), event: None, ticket_id: Some(4), client_id: None,
+                code: "rate_limited".into(), problem: Problem::SendRateExceeded { per_second: 5, burst: 10 },
+                message: "Too many messages: at most 5 per second (bursts of 10).".into(), event: None, ticket_id: Some(4), client_id: None,
             }),
         ];
         for event in events {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::priority::Priority;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problem};
 
 /// A target can be at most a year.
 pub const TARGET_MAX_MINUTES: i32 = 525_600;
@@ -30,7 +30,7 @@ pub const FORM_FIELDS: [(Priority, &str, &str); 4] = [
 /// Reads a target as admins write it: "30m", "4h", "2d", "1d 4h", "1h30m", or bare minutes
 /// ("90"). Blank means no target.
 pub fn parse_duration(field: &'static str, text: &str) -> AppResult<Option<i32>> {
-    let invalid = || AppError::invalid(field, "Write a time like 30m, 4h, 2d or 1h 30m, or leave it blank for no target.");
+    let invalid = || AppError::invalid(field, Problem::DurationUnreadable);
     let text = text.trim().to_ascii_lowercase();
     if text.is_empty() {
         return Ok(None);
@@ -67,7 +67,7 @@ pub fn parse_duration(field: &'static str, text: &str) -> AppResult<Option<i32>>
 
 fn in_range(field: &'static str, minutes: i64) -> AppResult<i32> {
     if !(1..=i64::from(TARGET_MAX_MINUTES)).contains(&minutes) {
-        return Err(AppError::invalid(field, "A target must be between 1 minute and 365 days."));
+        return Err(AppError::invalid(field, Problem::DurationOutOfRange));
     }
     Ok(minutes as i32)
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::domain::priority::Priority;
 use crate::domain::account::{Role, User};
-use crate::error::{AppError, AppResult, ErrorCode, refuse_control_chars};
+use crate::error::{AppError, AppResult, ErrorCode, Problem, TextKind, refuse_control_chars};
 
 pub const SUBJECT_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
@@ -115,12 +115,12 @@ pub const RATING_COMMENT_MAX_CHARS: usize = 1_000;
 /// Checks a rating before anything is stored; the comment comes back trimmed.
 pub fn validate_rating(score: i16, comment: &str) -> AppResult<String> {
     if !(1..=5).contains(&score) {
-        return Err(AppError::invalid("score", "Rate from 1 to 5."));
+        return Err(AppError::invalid("score", Problem::RatingScore));
     }
     refuse_control_chars("comment", comment)?;
     let comment = comment.trim();
     if comment.chars().count() > RATING_COMMENT_MAX_CHARS {
-        return Err(AppError::invalid("comment", format!("The comment can be at most {RATING_COMMENT_MAX_CHARS} characters.")));
+        return Err(AppError::invalid("comment", Problem::TooLong { text: TextKind::Comment, max: RATING_COMMENT_MAX_CHARS }));
     }
     Ok(comment.to_owned())
 }
@@ -289,52 +289,54 @@ pub fn decide(state: TicketState, action: TicketAction, actor: &User, assigned_t
         clears_resolved_at: false,
         sets_closed_at: false,
     };
-    let refuse = |message: String| Err(AppError::new(ErrorCode::Conflict, message));
+    let refuse = |problem: Problem| Err(AppError::new(ErrorCode::Conflict, problem));
     let forbidden = || Err(AppError::forbidden());
 
     if state.status == Closed {
-        return refuse("This ticket is closed; it can no longer change.".into());
+        return refuse(Problem::TicketClosed);
     }
     match action {
         TicketAction::Assign { agent_id } => {
             match actor.role {
                 Role::User => return forbidden(),
                 Role::Agent if agent_id != actor.id => {
-                    return Err(AppError::new(ErrorCode::Forbidden, "Agents can only assign tickets to themselves."));
+                    return Err(AppError::new(ErrorCode::Forbidden, Problem::AgentsAssignThemselves));
                 }
                 _ => {}
             }
             if state.status == Resolved {
-                return refuse("This ticket is resolved; reopen it to work on it again.".into());
+                return refuse(Problem::TicketResolved);
             }
             if state.assigned_agent_id == Some(agent_id) {
-                let who = if agent_id == actor.id { "you".to_owned() } else { assigned_to.unwrap_or("that agent").to_owned() };
-                return refuse(format!("This ticket is already assigned to {who}."));
+                if agent_id == actor.id {
+                    return refuse(Problem::AlreadyAssignedToYou);
+                }
+                return refuse(Problem::AlreadyAssigned { agent: assigned_to.map(str::to_owned) });
             }
             if state.assigned_agent_id.is_some() && !is_admin {
-                return refuse(format!("This ticket is already assigned to {}.", assigned_to.unwrap_or("another agent")));
+                return refuse(Problem::AlreadyAssigned { agent: assigned_to.map(str::to_owned) });
             }
             Ok(Transition { to_agent_id: Some(agent_id), ..to(Assigned) })
         }
         TicketAction::Resolve => match state.status {
             _ if !(is_admin || (actor.role == Role::Agent && is_assignee)) => forbidden_or_not_assignee(actor),
             Assigned => Ok(Transition { sets_resolved_at: true, ..to(Resolved) }),
-            Open => refuse("Assign this ticket before resolving it.".into()),
-            _ => refuse("This ticket is already resolved.".into()),
+            Open => refuse(Problem::ResolveUnassigned),
+            _ => refuse(Problem::AlreadyResolved),
         },
         TicketAction::Close => match state.status {
             Resolved if is_admin || (actor.role == Role::Agent && is_assignee) => Ok(Transition { sets_closed_at: true, ..to(Closed) }),
             Open | Assigned if is_admin => Ok(Transition { sets_closed_at: true, ..to(Closed) }),
             _ if !actor.role.is_staff() => forbidden(),
             Resolved => forbidden_or_not_assignee(actor),
-            _ => refuse("Only resolved tickets can be closed (an admin can close any ticket).".into()),
+            _ => refuse(Problem::CloseNeedsResolved),
         },
         TicketAction::Reopen => {
             let allowed = is_admin || (actor.role == Role::Agent && is_assignee) || (actor.role == Role::User && state.created_by == actor.id);
             match state.status {
                 _ if !allowed => forbidden_or_not_assignee(actor),
                 Resolved => Ok(Transition { clears_resolved_at: true, ..to(Assigned) }),
-                _ => refuse("Only resolved tickets can be reopened.".into()),
+                _ => refuse(Problem::ReopenNeedsResolved),
             }
         }
     }
@@ -342,7 +344,7 @@ pub fn decide(state: TicketState, action: TicketAction, actor: &User, assigned_t
 
 fn forbidden_or_not_assignee<T>(actor: &User) -> AppResult<T> {
     if actor.role == Role::Agent {
-        Err(AppError::new(ErrorCode::Forbidden, "Only the assigned agent or an admin can do that."))
+        Err(AppError::new(ErrorCode::Forbidden, Problem::AssigneeOrAdminOnly))
     } else {
         Err(AppError::forbidden())
     }
@@ -386,17 +388,14 @@ pub fn validate_new_ticket(subject: Option<&str>, description: &str) -> AppResul
     if let Some(subject) = subject
         && subject.chars().count() > SUBJECT_MAX_CHARS
     {
-        return Err(AppError::invalid("subject", format!("The subject can be at most {SUBJECT_MAX_CHARS} characters.")));
+        return Err(AppError::invalid("subject", Problem::TooLong { text: TextKind::Subject, max: SUBJECT_MAX_CHARS }));
     }
     let description = description.trim();
     if description.is_empty() {
-        return Err(AppError::invalid("description", "Please describe your issue."));
+        return Err(AppError::invalid("description", Problem::DescriptionRequired));
     }
     if description.chars().count() > DESCRIPTION_MAX_CHARS {
-        return Err(AppError::invalid(
-            "description",
-            format!("The description can be at most {DESCRIPTION_MAX_CHARS} characters."),
-        ));
+        return Err(AppError::invalid("description", Problem::TooLong { text: TextKind::Description, max: DESCRIPTION_MAX_CHARS }));
     }
     Ok(NewTicket { subject: subject.map(str::to_owned), description: description.to_owned(), category_id: None, attachment_ids: Vec::new(), source: TicketSource::Web })
 }

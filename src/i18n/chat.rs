@@ -55,8 +55,6 @@ pub struct ChatTexts {
     pub retry: &'static str,
     pub support_tag: &'static str,
     pub bot_tag: &'static str,
-    /// Why a message still waiting was not sent when the session ended.
-    pub session_ended_unsent: &'static str,
     // Status and assignment changes, with their actor
     pub took_ticket: fn(&str) -> String,
     pub assigned_ticket_to: fn(&str, &str) -> String,
@@ -127,7 +125,6 @@ pub const EN: ChatTexts = ChatTexts {
     retry: "Retry",
     support_tag: "Support",
     bot_tag: "Automatic message",
-    session_ended_unsent: "Your session has ended; sign in again to send it.",
     took_ticket: |actor| format!("{actor} took this ticket"),
     assigned_ticket_to: |actor, agent| format!("{actor} assigned this ticket to {agent}"),
     unassigned_ticket: |actor| format!("{actor} unassigned this ticket"),
@@ -203,7 +200,6 @@ pub const ES: ChatTexts = ChatTexts {
     retry: "Reintentar",
     support_tag: "Soporte",
     bot_tag: "Mensaje automático",
-    session_ended_unsent: "Tu sesión ha terminado; inicia sesión de nuevo para enviarlo.",
     took_ticket: |actor| format!("{actor} se asignó este ticket"),
     assigned_ticket_to: |actor, agent| format!("{actor} asignó este ticket a {agent}"),
     unassigned_ticket: |actor| format!("{actor} dejó este ticket sin asignar"),

@@ -1,139 +1,167 @@
-//! Error messages in the page's language. The server writes its messages in English (they are
-//! also the API's, read by scripts); the browser shows them translated, whether they came from a
-//! server function, the socket or a form posted without JavaScript. A message with no
-//! translation here is shown as it came.
+//! Errors in the page's language, by their [`Problem`] (its key and parameters), never by their
+//! English sentence: rewording a message cannot drop its translation, and a new problem without
+//! a Spanish text here does not compile. English is `Problem::english` (the server also writes it
+//! into every error's `message`).
 
 use super::{Lang, lang};
-use crate::error::AppError;
+use crate::error::{AppError, Problem, TextKind};
 
 /// The message of `err` as the person reading this page should see it.
 pub fn error_message(err: &AppError) -> String {
-    server_text(&err.message)
+    problem_text(&err.problem)
 }
 
-/// A message the server wrote (an error's, or a socket event's), in the page's language.
-pub fn server_text(message: &str) -> String {
-    translate(lang(), message)
+/// A problem (from an error, the socket or the browser itself) in the page's language.
+pub fn problem_text(problem: &Problem) -> String {
+    translate(lang(), problem)
 }
 
-pub fn translate(lang: Lang, message: &str) -> String {
+pub fn translate(lang: Lang, problem: &Problem) -> String {
     match lang {
-        Lang::En => message.to_owned(),
-        Lang::Es => spanish(message).unwrap_or_else(|| message.to_owned()),
+        Lang::En => problem.english(),
+        Lang::Es => spanish(problem),
     }
 }
 
-fn spanish(message: &str) -> Option<String> {
-    let fixed = match message {
-        "Please sign in to continue." => "Inicia sesión para continuar.",
-        "You do not have permission to do that." => "No tienes permiso para hacer eso.",
-        "Something went wrong on our side. Please try again." => "Algo salió mal de nuestro lado. Inténtalo de nuevo.",
-        "Could not reach MyRelay. Check your connection and try again." => {
-            "No se pudo conectar con MyRelay. Revisa tu conexión e inténtalo de nuevo."
-        }
-        "The request is too large (at most 1 MiB)." => "La solicitud es demasiado grande (1 MiB como máximo).",
-        "This text contains control characters; only line breaks and tabs are allowed." => {
-            "Este texto contiene caracteres de control; solo se permiten saltos de línea y tabulaciones."
-        }
-        "Please enter your name." => "Escribe tu nombre.",
-        "Please enter your email address." => "Escribe tu correo electrónico.",
-        "Please enter a valid email address, like name@example.com." => {
-            "Escribe un correo electrónico válido, como nombre@ejemplo.com."
-        }
-        "Please enter your password." => "Escribe tu contraseña.",
-        "Wrong email or password." => "Correo electrónico o contraseña incorrectos.",
-        "This account has been deactivated. Please contact your administrator." => {
-            "Esta cuenta ha sido desactivada. Ponte en contacto con tu administrador."
-        }
-        "An account with this email already exists. Sign in instead?" => {
-            "Ya existe una cuenta con este correo electrónico. ¿Quieres iniciar sesión?"
-        }
-        "Please describe your issue." => "Describe tu problema.",
-        "Ticket not found." => "Ticket no encontrado.",
-        "No such person." => "No existe esa persona.",
-        "A message cannot be empty." => "Un mensaje no puede estar vacío.",
-        "Agents can only assign tickets to themselves." => "Los agentes solo pueden asignarse tickets a sí mismos.",
-        "Assign this ticket before resolving it." => "Asigna este ticket antes de resolverlo.",
-        "Only resolved tickets can be closed (an admin can close any ticket)." => {
-            "Solo se pueden cerrar tickets resueltos (un administrador puede cerrar cualquiera)."
-        }
-        "Only resolved tickets can be reopened." => "Solo se pueden reabrir tickets resueltos.",
-        "Only the assigned agent or an admin can do that." => "Solo el agente asignado o un administrador puede hacer eso.",
-        "This ticket is already resolved." => "Este ticket ya está resuelto.",
-        "This ticket is closed; it can no longer change." => "Este ticket está cerrado; ya no puede cambiar.",
-        "This ticket is closed; no more messages can be sent." => "Este ticket está cerrado; ya no se pueden enviar mensajes.",
-        "This ticket is resolved; reopen it to work on it again." => "Este ticket está resuelto; reábrelo para volver a trabajar en él.",
-        "This ticket was changed by someone else since you loaded it. Reload to see it as it is now." => {
-            "Otra persona cambió este ticket desde que lo cargaste. Recarga para verlo como está ahora."
-        }
-        "Tickets can only be assigned to an active agent." => "Los tickets solo se pueden asignar a un agente activo.",
-        "The server is busy; send again in a moment." => "El servidor está ocupado; vuelve a enviarlo en un momento.",
-        "Too many requests; slow down." => "Demasiadas solicitudes; ve más despacio.",
-        "You no longer have access to this ticket." => "Ya no tienes acceso a este ticket.",
-        "MyRelay needs at least one active admin: make someone else an admin first." => {
-            "MyRelay necesita al menos un administrador activo: haz administrador a otra persona primero."
-        }
-        "You cannot change your own role." => "No puedes cambiar tu propio rol.",
-        "You cannot deactivate your own account." => "No puedes desactivar tu propia cuenta.",
-        "Requests from other sites are refused." => "Se rechazan las solicitudes de otros sitios.",
-        "Unknown status: use open, assigned, resolved or closed." => {
-            "Estado desconocido: usa open, assigned, resolved o closed."
-        }
-        "Unknown assignment filter: use unassigned or mine." => "Filtro de asignación desconocido: usa unassigned o mine.",
-        "Search for at most 100 characters." => "Busca con 100 caracteres como máximo.",
-        "This client_id was already used for another ticket." => "Este client_id ya se usó para otro ticket.",
-        "Join the ticket first." => "Únete primero al ticket.",
-        "Please give the category a name." => "Ponle un nombre a la categoría.",
-        "A category with this name already exists." => "Ya existe una categoría con este nombre.",
-        "The default agent must be an active agent." => "El agente predeterminado debe ser un agente activo.",
-        "No such category." => "No existe esa categoría.",
-        "Choose one of the categories offered." => "Elige una de las categorías disponibles.",
-        "Please choose a category." => "Elige una categoría.",
-        _ => "",
-    };
-    if !fixed.is_empty() {
-        return Some(fixed.to_owned());
+fn spanish_text(text: TextKind) -> &'static str {
+    match text {
+        TextKind::Message => "Un mensaje",
+        TextKind::Subject => "El asunto",
+        TextKind::Description => "La descripción",
+        TextKind::DisplayName => "Tu nombre",
+        TextKind::CategoryName => "El nombre",
+        TextKind::CategoryDescription => "La descripción",
+        TextKind::FirstMessage => "El primer mensaje",
+        TextKind::Comment => "El comentario",
     }
-    // Messages with a value inside: what comes before it, after it, and the translation.
-    type Template = (&'static str, &'static str, fn(&str) -> String);
-    let templates: [Template; 11] = [
-        ("This ticket is already assigned to ", ".", |who| {
-            let who = match who {
-                "you" => "ti",
-                "another agent" => "otro agente",
-                "that agent" => "ese agente",
-                name => name,
-            };
-            format!("Este ticket ya está asignado a {who}.")
-        }),
-        ("A message can be at most ", " characters.", |n| format!("Un mensaje puede tener como máximo {n} caracteres.")),
-        ("The subject can be at most ", " characters.", |n| format!("El asunto puede tener como máximo {n} caracteres.")),
-        ("The description can be at most ", " characters.", |n| {
-            format!("La descripción puede tener como máximo {n} caracteres.")
-        }),
-        ("Your name can be at most ", " characters.", |n| format!("Tu nombre puede tener como máximo {n} caracteres.")),
-        ("The name can be at most ", " characters.", |n| format!("El nombre puede tener como máximo {n} caracteres.")),
-        ("The first message can be at most ", " characters.", |n| {
-            format!("El primer mensaje puede tener como máximo {n} caracteres.")
-        }),
-        ("Your password must be at least ", " characters long.", |n| {
-            format!("Tu contraseña debe tener al menos {n} caracteres.")
-        }),
-        ("Your password can be at most ", " characters long.", |n| {
-            format!("Tu contraseña puede tener como máximo {n} caracteres.")
-        }),
-        ("Too many failed sign-in attempts. Please wait ", " minutes and try again.", |n| {
-            format!("Demasiados intentos fallidos de inicio de sesión. Espera {n} minutos e inténtalo de nuevo.")
-        }),
-        ("Too many messages: at most ", ").", |rest| {
-            // "5 per second (bursts of 10"
-            let (rate, burst) = rest.split_once(" per second (bursts of ").unwrap_or((rest, "?"));
-            format!("Demasiados mensajes: como máximo {rate} por segundo (ráfagas de {burst}).")
-        }),
-    ];
-    templates.iter().find_map(|(prefix, suffix, make)| {
-        message.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix)).map(make)
-    })
+}
+
+fn spanish(problem: &Problem) -> String {
+    use Problem::*;
+    let fixed = match problem {
+        SignInRequired => "Inicia sesión para continuar.",
+        NotPermitted => "No tienes permiso para hacer eso.",
+        Internal => "Algo salió mal de nuestro lado. Inténtalo de nuevo.",
+        Unreachable => "No se pudo conectar con MyRelay. Revisa tu conexión e inténtalo de nuevo.",
+        RequestTooLarge => "La solicitud es demasiado grande (1 MiB como máximo).",
+        CrossSiteRequest => "Se rechazan las solicitudes de otros sitios.",
+        CrossSiteSocket => "Las conexiones WebSocket solo se aceptan desde este sitio.",
+        UnsupportedMediaType { media_type } => {
+            return format!("Envía los argumentos como application/x-www-form-urlencoded o application/json, no {media_type}.");
+        }
+        // The detail is the decoder's own, in English.
+        MalformedArguments { detail } => return format!("La solicitud está mal formada: {detail}"),
+        UnreadableRequest { detail } => return format!("No se pudo leer la solicitud: {detail}."),
+        FieldRequired { field } => return format!("{field} es obligatorio."),
+        FieldInvalid { field, detail } => return format!("{field} tiene un valor no válido ({detail})."),
+        ControlCharacters => "Este texto contiene caracteres de control; solo se permiten saltos de línea y tabulaciones.",
+        TooLong { text, max } => return format!("{} puede tener como máximo {max} caracteres.", spanish_text(*text)),
+        TooManyRequests => "Demasiadas solicitudes; ve más despacio.",
+        PageCursorInvalid => "El cursor de página no es válido.",
+        PageCursorStale => "El cursor de página no es válido; empieza desde la primera página.",
+        LimitOutOfRange { max } => return format!("limit debe estar entre 1 y {max}."),
+        AfterNoteSeqNegative => "after_note_seq no puede ser negativo.",
+        SeqNegative => "seq debe ser 0 o más.",
+        NameRequired => "Escribe tu nombre.",
+        EmailRequired => "Escribe tu correo electrónico.",
+        EmailInvalid => "Escribe un correo electrónico válido, como nombre@ejemplo.com.",
+        PasswordRequired => "Escribe tu contraseña.",
+        PasswordTooShort { min } => return format!("Tu contraseña debe tener al menos {min} caracteres."),
+        PasswordTooLong { max } => return format!("Tu contraseña puede tener como máximo {max} caracteres."),
+        WrongCredentials => "Correo electrónico o contraseña incorrectos.",
+        AccountDeactivated => "Esta cuenta ha sido desactivada. Ponte en contacto con tu administrador.",
+        EmailTaken => "Ya existe una cuenta con este correo electrónico. ¿Quieres iniciar sesión?",
+        SignInThrottled { minutes } => {
+            return format!("Demasiados intentos fallidos de inicio de sesión. Espera {minutes} minutos e inténtalo de nuevo.");
+        }
+        UnknownLanguage => "Idioma desconocido: usa en o es.",
+        UnknownRole => "Rol desconocido: usa user, agent o admin.",
+        OwnRole => "No puedes cambiar tu propio rol.",
+        OwnDeactivation => "No puedes desactivar tu propia cuenta.",
+        LastAdmin => "MyRelay necesita al menos un administrador activo: haz administrador a otra persona primero.",
+        NoSuchPerson => "No existe esa persona.",
+        OwnResponsibleAgent => "Nadie puede ser su propio agente responsable.",
+        ResponsibleAgentInactive => "El agente responsable debe ser un agente activo.",
+        UnknownAuditAction => "Tipo de cambio desconocido.",
+        SearchEmpty => "Escribe qué buscar.",
+        SearchTooLong { max } => return format!("Busca con {max} caracteres como máximo."),
+        CategoryNameRequired => "Ponle un nombre a la categoría.",
+        CategoryNameTaken => "Ya existe una categoría con este nombre.",
+        DefaultAgentInactive => "El agente predeterminado debe ser un agente activo.",
+        NoSuchCategory => "No existe esa categoría.",
+        UnknownDirection => "Dirección desconocida: usa up o down.",
+        CategoryNotOffered => "Elige una de las categorías disponibles.",
+        CategoryRequired => "Elige una categoría.",
+        TicketNotFound => "Ticket no encontrado.",
+        DescriptionRequired => "Describe tu problema.",
+        UnknownStatus => "Estado desconocido: usa open, assigned, resolved o closed.",
+        UnknownAssignmentFilter => "Filtro de asignación desconocido: usa unassigned o mine.",
+        UnknownPriorityFilter => "Prioridad desconocida: usa low, normal, high o urgent.",
+        UnknownSort => "Orden desconocido: usa recent, priority o due.",
+        UnknownSlaFilter => "Filtro de SLA desconocido: usa breached.",
+        SlaStaffOnly => "Solo los agentes y administradores pueden filtrar u ordenar por SLA.",
+        UnknownPriority => "Elige baja, normal, alta o urgente.",
+        UnknownAction => "Acción desconocida: usa resolve, close o reopen.",
+        TicketClosed => "Este ticket está cerrado; ya no puede cambiar.",
+        TicketResolved => "Este ticket está resuelto; reábrelo para volver a trabajar en él.",
+        AgentsAssignThemselves => "Los agentes solo pueden asignarse tickets a sí mismos.",
+        AlreadyAssignedToYou => "Este ticket ya está asignado a ti.",
+        AlreadyAssigned { agent } => return format!("Este ticket ya está asignado a {}.", agent.as_deref().unwrap_or("otro agente")),
+        AssignActiveAgentOnly => "Los tickets solo se pueden asignar a un agente activo.",
+        ResolveUnassigned => "Asigna este ticket antes de resolverlo.",
+        AlreadyResolved => "Este ticket ya está resuelto.",
+        CloseNeedsResolved => "Solo se pueden cerrar tickets resueltos (un administrador puede cerrar cualquiera).",
+        ReopenNeedsResolved => "Solo se pueden reabrir tickets resueltos.",
+        AssigneeOrAdminOnly => "Solo el agente asignado o un administrador puede hacer eso.",
+        ChangedSinceLoaded => "Otra persona cambió este ticket desde que lo cargaste. Recarga para verlo como está ahora.",
+        RatingScore => "Valora de 1 a 5.",
+        RatingOwnerOnly => "Solo quien abrió el ticket puede valorarlo.",
+        RatingNeedsResolved => "Un ticket se puede valorar cuando está resuelto.",
+        AlreadyRated => "Ya valoraste esta resolución.",
+        DurationUnreadable => "Escribe un tiempo como 30m, 4h, 2d o 1h 30m, o déjalo en blanco para no tener objetivo.",
+        DurationOutOfRange => "Un objetivo debe estar entre 1 minuto y 365 días.",
+        MessageEmpty => "Un mensaje no puede estar vacío.",
+        ClientIdLength { max } => return format!("client_id debe tener de 1 a {max} caracteres."),
+        ClientIdReused => "Este client_id ya se usó para otro ticket.",
+        TicketClosedForMessages => "Este ticket está cerrado; ya no se pueden enviar mensajes.",
+        SendRateExceeded { per_second, burst } => {
+            return format!("Demasiados mensajes: como máximo {per_second} por segundo (ráfagas de {burst}).");
+        }
+        ServerBusy => "El servidor está ocupado; vuelve a enviarlo en un momento.",
+        JoinFirst => "Únete primero al ticket.",
+        AfterSeqOutOfRange { last_seq } => return format!("after_seq debe estar entre 0 y el último seq de este ticket ({last_seq})."),
+        AfterNoteSeqOutOfRange { last_note_seq } => {
+            return format!("after_note_seq debe estar entre 0 y el último note_seq de este ticket ({last_note_seq}).");
+        }
+        AccessLost => "Ya no tienes acceso a este ticket.",
+        InboxStaffOnly => "Solo los agentes y administradores pueden seguir la bandeja de entrada.",
+        WatchTooMany { max } => return format!("Se pueden seguir como máximo {max} tickets a la vez."),
+        BinaryFrame => "Envía tramas de texto JSON.",
+        FrameTooLarge { max } => return format!("Las tramas pueden tener como máximo {max} bytes."),
+        FrameNotJson => "La trama no es JSON válido.",
+        UnknownEvent => "Evento desconocido.",
+        InvalidEventData { event, detail } => return format!("Datos no válidos para {event}: {detail}"),
+        SessionEndedUnsent => "Tu sesión ha terminado; inicia sesión de nuevo para enviarlo.",
+        AttachmentIdsNotNumbers => "Los identificadores de archivos son números separados por comas.",
+        TooManyFiles { max } => return format!("Como máximo {max} archivos pueden ir con un mensaje."),
+        FileTwice => "Cada archivo se puede adjuntar una sola vez.",
+        AttachmentsNotYours => "Adjunta archivos que hayas subido para este ticket y que aún no hayas enviado.",
+        UploadTicketInvalid => "El identificador del ticket no es válido.",
+        UploadTicketMissing => "Indica para qué ticket es el archivo.",
+        TicketClosedForFiles => "Este ticket está cerrado; ya no se pueden añadir archivos.",
+        TooManyUnsentFiles { max } => {
+            return format!(
+                "Tienes {max} archivos esperando a ser enviados: envíalos primero (los archivos no enviados se descartan después de una hora)."
+            );
+        }
+        NoSuchTicket => "No existe ese ticket.",
+        NoSuchFile => "No existe ese archivo.",
+        FileTooLarge { limit } => return format!("Los archivos pueden tener como máximo {limit}."),
+        UploadInterrupted => "La subida se interrumpió.",
+        FileEmpty => "El archivo está vacío.",
+        UploadUnreachable => "La subida no llegó al servidor. Revisa tu conexión e inténtalo de nuevo.",
+    };
+    fixed.to_owned()
 }
 
 #[cfg(test)]
@@ -142,32 +170,56 @@ mod tests {
     use crate::domain::account::{normalize_email, validate_new_account};
 
     #[test]
-    fn server_messages_read_in_spanish() {
-        let spanish = |message: &str| translate(Lang::Es, message);
-        assert_eq!(spanish("Ticket not found."), "Ticket no encontrado.");
-        assert_eq!(spanish("This ticket is already assigned to Abe."), "Este ticket ya está asignado a Abe.");
-        assert_eq!(spanish("This ticket is already assigned to another agent."), "Este ticket ya está asignado a otro agente.");
+    fn problems_read_in_each_language_with_their_parameters() {
+        let spanish = |problem: Problem| translate(Lang::Es, &problem);
+        assert_eq!(spanish(Problem::TicketNotFound), "Ticket no encontrado.");
+        assert_eq!(spanish(Problem::AlreadyAssigned { agent: Some("Abe".into()) }), "Este ticket ya está asignado a Abe.");
+        assert_eq!(spanish(Problem::AlreadyAssigned { agent: None }), "Este ticket ya está asignado a otro agente.");
         assert_eq!(
-            spanish("Too many messages: at most 5 per second (bursts of 10)."),
+            spanish(Problem::SendRateExceeded { per_second: 5, burst: 10 }),
             "Demasiados mensajes: como máximo 5 por segundo (ráfagas de 10)."
         );
-        assert_eq!(spanish("Something new."), "Something new.");
-        assert_eq!(translate(Lang::En, "Ticket not found."), "Ticket not found.");
+        assert_eq!(translate(Lang::En, &Problem::TicketNotFound), "Ticket not found.");
+        assert_eq!(
+            translate(Lang::En, &Problem::TooLong { text: TextKind::Subject, max: 200 }),
+            "The subject can be at most 200 characters."
+        );
     }
 
-    /// The validators' own messages, not copies of them: a reworded message shows up here.
+    /// The validators' own errors: each is written in English into `message` and read in Spanish
+    /// by its key.
     #[test]
-    fn every_validation_message_of_the_forms_has_a_translation() {
-        let mut messages = vec![normalize_email("").unwrap_err().message, normalize_email("nope").unwrap_err().message];
+    fn the_forms_validation_errors_read_in_both_languages() {
+        let mut errors = vec![normalize_email("").unwrap_err(), normalize_email("nope").unwrap_err()];
         let (long_name, long_password) = ("x".repeat(500), "p".repeat(500));
         for (name, password) in [("", "long enough"), ("A", "short"), (&long_name, "long enough"), ("A", &long_password)] {
-            messages.push(validate_new_account("a@b.co", name, password).unwrap_err().message);
+            errors.push(validate_new_account("a@b.co", name, password).unwrap_err());
         }
-        messages.push(crate::domain::ticket::validate_new_ticket(None, "").unwrap_err().message);
-        messages.push(crate::domain::ticket::validate_new_ticket(Some(&"s".repeat(500)), "d").unwrap_err().message);
-        messages.push(crate::error::refuse_control_chars("content", "a\u{0}").unwrap_err().message);
-        for message in messages {
-            assert_ne!(translate(Lang::Es, &message), message, "no Spanish for {message:?}");
+        errors.push(crate::domain::ticket::validate_new_ticket(None, "").unwrap_err());
+        errors.push(crate::domain::ticket::validate_new_ticket(Some(&"s".repeat(500)), "d").unwrap_err());
+        errors.push(crate::error::refuse_control_chars("content", "a\u{0}").unwrap_err());
+        for error in errors {
+            assert_eq!(translate(Lang::En, &error.problem), error.message);
+            assert_ne!(translate(Lang::Es, &error.problem), error.message, "no Spanish for {:?}", error.problem);
         }
+    }
+
+    /// The wire shape: the key always, its parameters when it has any, and the English message.
+    #[test]
+    fn errors_carry_their_key_and_parameters_on_the_wire() {
+        use crate::error::ErrorCode;
+        let error = AppError::invalid("subject", Problem::TooLong { text: TextKind::Subject, max: 200 });
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "code": "validation", "problem": "too_long", "params": { "text": "subject", "max": 200 },
+                "message": "The subject can be at most 200 characters.", "field": "subject",
+            })
+        );
+        assert_eq!(serde_json::from_value::<AppError>(json).unwrap(), error);
+        let plain = serde_json::to_value(AppError::new(ErrorCode::NotFound, Problem::TicketNotFound)).unwrap();
+        assert_eq!(plain, serde_json::json!({ "code": "not_found", "problem": "ticket_not_found", "message": "Ticket not found." }));
+        assert_eq!(serde_json::from_value::<AppError>(plain).unwrap().problem, Problem::TicketNotFound);
     }
 }

@@ -26,7 +26,7 @@ pub use audit::AuditTexts;
 pub use auth::AuthTexts;
 pub use chat::ChatTexts;
 pub use common::CommonTexts;
-pub use errors::{error_message, server_text};
+pub use errors::{error_message, problem_text};
 pub use presence::PresenceTexts;
 pub use search::SearchTexts;
 pub use sla::SlaTexts;

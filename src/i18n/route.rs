@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{COOKIE, Lang};
 use crate::codec::decode;
 use crate::domain::account::safe_next_path;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::server::state::AppState;
 
 #[derive(Deserialize)]
@@ -27,7 +27,7 @@ pub async fn set_language(State(state): State<AppState>, body: axum::body::Bytes
         Err(err) => return err.into_response(),
     };
     let Some(lang) = Lang::parse(&choice.lang) else {
-        return AppError::invalid("lang", "Unknown language: use en or es.").into_response();
+        return AppError::invalid("lang", Problem::UnknownLanguage).into_response();
     };
     let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}={}; SameSite=Lax; Path=/; Max-Age={ONE_YEAR_SECONDS}{secure}", lang.code());

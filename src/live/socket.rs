@@ -22,7 +22,7 @@ use crate::auth::server::CurrentSession;
 use crate::domain::account::User;
 use crate::domain::live::{ClientEvent, ErrorEvent, Member, SEND_BURST, SEND_RATE_PER_SECOND, ServerEvent, WATCH_MAX};
 use crate::domain::timeline::TimelineEntry;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::server::state::AppState;
 use crate::tickets::repo::{find_ticket, visible_position, visible_ticket_ids};
 use crate::timeline::repo as timeline;
@@ -54,7 +54,7 @@ pub async fn ws_handler(
         return AppError::unauthenticated().into_response();
     };
     if !crate::server::http_guard::origin_allowed(&headers, &state.config.public_url) {
-        return AppError::new(ErrorCode::Forbidden, "WebSocket connections are only accepted from this site.").into_response();
+        return AppError::new(ErrorCode::Forbidden, Problem::CrossSiteSocket).into_response();
     }
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -276,10 +276,11 @@ impl Connection {
         self.send_frame(text.into()).await
     }
 
-    async fn send_error(&mut self, code: &str, message: &str, event: Option<&str>, ticket_id: Option<i64>, client_id: Option<String>) -> Flow {
+    async fn send_error(&mut self, code: &str, problem: Problem, event: Option<&str>, ticket_id: Option<i64>, client_id: Option<String>) -> Flow {
         let error = ErrorEvent {
             code: code.to_owned(),
-            message: message.to_owned(),
+            message: problem.english(),
+            problem,
             event: event.map(str::to_owned),
             ticket_id,
             client_id,
@@ -290,13 +291,13 @@ impl Connection {
     async fn on_frame(&mut self, frame: Frame) -> Flow {
         let text = match frame {
             Frame::Text(text) => text,
-            Frame::Binary(_) => return self.send_error("unsupported_frame", "Send JSON text frames.", None, None, None).await,
+            Frame::Binary(_) => return self.send_error("unsupported_frame", Problem::BinaryFrame, None, None, None).await,
             Frame::Close(_) => return Flow::Close(None),
             Frame::Ping(_) | Frame::Pong(_) => return Flow::Continue,
         };
         match ClientEvent::decode(text.as_str()) {
             Ok(event) => self.on_event(event).await,
-            Err(refused) => self.send_error(refused.code, &refused.message, refused.event.as_deref(), None, None).await,
+            Err(refused) => self.send_error(refused.code, refused.problem, refused.event.as_deref(), None, None).await,
         }
     }
 
@@ -312,7 +313,7 @@ impl Connection {
             ClientEvent::Send { .. } | ClientEvent::Leave { .. } => (&mut self.join_budget, "", None),
         };
         if !name.is_empty() && !budget.take() {
-            return self.send_error("rate_limited", "Too many requests; slow down.", Some(name), ticket_id, None).await;
+            return self.send_error("rate_limited", Problem::TooManyRequests, Some(name), ticket_id, None).await;
         }
         match event {
             ClientEvent::Join { ticket_id, after_seq, after_note_seq } => self.join(ticket_id, after_seq, after_note_seq).await,
@@ -326,8 +327,7 @@ impl Connection {
             ClientEvent::Watch { ticket_ids } => self.watch(ticket_ids).await,
             ClientEvent::WatchInbox { on } => {
                 if on && !self.user.role.is_staff() {
-                    let message = "Only agents and admins can follow the inbox.";
-                    return self.send_error("forbidden", message, Some("inbox:watch"), None, None).await;
+                    return self.send_error("forbidden", Problem::InboxStaffOnly, Some("inbox:watch"), None, None).await;
                 }
                 self.state.hub.watch_inbox(self.registration.id, on);
                 self.send(&ServerEvent::InboxWatching { on }).await
@@ -424,7 +424,7 @@ impl Connection {
             }
             Err(err) => {
                 let event = Some("ticket:message:send");
-                self.send_error(socket_error_code(&err), &err.message, event, Some(ticket_id), Some(client_id)).await
+                self.send_error(socket_error_code(&err), err.problem, event, Some(ticket_id), Some(client_id)).await
             }
         }
     }
@@ -446,11 +446,11 @@ impl Connection {
             // A position this ticket never reached: the client would wait for entries it
             // already counts as seen, so it is told instead of silently joining.
             Ok(Some((last_seq, _, _))) if after_seq.is_some_and(|after| after < 0 || after > last_seq) => {
-                Some(("invalid_data", format!("after_seq must be between 0 and this ticket's last seq ({last_seq}).")))
+                Some(("invalid_data", Problem::AfterSeqOutOfRange { last_seq }))
             }
             // Only staff are told how many notes there are; a customer's after_note_seq is ignored.
             Ok(Some((_, _, last_note))) if staff && after_note_seq.is_some_and(|after| after < 0 || after > last_note) => {
-                Some(("invalid_data", format!("after_note_seq must be between 0 and this ticket's last note_seq ({last_note}).")))
+                Some(("invalid_data", Problem::AfterNoteSeqOutOfRange { last_note_seq: last_note }))
             }
             Ok(Some((last_seq, assigned, last_note))) => {
                 agent = assigned;
@@ -470,15 +470,15 @@ impl Connection {
                 }
                 None
             }
-            Ok(None) => Some(("not_found", "Ticket not found.".to_owned())),
+            Ok(None) => Some(("not_found", Problem::TicketNotFound)),
             // Nothing changed; the client may try again.
-            Err(err) => Some(("internal", err.message)),
+            Err(err) => Some(("internal", err.problem)),
         };
-        if let Some((code, message)) = refused {
+        if let Some((code, problem)) = refused {
             if first_time {
                 self.state.hub.exit_room(self.registration.id, ticket_id);
             }
-            return self.send_error(code, &message, Some("ticket:join"), Some(ticket_id), None).await;
+            return self.send_error(code, problem, Some("ticket:join"), Some(ticket_id), None).await;
         }
         // Recorded (and announced to the room) before this socket is told it is in.
         let members = self.state.presence.join(self.presence_id, ticket_id, self.member()).await;
@@ -649,8 +649,7 @@ impl Connection {
             let Ok(still_visible) = find_ticket(&pool, &self.user, ticket_id).await else { return database_trouble() };
             if still_visible.is_none() {
                 self.leave(ticket_id).await;
-                let message = "You no longer have access to this ticket.";
-                if let Flow::Close(frame) = self.send_error("access_lost", message, None, Some(ticket_id), None).await {
+                if let Flow::Close(frame) = self.send_error("access_lost", Problem::AccessLost, None, Some(ticket_id), None).await {
                     return Flow::Close(frame);
                 }
             }
@@ -665,13 +664,13 @@ impl Connection {
 
     async fn watch(&mut self, ticket_ids: Vec<i64>) -> Flow {
         if ticket_ids.len() > WATCH_MAX {
-            let message = format!("At most {WATCH_MAX} tickets can be watched at once.");
-            return self.send_error("invalid_data", &message, Some("tickets:watch"), None, None).await;
+            let problem = Problem::WatchTooMany { max: WATCH_MAX };
+            return self.send_error("invalid_data", problem, Some("tickets:watch"), None, None).await;
         }
         // Only what this person may see; the rest is silently not followed.
         match visible_ticket_ids(&self.state.pool, &self.user, &ticket_ids).await {
             Ok(visible) => self.set_watched(visible.into_iter().collect()),
-            Err(err) => return self.send_error("internal", &err.message, Some("tickets:watch"), None, None).await,
+            Err(err) => return self.send_error("internal", err.problem, Some("tickets:watch"), None, None).await,
         }
         Flow::Continue
     }
@@ -680,8 +679,8 @@ impl Connection {
     /// (after the commit), so this socket keeps serving meanwhile.
     async fn send_message(&mut self, ticket_id: i64, client_id: String, content: String, attachment_ids: Vec<i64>) -> Flow {
         if !self.budget.take() {
-            let message = format!("Too many messages: at most {SEND_RATE_PER_SECOND} per second (bursts of {SEND_BURST}).");
-            return self.send_error("rate_limited", &message, Some("ticket:message:send"), Some(ticket_id), Some(client_id)).await;
+            let problem = Problem::SendRateExceeded { per_second: SEND_RATE_PER_SECOND, burst: SEND_BURST };
+            return self.send_error("rate_limited", problem, Some("ticket:message:send"), Some(ticket_id), Some(client_id)).await;
         }
         let mailbox = self.registration.mailbox.clone();
         let request = SendRequest { sender: self.user.clone(), ticket_id, client_id: client_id.clone(), content, attachment_ids };
@@ -692,7 +691,7 @@ impl Connection {
     async fn typing(&mut self, ticket_id: i64, kind: RoomSignalKind) -> Flow {
         if !self.rooms.contains_key(&ticket_id) {
             let event = if kind == RoomSignalKind::TypingStarted { "ticket:typing:start" } else { "ticket:typing:stop" };
-            return self.send_error("not_joined", "Join the ticket first.", Some(event), Some(ticket_id), None).await;
+            return self.send_error("not_joined", Problem::JoinFirst, Some(event), Some(ticket_id), None).await;
         }
         self.state.hub.announce_typing(&self.state.pool, RoomSignal { ticket_id, user: self.member(), kind }).await;
         Flow::Continue

@@ -22,7 +22,7 @@ use crate::domain::account::User;
 use crate::domain::attachment::Attachment;
 use crate::domain::ticket::{Message, PersonRef, TicketStatus, may_view};
 use crate::domain::timeline::TimelineEntry;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::timeline::repo::{self as timeline, AppendTarget, MESSAGE_SELECT, MessageRow};
 
 type Reply = Box<dyn FnOnce(SendOutcome) + Send>;
@@ -83,7 +83,7 @@ impl Writer {
             let queued = match refused {
                 mpsc::error::TrySendError::Full(queued) | mpsc::error::TrySendError::Closed(queued) => queued,
             };
-            (queued.reply)(Err(AppError::new(ErrorCode::TooManyRequests, "The server is busy; send again in a moment.")));
+            (queued.reply)(Err(AppError::new(ErrorCode::TooManyRequests, Problem::ServerBusy)));
         }
     }
 
@@ -146,11 +146,11 @@ async fn store(pool: &PgPool, node_id: i64, batch: &[SendRequest], stored: &mut 
 }
 
 fn closed() -> AppError {
-    AppError::new(ErrorCode::Conflict, "This ticket is closed; no more messages can be sent.")
+    AppError::new(ErrorCode::Conflict, Problem::TicketClosedForMessages)
 }
 
 fn client_id_taken() -> AppError {
-    AppError::invalid("client_id", "This client_id was already used for another ticket.")
+    AppError::invalid("client_id", Problem::ClientIdReused)
 }
 
 /// One transaction for the whole batch; `None` when a client_id turned out to be used already

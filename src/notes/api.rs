@@ -6,6 +6,8 @@ use crate::codec::{Form, Query};
 use crate::domain::note::Note;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
+use crate::error::Problem;
+#[cfg(feature = "ssr")]
 use {super::repo, crate::domain::account::Role, crate::auth::server::require_role, crate::ui::flash::with_status, crate::server::state::AppState};
 
 crate::server_arguments!(Form: AddNote);
@@ -36,11 +38,11 @@ pub async fn ticket_notes(ticket_id: i64, after_note_seq: Option<i64>, limit: Op
             let user = require_role(&[Role::Agent, Role::Admin])?;
             let limit = limit.unwrap_or(NOTES_PAGE_MAX);
             if !(1..=NOTES_PAGE_MAX).contains(&limit) {
-                return Err(AppError::invalid("limit", format!("limit must be between 1 and {NOTES_PAGE_MAX}.")));
+                return Err(AppError::invalid("limit", Problem::LimitOutOfRange { max: NOTES_PAGE_MAX }));
             }
             let after = after_note_seq.unwrap_or(0);
             if after < 0 {
-                return Err(AppError::invalid("after_note_seq", "after_note_seq cannot be negative."));
+                return Err(AppError::invalid("after_note_seq", Problem::AfterNoteSeqNegative));
             }
             let pool = &AppState::from_context()?.pool;
             if crate::tickets::repo::find_ticket(pool, &user, ticket_id).await?.is_none() {

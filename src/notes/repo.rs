@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::domain::account::User;
 use crate::domain::note::Note;
 use crate::domain::ticket::PersonRef;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problem};
 
 const NOTE_SELECT: &str = "
     SELECT n.id, n.ticket_id, n.note_seq, n.after_seq, n.client_id, n.author_user_id,
@@ -74,7 +74,7 @@ pub async fn add_note(pool: &PgPool, author: &User, ticket_id: i64, client_id: &
     let note: Note = sqlx::query_as::<_, NoteRow>(&sql).bind(author.id).bind(client_id).fetch_one(&mut *tx).await?.into();
     tx.commit().await?;
     if note.ticket_id != ticket_id {
-        return Err(AppError::invalid("client_id", "This client_id was already used for another ticket."));
+        return Err(AppError::invalid("client_id", Problem::ClientIdReused));
     }
     Ok(note)
 }

@@ -9,7 +9,7 @@ use crate::domain::ticket::Page;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
-    super::model::QUERY_MAX_CHARS, super::repo, crate::auth::server::require_user, crate::error::refuse_control_chars, crate::ui::flash::with_status,
+    super::model::QUERY_MAX_CHARS, super::repo, crate::auth::server::require_user, crate::error::{Problem, refuse_control_chars}, crate::ui::flash::with_status,
     crate::server::state::AppState, crate::tickets::api::page_size,
 };
 
@@ -26,10 +26,10 @@ pub async fn search(q: String, cursor: Option<String>, limit: Option<i64>) -> Re
             refuse_control_chars("q", &q)?;
             let q = q.trim();
             if q.is_empty() {
-                return Err(AppError::invalid("q", "Type what to search for."));
+                return Err(AppError::invalid("q", Problem::SearchEmpty));
             }
             if q.chars().count() > QUERY_MAX_CHARS {
-                return Err(AppError::invalid("q", format!("Search for at most {QUERY_MAX_CHARS} characters.")));
+                return Err(AppError::invalid("q", Problem::SearchTooLong { max: QUERY_MAX_CHARS }));
             }
             repo::search(&state.pool, &user, q, cursor.as_deref(), page_size(limit)?).await
         }

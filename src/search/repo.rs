@@ -8,7 +8,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use super::model::{HitKind, MARK_END, MARK_START, SearchHit, snippet_parts};
 use crate::domain::account::User;
 use crate::domain::ticket::{Page, TicketStatus, title_of};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problem};
 use crate::tickets::repo::push_visibility;
 
 #[derive(sqlx::FromRow)]
@@ -103,7 +103,7 @@ fn encode_cursor(hit: &SearchHit) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> AppResult<(f32, i32, i64, i64)> {
-    let invalid = || AppError::invalid("cursor", "The page cursor is not valid; start from the first page.");
+    let invalid = || AppError::invalid("cursor", Problem::PageCursorStale);
     let parts: Vec<&str> = cursor.split('_').collect();
     let [rank, kind, ticket, seq] = parts[..] else { return Err(invalid()) };
     let rank: f32 = rank.parse().map_err(|_| invalid())?;

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::state::AppState;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, Problem};
 
 /// The largest request body accepted, on every route (answers 413 above it).
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -40,7 +40,7 @@ pub async fn same_site_writes(State(state): State<AppState>, request: Request, n
         }
     };
     if !safe && !from_this_site {
-        return AppError::new(ErrorCode::Forbidden, "Requests from other sites are refused.").into_response();
+        return AppError::new(ErrorCode::Forbidden, Problem::CrossSiteRequest).into_response();
     }
     next.run(request).await
 }

@@ -14,7 +14,7 @@ use {
     super::repo,
     crate::domain::account::Role,
     crate::auth::server::{require_role, require_user},
-    crate::error::AppResult, crate::ui::flash::with_status,
+    crate::error::{AppResult, Problem}, crate::ui::flash::with_status,
     crate::server::state::AppState,
 };
 
@@ -84,34 +84,34 @@ pub async fn list_tickets(
             let state = AppState::from_context()?;
             let status = match status.as_deref().filter(|s| !s.is_empty() && *s != "all") {
                 Some(text) => Some(TicketStatus::parse(text).ok_or_else(|| {
-                    AppError::invalid("status", "Unknown status: use open, assigned, resolved or closed.")
+                    AppError::invalid("status", Problem::UnknownStatus)
                 })?),
                 None => None,
             };
             let assignment = match assignment.as_deref().filter(|a| !a.is_empty() && *a != "all") {
                 Some(kind @ ("unassigned" | "mine")) => Some(kind.to_owned()),
-                Some(_) => return Err(AppError::invalid("assignment", "Unknown assignment filter: use unassigned or mine.")),
+                Some(_) => return Err(AppError::invalid("assignment", Problem::UnknownAssignmentFilter)),
                 None => None,
             };
             let priority = match priority.as_deref().filter(|p| !p.is_empty() && *p != "all") {
                 Some(text) => Some(Priority::parse(text).ok_or_else(|| {
-                    AppError::invalid("priority", "Unknown priority: use low, normal, high or urgent.")
+                    AppError::invalid("priority", Problem::UnknownPriorityFilter)
                 })?),
                 None => None,
             };
             let sort = match sort.as_deref().filter(|s| !s.is_empty()) {
-                Some(text) => TicketSort::parse(text).ok_or_else(|| AppError::invalid("sort", "Unknown order: use recent, priority or due."))?,
+                Some(text) => TicketSort::parse(text).ok_or_else(|| AppError::invalid("sort", Problem::UnknownSort))?,
                 None => TicketSort::Recent,
             };
             let sla_breached = match sla.as_deref().filter(|s| !s.is_empty() && *s != "all") {
                 Some("breached") => true,
-                Some(_) => return Err(AppError::invalid("sla", "Unknown SLA filter: use breached.")),
+                Some(_) => return Err(AppError::invalid("sla", Problem::UnknownSlaFilter)),
                 None => false,
             };
             // SLA clocks are staff's: customers neither see nor filter by them.
             if !user.role.is_staff() && (sla_breached || sort == TicketSort::Due) {
                 let field = if sla_breached { "sla" } else { "sort" };
-                return Err(AppError::invalid(field, "Only agents and admins can filter or sort by SLA."));
+                return Err(AppError::invalid(field, Problem::SlaStaffOnly));
             }
             let filter = TicketFilter { status, assignment, include_closed, creator, category, priority, sla_breached, sort };
             repo::list_tickets(&state.pool, &user, &filter, cursor.as_deref(), page_size(limit)?).await
@@ -168,7 +168,7 @@ pub async fn set_priority(id: i64, priority: String) -> Result<Ticket, AppError>
         async {
             let user = require_role(&[Role::Agent, Role::Admin])?;
             let state = AppState::from_context()?;
-            let priority = Priority::parse(&priority).ok_or_else(|| AppError::invalid("priority", "Choose low, normal, high or urgent."))?;
+            let priority = Priority::parse(&priority).ok_or_else(|| AppError::invalid("priority", Problem::UnknownPriority))?;
             repo::set_priority(&state.pool, &user, id, priority).await
         }
         .await,
@@ -201,7 +201,7 @@ pub async fn change_status(id: i64, version: i32, action: String) -> Result<Tick
                 "resolve" => TicketAction::Resolve,
                 "close" => TicketAction::Close,
                 "reopen" => TicketAction::Reopen,
-                _ => return Err(AppError::invalid("action", "Unknown action: use resolve, close or reopen.")),
+                _ => return Err(AppError::invalid("action", Problem::UnknownAction)),
             };
             apply(&user, id, action, version).await
         }
@@ -262,6 +262,6 @@ pub fn page_size(limit: Option<i64>) -> AppResult<i64> {
     match limit {
         None => Ok(PAGE_SIZE_DEFAULT),
         Some(n) if (1..=PAGE_SIZE_MAX).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::invalid("limit", format!("limit must be between 1 and {PAGE_SIZE_MAX}."))),
+        Some(_) => Err(AppError::invalid("limit", Problem::LimitOutOfRange { max: PAGE_SIZE_MAX })),
     }
 }

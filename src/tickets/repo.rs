@@ -13,7 +13,7 @@ use crate::domain::attachment::Attachment;
 use crate::domain::presence::StaffStatus;
 use crate::domain::sla::{SlaClock, TicketSla};
 use crate::domain::unread::UNREAD_CAP;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::sla::repo::{Scope, apply_targets};
 
 const TICKET_SELECT: &str = "
@@ -191,12 +191,12 @@ pub async fn create_ticket(pool: &PgPool, creator: &User, ticket: &NewTicket) ->
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| AppError::invalid("category_id", "Choose one of the categories offered."))?,
+            .ok_or_else(|| AppError::invalid("category_id", Problem::CategoryNotOffered))?,
         ),
         None => {
             let any_active: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM categories WHERE is_active)").fetch_one(&mut *tx).await?;
             if any_active {
-                return Err(AppError::invalid("category_id", "Please choose a category."));
+                return Err(AppError::invalid("category_id", Problem::CategoryRequired));
             }
             None
         }
@@ -356,7 +356,7 @@ pub async fn visible_ticket_ids(pool: &PgPool, viewer: &User, ids: &[i64]) -> Ap
 }
 
 pub fn not_found() -> AppError {
-    AppError::new(ErrorCode::NotFound, "Ticket not found.")
+    AppError::new(ErrorCode::NotFound, Problem::TicketNotFound)
 }
 
 /// Where a list page ends: the last row's place in the list's order.
@@ -382,7 +382,7 @@ fn encode_cursor(sort: TicketSort, ticket: &Ticket) -> String {
 }
 
 fn decode_cursor(sort: TicketSort, cursor: &str) -> AppResult<Cursor> {
-    let invalid = || AppError::invalid("cursor", "The page cursor is not valid; start from the first page.");
+    let invalid = || AppError::invalid("cursor", Problem::PageCursorStale);
     let time = |micros: &str| micros.parse().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid);
     let parts: Vec<&str> = cursor.split('_').collect();
     let id = |text: &str| text.parse::<i64>().map_err(|_| invalid());
@@ -475,7 +475,7 @@ pub async fn set_priority(pool: &PgPool, actor: &User, ticket_id: i64, priority:
             .await?;
     let (status, before, subject, description) = current.ok_or_else(not_found)?;
     if status == TicketStatus::Closed {
-        return Err(AppError::new(ErrorCode::Conflict, "This ticket is closed; it can no longer change."));
+        return Err(AppError::new(ErrorCode::Conflict, Problem::TicketClosed));
     }
     if before != priority {
         sqlx::query("UPDATE tickets SET priority = $2 WHERE id = $1").bind(ticket_id).bind(priority).execute(&mut *tx).await?;
@@ -521,10 +521,7 @@ pub async fn apply_action(
     let assigned_to = current.assigned_agent.as_ref().map(|a| a.display_name.as_str());
     let transition = decide(state, action, actor, assigned_to)?;
     if current.version != expected_version {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            "This ticket was changed by someone else since you loaded it. Reload to see it as it is now.",
-        ));
+        return Err(AppError::new(ErrorCode::Conflict, Problem::ChangedSinceLoaded));
     }
     let mut agent_name = current.assigned_agent.as_ref().map(|a| a.display_name.clone());
     if let TicketAction::Assign { agent_id } = action {
@@ -534,7 +531,7 @@ pub async fn apply_action(
             .await?;
         match assignee {
             Some((role, true, name)) if role.is_staff() => agent_name = Some(name),
-            _ => return Err(AppError::invalid("agent_id", "Tickets can only be assigned to an active agent.")),
+            _ => return Err(AppError::invalid("agent_id", Problem::AssignActiveAgentOnly)),
         }
     }
 
@@ -665,11 +662,11 @@ pub async fn rate_ticket(pool: &PgPool, rater: &User, ticket_id: i64, score: i16
         return Err(not_found());
     };
     if creator != rater.id {
-        return Err(AppError::new(ErrorCode::Forbidden, "Only the person who opened the ticket rates it."));
+        return Err(AppError::new(ErrorCode::Forbidden, Problem::RatingOwnerOnly));
     }
     let resolved_at = match (status, resolved_at) {
         (TicketStatus::Resolved | TicketStatus::Closed, Some(at)) => at,
-        _ => return Err(AppError::new(ErrorCode::Conflict, "A ticket can be rated once it is resolved.")),
+        _ => return Err(AppError::new(ErrorCode::Conflict, Problem::RatingNeedsResolved)),
     };
     let stored = sqlx::query(
         "INSERT INTO ticket_ratings (ticket_id, resolved_at, rated_by, score, comment) VALUES ($1, $2, $3, $4, $5)
@@ -683,7 +680,7 @@ pub async fn rate_ticket(pool: &PgPool, rater: &User, ticket_id: i64, score: i16
     .execute(&mut *tx)
     .await?;
     if stored.rows_affected() == 0 {
-        return Err(AppError::new(ErrorCode::Conflict, "You have rated this resolution already."));
+        return Err(AppError::new(ErrorCode::Conflict, Problem::AlreadyRated));
     }
     tx.commit().await?;
     find_ticket(pool, rater, ticket_id).await?.ok_or_else(AppError::internal)

@@ -49,7 +49,7 @@ pub fn aria_invalid(error: Signal<Option<AppError>>, field: &'static str) -> imp
 #[component]
 pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {
-        error.get().filter(|e| e.message_for(field).is_some()).map(|e| {
+        error.get().filter(|e| e.field.as_deref() == Some(field)).map(|e| {
             let message = error_message(&e);
             view! { <p class="field-error" id=format!("{field}-error") role="alert">{message}</p> }
         })

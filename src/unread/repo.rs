@@ -6,14 +6,14 @@ use sqlx::{PgPool, QueryBuilder};
 
 use crate::domain::account::{Role, User};
 use crate::domain::unread::{ReadState, TicketUnread, UnreadSummary};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problem};
 use crate::tickets::repo::push_unread_count;
 
 /// Moves `viewer`'s cursor on a ticket they may see forward to `seq` (never back; at most the
 /// ticket's newest seq). A move is announced to the viewer's sockets on every node.
 pub async fn mark_read(pool: &PgPool, viewer: &User, ticket_id: i64, seq: i64) -> AppResult<ReadState> {
     if seq < 0 {
-        return Err(AppError::invalid("seq", "seq must be 0 or more."));
+        return Err(AppError::invalid("seq", Problem::SeqNegative));
     }
     let mut tx = pool.begin().await?;
     let mut visible = QueryBuilder::new("SELECT t.last_seq FROM tickets t WHERE t.id = ");

@@ -16,7 +16,7 @@ use crate::domain::account::{Role, User};
 use crate::domain::note::Note;
 use crate::domain::ticket::{Message, Page, Ticket, TicketAction, TicketStatus, allowed_actions};
 use crate::domain::timeline::TimelineEntry;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::notes::api::ticket_notes;
 use crate::presence::view::{AgentPresence, PresenceDot};
 use crate::tickets::api::{AssignTicket, ChangeStatus, get_ticket, list_tickets, ticket_timeline};
@@ -52,7 +52,7 @@ struct Loaded {
 }
 
 async fn load(ticket_id: Option<i64>, staff: bool) -> Result<Loaded, AppError> {
-    let id = ticket_id.ok_or_else(|| AppError::new(ErrorCode::NotFound, "Ticket not found."))?;
+    let id = ticket_id.ok_or_else(|| AppError::new(ErrorCode::NotFound, Problem::TicketNotFound))?;
     let ticket = get_ticket(id).await?;
     let notes = async move { if staff { ticket_notes(id, None, None).await } else { Ok(Vec::new()) } };
     let creator = ticket.creator.id;
@@ -96,7 +96,7 @@ fn TicketScreen(ticket_id: Option<i64>, from_inbox: bool) -> impl IntoView {
                                 // What the page says if the ticket is gone for this person while it is
                                 // open (a role changed, say): their page then is another one.
                                 <template id="ticket-gone">
-                                    <Unavailable error=AppError::new(ErrorCode::NotFound, "Ticket not found.") back_href back_label />
+                                    <Unavailable error=AppError::new(ErrorCode::NotFound, Problem::TicketNotFound) back_href back_label />
                                 </template>
                                 <div class="ticket-body">
                                     <LiveTicket ticket_id=ticket.id history notes opening=opening_message(&ticket) closed=ticket.status == TicketStatus::Closed />

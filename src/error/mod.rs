@@ -1,5 +1,12 @@
-//! The one error type of MyRelay. It crosses the wire as JSON (`{"code": ..., "message": ..., "field": ...}`)
-//! from server functions, routes and (later) the WebSocket, so the browser and scripts see the same thing.
+//! The one error type of MyRelay. It crosses the wire as JSON from server functions and routes
+//! (`{"code": ..., "problem": ..., "params": ..., "message": ..., "field": ...}`), and the socket's
+//! `error` event carries the same `problem`, so the browser and scripts see the same thing.
+//! `code` is the broad kind (it sets the HTTP status), `problem` the precise reason, by which the
+//! browser translates; `message` is the English text.
+
+mod problem;
+
+pub use problem::{Problem, TextKind};
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -35,6 +42,8 @@ pub enum ErrorCode {
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,
+    #[serde(flatten)]
+    pub problem: Problem,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -47,39 +56,40 @@ pub type AppResult<T> = Result<T, AppError>;
 /// socket input alike.
 pub fn refuse_control_chars(field: &str, text: &str) -> AppResult<()> {
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(AppError::invalid(field, "This text contains control characters; only line breaks and tabs are allowed."));
+        return Err(AppError::invalid(field, Problem::ControlCharacters));
     }
     Ok(())
 }
 
 impl AppError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None }
+    pub fn new(code: ErrorCode, problem: Problem) -> Self {
+        Self { code, message: problem.english(), problem, field: None }
     }
 
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::Validation, message: message.into(), field: Some(field.to_owned()) }
+    /// A `validation` error about the input `field`.
+    pub fn invalid(field: &str, problem: Problem) -> Self {
+        Self { field: Some(field.to_owned()), ..Self::new(ErrorCode::Validation, problem) }
+    }
+
+    /// The same problem, about the input `field` (shown next to it).
+    pub fn on_field(self, field: &str) -> Self {
+        Self { field: Some(field.to_owned()), ..self }
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(ErrorCode::Unauthenticated, "Please sign in to continue.")
+        Self::new(ErrorCode::Unauthenticated, Problem::SignInRequired)
     }
 
     pub fn forbidden() -> Self {
-        Self::new(ErrorCode::Forbidden, "You do not have permission to do that.")
+        Self::new(ErrorCode::Forbidden, Problem::NotPermitted)
     }
 
     pub fn payload_too_large() -> Self {
-        Self::new(ErrorCode::PayloadTooLarge, "The request is too large (at most 1 MiB).")
+        Self::new(ErrorCode::PayloadTooLarge, Problem::RequestTooLarge)
     }
 
     pub fn internal() -> Self {
-        Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
-    }
-
-    /// The message to show next to `field`, if this error is about that field.
-    pub fn message_for(&self, field: &str) -> Option<&str> {
-        (self.field.as_deref() == Some(field)).then_some(self.message.as_str())
+        Self::new(ErrorCode::Internal, Problem::Internal)
     }
 
     #[cfg(feature = "ssr")]
@@ -105,11 +115,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(_) => {
-                Self::new(ErrorCode::Network, "Could not reach MyRelay. Check your connection and try again.")
-            }
+            ServerFnErrorErr::Request(_) => Self::new(ErrorCode::Network, Problem::Unreachable),
             ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
-                Self::new(ErrorCode::Validation, format!("The request was malformed: {detail}"))
+                Self::new(ErrorCode::Validation, Problem::MalformedArguments { detail })
             }
             // A body without a declared length, cut off while read (`DefaultBodyLimit`).
             ServerFnErrorErr::Deserialization(detail) if detail.contains("length limit exceeded") => Self::payload_too_large(),
