@@ -61,10 +61,11 @@ test("an agent's presence reaches the team and their customer live, and appearin
   await plain.locator(".team-member", { hasText: name }).getByRole("button", { name: "Appear online" }).click();
   await expect(member).toHaveAttribute("data-status", "online");
 
-  // Every tab of the agent closes: offline for both, with when they were last seen.
+  // Every tab of the agent closes: offline for both, with when they were last seen, once the
+  // presence grace (5 s, in which a reload would have reconnected) is over.
   await plain.context().close();
   await agentContext.close();
-  await expect(member).toHaveAttribute("data-status", "offline");
+  await expect(member).toHaveAttribute("data-status", "offline", { timeout: 20_000 });
   await expect(member.getByTestId("presence-text")).toContainText("Offline · last seen");
   await expect(line).toHaveText(`${name} is offline: you will see the reply here`);
   await admin.screenshot({ path: "screenshots/dashboard-team-1280.png", fullPage: true });

@@ -4,11 +4,17 @@
 //! whose status changed with another. The node
 //! hands the announcements to its own sockets itself, before it answers the sockets that moved,
 //! so a socket's later messages never overtake its presence.
+//!
+//! A closed socket leaves its rooms and the presence tables only after a grace period: a reload or
+//! a page change opens the person's next socket meanwhile, so nobody sees them leave and come
+//! back (the count of their connections never reaches zero).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 use super::hub::Hub;
 use super::outbox::{RoomSignal, RoomSignalKind, notify_room, notify_staff};
@@ -22,8 +28,9 @@ enum Change {
     Connect { connection_id: i64, user: (i64, Role), idle: bool },
     Idle { connection_id: i64, idle: bool },
     Move { connection_id: i64, ticket_id: i64, member: Member, inside: bool, done: Option<oneshot::Sender<Vec<Member>>> },
-    Disconnect { connection_id: i64 },
-    /// Answered once everything queued before it is written.
+    /// Out of these rooms, then out of the presence tables.
+    Disconnect { connection_id: i64, rooms: Vec<(i64, Member)> },
+    /// Answered once everything queued before it is written, disconnects still in their grace too.
     Flush(oneshot::Sender<()>),
 }
 
@@ -35,10 +42,10 @@ pub struct Presence {
 }
 
 impl Presence {
-    /// Starts the writer task (needs a Tokio runtime).
-    pub fn start(pool: PgPool, hub: Hub) -> Self {
+    /// Starts the writer task (needs a Tokio runtime); closed sockets count as present for `grace`.
+    pub fn start(pool: PgPool, hub: Hub, grace: Duration) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, hub, receiver));
+        tokio::spawn(run(pool, hub, receiver, grace));
         Self { queue }
     }
 
@@ -66,12 +73,10 @@ impl Presence {
         let _ = written.await;
     }
 
-    /// Closes the connection: out of every room it is still in (queued, not awaited).
-    pub fn disconnect(&self, connection_id: i64, rooms: impl IntoIterator<Item = (i64, Member)>) {
-        for (ticket_id, member) in rooms {
-            let _ = self.queue.send(Change::Move { connection_id, ticket_id, member, inside: false, done: None });
-        }
-        let _ = self.queue.send(Change::Disconnect { connection_id });
+    /// Closes the connection: out of every room it is still in, once the grace is over (queued,
+    /// not awaited).
+    pub fn disconnect(&self, connection_id: i64, rooms: Vec<(i64, Member)>) {
+        let _ = self.queue.send(Change::Disconnect { connection_id, rooms });
     }
 
     /// Waits until everything queued so far is written (or the writer has stopped).
@@ -82,41 +87,74 @@ impl Presence {
     }
 }
 
-async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Change>) {
+async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::UnboundedReceiver<Change>, grace: Duration) {
     let mut changes = Vec::new();
-    while receiver.recv_many(&mut changes, MAX_BATCH).await > 0 {
-        let mut batch = PresenceBatch::default();
-        let mut waiting: Vec<(i64, oneshot::Sender<Vec<Member>>)> = Vec::new();
-        let mut flushes = Vec::new();
+    // Disconnects in their grace, oldest first (all wait equally long, so also soonest due first).
+    let mut in_grace: VecDeque<(Instant, Change)> = VecDeque::new();
+    loop {
+        let next_due = in_grace.front().map(|(due, _)| *due);
+        let open = tokio::select! {
+            received = receiver.recv_many(&mut changes, MAX_BATCH) => received > 0,
+            () = tokio::time::sleep_until(next_due.unwrap_or_else(Instant::now)), if next_due.is_some() => true,
+        };
+        let closing = !open;
+        let flushing = closing || changes.iter().any(|change| matches!(change, Change::Flush(_)));
+        let now = Instant::now();
+        let mut due = Vec::new();
         for change in changes.drain(..) {
             match change {
-                Change::Connect { connection_id, user: (user_id, role), idle } => {
-                    batch.connects.push((connection_id, user_id, role));
-                    if idle {
-                        batch.idles.push((connection_id, true));
-                    }
-                }
-                Change::Idle { connection_id, idle } => batch.idles.push((connection_id, idle)),
-                Change::Move { connection_id, ticket_id, member, inside, done } => {
-                    batch.moves.push((connection_id, ticket_id, member, inside));
-                    waiting.extend(done.map(|done| (ticket_id, done)));
-                }
-                Change::Disconnect { connection_id } => batch.disconnects.push(connection_id),
-                Change::Flush(done) => flushes.push(done),
+                Change::Disconnect { .. } if !flushing && !grace.is_zero() => in_grace.push_back((now + grace, change)),
+                change => due.push(change),
             }
         }
-        let mut members = HashMap::new();
-        match write(&pool, &hub, &batch).await {
-            Ok(written) => members = written,
-            // Presence is best effort: the moves themselves (rooms on this node) already happened.
-            Err(err) => tracing::warn!(%err, size = batch.moves.len(), "could not record room presence"),
+        // Released before this round's own changes, which came later.
+        let ripe = if flushing { in_grace.len() } else { in_grace.iter().take_while(|(at, _)| *at <= now).count() };
+        due.splice(0..0, in_grace.drain(..ripe).map(|(_, change)| change));
+        if !due.is_empty() {
+            apply(&pool, &hub, due).await;
         }
-        for (ticket_id, done) in waiting {
-            let _ = done.send(members.get(&ticket_id).cloned().unwrap_or_default());
+        if closing {
+            return;
         }
-        for done in flushes {
-            let _ = done.send(());
+    }
+}
+
+/// Writes one round of changes and answers whoever waits on them.
+async fn apply(pool: &PgPool, hub: &Hub, changes: Vec<Change>) {
+    let mut batch = PresenceBatch::default();
+    let mut waiting: Vec<(i64, oneshot::Sender<Vec<Member>>)> = Vec::new();
+    let mut flushes = Vec::new();
+    for change in changes {
+        match change {
+            Change::Connect { connection_id, user: (user_id, role), idle } => {
+                batch.connects.push((connection_id, user_id, role));
+                if idle {
+                    batch.idles.push((connection_id, true));
+                }
+            }
+            Change::Idle { connection_id, idle } => batch.idles.push((connection_id, idle)),
+            Change::Move { connection_id, ticket_id, member, inside, done } => {
+                batch.moves.push((connection_id, ticket_id, member, inside));
+                waiting.extend(done.map(|done| (ticket_id, done)));
+            }
+            Change::Disconnect { connection_id, rooms } => {
+                batch.moves.extend(rooms.into_iter().map(|(ticket_id, member)| (connection_id, ticket_id, member, false)));
+                batch.disconnects.push(connection_id);
+            }
+            Change::Flush(done) => flushes.push(done),
         }
+    }
+    let mut members = HashMap::new();
+    match write(pool, hub, &batch).await {
+        Ok(written) => members = written,
+        // Presence is best effort: the moves themselves (rooms on this node) already happened.
+        Err(err) => tracing::warn!(%err, size = batch.moves.len(), "could not record room presence"),
+    }
+    for (ticket_id, done) in waiting {
+        let _ = done.send(members.get(&ticket_id).cloned().unwrap_or_default());
+    }
+    for done in flushes {
+        let _ = done.send(());
     }
 }
 

@@ -21,6 +21,9 @@ pub struct Config {
     pub s3_bucket: Option<String>,
     /// The largest attachment accepted.
     pub upload_limit_bytes: u64,
+    /// How long a person whose last socket closed still counts as present (in their rooms, and
+    /// online for staff): a reload or a page change reconnects within it, so nobody sees a flip.
+    pub presence_grace: Duration,
 }
 
 impl Config {
@@ -39,6 +42,7 @@ impl Config {
             data_dir: std::env::var("MYRELAY_DATA_DIR").unwrap_or_else(|_| ".data".into()).into(),
             s3_bucket: std::env::var("MYRELAY_S3_BUCKET").ok().filter(|b| !b.trim().is_empty()),
             upload_limit_bytes: parse_env::<u64>("MYRELAY_UPLOAD_LIMIT_MB", 10)? * 1_000_000,
+            presence_grace: Duration::from_millis(parse_env("MYRELAY_PRESENCE_GRACE_MS", 5_000)?),
         })
     }
 

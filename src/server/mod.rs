@@ -30,7 +30,7 @@ pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<Ap
     db::migrate(&pool).await.map_err(|e| format!("database: {e}"))?;
     let hub = crate::live::hub::Hub::new();
     let writer = crate::live::writer::Writer::start(pool.clone(), hub.clone());
-    let presence = crate::live::rooms::Presence::start(pool.clone(), hub.clone());
+    let presence = crate::live::rooms::Presence::start(pool.clone(), hub.clone(), config.presence_grace);
     Ok(AppState { leptos_options, hub, writer, presence, pool, files, config: Arc::new(config), http_send_budgets: Default::default() })
 }
 

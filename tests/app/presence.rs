@@ -2,11 +2,13 @@
 //! the team on every node and by a customer for their ticket's agent only; a dead node's people go
 //! offline and leave their rooms; a node whose rows were reaped while it lived writes them again.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::chat::second_node;
-use crate::common::{Browser, Ws, connect_socket, spawn_app};
+use crate::common::{Browser, Ws, connect_socket, spawn_app, spawn_app_with};
 use myrelay::domain::account::Role;
 
 /// Reads events until `person`'s presence is `status`; every presence heard meanwhile must be
@@ -216,4 +218,65 @@ async fn a_node_reaped_while_alive_writes_its_presence_again() {
     let joined = room.join(id, None).await;
     let members: Vec<i64> = joined["members"].as_array().unwrap().iter().map(|m| m["user_id"].as_i64().unwrap()).collect();
     assert!(members.contains(&agent_id), "the agent is back in the room: {joined}");
+}
+
+/// A reload (or a page change) closes a person's socket and opens the next one at once: within the
+/// presence grace nobody hears them leave the room and come back, or go offline and online again.
+/// Once their last socket stays closed past the grace, everybody hears it, once.
+#[tokio::test]
+async fn a_reload_is_never_heard_as_leaving_and_coming_back() {
+    // Long enough for the next socket to be in on a busy machine; the test waits it out once.
+    let app = spawn_app_with(|config| config.presence_grace = Duration::from_secs(3)).await;
+    let owner = app.cookie_for(Role::User, "owner@example.com").await;
+    let agent = app.cookie_for(Role::Agent, "agent@example.com").await;
+    let admin = app.cookie_for(Role::Admin, "admin@example.com").await;
+    let ticket_id = app.browser_with(&owner).new_ticket("Reloading").await;
+    let agent_id = app.browser_with(&agent).id().await;
+    let mut customer = app.socket(&owner).await;
+    customer.join(ticket_id, None).await;
+    let mut watcher = app.socket(&admin).await;
+    until_status(&mut watcher, agent_id, "offline").await;
+    watcher.join(ticket_id, None).await;
+
+    let mut first = app.socket(&agent).await;
+    first.join(ticket_id, None).await;
+    until_member(&mut customer, "ticket:user_joined", agent_id).await;
+    until_status(&mut watcher, agent_id, "online").await;
+
+    // The reload: the page's socket closes, the next page's socket joins.
+    first.close().await;
+    let mut second = app.socket(&agent).await;
+    let joined = second.join(ticket_id, None).await;
+    assert!(joined["members"].as_array().unwrap().iter().any(|m| m["user_id"] == agent_id), "{joined}");
+    // A marker after it: whatever was announced for the reload has arrived when it does.
+    customer.send("ticket:message:send", serde_json::json!({ "ticket_id": ticket_id, "client_id": "marker", "content": "marker" })).await;
+    let heard_in_room = events_until_marker(&mut customer, |name, _| name.starts_with("ticket:user_")).await;
+    assert_eq!(heard_in_room, Vec::<String>::new(), "the customer heard the reload");
+    let heard_by_team = events_until_marker(&mut watcher, |name, data| name == "staff:presence" && data["user_id"] == agent_id).await;
+    assert_eq!(heard_by_team, Vec::<String>::new(), "the team heard the reload");
+
+    // The tab closes for good: once the grace is over, gone from the room and offline, once each.
+    second.close().await;
+    until_member(&mut customer, "ticket:user_left", agent_id).await;
+    until_status(&mut watcher, agent_id, "offline").await;
+    assert_eq!(team_status(&app.browser_with(&admin), agent_id).await["status"], "offline");
+}
+
+/// Reads events until `event` (joined or left) about `person`.
+async fn until_member(ws: &mut Ws, event: &str, person: i64) {
+    while ws.until(event).await["user"]["user_id"] != person {}
+}
+
+/// The names of the events matching `wanted` that arrive before the message "marker".
+async fn events_until_marker(ws: &mut Ws, wanted: impl Fn(&str, &Value) -> bool) -> Vec<String> {
+    let mut heard = Vec::new();
+    loop {
+        let (name, data) = ws.next_event().await;
+        if name == "ticket:message:new" && data["content"] == "marker" {
+            return heard;
+        }
+        if wanted(&name, &data) {
+            heard.push(format!("{name} {data}"));
+        }
+    }
 }

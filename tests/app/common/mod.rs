@@ -134,6 +134,11 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with some settings changed.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let server_url = std::env::var("DATABASE_URL")
         .expect("DATABASE_URL must name a PostgreSQL server the tests may create databases on (scripts/test.sh sets it)");
     let name = format!("myrelay_test_{}", uuid::Uuid::new_v4().simple());
@@ -143,7 +148,7 @@ pub async fn spawn_app() -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let leptos_options = LeptosOptions::builder().output_name("myrelay").site_addr(addr).build();
-    let config = Config {
+    let mut config = Config {
         database_url: with_database(&server_url, &name),
         database_max_connections: 5,
         public_url: format!("http://{addr}"),
@@ -153,7 +158,10 @@ pub async fn spawn_app() -> TestApp {
         s3_bucket: None,
         // Above the 1 MiB body limit of every other route: uploads must not be cut by it.
         upload_limit_bytes: 3_000_000,
+        // Short, so that leaving is heard soon; the test of the grace itself sets a longer one.
+        presence_grace: Duration::from_millis(100),
     };
+    change(&mut config);
     let state = myrelay::server::prepare(leptos_options, config).await.expect("prepare app");
     // Listening before the test acts, so no change is announced before anyone hears it.
     state.hub.start(&state.pool).await.expect("start the hub");
@@ -391,6 +399,13 @@ impl Ws {
     pub async fn say(&mut self, ticket_id: i64, client_id: &str, content: &str) -> Value {
         self.send("ticket:message:send", serde_json::json!({ "ticket_id": ticket_id, "client_id": client_id, "content": content })).await;
         self.until("ticket:message:ack").await
+    }
+
+    /// Closes from this side, as a tab being closed or reloaded does, and waits for the server's
+    /// answer: by then the server has read the close (and handed the socket's rooms to presence).
+    pub async fn close(mut self) {
+        self.stream.close(None).await.expect("sending the close frame");
+        while let Some(Ok(_)) = tokio::time::timeout(Duration::from_secs(10), self.stream.next()).await.expect("the close answered within 10 s") {}
     }
 
     /// The close frame the server sends next (other events skipped).
