@@ -127,3 +127,22 @@ export async function staffOn(browser: Browser, who: { email: string; password: 
   await expect(page.getByTestId("connection")).toHaveText("live");
   return page;
 }
+
+/**
+ * A new agent of the test's own (so that no other test's tabs keep them online), signed in in
+ * their own browser context, promoted by `admin`; `admin` is left on the users page.
+ */
+export async function agentOfItsOwn(browser: Browser, admin: Page, first: string): Promise<{ agent: Page; name: string }> {
+  const name = `${first} ${Date.now() % 1_000_000}`;
+  const email = uniqueEmail(first.toLowerCase());
+  const agent = await (await browser.newContext()).newPage();
+  await register(agent, name, email);
+  await expect(agent).toHaveURL(/\/app\/tickets$/);
+  await open(admin, `/app/admin/users?q=${encodeURIComponent(email)}`);
+  const row = admin.locator("tr", { hasText: email });
+  await row.locator("summary", { hasText: "Actions" }).click();
+  await row.getByLabel(`Role of ${name}`).selectOption("agent");
+  await row.getByRole("button", { name: "Change role" }).click();
+  await expect(admin.locator("tr", { hasText: email }).locator(".role-badge")).toHaveText("agent");
+  return { agent, name };
+}

@@ -1,22 +1,11 @@
-import { expect } from "@playwright/test";
-import { test, adminSignedIn, customerWithTicket, open, register, uniqueEmail } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { test, adminSignedIn, agentOfItsOwn, customerWithTicket, open } from "./helpers";
 
 test("an agent's presence reaches the team and their customer live, and appearing away is one click, with or without JavaScript", async ({ browser }) => {
   test.setTimeout(120_000);
-  // An agent of this test's own, so that no other test's tabs keep them online.
-  const name = `Pia ${Date.now() % 1_000_000}`;
-  const email = uniqueEmail("pia");
-  const agentContext = await browser.newContext();
-  const agent = await agentContext.newPage();
-  await register(agent, name, email);
-  await expect(agent).toHaveURL(/\/app\/tickets$/);
   const admin = await adminSignedIn(browser);
-  await open(admin, `/app/admin/users?q=${encodeURIComponent(email)}`);
-  const row = admin.locator("tr", { hasText: email });
-  await row.locator("summary", { hasText: "Actions" }).click();
-  await row.getByLabel(`Role of ${name}`).selectOption("agent");
-  await row.getByRole("button", { name: "Change role" }).click();
-  await expect(admin.locator("tr", { hasText: email }).locator(".role-badge")).toHaveText("agent");
+  const { agent, name } = await agentOfItsOwn(browser, admin, "Pia");
+  const agentContext = agent.context();
 
   // The agent takes a customer's ticket: the customer learns the agent is online.
   const { user, id } = await customerWithTicket(browser, "The invoice PDF is blank.", "Paz Presence");
@@ -70,3 +59,60 @@ test("an agent's presence reaches the team and their customer live, and appearin
   await expect(line).toHaveText(`${name} is offline: you will see the reply here`);
   await admin.screenshot({ path: "screenshots/dashboard-team-1280.png", fullPage: true });
 });
+
+test("the team and the customer never see an agent go offline while the agent reloads and moves between pages", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const admin = await adminSignedIn(browser);
+  const { agent, name } = await agentOfItsOwn(browser, admin, "Rhea");
+  const { user, id } = await customerWithTicket(browser, "The export stops halfway.", "Remy Reload");
+  await open(agent, `/app/inbox/${id}`);
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  await expect(agent.getByTestId("ticket-agent")).toHaveText(name);
+  const line = user.getByTestId("agent-presence");
+  await expect(line).toHaveText(`${name} is online`);
+  await open(admin, "/app/admin");
+  const member = admin.locator(".team-member", { hasText: name });
+  await expect(member).toHaveAttribute("data-status", "online");
+
+  // From here on, every presence the customer's page and the admin's dashboard show is recorded.
+  await record(user, '[data-testid="agent-presence"]', name, null);
+  await record(admin, ".team-member", name, "data-status");
+
+  // Reloads and page changes: each closes the agent's socket and opens the next.
+  for (let round = 0; round < 3; round++) {
+    await agent.reload();
+    await expect(agent.getByTestId("connection")).toHaveText("live");
+    await open(agent, "/app/inbox");
+    await open(agent, `/app/inbox/${id}`);
+    await expect(agent.getByTestId("connection")).toHaveText("live");
+  }
+  // A message after them: whatever the navigation announced has reached the customer when it does.
+  await agent.getByRole("textbox", { name: "Message" }).fill("Still here, looking into it.");
+  await agent.getByRole("textbox", { name: "Message" }).press("Enter");
+  await expect(user.getByTestId("messages")).toContainText("Still here, looking into it.");
+  await expect(member).toHaveAttribute("data-status", "online");
+
+  const seenByCustomer: string[] = await user.evaluate(() => (window as any).__seen);
+  const seenByAdmin: string[] = await admin.evaluate(() => (window as any).__seen);
+  expect(seenByCustomer.filter((text) => !text.includes("is online"))).toEqual([]);
+  expect(seenByAdmin.filter((status) => status !== "online")).toEqual([]);
+});
+
+/**
+ * Records in `window.__seen` every value the element (`selector`, containing `text`) shows from
+ * now on, as its `attribute` or, without one, its text: whatever the page does to it.
+ */
+async function record(page: Page, selector: string, text: string, attribute: string | null): Promise<void> {
+  await page.evaluate(({ selector, text, attribute }) => {
+    const read = () => {
+      const element = [...document.querySelectorAll(selector)].find((e) => e.textContent?.includes(text));
+      return (attribute ? element?.getAttribute(attribute) : element?.textContent) ?? "(gone)";
+    };
+    const seen = [read()];
+    (window as any).__seen = seen;
+    new MutationObserver(() => {
+      const now = read();
+      if (now !== seen[seen.length - 1]) seen.push(now);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  }, { selector, text, attribute });
+}

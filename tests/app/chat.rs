@@ -265,6 +265,8 @@ async fn second_node_on(database_url: &str) -> SecondNode {
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        // As short as the first node's (common::spawn_app_with), so that leaving is heard soon.
+        .env("MYRELAY_PRESENCE_GRACE_MS", "100")
         .kill_on_drop(true)
         .spawn()
         .expect("start a second node");
