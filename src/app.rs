@@ -57,6 +57,7 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::i18n::provide_lang();
+    crate::ui::flash::provide();
     view! {
         <Title formatter=page_title />
         <Router>
@@ -142,11 +143,12 @@ fn NotFound() -> impl IntoView {
 /// user; it renders the header and the page inside the live frame, which hydrates in the browser.
 #[component]
 fn AppShell() -> impl IntoView {
+    // The session is the server's to read; hydrating, the browser gets the server's answer.
     #[cfg(feature = "ssr")]
-    let known = crate::auth::server::current_session().map(|session| session.user);
+    let session_user = || crate::auth::server::current_session().map(|session| session.user);
     #[cfg(not(feature = "ssr"))]
-    let known = None::<User>;
-    match known {
+    let session_user = || None::<User>;
+    match SharedValue::new(session_user).into_inner() {
         Some(user) => {
             // For the page's server-only components; the frame provides it to islands.
             provide_context(user.clone());

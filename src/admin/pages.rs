@@ -67,7 +67,7 @@ pub fn DashboardPage() -> impl IntoView {
                             <Satisfaction stats=s.clone() />
                         })
                     }
-                    Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
+                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| stats.refetch() /> }),
                 }
             })}
         </Suspense>
@@ -237,7 +237,7 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
     let set_active = ServerAction::<SetUserActive>::new();
     let set_responsible = ServerAction::<SetResponsibleAgent>::new();
     // What the last change did, in words, or why it was refused.
-    let crate::ui::flash::Flash { notice: done, error: refused, .. } = crate::ui::flash::take();
+    let crate::ui::flash::Flash { notice: done, error: refused, .. } = crate::ui::flash::current();
     let searching = search.is_some();
     // This list's address with another page.
     let here = move |cursor: Option<&str>| {
@@ -294,7 +294,7 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
                             </nav>
                         }.into_any())
                     }
-                    Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
+                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| people.refetch() /> }),
                 }
             })}}
         </Suspense>

@@ -11,7 +11,7 @@ use crate::ui::{FieldError, FormError, PageTitle, ServerForm, SubmitButton, aria
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
-    let flash = crate::ui::flash::take();
+    let flash = crate::ui::flash::current();
     let error = Signal::stored(flash.error.clone());
     let query = url::query().get_untracked();
     let t = &t().auth;
@@ -52,7 +52,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
-    let flash = crate::ui::flash::take();
+    let flash = crate::ui::flash::current();
     let error = Signal::stored(flash.error.clone());
     let t = &t().auth;
 

@@ -33,7 +33,7 @@ pub fn AdminCategoriesPage() -> impl IntoView {
         .or_else(|| refused(set_active.value().get_untracked().map(|r| r.map(drop))))
         .or_else(|| refused(move_one.value().get_untracked().map(|r| r.map(drop))));
     // What was typed into a new category that was refused.
-    let typed = crate::ui::flash::take();
+    let typed = crate::ui::flash::current();
     view! {
         <PageTitle text=t.categories />
         <div class="page-head"><h1>{t.categories}</h1></div>
@@ -60,7 +60,7 @@ pub fn AdminCategoriesPage() -> impl IntoView {
                                 <NewCategory action=create agents typed />
                             })
                         }
-                        Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
+                        Err(error) => Either::Right(view! { <LoadError error retry=move |_| categories.refetch() /> }),
                     }
                 })
             }}

@@ -103,17 +103,18 @@ pub fn paint_live(chat: LiveClient, rendered: impl Fn() + 'static) {
 pub fn TeamPresence() -> impl IntoView {
     let t = &crate::i18n::t().presence;
     // A refused switch comes back here (`ui::flash`).
-    let refused = crate::ui::flash::take().error;
+    let refused = crate::ui::flash::current().error;
+    let people = Resource::new(|| (), |_| crate::presence::api::team_presence());
     view! {
         <LiveTeam>
             <section class="team-panel" id="team-panel" aria-labelledby="team-heading" data-testid="team-panel">
                 <Suspense fallback=|| ()>
-                    {Suspend::new(async move {
-                        match crate::presence::api::team_presence().await {
+                    {move || Suspend::new(async move {
+                        match people.await {
                             Ok(people) => Either::Left(view! { <TeamList people /> }),
                             Err(error) => Either::Right(view! {
                                 <h2 id="team-heading">{t.team}</h2>
-                                <LoadError error retry=|_| () />
+                                <LoadError error retry=move |_| people.refetch() />
                             }),
                         }
                     })}

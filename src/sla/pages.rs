@@ -146,7 +146,7 @@ pub fn SlaSettingsPage() -> impl IntoView {
     let t = &crate::i18n::t().sla;
     let save = ServerAction::<SaveSlaPolicies>::new();
     let policies = Resource::new(|| (), |_| sla_policies());
-    let flash = crate::ui::flash::take();
+    let flash = crate::ui::flash::current();
     let error = Signal::stored(flash.error.clone());
     view! {
         <PageTitle text=t.title />
@@ -175,7 +175,7 @@ pub fn SlaSettingsPage() -> impl IntoView {
                                 {flash.notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                             </ServerForm>
                         }),
-                        Err(error) => Either::Right(view! { <LoadError error retry=|_| () /> }),
+                        Err(error) => Either::Right(view! { <LoadError error retry=move |_| policies.refetch() /> }),
                     }
                 })
             }}

@@ -3,6 +3,10 @@
 //! a success, "Targets saved."; after a refusal the error and what was typed) rides along in a
 //! short-lived cookie that the next page reads once, so the address stays the page's own.
 //! Requests from scripts (islands, integrators) get none of it.
+//!
+//! The page takes it once, at the top of the app ([`provide`]), as a value the browser reads back
+//! when it hydrates: the server and the browser render the same feedback. Components read it with
+//! [`current`].
 
 use serde::{Deserialize, Serialize};
 
@@ -27,12 +31,26 @@ impl Flash {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{after_form, after_form_notice, form_post, take, with_status};
+pub use server::{after_form, after_form_notice, form_post, with_status};
 
-/// Only the server renders the pages that read a flash.
-#[cfg(not(feature = "ssr"))]
-pub fn take() -> Flash {
-    Flash::default()
+/// This page's flash, as context.
+#[derive(Clone)]
+struct ThisPage(Flash);
+
+/// Takes the request's flash (clearing the cookie) and gives it to the page; once, in `App`.
+pub fn provide() {
+    #[cfg(feature = "ssr")]
+    let take = server::take;
+    // The cookie is the server's to read; hydrating, the browser gets the server's value.
+    #[cfg(not(feature = "ssr"))]
+    let take = Flash::default;
+    let flash = leptos::prelude::SharedValue::new(take).into_inner();
+    leptos::prelude::provide_context(ThisPage(flash));
+}
+
+/// What the previous form post left for this page (nothing after a navigation in the browser).
+pub fn current() -> Flash {
+    leptos::prelude::use_context::<ThisPage>().map(|page| page.0).unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]

@@ -27,21 +27,23 @@ const CHAT_HISTORY_PAGE: i64 = 50;
 /// `/app/tickets/:ticketId`: a user's ticket.
 #[component]
 pub fn UserTicketPage() -> impl IntoView {
-    view! { <TicketScreen ticket_id=ticket_in_path() from_inbox=false /> }
+    view! { <TicketScreen from_inbox=false /> }
 }
 
 /// `/app/inbox/:ticketId`: a ticket with the agent's controls.
 #[component]
 pub fn AgentTicketPage() -> impl IntoView {
-    view! { <TicketScreen ticket_id=ticket_in_path() from_inbox=true /> }
+    view! { <TicketScreen from_inbox=true /> }
 }
 
 /// The ticket the route names (none when it is not a number).
-fn ticket_in_path() -> Option<i64> {
-    use_params_map().read_untracked().get("ticketId").and_then(|id| id.parse::<i64>().ok())
+fn ticket_in_path() -> Memo<Option<i64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("ticketId").and_then(|id| id.parse::<i64>().ok()))
 }
 
-/// What a ticket's page shows, loaded at once on the server.
+/// What a ticket's page shows, loaded at once.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Loaded {
     ticket: Ticket,
     history: Page<TimelineEntry>,
@@ -72,21 +74,25 @@ async fn load(ticket_id: Option<i64>, staff: bool) -> Result<Loaded, AppError> {
 /// the header and the facts true: it takes their new HTML from the server after every change
 /// (`ui::region`), and posts their forms without leaving the page.
 #[component]
-fn TicketScreen(ticket_id: Option<i64>, from_inbox: bool) -> impl IntoView {
+fn TicketScreen(from_inbox: bool) -> impl IntoView {
     let staff = expect_context::<User>().role.is_staff();
+    let ticket_id = ticket_in_path();
+    let loaded = Resource::new(move || ticket_id.get(), move |ticket_id| load(ticket_id, staff));
     let texts = crate::i18n::t();
     let t = &texts.tickets;
     let (back_href, back_label) =
         if from_inbox { ("/app/inbox", texts.common.nav_inbox) } else { ("/app/tickets", texts.common.nav_my_tickets) };
     // What the last form post on this page left for it (a refusal, and a refused rating's comment).
-    let flash = crate::ui::flash::take();
+    let flash = crate::ui::flash::current();
     let comment = flash.typed("comment");
     let refusal = flash.error;
     view! {
         <div class="ticket-screen" class:with-sidebar=staff>
             <Suspense fallback=|| ()>
-                {Suspend::new(async move {
-                        match load(ticket_id, staff).await {
+                {move || {
+                    let (refusal, comment) = (refusal.clone(), comment.clone());
+                    Suspend::new(async move {
+                        match loaded.await {
                             Ok(Loaded { ticket, history, notes, others }) => Either::Left(view! {
                                 <PageTitle text=format!("#{} {}", ticket.id, ticket.title()) />
                                 <div id="ticket-head" class="region">
@@ -108,7 +114,8 @@ fn TicketScreen(ticket_id: Option<i64>, from_inbox: bool) -> impl IntoView {
                                 <Unavailable error back_href back_label />
                             }),
                         }
-                })}
+                    })
+                }}
             </Suspense>
         </div>
     }

@@ -4,10 +4,12 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
+use leptos_router::params::ParamsMap;
 
 use super::ListKind;
 use super::priority::PriorityBadge;
-use crate::domain::ticket::{EXCERPT_MAX_CHARS, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
+
+use crate::domain::ticket::{EXCERPT_MAX_CHARS, Page, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
 use crate::presence::view::PresenceDot;
 use crate::sla::pages::SlaBadge;
 use crate::tickets::api::{inbox_counts, list_tickets};
@@ -66,7 +68,30 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
 /// The rows of the list the address asks for, with the pager (or why there are none).
 #[component]
 fn Rows(kind: ListKind) -> impl IntoView {
-    let query = url::query().get_untracked();
+    let query = url::query();
+    let page = Resource::new(move || query.get(), move |query| load_rows(kind, query));
+    let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let filtered = query.with_untracked(|query| {
+                    FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
+                });
+                match page.await {
+                    Ok(result) if result.items.is_empty() => EitherOf3::A(view! { <EmptyList kind filtered /> }),
+                    Ok(result) => EitherOf3::B(view! {
+                        <TicketRows tickets=result.items kind detail_base />
+                        <Pager next=result.next_cursor />
+                    }),
+                    Err(error) => EitherOf3::C(view! { <LoadError error retry=move |_| page.refetch() /> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The page of tickets the address's `query` asks for.
+async fn load_rows(kind: ListKind, query: ParamsMap) -> Result<Page<Ticket>, crate::error::AppError> {
     // The inbox is the open work, for admins too: closed tickets only when asked for.
     let include_closed = match kind {
         ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
@@ -74,9 +99,7 @@ fn Rows(kind: ListKind) -> impl IntoView {
     };
     let category = query.get("category").and_then(|id| id.parse::<i64>().ok());
     let sort = query.get("sort").filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
-    let filtered = FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"));
-    let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
-    let page = list_tickets(
+    list_tickets(
         query.get("status"),
         query.get("assignment"),
         include_closed,
@@ -87,21 +110,8 @@ fn Rows(kind: ListKind) -> impl IntoView {
         query.get("priority"),
         Some(sort),
         query.get("sla"),
-    );
-    view! {
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match page.await {
-                    Ok(result) if result.items.is_empty() => EitherOf3::A(view! { <EmptyList kind filtered /> }),
-                    Ok(result) => EitherOf3::B(view! {
-                        <TicketRows tickets=result.items kind detail_base />
-                        <Pager next=result.next_cursor />
-                    }),
-                    Err(error) => EitherOf3::C(view! { <LoadError error retry=|_| () /> }),
-                }
-            })}
-        </Suspense>
-    }
+    )
+    .await
 }
 
 /// What a list runs in the browser: the inbox's tabs with their counts, and the rows (server

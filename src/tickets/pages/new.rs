@@ -18,11 +18,13 @@ use crate::ui::{FieldError, FormError, PageTitle, aria_invalid};
 pub fn NewTicketPage() -> impl IntoView {
     let texts = crate::i18n::t();
     let (t, nav) = (&texts.tickets, &texts.common);
-    let flash = crate::ui::flash::take();
+    let flash = crate::ui::flash::current();
     let error = Signal::stored(flash.error.clone());
     let typed = move |name: &str| flash.typed(name).unwrap_or_default();
     let (subject, description, category) = (typed("subject"), typed("description"), typed("category_id"));
     let attachment_ids = typed("attachment_ids");
+    let categories = Resource::new(|| (), |_| active_categories());
+    let kept = Resource::new(|| (), move |_| kept_files(attachment_ids.clone()));
     view! {
         <PageTitle text=nav.nav_new_ticket />
         <div class="page-head">
@@ -32,8 +34,10 @@ pub fn NewTicketPage() -> impl IntoView {
             <FormError error />
             // Offered only while the installation has active categories; then one is required.
             <Suspense fallback=|| ()>
-                {Suspend::new(async move {
-                    let categories = active_categories().await.unwrap_or_default();
+                {move || {
+                    let category = category.clone();
+                    Suspend::new(async move {
+                    let categories = categories.await.unwrap_or_default();
                     (!categories.is_empty()).then(|| view! {
                         <label for="category_id">{t.category}</label>
                         <select id="category_id" name="category_id" required
@@ -46,7 +50,8 @@ pub fn NewTicketPage() -> impl IntoView {
                         </select>
                         <FieldError error field="category_id" />
                     })
-                })}
+                    })
+                }}
             </Suspense>
             <label for="subject">{t.subject} <span class="muted">{t.optional}</span></label>
             <input id="subject" name="subject" type="text" maxlength=SUBJECT_MAX_CHARS value=subject
@@ -54,9 +59,11 @@ pub fn NewTicketPage() -> impl IntoView {
             <FieldError error field="subject" />
             <label for="description">{t.describe_issue}</label>
             <Suspense fallback=|| ()>
-                {Suspend::new(async move {
+                {move || {
+                    let description = description.clone();
+                    Suspend::new(async move {
                     view! {
-                        <TicketFiles kept=kept_files(&attachment_ids).await>
+                        <TicketFiles kept=kept.await>
                             <textarea id="description" name="description" rows="8" required maxlength=DESCRIPTION_MAX_CHARS
                                 aria-invalid=aria_invalid(error, "description") aria-describedby="description-hint description-error"
                             >{description}</textarea>
@@ -65,7 +72,8 @@ pub fn NewTicketPage() -> impl IntoView {
                             </p>
                         </TicketFiles>
                     }
-                })}
+                    })
+                }}
             </Suspense>
             <FieldError error field="description" />
             <FieldError error field="attachment_ids" />
@@ -77,11 +85,12 @@ pub fn NewTicketPage() -> impl IntoView {
     }
 }
 
-/// The files a refused form had uploaded (`ids` as the form sent them), if still unsent.
-async fn kept_files(ids: &str) -> Vec<Attachment> {
+/// The files a refused form had uploaded (`ids` as the form sent them), if still unsent. Only a
+/// full page load after a refusal has any (the flash), and that is the server's to render.
+async fn kept_files(ids: String) -> Vec<Attachment> {
     #[cfg(feature = "ssr")]
     {
-        let ids = crate::domain::attachment::parse_ids(Some(ids)).unwrap_or_default();
+        let ids = crate::domain::attachment::parse_ids(Some(&ids)).unwrap_or_default();
         let (Ok(user), Ok(state)) = (crate::auth::server::require_user(), crate::server::state::AppState::from_context()) else { return Vec::new() };
         if ids.is_empty() {
             return Vec::new();
