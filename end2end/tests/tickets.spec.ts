@@ -121,3 +121,30 @@ test("the inbox's views and filters apply at once, each view with its count", as
   await agent.getByLabel("Status").selectOption("resolved");
   await expect(agent.locator(`[data-ticket-id="${id}"]`)).toHaveCount(0);
 });
+
+test("an open inbox takes a new ticket and its messages live, without loading any page", async ({ browser }) => {
+  const agent = await signedIn(browser, AGENT);
+  // Newest first, so that the new ticket is on the first page whatever other tests left.
+  await open(agent, "/app/inbox?sort=recent");
+  // Every page the inbox loads or fetches from here on (data requests are fine).
+  const pages: string[] = [];
+  agent.on("request", (request) => {
+    if (request.resourceType() === "document" || (request.headers()["accept"] ?? "").includes("text/html")) pages.push(request.url());
+  });
+
+  const user = await newUser(browser, "Liv Live");
+  const subject = `Live row ${Date.now()}`;
+  const id = await openTicket(user, "The dashboard shows yesterday's numbers.", subject);
+  const row = agent.locator(`[data-ticket-id="${id}"]`);
+  await expect(row).toContainText(subject);
+  await expect(row).toHaveClass(/fresh/);
+
+  await expect(user.getByTestId("connection")).toHaveText("live");
+  for (const text of ["Still yesterday's numbers.", "And now the day before."]) {
+    await user.getByRole("textbox", { name: "Message" }).fill(text);
+    await user.getByRole("textbox", { name: "Message" }).press("Enter");
+    await expect(row.locator(".preview")).toContainText(text);
+  }
+  await expect(row.getByTestId("unread")).toHaveText("2");
+  expect(pages).toEqual([]);
+});

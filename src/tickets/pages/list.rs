@@ -53,26 +53,28 @@ fn default_sort(kind: ListKind) -> TicketSort {
     if kind == ListKind::Inbox { TicketSort::Priority } else { TicketSort::Recent }
 }
 
-/// A ticket list whose filters and page live in the URL query, rendered by the server: the
-/// filters, then the rows (`#ticket-rows`), inside [`LiveList`], which keeps the rows current.
+/// A ticket list whose filters and page live in the URL query: the filters (the server's HTML),
+/// then the rows, inside [`LiveList`], which renders the rows and keeps them current.
 #[component]
 pub fn TicketList(kind: ListKind) -> impl IntoView {
     view! {
         <LiveList kind>
             <ListFilters kind />
-            <div id="ticket-rows" class="region"><Rows kind /></div>
         </LiveList>
     }
 }
 
-/// The rows of the list the address asks for, with the pager (or why there are none).
+/// The tickets of a list, as loaded.
+pub(super) type LoadedRows = Resource<Result<Page<Ticket>, crate::error::AppError>>;
+
+/// The rows of the list the address asks for, with the pager (or why there are none); the rows
+/// on screen stay while a newer page loads.
 #[component]
-fn Rows(kind: ListKind) -> impl IntoView {
+fn Rows(kind: ListKind, page: LoadedRows) -> impl IntoView {
     let query = url::query();
-    let page = Resource::new(move || query.get(), move |query| load_rows(kind, query));
     let detail_base = if kind == ListKind::Mine { "/app/tickets" } else { "/app/inbox" };
     view! {
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let filtered = query.with_untracked(|query| {
                     FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
@@ -86,7 +88,7 @@ fn Rows(kind: ListKind) -> impl IntoView {
                     Err(error) => EitherOf3::C(view! { <LoadError error retry=move |_| page.refetch() /> }),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -114,13 +116,17 @@ async fn load_rows(kind: ListKind, query: ParamsMap) -> Result<Page<Ticket>, cra
     .await
 }
 
-/// What a list runs in the browser: the inbox's tabs with their counts, and the rows (server
-/// HTML, `children`) kept current: loaded again from the server when the live client hears of
-/// a change to a ticket on screen, a message in one, a new ticket (the inbox, highlighted) or a
-/// reconnect; unread badges, presence dots and SLA clocks followed between loads.
+/// What a list runs in the browser: the inbox's tabs with their counts, the filters (the server's
+/// HTML, `children`) and the rows, kept current: loaded again (as data) when the live client hears
+/// of a change to a ticket on screen, a message in one, a new ticket (the inbox, highlighted) or
+/// a reconnect; unread badges and presence dots follow the live client between loads.
 #[island]
 fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
     crate::ui::ready::island_ready();
+    let query = url::query();
+    // Bumped when the live client says the rows on screen are out of date.
+    let stale = RwSignal::new(0u64);
+    let page: LoadedRows = Resource::new(move || (query.get(), stale.get()), move |(query, _)| load_rows(kind, query));
     // The tabs' counts load in the browser: the page is served without waiting for them (they
     // count the whole table; the list itself is one index range).
     let counts = RwSignal::new(None::<QueueCounts>);
@@ -136,10 +142,14 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
         }
     });
     #[cfg(feature = "hydrate")]
-    super::live_rows::start(kind, move || count_again.update(|n| *n += 1));
+    super::live_rows::start(kind, page, move || {
+        stale.update(|n| *n += 1);
+        count_again.update(|n| *n += 1);
+    });
     view! {
         {(kind == ListKind::Inbox).then(|| view! { <Tabs counts /> })}
         {children()}
+        <div id="ticket-rows"><Rows kind page /></div>
     }
 }
 
@@ -174,6 +184,11 @@ fn Tabs(counts: RwSignal<Option<QueueCounts>>) -> impl IntoView {
 fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str) -> impl IntoView {
     let show_creator = kind != ListKind::Mine;
     let t = &crate::i18n::t().tickets;
+    let chat = use_context::<crate::client::LiveClient>();
+    // The rows first show what was loaded (as the server rendered them), then what the live client
+    // knows better: unread counts, tickets opened since the inbox went on screen.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     let rows = tickets
         .into_iter()
         .map(|ticket| {
@@ -200,14 +215,16 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str) -
                 None => Either::Right(ticket.description.chars().take(EXCERPT_MAX_CHARS).collect::<String>()),
             };
             let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
-            let unread = ticket.unread;
+            let loaded_unread = ticket.unread;
+            let unread = move || chat.filter(|_| live.get()).and_then(|chat| chat.unread_of(id)).unwrap_or(loaded_unread);
+            let fresh = move || chat.is_some_and(|chat| chat.new_tickets.with(|fresh| fresh.contains(&id)));
             let latest = last.as_ref().map_or(ticket.updated_at, |m| m.at.max(ticket.updated_at));
             view! {
-                <li class="queue-row" class:attention=needs_attention data-ticket-id=id data-unread=unread data-last-seq=ticket.last_seq>
+                <li class="queue-row" class:attention=needs_attention class:fresh=fresh data-ticket-id=id>
                     <span class="marker" title=if needs_attention { t.waiting_for_reply } else { "" }></span>
                     <div class="row-main">
                         <a class="row-link" href=href>{ticket.title()}</a>
-                        <span class="unread-slot"><UnreadBadge count=move || unread /></span>
+                        <span class="unread-slot"><UnreadBadge count=unread /></span>
                         <p class="preview">{preview}</p>
                     </div>
                     <div class="row-facts">

@@ -1,28 +1,23 @@
-//! A list's rows in the browser (`list::LiveList`): the server renders them; this loads them
-//! again when the live client hears of something that changes them, and between loads follows
-//! what it knows better than the last load: unread counts, presence, SLA clocks, new tickets.
+//! What keeps a list's rows current in the browser (`list::LiveList` renders them): the rows load
+//! again, as data, when the live client hears of something that changes them; the tickets on
+//! screen are followed and their unread counts seeded from each load.
 #![cfg(feature = "hydrate")]
 
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
-use leptos::web_sys::Element;
 
 use super::ListKind;
+use super::list::LoadedRows;
 use crate::client::LiveClient;
 use crate::client::room::ConnectionState;
 
-/// The element holding the rows (the server's HTML, swapped whole).
-const ROWS: &str = "ticket-rows";
 /// Changes often come in bursts (a message and its read, several tickets at once): one load.
 const SETTLE: Duration = Duration::from_millis(150);
 
-/// `counted_again`: the tabs' counts are stale too.
-pub fn start(kind: ListKind, counted_again: impl Fn() + Copy + 'static) {
+/// `stale`: the rows (and the tabs' counts) are out of date; load them again.
+pub fn start(kind: ListKind, rows: LoadedRows, stale: impl Fn() + Copy + 'static) {
     let Some(chat) = use_context::<LiveClient>() else { return };
-    // Bumped each time new rows came in.
-    let rendered = RwSignal::new(0u64);
     let waiting = StoredValue::new(false);
     let load = move || {
         if waiting.get_value() {
@@ -32,12 +27,7 @@ pub fn start(kind: ListKind, counted_again: impl Fn() + Copy + 'static) {
         set_timeout(
             move || {
                 waiting.set_value(false);
-                leptos::task::spawn_local(async move {
-                    if crate::ui::region::reload(ROWS).await {
-                        rendered.update(|n| *n += 1);
-                    }
-                });
-                counted_again();
+                stale();
             },
             SETTLE,
         );
@@ -58,37 +48,18 @@ pub fn start(kind: ListKind, counted_again: impl Fn() + Copy + 'static) {
         }
         now
     });
-    // What the rows on screen are: followed, their unread counts known, new ones highlighted.
+    // What the rows on screen are: followed, their unread counts known.
     Effect::new(move |_| {
-        rendered.track();
-        let rows = rows();
-        for row in &rows {
-            let number = |name: &str| row.get_attribute(name).and_then(|value| value.parse::<i64>().ok());
-            if let (Some(id), Some(unread), Some(seq)) = (number("data-ticket-id"), number("data-unread"), number("data-last-seq")) {
-                chat.seed_unread(id, unread, seq);
-            }
+        let Some(Ok(page)) = rows.get() else { return };
+        for ticket in &page.items {
+            chat.seed_unread(ticket.id, ticket.unread, ticket.last_seq);
         }
-        chat.watch(rows.iter().filter_map(|row| row_id(row)).collect());
+        chat.watch(page.items.iter().map(|ticket| ticket.id).collect());
     });
-    Effect::new(move |_| {
-        rendered.track();
-        let fresh = chat.new_tickets.get();
-        for row in rows() {
-            if row_id(&row).is_some_and(|id| fresh.contains(&id)) {
-                let _ = row.class_list().add_1("fresh");
-            }
-        }
+    // The rows' SLA badges count down between loads.
+    crate::sla::pages::follow_static_clocks(move || {
+        rows.track();
     });
-    Effect::new(move |_| {
-        rendered.track();
-        for row in rows() {
-            if let (Some(id), Ok(Some(slot))) = (row_id(&row), row.query_selector(".unread-slot")) {
-                paint_unread(&slot, chat.unread_of(id));
-            }
-        }
-    });
-    crate::presence::view::paint_live(chat, move || rendered.track());
-    crate::sla::pages::follow_static_clocks(move || rendered.track());
     if kind == ListKind::Inbox {
         chat.watch_inbox(true);
     }
@@ -98,36 +69,4 @@ pub fn start(kind: ListKind, counted_again: impl Fn() + Copy + 'static) {
             chat.watch_inbox(false);
         }
     });
-}
-
-fn rows() -> Vec<Element> {
-    let Ok(list) = document().query_selector_all(&format!("#{ROWS} [data-ticket-id]")) else { return Vec::new() };
-    (0..list.length()).filter_map(|index| list.item(index)?.dyn_into::<Element>().ok()).collect()
-}
-
-fn row_id(row: &Element) -> Option<i64> {
-    row.get_attribute("data-ticket-id")?.parse().ok()
-}
-
-/// The row's badge as `unread::view::UnreadBadge` renders it; None: as the server had it.
-fn paint_unread(slot: &Element, count: Option<i64>) {
-    let Some(count) = count else { return };
-    if count <= 0 {
-        slot.set_inner_html("");
-        return;
-    }
-    let text = crate::domain::unread::badge(count);
-    let label = (crate::i18n::t().common.unread_count)(&text);
-    let badge = match slot.first_element_child() {
-        Some(badge) => badge,
-        None => {
-            let Ok(badge) = document().create_element("span") else { return };
-            let _ = badge.set_attribute("class", "unread-badge");
-            let _ = badge.set_attribute("data-testid", "unread");
-            let _ = slot.append_child(&badge);
-            badge
-        }
-    };
-    let _ = badge.set_attribute("aria-label", &label);
-    badge.set_text_content(Some(&text));
 }
