@@ -6,7 +6,7 @@ use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
-use super::ListKind;
+use super::{ListKind, LoadedRows};
 use super::priority::PriorityBadge;
 
 use crate::domain::ticket::{EXCERPT_MAX_CHARS, Page, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
@@ -63,9 +63,6 @@ pub fn TicketList(kind: ListKind) -> impl IntoView {
         </LiveList>
     }
 }
-
-/// The tickets of a list, as loaded.
-pub(super) type LoadedRows = Resource<Result<Page<Ticket>, crate::error::AppError>>;
 
 /// The rows of the list the address asks for, with the pager (or why there are none); the rows
 /// on screen stay while a newer page loads.

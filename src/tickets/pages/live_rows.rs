@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::ListKind;
-use super::list::LoadedRows;
+use super::{ListKind, LoadedRows};
 use crate::client::LiveClient;
 use crate::client::room::ConnectionState;
 
