@@ -124,6 +124,11 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
     // Bumped when the live client says the rows on screen are out of date.
     let stale = RwSignal::new(0u64);
     let page: LoadedRows = Resource::new(move || (query.get(), stale.get()), move |(query, _)| load_rows(kind, query));
+    // The rows first show what was loaded (as the server rendered them), then what the live
+    // client knows better: unread counts. Owned here, not by the rows, which each load replaces.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    provide_context(Hydrated(hydrated));
     // The tabs' counts load in the browser: the page is served without waiting for them (they
     // count the whole table; the list itself is one index range).
     let counts = RwSignal::new(None::<QueueCounts>);
@@ -149,6 +154,10 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
         <div id="ticket-rows"><Rows kind page /></div>
     }
 }
+
+/// Whether the list's island has hydrated (context for its rows).
+#[derive(Clone, Copy)]
+struct Hydrated(RwSignal<bool>);
 
 /// The inbox's views, each with its live count: what waits for an agent, mine, everything open.
 #[component]
@@ -182,10 +191,7 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str) -
     let show_creator = kind != ListKind::Mine;
     let t = &crate::i18n::t().tickets;
     let chat = use_context::<crate::client::LiveClient>();
-    // The rows first show what was loaded (as the server rendered them), then what the live client
-    // knows better: unread counts, tickets opened since the inbox went on screen.
-    let live = RwSignal::new(false);
-    Effect::new(move |_| live.set(true));
+    let live = use_context::<Hydrated>().map(|hydrated| hydrated.0);
     let rows = tickets
         .into_iter()
         .map(|ticket| {
@@ -213,7 +219,7 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str) -
             };
             let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
             let loaded_unread = ticket.unread;
-            let unread = move || chat.filter(|_| live.get()).and_then(|chat| chat.unread_of(id)).unwrap_or(loaded_unread);
+            let unread = move || chat.filter(|_| live.is_some_and(|live| live.get())).and_then(|chat| chat.unread_of(id)).unwrap_or(loaded_unread);
             let fresh = move || chat.is_some_and(|chat| chat.new_tickets.with(|fresh| fresh.contains(&id)));
             let latest = last.as_ref().map_or(ticket.updated_at, |m| m.at.max(ticket.updated_at));
             view! {
