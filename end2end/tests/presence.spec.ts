@@ -1,24 +1,10 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 import { test, adminSignedIn, agentOfItsOwn, customerWithTicket, open } from "./helpers";
 
 test("an agent's presence reaches the team and their customer live, and appearing away is one click, with or without JavaScript", async ({ browser }) => {
   test.setTimeout(120_000);
-  const admin = await adminSignedIn(browser);
-  const { agent, name } = await agentOfItsOwn(browser, admin, "Pia");
+  const { admin, agent, name, user, id, line, member } = await agentWithCustomerAndAdmin(browser, "Pia", "Paz Presence");
   const agentContext = agent.context();
-
-  // The agent takes a customer's ticket: the customer learns the agent is online.
-  const { user, id } = await customerWithTicket(browser, "The invoice PDF is blank.", "Paz Presence");
-  await open(agent, `/app/inbox/${id}`);
-  await agent.getByRole("button", { name: "Assign to me" }).click();
-  await expect(agent.getByTestId("ticket-agent")).toHaveText(name);
-  const line = user.getByTestId("agent-presence");
-  await expect(line).toHaveText(`${name} is online`);
-
-  // The admin's dashboard lists the team.
-  await open(admin, "/app/admin");
-  const member = admin.locator(".team-member", { hasText: name });
-  await expect(member).toHaveAttribute("data-status", "online");
 
   // The agent appears away from the inbox: the admin and the customer see it at once.
   await open(agent, "/app/inbox");
@@ -62,17 +48,7 @@ test("an agent's presence reaches the team and their customer live, and appearin
 
 test("the team and the customer never see an agent go offline while the agent reloads and moves between pages", async ({ browser }) => {
   test.setTimeout(120_000);
-  const admin = await adminSignedIn(browser);
-  const { agent, name } = await agentOfItsOwn(browser, admin, "Rhea");
-  const { user, id } = await customerWithTicket(browser, "The export stops halfway.", "Remy Reload");
-  await open(agent, `/app/inbox/${id}`);
-  await agent.getByRole("button", { name: "Assign to me" }).click();
-  await expect(agent.getByTestId("ticket-agent")).toHaveText(name);
-  const line = user.getByTestId("agent-presence");
-  await expect(line).toHaveText(`${name} is online`);
-  await open(admin, "/app/admin");
-  const member = admin.locator(".team-member", { hasText: name });
-  await expect(member).toHaveAttribute("data-status", "online");
+  const { admin, agent, name, user, id, member } = await agentWithCustomerAndAdmin(browser, "Rhea", "Remy Reload");
 
   // From here on, every presence the customer's page and the admin's dashboard show is recorded.
   await record(user, '[data-testid="agent-presence"]', name, null);
@@ -115,4 +91,23 @@ async function record(page: Page, selector: string, text: string, attribute: str
       if (now !== seen[seen.length - 1]) seen.push(now);
     }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
   }, { selector, text, attribute });
+}
+
+/**
+ * An agent of the test's own who takes a new customer's ticket: the customer's page says the agent
+ * is online (`line`), and so does the admin's dashboard (`member`).
+ */
+async function agentWithCustomerAndAdmin(browser: Browser, agentName: string, customerName: string) {
+  const admin = await adminSignedIn(browser);
+  const { agent, name } = await agentOfItsOwn(browser, admin, agentName);
+  const { user, id } = await customerWithTicket(browser, "The invoice PDF is blank.", customerName);
+  await open(agent, `/app/inbox/${id}`);
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  await expect(agent.getByTestId("ticket-agent")).toHaveText(name);
+  const line = user.getByTestId("agent-presence");
+  await expect(line).toHaveText(`${name} is online`);
+  await open(admin, "/app/admin");
+  const member = admin.locator(".team-member", { hasText: name });
+  await expect(member).toHaveAttribute("data-status", "online");
+  return { admin, agent, name, user, id, line, member };
 }
