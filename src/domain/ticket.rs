@@ -210,14 +210,17 @@ impl Ticket {
     }
 }
 
-/// A ticket's title: its subject, else its description's first line (cut at 80 characters).
+/// A title taken from the description is its first line cut at this many characters.
+pub const TITLE_MAX_CHARS: usize = 80;
+
+/// A ticket's title: its subject, else its description's first line (cut at [`TITLE_MAX_CHARS`]).
 pub fn title_of(subject: Option<&str>, description: &str) -> String {
     match subject {
         Some(subject) if !subject.is_empty() => subject.to_owned(),
         _ => {
             let first_line = description.lines().next().unwrap_or_default();
-            let mut title: String = first_line.chars().take(80).collect();
-            if first_line.chars().count() > 80 {
+            let mut title: String = first_line.chars().take(TITLE_MAX_CHARS).collect();
+            if first_line.chars().count() > TITLE_MAX_CHARS {
                 title.push('…');
             }
             title

@@ -377,6 +377,8 @@ async fn a_list_page_renders_each_ticket_once_and_sends_its_data_once() {
     let owner = app.signed_in_user("ann@example.com").await;
     let agent = app.signed_in_as(Role::Agent, "abe@example.com").await;
     let id = owner.new_ticket("The printer prints zebra-stripes-7f3a on every page").await;
+    // A row shows a description's start only: the rest is not sent with the list.
+    owner.new_ticket(&format!("A long story {} with its end in tail-marker-9c1e", "and so on ".repeat(40))).await;
 
     for path in ["/app/inbox", "/app/tickets"] {
         let browser = if path == "/app/inbox" { &agent } else { &owner };
@@ -384,6 +386,7 @@ async fn a_list_page_renders_each_ticket_once_and_sends_its_data_once() {
         assert_eq!(html.matches(&format!("data-ticket-id=\"{id}\"")).count(), 1, "{path}: the ticket's row once");
         let carrying = html.split("__RESOLVED_RESOURCES[").skip(1).filter(|data| data.contains("zebra-stripes-7f3a")).count();
         assert_eq!(carrying, 1, "{path}: the ticket once as data, for the browser to keep its row current");
+        assert!(html.contains("A long story") && !html.contains("tail-marker-9c1e"), "{path}: a long description's start only");
     }
 }
 

@@ -9,7 +9,7 @@ use leptos_router::params::ParamsMap;
 use super::{ListKind, LoadedRows};
 use super::priority::PriorityBadge;
 
-use crate::domain::ticket::{EXCERPT_MAX_CHARS, Page, Priority, QueueCounts, Ticket, TicketSort, TicketStatus};
+use crate::domain::ticket::{EXCERPT_MAX_CHARS, Page, Priority, QueueCounts, TITLE_MAX_CHARS, Ticket, TicketSort, TicketStatus};
 use crate::presence::view::PresenceDot;
 use crate::sla::pages::SlaBadge;
 use crate::tickets::api::{inbox_counts, list_tickets};
@@ -111,6 +111,17 @@ async fn load_rows(kind: ListKind, query: ParamsMap) -> Result<Page<Ticket>, cra
         query.get("sla"),
     )
     .await
+    .map(|mut page| {
+        // A row shows the description only as its title's first line and a preview excerpt, so
+        // the page's data for the browser keeps just that much of it (up to 10,000 characters).
+        const _: () = assert!(TITLE_MAX_CHARS <= EXCERPT_MAX_CHARS, "the kept part must hold the title");
+        for ticket in &mut page.items {
+            if ticket.description.chars().count() > EXCERPT_MAX_CHARS + 1 {
+                ticket.description = ticket.description.chars().take(EXCERPT_MAX_CHARS + 1).collect();
+            }
+        }
+        page
+    })
 }
 
 /// What a list runs in the browser: the inbox's tabs with their counts, the filters (the server's
