@@ -2,10 +2,11 @@ import { test as base, expect, type Browser, type BrowserContext, type BrowserCo
 
 /** What a page may log as an error without the app being at fault: the browser's own lines for
  * 4xx answers, which tests provoke on purpose (a refused WebSocket upgrade; 401 once a test has
- * dropped the cookies). */
+ * dropped the cookies), and for a request the test's own `setOffline` cut. */
 function isExpectedAnswer(text: string): boolean {
   return (
     /^Failed to load resource: the server responded with a status of 4\d\d/.test(text) ||
+    /^Failed to load resource: net::ERR_INTERNET_DISCONNECTED/.test(text) ||
     /^WebSocket connection to .* failed: HTTP Authentication failed/.test(text)
   );
 }

@@ -26,7 +26,11 @@ pub fn start(kind: ListKind, rows: LoadedRows, stale: impl Fn() + Copy + 'static
         set_timeout(
             move || {
                 waiting.set_value(false);
-                stale();
+                // Offline, a load could only fail (and show an error over good rows): the
+                // socket's return loads them again.
+                if chat.connection.get_untracked() == ConnectionState::Live {
+                    stale();
+                }
             },
             SETTLE,
         );
