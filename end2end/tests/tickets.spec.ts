@@ -1,5 +1,5 @@
-import { expect, type Browser, type Page } from "@playwright/test";
-import { test, ADMIN, AGENT, hydrated, open, register, signIn, uniqueEmail } from "./helpers";
+import { expect, type Browser, type Page, type Route } from "@playwright/test";
+import { test, ADMIN, AGENT, customerWithTicket, hydrated, open, register, signIn, staffOn, uniqueEmail } from "./helpers";
 
 async function signedIn(browser: Browser, who: { email: string; password: string }): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -122,15 +122,58 @@ test("the inbox's views and filters apply at once, each view with its count", as
   await expect(agent.locator(`[data-ticket-id="${id}"]`)).toHaveCount(0);
 });
 
+/** Every page `page` loads or fetches from now on (data requests are not pages). */
+function pagesLoadedBy(page: Page): string[] {
+  const pages: string[] = [];
+  page.on("request", (request) => {
+    if (request.resourceType() === "document" || (request.headers()["accept"] ?? "").includes("text/html")) pages.push(request.url());
+  });
+  return pages;
+}
+
+test("an open ticket follows others' status, assignment and priority as data, and its own forms load no page", async ({ browser }) => {
+  const { user, id } = await customerWithTicket(browser, "The invoice shows the wrong address.", "Ada Address");
+  const agent = await staffOn(browser, AGENT, id);
+  const admin = await staffOn(browser, ADMIN, id);
+  const pages = [user, agent, admin].map(pagesLoadedBy);
+
+  await agent.getByRole("button", { name: "Assign to me" }).click();
+  for (const page of [agent, admin, user]) {
+    await expect(page.getByTestId("ticket-status")).toHaveText("assigned");
+    await expect(page.getByTestId("ticket-agent")).toHaveText("Abe");
+  }
+  await admin.getByLabel("Priority").selectOption("high");
+  await expect(agent.locator(".ticket-header").getByTestId("priority")).toHaveText("High");
+  await expect(agent.getByLabel("Priority")).toHaveValue("high");
+  await agent.getByRole("button", { name: "Mark resolved" }).click();
+  for (const page of [agent, admin, user]) await expect(page.getByTestId("ticket-status")).toHaveText("resolved");
+  // The customer is asked to rate it, and rates it in place; staff see the rating.
+  await user.locator("label[for=score-5]").click();
+  await user.getByRole("button", { name: "Send rating" }).click();
+  await expect(user.getByTestId("rating-given")).toBeVisible();
+  await expect(admin.getByTestId("ticket-rating")).toContainText("5");
+
+  // The admin's page misses the next change (its reload is held back): its Reopen is refused,
+  // and the page then shows the ticket as it is.
+  const held: Route[] = [];
+  await admin.route("**/api/tickets/get?*", (route) => void held.push(route));
+  await agent.getByRole("button", { name: "Reopen" }).click();
+  await expect(agent.getByTestId("ticket-status")).toHaveText("assigned");
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+  await admin.unroute("**/api/tickets/get?*");
+  await expect(admin.getByTestId("ticket-status")).toHaveText("resolved");
+  await admin.getByRole("button", { name: "Reopen" }).click();
+  await expect(admin.getByTestId("action-conflict")).toBeVisible();
+  await expect(admin.getByTestId("ticket-status")).toHaveText("assigned");
+  for (const route of held) await route.continue();
+  expect(pages).toEqual([[], [], []]);
+});
+
 test("an open inbox takes a new ticket and its messages live, without loading any page", async ({ browser }) => {
   const agent = await signedIn(browser, AGENT);
   // Newest first, so that the new ticket is on the first page whatever other tests left.
   await open(agent, "/app/inbox?sort=recent");
-  // Every page the inbox loads or fetches from here on (data requests are fine).
-  const pages: string[] = [];
-  agent.on("request", (request) => {
-    if (request.resourceType() === "document" || (request.headers()["accept"] ?? "").includes("text/html")) pages.push(request.url());
-  });
+  const pages = pagesLoadedBy(agent);
 
   const user = await newUser(browser, "Liv Live");
   const subject = `Live row ${Date.now()}`;

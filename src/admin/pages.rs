@@ -4,83 +4,50 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::api::{SetResponsibleAgent, SetUserActive, SetUserRole, admin_stats, list_users};
-use super::model::Account;
+use super::model::{Account, SystemStats};
 use crate::domain::account::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};
 use crate::ui::{LoadError, Loading, PageTitle, ServerForm, encode_query_value, format_time, url};
 
-/// The dashboard's figures: the element the browser reloads (`ui::region`).
-const FIGURES: &str = "dashboard-figures";
-
-/// `/app/admin`: system figures, each linking to the list behind it. Rendered by the server; the
-/// browser reloads the figures every few seconds ([`Freshness`]) and keeps the team live.
+/// `/app/admin`: system figures, each linking to the list behind it, and the team. The browser
+/// loads the figures again every few seconds ([`LiveDashboard`]) and keeps the team live.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let t = &t().admin;
-    let lang = lang();
     let stats = Resource::new(|| (), |_| admin_stats());
     view! {
         <PageTitle text=t.dashboard />
-        <div class="page-head">
-            <h1>{t.dashboard}</h1>
-            <Freshness />
-        </div>
-        <crate::presence::view::TeamPresence />
-        <div id=FIGURES>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match stats.await {
-                    Ok(s) => {
-                        let number = |value: i64| lang.number(value);
-                        let live = |value: Option<i64>| value.map_or_else(|| "—".to_owned(), |v| lang.number(v));
-                        // `name`: what tests and scripts find a figure by, the same in every language.
-                        Either::Left(view! {
-                            <section aria-label=t.tickets>
-                                <h2>{t.tickets}</h2>
-                                <dl class="stats">
-                                    <Stat name="Total tickets" label=t.total_tickets value=number(s.tickets_total) href="/app/admin/tickets" />
-                                    <Stat name="Open" label=t.open value=number(s.tickets_open) href="/app/admin/tickets?status=open" />
-                                    <Stat name="Assigned" label=t.assigned value=number(s.tickets_assigned) href="/app/admin/tickets?status=assigned" />
-                                    <Stat name="Resolved" label=t.resolved value=number(s.tickets_resolved) href="/app/admin/tickets?status=resolved" />
-                                    <Stat name="Closed" label=t.closed value=number(s.tickets_closed) href="/app/admin/tickets?status=closed" />
-                                </dl>
-                            </section>
-                            <section aria-label=t.people>
-                                <h2>{t.people}</h2>
-                                <dl class="stats">
-                                    <Stat name="Users" label=t.users value=number(s.users_total) href="/app/admin/users?role=user" />
-                                    <Stat name="Agents" label=t.agents value=number(s.agents_total) href="/app/admin/agents" />
-                                    <Stat name="Admins" label=t.admins value=number(s.admins_total) href="/app/admin/users?role=admin" />
-                                </dl>
-                            </section>
-                            <section aria-label=t.live>
-                                <h2>{t.live_now}</h2>
-                                <dl class="stats live">
-                                    <Stat name="connected_clients" captioned=true label=t.people_connected value=live(s.connected_clients) href="/app/admin/users" />
-                                    <Stat name="connected_agents" captioned=true label=t.agents_online value=live(s.connected_agents) href="/app/admin/agents" />
-                                    <Stat name="active_ticket_rooms" captioned=true label=t.conversations_open value=live(s.active_ticket_rooms) href="/app/admin/tickets" />
-                                </dl>
-                                <p class="muted">{t.live_connections_note}</p>
-                            </section>
-                            <Satisfaction stats=s.clone() />
-                        })
-                    }
-                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| stats.refetch() /> }),
+                    Ok(stats) => Either::Left(view! {
+                        <LiveDashboard stats>
+                            <crate::presence::view::TeamPresence />
+                        </LiveDashboard>
+                    }),
+                    Err(error) => Either::Right(view! {
+                        <h1>{t.dashboard}</h1>
+                        <LoadError error retry=move |_| stats.refetch() />
+                    }),
                 }
             })}
         </Suspense>
-        </div>
     }
 }
 
-/// How fresh the dashboard's figures are ("Updated 3 s ago"): the live counters change as people
-/// come and go, so the browser loads them again every few seconds while the page is open.
+/// How often the browser loads the figures again: the live counters change as people come and go.
+#[cfg(feature = "hydrate")]
+const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The dashboard as the browser keeps it: the figures loaded again every few seconds, and how
+/// fresh they are ("Updated 3 s ago"). `children`: the team panel.
 #[island]
-fn Freshness() -> impl IntoView {
+fn LiveDashboard(stats: SystemStats, children: Children) -> impl IntoView {
     crate::ui::ready::island_ready();
     let t = &t().admin;
+    let stats = RwSignal::new(stats);
     // When the figures were last loaded, and the time now (browser only).
     let loaded_at = RwSignal::new(None::<f64>);
     let now = RwSignal::new(None::<f64>);
@@ -93,13 +60,14 @@ fn Freshness() -> impl IntoView {
         });
         let reload = move || {
             leptos::task::spawn_local(async move {
-                if crate::ui::region::reload(FIGURES).await {
+                if let Ok(fresh) = admin_stats().await {
+                    stats.set(fresh);
                     loaded_at.set(Some(js_sys::Date::now()));
                     tick();
                 }
             })
         };
-        if let Ok(handle) = set_interval_with_handle(reload, std::time::Duration::from_secs(5)) {
+        if let Ok(handle) = set_interval_with_handle(reload, RELOAD_EVERY) {
             on_cleanup(move || handle.clear());
         }
         if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
@@ -113,12 +81,53 @@ fn Freshness() -> impl IntoView {
         },
         _ => t.refreshed_every_5_seconds.to_owned(),
     };
-    view! { <p class="muted freshness" role="status">{freshness}</p> }
+    let lang = lang();
+    // Each figure follows the loads in place (a focused link keeps its focus).
+    let number = move |figure: fn(&SystemStats) -> i64| Signal::derive(move || lang.number(stats.with(figure)));
+    let live = move |figure: fn(&SystemStats) -> Option<i64>| {
+        Signal::derive(move || stats.with(figure).map_or_else(|| "—".to_owned(), |v| lang.number(v)))
+    };
+    // `name`: what tests and scripts find a figure by, the same in every language.
+    view! {
+        <div class="page-head">
+            <h1>{t.dashboard}</h1>
+            <p class="muted freshness" role="status">{freshness}</p>
+        </div>
+        {children()}
+        <section aria-label=t.tickets>
+            <h2>{t.tickets}</h2>
+            <dl class="stats">
+                <Stat name="Total tickets" label=t.total_tickets value=number(|s| s.tickets_total) href="/app/admin/tickets" />
+                <Stat name="Open" label=t.open value=number(|s| s.tickets_open) href="/app/admin/tickets?status=open" />
+                <Stat name="Assigned" label=t.assigned value=number(|s| s.tickets_assigned) href="/app/admin/tickets?status=assigned" />
+                <Stat name="Resolved" label=t.resolved value=number(|s| s.tickets_resolved) href="/app/admin/tickets?status=resolved" />
+                <Stat name="Closed" label=t.closed value=number(|s| s.tickets_closed) href="/app/admin/tickets?status=closed" />
+            </dl>
+        </section>
+        <section aria-label=t.people>
+            <h2>{t.people}</h2>
+            <dl class="stats">
+                <Stat name="Users" label=t.users value=number(|s| s.users_total) href="/app/admin/users?role=user" />
+                <Stat name="Agents" label=t.agents value=number(|s| s.agents_total) href="/app/admin/agents" />
+                <Stat name="Admins" label=t.admins value=number(|s| s.admins_total) href="/app/admin/users?role=admin" />
+            </dl>
+        </section>
+        <section aria-label=t.live>
+            <h2>{t.live_now}</h2>
+            <dl class="stats live">
+                <Stat name="connected_clients" captioned=true label=t.people_connected value=live(|s| s.connected_clients) href="/app/admin/users" />
+                <Stat name="connected_agents" captioned=true label=t.agents_online value=live(|s| s.connected_agents) href="/app/admin/agents" />
+                <Stat name="active_ticket_rooms" captioned=true label=t.conversations_open value=live(|s| s.active_ticket_rooms) href="/app/admin/tickets" />
+            </dl>
+            <p class="muted">{t.live_connections_note}</p>
+        </section>
+        {move || stats.with(|s| view! { <Satisfaction stats=s.clone() /> })}
+    }
 }
 
 /// The ratings of the last 30 days: the average and how many of each score.
 #[component]
-fn Satisfaction(stats: crate::admin::model::SystemStats) -> impl IntoView {
+fn Satisfaction(stats: SystemStats) -> impl IntoView {
     let texts = t();
     let (t, tickets) = (&texts.admin, &texts.tickets);
     let lang = lang();
@@ -159,7 +168,7 @@ fn Satisfaction(stats: crate::admin::model::SystemStats) -> impl IntoView {
 fn Stat(
     name: &'static str,
     label: &'static str,
-    value: String,
+    value: Signal<String>,
     href: &'static str,
     #[prop(optional)] captioned: bool,
 ) -> impl IntoView {

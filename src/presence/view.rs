@@ -8,7 +8,8 @@ use super::api::SetAway;
 use crate::client::LiveClient;
 use crate::domain::account::User;
 use crate::domain::presence::{StaffPresence, StaffStatus};
-use crate::ui::{LoadError, Time};
+use crate::error::AppError;
+use crate::ui::{LoadError, ServerForm, Time};
 
 fn label(status: StaffStatus) -> &'static str {
     let t = &crate::i18n::t().presence;
@@ -25,15 +26,14 @@ fn live_status(user_id: i64, loaded: Option<StaffStatus>) -> impl Fn() -> Option
     move || chat.and_then(|chat| chat.presence_of(user_id)).map(|p| p.status).or(loaded)
 }
 
-/// A coloured dot with the status in words for screen readers and on hover. Outside an island,
-/// [`paint_live`] keeps it current.
+/// A coloured dot with the status in words for screen readers and on hover.
 #[component]
 pub fn PresenceDot(user_id: i64, loaded: Option<StaffStatus>) -> impl IntoView {
     let status = live_status(user_id, loaded);
     move || {
         status().map(|status| {
             view! {
-                <span class="presence-dot" data-status=status.as_str() title=label(status) data-testid="presence-dot" data-presence-of=user_id>
+                <span class="presence-dot" data-status=status.as_str() title=label(status) data-testid="presence-dot">
                     <span class="visually-hidden">{label(status)}</span>
                 </span>
             }
@@ -42,15 +42,14 @@ pub fn PresenceDot(user_id: i64, loaded: Option<StaffStatus>) -> impl IntoView {
 }
 
 /// What a customer reads about the agent of their ticket: online, away (answers may take longer)
-/// or offline (the answer will show here). Outside an island, [`paint_live`] keeps it current.
+/// or offline (the answer will show here).
 #[component]
 pub fn AgentPresence(agent_id: i64, name: String, loaded: Option<StaffStatus>) -> impl IntoView {
     let status = live_status(agent_id, loaded);
     move || {
         status().map(|status| {
             view! {
-                <p class="agent-presence" data-status=status.as_str() data-testid="agent-presence" role="status"
-                    data-presence-of=agent_id data-name=name.clone()>
+                <p class="agent-presence" data-status=status.as_str() data-testid="agent-presence" role="status">
                     <span class="presence-dot" data-status=status.as_str()></span>
                     <span class="presence-line">{agent_line(status, &name)}</span>
                 </p>
@@ -68,71 +67,70 @@ fn agent_line(status: StaffStatus, name: &str) -> String {
     }
 }
 
-/// Brings the server-rendered dots and agent lines (`data-presence-of`) up to the presence the
-/// live client hears; again whenever `rendered` says new HTML came in.
-#[cfg(feature = "hydrate")]
-pub fn paint_live(chat: LiveClient, rendered: impl Fn() + 'static) {
-    use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::Element;
-    Effect::new(move |_| {
-        rendered();
-        let Ok(marked) = document().query_selector_all("[data-presence-of]") else { return };
-        for index in 0..marked.length() {
-            let Some(element) = marked.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else { continue };
-            let user_id = element.get_attribute("data-presence-of").and_then(|id| id.parse().ok());
-            let Some(status) = user_id.and_then(|id| chat.presence_of(id)).map(|presence| presence.status) else { continue };
-            let _ = element.set_attribute("data-status", status.as_str());
-            if let Ok(Some(dot)) = element.query_selector(".presence-dot") {
-                let _ = dot.set_attribute("data-status", status.as_str());
-            }
-            if let (Some(name), Ok(Some(line))) = (element.get_attribute("data-name"), element.query_selector(".presence-line")) {
-                line.set_text_content(Some(&agent_line(status, &name)));
-            } else {
-                let _ = element.set_attribute("title", label(status));
-                if let Ok(Some(hidden)) = element.query_selector(".visually-hidden") {
-                    hidden.set_text_content(Some(label(status)));
-                }
-            }
-        }
-    });
-}
-
 /// The team's presence, online first, with the viewer's own switch (the inbox and the
-/// dashboard), rendered by the server inside [`LiveTeam`], which keeps it current.
+/// dashboard).
 #[component]
 pub fn TeamPresence() -> impl IntoView {
     let t = &crate::i18n::t().presence;
-    // A refused switch comes back here (`ui::flash`).
+    // A refused switch posted without JavaScript comes back here (`ui::flash`).
     let refused = crate::ui::flash::current().error;
     let people = Resource::new(|| (), |_| crate::presence::api::team_presence());
     view! {
-        <LiveTeam>
-            <section class="team-panel" id="team-panel" aria-labelledby="team-heading" data-testid="team-panel">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
+        <section class="team-panel" aria-labelledby="team-heading" data-testid="team-panel">
+            <Suspense fallback=|| ()>
+                {move || {
+                    let refused = refused.clone();
+                    Suspend::new(async move {
                         match people.await {
-                            Ok(people) => Either::Left(view! { <TeamList people /> }),
+                            Ok(people) => Either::Left(view! { <LiveTeam people refused /> }),
                             Err(error) => Either::Right(view! {
                                 <h2 id="team-heading">{t.team}</h2>
                                 <LoadError error retry=move |_| people.refetch() />
                             }),
                         }
-                    })}
-                </Suspense>
-                {refused.map(|error| view! { <p class="form-error" role="alert">{crate::i18n::error_message(&error)}</p> })}
-            </section>
-        </LiveTeam>
+                    })
+                }}
+            </Suspense>
+        </section>
     }
 }
 
-/// What the team panel runs in the browser: each person's status as the socket reports it,
-/// online first, and the viewer's switch posted without leaving the page.
+/// The team as the browser keeps it: each person as the socket last reported them (else as
+/// loaded), online first; the viewer's switch posts without leaving the page.
 #[island]
-fn LiveTeam(children: Children) -> impl IntoView {
+fn LiveTeam(people: Vec<StaffPresence>, refused: Option<AppError>) -> impl IntoView {
     crate::ui::ready::island_ready();
-    #[cfg(feature = "hydrate")]
-    live_team::start();
-    children()
+    let chat = use_context::<LiveClient>();
+    let set_away = ServerAction::<SetAway>::new();
+    let refusal = RwSignal::new(refused);
+    Effect::new(move |_| match set_away.value().get() {
+        None => {}
+        Some(Ok(mine)) => {
+            refusal.set(None);
+            // As good as the socket's word (which follows).
+            if let Some(chat) = chat {
+                chat.apply(crate::domain::live::ServerEvent::StaffPresence(mine));
+            }
+        }
+        Some(Err(error)) => refusal.set(Some(error)),
+    });
+    let loaded = StoredValue::new(people);
+    let people = Memo::new(move |_| {
+        let mut people = loaded.get_value();
+        for (_, heard) in chat.map(|chat| chat.known_presence()).unwrap_or_default() {
+            match people.iter_mut().find(|p| p.user_id == heard.user_id) {
+                Some(person) => *person = heard,
+                None => people.push(heard),
+            }
+        }
+        // A stable sort: by name within a status, as the server had them.
+        people.sort_by_key(|p| rank(p.status));
+        people
+    });
+    view! {
+        <TeamList people set_away />
+        {move || refusal.get().map(|error| view! { <p class="form-error" role="alert">{crate::i18n::error_message(&error)}</p> })}
+    }
 }
 
 /// Online first, then away, then offline.
@@ -145,23 +143,24 @@ fn rank(status: StaffStatus) -> u8 {
 }
 
 #[component]
-fn TeamList(mut people: Vec<StaffPresence>) -> impl IntoView {
+fn TeamList(people: Memo<Vec<StaffPresence>>, set_away: ServerAction<SetAway>) -> impl IntoView {
     let t = &crate::i18n::t().presence;
     let me = expect_context::<User>().id;
-    people.sort_by_key(|p| rank(p.status));
-    let count = |status| people.iter().filter(|p| p.status == status).count();
-    let summary = (t.summary)(count(StaffStatus::Online), count(StaffStatus::Away));
-    let list = if people.is_empty() {
-        Either::Left(view! { <p class="muted">{t.team_empty}</p> })
-    } else {
-        Either::Right(view! {
-            <ul class="team">
-                {people.into_iter().map(|person| {
-                    let mine = person.user_id == me;
-                    view! { <TeamMember person me=mine /> }
-                }).collect_view()}
-            </ul>
-        })
+    let count = move |status| people.with(|people| people.iter().filter(|p| p.status == status).count());
+    let summary = move || (t.summary)(count(StaffStatus::Online), count(StaffStatus::Away));
+    let empty = Memo::new(move |_| people.with(Vec::is_empty));
+    let list = move || {
+        if empty.get() {
+            Either::Left(view! { <p class="muted">{t.team_empty}</p> })
+        } else {
+            Either::Right(view! {
+                <ul class="team">
+                    <For each=move || people.get() key=|p| (p.user_id, p.status, p.appear_away, p.last_seen_at) let(person)>
+                        <TeamMember me={person.user_id == me} person set_away />
+                    </For>
+                </ul>
+            })
+        }
     };
     view! {
         <div class="team-head">
@@ -173,7 +172,7 @@ fn TeamList(mut people: Vec<StaffPresence>) -> impl IntoView {
 }
 
 #[component]
-fn TeamMember(person: StaffPresence, me: bool) -> impl IntoView {
+fn TeamMember(person: StaffPresence, me: bool, set_away: ServerAction<SetAway>) -> impl IntoView {
     let t = &crate::i18n::t().presence;
     let status = person.status;
     let detail = match status {
@@ -185,122 +184,26 @@ fn TeamMember(person: StaffPresence, me: bool) -> impl IntoView {
         _ => None,
     };
     view! {
-        <li class="team-member" data-status=status.as_str() data-user-id=person.user_id>
+        <li class="team-member" data-status=status.as_str()>
             <span class="presence-dot" data-status=status.as_str()></span>
             <span class="name">{person.display_name.clone()}</span>
             {me.then(|| view! { <span class="muted">{format!(" ({})", t.you)}</span> })}
             <span class="presence-text" data-testid="presence-text">{label(status)}{detail}</span>
-            {me.then(|| view! { <AwaySwitch appear_away=person.appear_away /> })}
+            {me.then(|| view! { <AwaySwitch appear_away=person.appear_away set_away /> })}
         </li>
     }
 }
 
-/// The viewer's own choice: appear away whatever their tabs do, or not. A plain form, which
-/// [`LiveTeam`] posts without leaving the page.
+/// The viewer's own choice: appear away whatever their tabs do, or not.
 #[component]
-fn AwaySwitch(appear_away: bool) -> impl IntoView {
+fn AwaySwitch(appear_away: bool, set_away: ServerAction<SetAway>) -> impl IntoView {
     let t = &crate::i18n::t().presence;
-    let action = <SetAway as leptos::server_fn::ServerFn>::url();
     view! {
-        <form method="post" action=action class="inline-form away-switch">
+        <ServerForm action=set_away attr:class="inline-form away-switch">
             <input type="hidden" name="away" value=(!appear_away).to_string() />
-            <button type="submit" class="button subtle small" data-testid="away-switch">
+            <button type="submit" class="button subtle small" data-testid="away-switch" disabled=move || set_away.pending().get()>
                 {if appear_away { t.appear_online } else { t.appear_away }}
             </button>
-        </form>
-    }
-}
-
-#[cfg(feature = "hydrate")]
-mod live_team {
-    use leptos::prelude::*;
-    use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::Element;
-
-    use super::{label, rank};
-    use crate::client::LiveClient;
-    use crate::domain::presence::{StaffPresence, StaffStatus};
-    use crate::ui::region;
-
-    const PANEL: &str = "team-panel";
-
-    pub fn start() {
-        let Some(chat) = use_context::<LiveClient>() else { return };
-        // Bumped each time new HTML came in.
-        let rendered = RwSignal::new(0u64);
-        let submits = window_event_listener_untyped("submit", move |event| {
-            if let Some(form) = region::form_inside(&event, &[PANEL]) {
-                event.prevent_default();
-                leptos::task::spawn_local(async move {
-                    if region::post_into(&form, &[PANEL]).await {
-                        rendered.update(|n| *n += 1);
-                    }
-                });
-            }
-        });
-        on_cleanup(move || submits.remove());
-        Effect::new(move |_| {
-            rendered.track();
-            let known = chat.known_presence();
-            let Ok(Some(list)) = document().query_selector(&format!("#{PANEL} .team")) else { return };
-            let mut members = elements(&list, ".team-member");
-            for member in &members {
-                let id = member.get_attribute("data-user-id").and_then(|id| id.parse::<i64>().ok());
-                if let Some(presence) = id.and_then(|id| known.get(&id)) {
-                    paint(member, presence);
-                }
-            }
-            // Online first (a stable sort: by name within a status, as the server had them).
-            members.sort_by_key(|member| member.get_attribute("data-status").and_then(|s| StaffStatus::parse(&s)).map_or(3, rank));
-            for member in &members {
-                let _ = list.append_child(member);
-            }
-            let count = |status: StaffStatus| members.iter().filter(|m| m.get_attribute("data-status").as_deref() == Some(status.as_str())).count();
-            if let Ok(Some(summary)) = document().query_selector(&format!("#{PANEL} [data-testid=team-summary]")) {
-                let t = &crate::i18n::t().presence;
-                summary.set_text_content(Some(&(t.summary)(count(StaffStatus::Online), count(StaffStatus::Away))));
-            }
-        });
-        crate::presence::view::paint_live(chat, move || rendered.track());
-    }
-
-    fn elements(root: &Element, selector: &str) -> Vec<Element> {
-        let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
-        (0..list.length()).filter_map(|index| list.item(index)?.dyn_into::<Element>().ok()).collect()
-    }
-
-    /// A member's row as `TeamMember` renders it, for what the socket reported.
-    fn paint(member: &Element, presence: &StaffPresence) {
-        let t = &crate::i18n::t().presence;
-        let status = presence.status.as_str();
-        let _ = member.set_attribute("data-status", status);
-        for dot in elements(member, ".presence-dot") {
-            let _ = dot.set_attribute("data-status", status);
-        }
-        let Ok(Some(text)) = member.query_selector(".presence-text") else { return };
-        text.set_text_content(Some(label(presence.status)));
-        let detail = match (presence.status, presence.last_seen_at) {
-            (StaffStatus::Offline, Some(at)) => {
-                let _ = text.append_with_str_1(&format!(" · {} ", t.last_seen));
-                if let Ok(time) = document().create_element("time") {
-                    let _ = time.set_attribute("datetime", &crate::ui::time::machine_time(at));
-                    let _ = time.set_attribute("data-static", "");
-                    let _ = text.append_child(&time);
-                    crate::ui::time::rewrite_static_times_now();
-                }
-                None
-            }
-            (StaffStatus::Offline, None) => Some(t.never_seen),
-            (StaffStatus::Away, _) if presence.appear_away => Some(t.chose_away),
-            _ => None,
-        };
-        if let Some(detail) = detail {
-            let _ = text.append_with_str_1(&format!(" · {detail}"));
-        }
-        // The viewer's own switch, if their choice changed elsewhere (another tab).
-        if let (Ok(Some(away)), Ok(Some(button))) = (member.query_selector("input[name=away]"), member.query_selector(".away-switch button")) {
-            let _ = away.set_attribute("value", &(!presence.appear_away).to_string());
-            button.set_text_content(Some(if presence.appear_away { t.appear_online } else { t.appear_away }));
-        }
+        </ServerForm>
     }
 }

@@ -43,27 +43,21 @@ fn describe(t: &SlaTexts, state: ClockState) -> String {
     }
 }
 
-/// A list row's clock: the target still running (or overdue), else a missed one, else nothing;
-/// as it read when the page was made. A running one carries its due time and target
-/// (`data-due`, `data-target`): [`follow_static_clocks`] counts it down.
+/// The time a clock reads: the browser's clock once it runs (to the second), else when the
+/// ticket was loaded (the server, hydration, a page without JavaScript), so both render the same.
+fn now_or(checked_at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    crate::ui::time::Clock::now_fine().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or(checked_at)
+}
+
+/// A list row's clock: the target still running (or overdue), else a missed one, else nothing.
 #[component]
 pub fn SlaBadge(sla: TicketSla) -> impl IntoView {
     let t = &crate::i18n::t().sla;
-    let headline = sla.headline(sla.checked_at);
-    let running = headline.filter(|(_, state)| matches!(state, ClockState::Running { .. } | ClockState::Overdue { .. }));
-    let due_ms = running.and_then(|(target, _)| sla.clock(target)).map(|clock| clock.due_at.timestamp_millis());
-    let target = running.map(|(target, _)| target_name(target));
-    let text = headline.map_or_else(String::new, |(target, state)| badge_text(t, target, state));
-    let class = headline.map_or("sla-badge sla-none".to_owned(), |(_, state)| format!("sla-badge {}", tone(state)));
     let due = sla.next_due().map(|at| (t.due_at)(&format_time(at)));
-    view! { <span class=class title=due data-testid="sla-badge" data-due=due_ms data-target=target>{text}</span> }
-}
-
-fn target_name(target: Target) -> &'static str {
-    match target {
-        Target::FirstResponse => "first-response",
-        Target::Resolution => "resolution",
-    }
+    let headline = Memo::new(move |_| sla.headline(now_or(sla.checked_at)));
+    let text = move || headline.get().map_or_else(String::new, |(target, state)| badge_text(t, target, state));
+    let class = move || headline.get().map_or("sla-badge sla-none".to_owned(), |(_, state)| format!("sla-badge {}", tone(state)));
+    view! { <span class=class title=due data-testid="sla-badge">{text}</span> }
 }
 
 fn badge_text(t: &SlaTexts, target: Target, state: ClockState) -> String {
@@ -76,8 +70,7 @@ fn badge_text(t: &SlaTexts, target: Target, state: ClockState) -> String {
     }
 }
 
-/// The ticket's two clocks, for its facts, as they read when the page was made. A clock still
-/// running carries its due time (`data-due`): [`follow_static_clocks`] counts it down.
+/// The ticket's two clocks, for its facts.
 #[component]
 pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
     let t = &crate::i18n::t().sla;
@@ -86,8 +79,8 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
         .into_iter()
         .filter_map(|(target, label, clock)| clock.map(|clock| (target, label, clock)))
         .map(|(target, label, clock)| {
-            let state = sla.state(target, sla.checked_at);
-            let running = matches!(state, Some(ClockState::Running { .. } | ClockState::Overdue { .. })) && sla.paused_at.is_none();
+            let sla = sla.clone();
+            let state = Memo::new(move |_| sla.state(target, now_or(sla.checked_at)));
             let testid = match target {
                 Target::FirstResponse => "sla-first-response",
                 Target::Resolution => "sla-resolution",
@@ -95,8 +88,8 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
             view! {
                 <div>
                     <dt>{label}</dt>
-                    <dd class=state.map(tone).unwrap_or_default() data-testid=testid data-due=running.then(|| clock.due_at.timestamp_millis())>
-                        <span>{state.map(|state| describe(t, state)).unwrap_or_default()}</span>
+                    <dd class=move || state.get().map(tone).unwrap_or_default() data-testid=testid>
+                        <span>{move || state.get().map(|state| describe(t, state)).unwrap_or_default()}</span>
                         <br />
                         <time class="muted" datetime=machine_time(clock.due_at)>{(t.due_at)(&format_time(clock.due_at))}</time>
                     </dd>
@@ -104,39 +97,6 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
             }
         })
         .collect_view()
-}
-
-/// Counts down, every second, the running clocks the server rendered ([`SlaFacts`],
-/// [`SlaBadge`]); again at once whenever `rendered` says new HTML came in.
-#[cfg(feature = "hydrate")]
-pub fn follow_static_clocks(rendered: impl Fn() + 'static) {
-    use leptos::wasm_bindgen::JsCast;
-    Effect::new(move |_| {
-        rendered();
-        let Some(now) = crate::ui::time::Clock::now_fine() else { return };
-        let t = &crate::i18n::t().sla;
-        let Ok(clocks) = document().query_selector_all("[data-due]") else { return };
-        for index in 0..clocks.length() {
-            let Some(clock) = clocks.item(index).and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok()) else { continue };
-            let Some(due) = clock.get_attribute("data-due").and_then(|due| due.parse::<i64>().ok()) else { continue };
-            let state = if due >= now { ClockState::Running { left_ms: due - now } } else { ClockState::Overdue { by_ms: now - due } };
-            match clock.get_attribute("data-target").as_deref() {
-                // A list's badge.
-                Some(target) => {
-                    let target = if target == "resolution" { Target::Resolution } else { Target::FirstResponse };
-                    let _ = clock.set_attribute("class", &format!("sla-badge {}", tone(state)));
-                    clock.set_text_content(Some(&badge_text(t, target, state)));
-                }
-                // A clock in the ticket's facts.
-                None => {
-                    let _ = clock.set_attribute("class", tone(state));
-                    if let Ok(Some(text)) = clock.query_selector("span") {
-                        text.set_text_content(Some(&describe(t, state)));
-                    }
-                }
-            }
-        }
-    });
 }
 
 /// `/app/admin/sla`: each priority's targets, in one form, rendered by the server only: the form

@@ -2,33 +2,58 @@
 
 pub mod apply;
 pub mod flash;
+pub mod form_data;
 pub mod shortcuts;
 pub mod ready;
-pub mod region;
 pub mod time;
 pub mod url;
 
 pub use time::{Time, Waiting, format_time};
 
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::server_fn::client::Client;
 use leptos::server_fn::{Http, ServerFn};
+use serde::de::DeserializeOwned;
 
 use crate::codec::Form;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::i18n::{error_message, t};
 
-/// A form posting to the server function `action` stands for (`codec::Form` arguments). Every
-/// page that has one is rendered by the server only: it is a plain HTML form, and the function
-/// sends the browser back to the page (`ui::flash`). Islands post their forms through
-/// `ui::region` instead.
+/// A form posting to the server function `action` stands for (`codec::Form` arguments): a plain
+/// HTML form where nothing runs it in the browser (a page rendered by the server only, or before
+/// hydration), which the function answers by sending the browser back to the page (`ui::flash`);
+/// inside a hydrated view, submitted through `action` without a page load, its typed result in
+/// `action.value()`. (leptos' `ActionForm` takes only `PostUrl` functions, whose decoding errors
+/// name no field.)
 #[component]
 pub fn ServerForm<ServFn, OutputProtocol>(action: ServerAction<ServFn>, children: Children) -> impl IntoView
 where
-    ServFn: ServerFn<Protocol = Http<Form, OutputProtocol>, Error = AppError> + Send + Sync + 'static,
+    ServFn: DeserializeOwned + ServerFn<Protocol = Http<Form, OutputProtocol>, Error = AppError> + Clone + Send + Sync + 'static,
     ServFn::Output: Send + Sync + 'static,
+    ServFn::Client: Client<AppError>,
 {
-    let _ = action;
-    view! { <form method="post" action=ServFn::url()>{children()}</form> }
+    let on_submit = move |event: SubmitEvent| {
+        if event.default_prevented() {
+            return;
+        }
+        // A form that can't be read here still posts as a plain one.
+        #[cfg(feature = "hydrate")]
+        let Some(pairs) = form_data::submitted(&event) else { return };
+        #[cfg(not(feature = "hydrate"))]
+        let pairs: Vec<(String, String)> = Vec::new();
+        event.prevent_default();
+        match form_data::from_pairs::<ServFn>(&pairs) {
+            Ok(input) => {
+                action.dispatch(input);
+            }
+            Err(error) => {
+                let detail = error.to_string();
+                action.value().set(Some(Err(AppError::new(ErrorCode::Validation, Problem::MalformedArguments { detail }))));
+            }
+        }
+    };
+    view! { <form method="post" action=ServFn::url() on:submit=on_submit>{children()}</form> }
 }
 use crate::domain::ticket::TicketStatus;
 

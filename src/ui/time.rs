@@ -56,13 +56,6 @@ impl Clock {
     }
 }
 
-/// Rewrites the server-rendered times outside islands at once (after new HTML came in, say),
-/// as the clock does every half minute.
-#[cfg(feature = "hydrate")]
-pub fn rewrite_static_times_now() {
-    local::rewrite_static_times(js_sys::Date::now() as i64);
-}
-
 /// Absolute UTC time, the same text everywhere ("2026-12-02 14:05 UTC").
 pub fn format_time(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())

@@ -59,10 +59,6 @@ pub fn start(kind: ListKind, rows: LoadedRows, stale: impl Fn() + Copy + 'static
         }
         chat.watch(page.items.iter().map(|ticket| ticket.id).collect());
     });
-    // The rows' SLA badges count down between loads.
-    crate::sla::pages::follow_static_clocks(move || {
-        rows.track();
-    });
     if kind == ListKind::Inbox {
         chat.watch_inbox(true);
     }

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use leptos::server_fn::ServerFn;
-
+use super::actions::TicketActions;
 use crate::domain::ticket::{Priority, Ticket, TicketStatus};
 use crate::tickets::api::SetPriority;
+use crate::ui::ServerForm;
 
 /// Shown for every priority but the usual one: "normal" on every row would be noise.
 #[component]
@@ -17,12 +17,16 @@ pub fn PriorityBadge(priority: Priority) -> impl IntoView {
     })
 }
 
-/// The ticket's priority with a form to change it (a plain form: it works without JavaScript;
-/// with it, choosing applies at once: `LiveTicket`), and where the ticket came from.
+/// The ticket's priority with a form to change it (without JavaScript, chosen then set with its
+/// button; with it, choosing applies at once), and where the ticket came from.
 #[component]
-pub fn PriorityFacts(ticket: Ticket) -> impl IntoView {
+pub fn PriorityFacts(ticket: Ticket, actions: TicketActions) -> impl IntoView {
     let t = &crate::i18n::t().tickets;
     let closed = ticket.status == TicketStatus::Closed;
+    let id = ticket.id;
+    let choose = move |event: leptos::ev::Event| {
+        actions.priority.dispatch(SetPriority { id, priority: event_target_value(&event) });
+    };
     let options = Priority::ALL
         .into_iter()
         .map(|p| view! { <option value=p.as_str() selected=p == ticket.priority>{t.priority_name(p)}</option> })
@@ -31,12 +35,12 @@ pub fn PriorityFacts(ticket: Ticket) -> impl IntoView {
         <div>
             <dt><label for="ticket-priority">{t.priority}</label></dt>
             <dd>
-                <form method="post" action=SetPriority::url() class="inline-form priority-form">
-                    <input type="hidden" name="id" value=ticket.id />
-                    <select id="ticket-priority" name="priority" disabled=closed data-submit-on-change="">{options}</select>
+                <ServerForm action=actions.priority attr:class="inline-form priority-form">
+                    <input type="hidden" name="id" value=id />
+                    <select id="ticket-priority" name="priority" disabled=closed on:change=choose>{options}</select>
                     // Only without JavaScript (hidden once hydrated: choosing applies at once).
                     <button type="submit" class="button subtle apply" disabled=closed>{t.set_priority}</button>
-                </form>
+                </ServerForm>
             </dd>
         </div>
         <div>

@@ -2,21 +2,18 @@
 
 use leptos::prelude::*;
 
-use leptos::server_fn::ServerFn;
-
+use super::actions::TicketActions;
 use crate::domain::ticket::{RATING_COMMENT_MAX_CHARS, Rating, Ticket};
-use crate::error::AppError;
-use crate::tickets::api::RateTicket;
-use crate::ui::{FieldError, FormError};
+use crate::ui::{FieldError, FormError, ServerForm};
 
-/// For the ticket's customer: the question once the ticket is resolved, then their answer. A plain
-/// form (the page's script posts it without leaving the page); `refusal` and `comment`: why the
-/// last try was refused, and the comment it had.
+/// For the ticket's customer: the question once the ticket is resolved, then their answer.
+/// `comment`: what is typed in it, kept while the page shows the ticket anew (at first what a
+/// refused plain post, without JavaScript, had in it).
 #[component]
-pub fn RatingBox(ticket: Ticket, refusal: Option<AppError>, comment: Option<String>) -> impl IntoView {
+pub fn RatingBox(ticket: Ticket, actions: TicketActions, comment: RwSignal<String>) -> impl IntoView {
     let t = &crate::i18n::t().tickets;
     // Only a refusal of the rating itself is this form's (the header's actions show the others).
-    let error = Signal::stored(refusal.filter(|error| matches!(error.field.as_deref(), Some("score" | "comment"))));
+    let error = Signal::derive(move || actions.refusal.get().filter(|error| matches!(error.field.as_deref(), Some("score" | "comment"))));
     if let Some(rating) = &ticket.rating {
         return Some(leptos::either::Either::Left(view! {
             <p class="rating-given notice success" role="status" data-testid="rating-given">{(t.you_rated)(rating.score)}</p>
@@ -38,7 +35,7 @@ pub fn RatingBox(ticket: Ticket, refusal: Option<AppError>, comment: Option<Stri
         leptos::either::Either::Right(view! {
             <section class="rating-box" aria-labelledby="rate-heading">
                 <h2 id="rate-heading">{t.rate_heading}</h2>
-                <form method="post" action=RateTicket::url() class="rating-form">
+                <ServerForm action=actions.rate attr:class="rating-form">
                     <FormError error />
                     <input type="hidden" name="ticket_id" value=ticket.id />
                     <fieldset class="stars">
@@ -47,10 +44,13 @@ pub fn RatingBox(ticket: Ticket, refusal: Option<AppError>, comment: Option<Stri
                     </fieldset>
                     <FieldError error field="score" />
                     <label for="rating-comment">{t.rating_comment}</label>
-                    <textarea id="rating-comment" name="comment" rows="2" maxlength=RATING_COMMENT_MAX_CHARS>{comment.unwrap_or_default()}</textarea>
+                    <textarea id="rating-comment" name="comment" rows="2" maxlength=RATING_COMMENT_MAX_CHARS
+                        on:input=move |event| comment.set(event_target_value(&event))>{comment.get_untracked()}</textarea>
                     <FieldError error field="comment" />
-                    <button type="submit" class="button primary" data-busy-label=t.sending_rating>{t.send_rating}</button>
-                </form>
+                    <button type="submit" class="button primary" disabled=move || actions.busy()>
+                        {move || if actions.rate.pending().get() { t.sending_rating } else { t.send_rating }}
+                    </button>
+                </ServerForm>
             </section>
         })
     })
