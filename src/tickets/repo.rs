@@ -682,6 +682,8 @@ pub async fn rate_ticket(pool: &PgPool, rater: &User, ticket_id: i64, score: i16
     if stored.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::Conflict, Problem::AlreadyRated));
     }
+    // Staff with the ticket open see the rating come in.
+    crate::live::outbox::announce_ticket_updated(&mut tx, ticket_id).await?;
     tx.commit().await?;
     find_ticket(pool, rater, ticket_id).await?.ok_or_else(AppError::internal)
 }

@@ -3,7 +3,7 @@
 use crate::common::{Browser, spawn_app};
 use myrelay::domain::account::Role;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn act(browser: &Browser, id: &str, action: &str) -> Value {
     let (_, ticket) = browser.get_json(&format!("/api/tickets/get?id={id}")).await;
@@ -60,4 +60,20 @@ async fn the_customer_rates_each_resolution_once_and_staff_see_it() {
 
     let (_, stats) = admin.get_json("/api/admin/stats").await;
     assert_eq!(stats["ratings_30_days"], serde_json::json!([0, 0, 0, 1, 1]), "{stats}");
+}
+
+#[tokio::test]
+async fn staff_with_the_ticket_open_hear_of_a_rating_live() {
+    let app = spawn_app().await;
+    let ((_, user), (agent_cookie, agent)) = app.customer_and_agent().await;
+    let id = user.new_ticket("Printer on fire").await;
+    let ticket = id.to_string();
+    act(&agent, &ticket, "assign").await;
+    act(&agent, &ticket, "resolve").await;
+    // Joined after the changes: what it hears next is the rating's.
+    let mut in_room = app.socket(&agent_cookie).await;
+    in_room.join(id, None).await;
+    let (status, body) = user.post_json("/api/tickets/rate", &[("ticket_id", &ticket), ("score", "5"), ("comment", "")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(in_room.until("ticket:updated").await, json!({ "ticket_id": id }));
 }
