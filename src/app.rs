@@ -2,18 +2,22 @@
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos::either::{Either, EitherOf3};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, path};
 
 use crate::admin::pages::{AdminAgentsPage, AdminTicketsPage, AdminUsersPage, DashboardPage};
-use crate::auth::guard::login_url_for;
+use crate::auth::api::me;
+use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
 use crate::categories::pages::AdminCategoriesPage;
 use crate::client::LiveClient;
 use crate::domain::account::{Role, User};
 use crate::i18n::{Lang, LanguageSwitch, t};
 use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
-use crate::ui::shortcuts::Shortcuts;
+use crate::ui::LoadError;
+use crate::ui::shortcuts::{ShortcutHelp, Shortcuts};
 use crate::unread::view::UnreadBadge;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -32,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // The content-hashed name of the stylesheet (immutable caching).
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options islands=true />
+                <HydrationScripts options />
                 <MetaTags />
             </head>
             <body>
@@ -58,9 +62,17 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::i18n::provide_lang();
     crate::ui::flash::provide();
+    // `<body data-routing>` while a client-side navigation loads its page (tests wait for it).
+    let routing = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-routing", &routing.get().to_string());
+        }
+    });
     view! {
         <Title formatter=page_title />
-        <Router>
+        <Router set_is_routing=routing>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Landing />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
@@ -139,84 +151,93 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// The frame of every `/app` page. The session layer let the request in, so the server knows the
-/// user; it renders the header and the page inside the live frame, which hydrates in the browser.
+/// The frame of every `/app` page: finds the signed-in user once and gives the page the frame
+/// ([`AppFrame`]). It stays mounted while the person moves between `/app` pages, and with it the
+/// tab's live client.
 #[component]
 fn AppShell() -> impl IntoView {
-    // The session is the server's to read; hydrating, the browser gets the server's answer.
+    // The server knows the user (the session layer let the request in), and the page hydrates
+    // with that same value. Not a resource read under a Suspense: the server would run the whole
+    // page again for it.
     #[cfg(feature = "ssr")]
     let session_user = || crate::auth::server::current_session().map(|session| session.user);
     #[cfg(not(feature = "ssr"))]
     let session_user = || None::<User>;
     match SharedValue::new(session_user).into_inner() {
-        Some(user) => {
-            // For the page's server-only components; the frame provides it to islands.
-            provide_context(user.clone());
-            leptos::either::Either::Left(view! {
-                <LiveFrame user=user.clone()>
-                    <AppHeader user />
-                    <main class="app-main"><Outlet /></main>
-                </LiveFrame>
-            })
-        }
-        None => leptos::either::Either::Right(view! { <Redirect path=login_url_for(&crate::ui::url::path_and_query()) /> }),
+        Some(user) => Either::Left(view! { <AppFrame user /> }),
+        // In the browser after a client-side navigation from outside `/app` (a sign-in, say).
+        None => Either::Right(view! { <FetchedAppFrame /> }),
     }
 }
 
-/// What every `/app` page runs in the browser: the live client (one socket per tab) and the
-/// clock, given to the page's islands as context; the tab's title with the unread count; the
-/// narrow screen's folded menu; the keyboard shortcuts. The header and the page are `children`,
-/// rendered by the server.
-#[island]
-fn LiveFrame(user: User, children: Children) -> impl IntoView {
-    crate::ui::ready::island_ready();
-    // In the browser nothing outside an island runs: the frame provides what the page's
-    // islands share.
-    #[cfg(not(feature = "ssr"))]
-    crate::i18n::provide_lang();
+/// [`AppShell`] when the user is not known yet: asks the server.
+#[component]
+fn FetchedAppFrame() -> impl IntoView {
+    let session = Resource::new(|| (), |_| me());
+    let t = &t().common;
+    view! {
+        <Suspense fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
+            {move || Suspend::new(async move {
+                let here = crate::ui::url::path_and_query();
+                match session.await {
+                    Ok(Some(user)) => EitherOf3::A(view! { <AppFrame user /> }),
+                    Ok(None) => EitherOf3::B(view! { <Redirect path=login_url_for(&here) /> }),
+                    Err(error) => EitherOf3::C(view! {
+                        <main class="landing"><LoadError error retry=move |_| session.refetch() /></main>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What every `/app` page sits in: the live client (one socket for the tab's life in `/app`) and
+/// the clock, as context; the tab's title with the unread count; the header; the page, once the
+/// person may see it (the server checked a page it rendered; a client-side navigation is checked
+/// here); the keyboard shortcuts for staff.
+#[component]
+fn AppFrame(user: User) -> impl IntoView {
     provide_context(user.clone());
     let chat = LiveClient::new(user.clone());
     provide_context(chat);
     let clock = crate::ui::time::Clock::provide();
-    // Effects run only in the browser: times turn local and relative only after hydration.
+    // Effects run only in the browser, after hydration: times turn local and relative then.
     Effect::new(move |_| clock.start());
-    // The header's menu is open from the server (a plain row of links on wide screens); on a
-    // narrow screen it is folded once the page runs.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use leptos::wasm_bindgen::JsCast;
-        let narrow = window().match_media("(max-width: 40rem)").ok().flatten().is_some_and(|query| query.matches());
-        let menu = document().query_selector(".nav-menu").ok().flatten().and_then(|menu| menu.dyn_into::<leptos::web_sys::HtmlDetailsElement>().ok());
-        if let (true, Some(menu)) = (narrow, menu) {
-            menu.set_open(false);
-        }
-    });
-    // The tab's title leads with the unread count: "(3) Inbox · MyRelay".
-    let counted = move |title: String| match chat.unread_total() {
-        0 => title,
-        total => format!("({}) {title}", crate::domain::unread::badge(total)),
+    provide_context(ShortcutHelp(RwSignal::new(false)));
+    let location = use_location();
+    let home = user.role.home_path();
+    let guarded = user.clone();
+    // Only /app paths: while leaving (to /login after signing out) the frame is still mounted for
+    // a moment and must not send the person back in.
+    let misplaced = move || {
+        let path = location.pathname.get();
+        path.starts_with("/app") && page_access(&path, Some(&guarded)) != PageAccess::Allow
     };
-    #[cfg(feature = "ssr")]
-    let title = crate::ui::server_only(view! { <Title formatter=move |page| counted(page_title(page)) /> });
-    // In the browser the page's title is the server's, without the count it had then.
-    #[cfg(not(feature = "ssr"))]
-    let title = {
-        let served = document().title();
-        let page = served.strip_prefix('(').and_then(|rest| rest.split_once(") ")).map_or(served.clone(), |(_, page)| page.to_owned());
-        Effect::new(move |_| document().set_title(&counted(page.clone())));
+    // The tab's title leads with the unread count: "(3) Inbox · MyRelay".
+    let counted = move |page: String| match chat.unread_total() {
+        0 => page_title(page),
+        total => format!("({}) {}", crate::domain::unread::badge(total), page_title(page)),
     };
     view! {
-        {title}
-        {children()}
+        <Title formatter=counted />
+        <AppHeader user=user.clone() />
+        <main class="app-main">
+            <Show when=misplaced fallback=|| view! { <Outlet /> }>
+                <Redirect path=home />
+            </Show>
+        </main>
         {user.role.is_staff().then(|| view! { <Shortcuts /> })}
     }
 }
 
 /// The header of `/app` pages: the role's sections (the person's own work with its unread
-/// count, an island), search, who is signed in, the language and signing out.
+/// count), search, who is signed in, the language and signing out. On a narrow screen a menu,
+/// open from the server (a plain row of links without JavaScript) and folded once the page runs
+/// and after each navigation.
 #[component]
 fn AppHeader(user: User) -> impl IntoView {
-    let path = crate::ui::url::path();
+    let location = use_location();
+    let chat = expect_context::<LiveClient>();
     let t = &t().common;
     let links: Vec<(&'static str, &'static str)> = match user.role {
         Role::User => vec![("/app/tickets", t.nav_my_tickets), ("/app/tickets/new", t.nav_new_ticket)],
@@ -233,10 +254,19 @@ fn AppHeader(user: User) -> impl IntoView {
             ("/app/inbox", t.nav_inbox),
         ],
     };
+    let menu = NodeRef::<leptos::html::Details>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        location.pathname.track();
+        let narrow = window().match_media("(max-width: 40rem)").ok().flatten().is_some_and(|query| query.matches());
+        if let (true, Some(menu)) = (narrow, menu.get()) {
+            menu.set_open(false);
+        }
+    });
     view! {
         <header class="app-header">
             <a href=user.role.home_path() class="brand">"MyRelay"</a>
-            <details class="nav-menu" open>
+            <details class="nav-menu" open node_ref=menu>
             <summary aria-label=t.menu>{t.menu}</summary>
             <div class="nav-panel">
             <nav aria-label=t.main_nav>
@@ -245,10 +275,18 @@ fn AppHeader(user: User) -> impl IntoView {
                     .map(|(href, label)| {
                         // A section's front page is only "current" on itself, not under other links.
                         let exact = matches!(href, "/app/admin" | "/app/tickets");
-                        let current = path == href || (!exact && path.starts_with(&format!("{href}/")));
+                        let current = move || {
+                            let path = location.pathname.get();
+                            (path == href || (!exact && path.starts_with(&format!("{href}/")))).then_some("page")
+                        };
                         // The person's own work carries the unread count.
                         let counted = href == if user.role.is_staff() { "/app/inbox" } else { "/app/tickets" };
-                        view! { <a href=href aria-current=current.then_some("page")>{label}{counted.then(|| view! { <NavUnread /> })}</a> }
+                        view! {
+                            <a href=href aria-current=current>
+                                {label}
+                                {counted.then(|| view! { <UnreadBadge count=move || chat.unread_total() /> })}
+                            </a>
+                        }
                     })
                     .collect_view()}
             </nav>
@@ -265,15 +303,7 @@ fn AppHeader(user: User) -> impl IntoView {
     }
 }
 
-/// The navigation's unread count: every open ticket of the person's, as the live client knows it.
-#[island]
-fn NavUnread() -> impl IntoView {
-    crate::ui::ready::island_ready();
-    let chat = expect_context::<LiveClient>();
-    view! { <UnreadBadge count=move || chat.unread_total() /> }
-}
-
-/// `/app`: the session layer already redirects to the role's home; this is the page's own answer if it renders.
+/// `/app`: the session layer already redirects to the role's home; this covers client navigation.
 #[component]
 fn RoleHome() -> impl IntoView {
     let user = expect_context::<User>();

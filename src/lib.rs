@@ -1,6 +1,6 @@
 //! MyRelay: ticket-based support with a live chat room per ticket.
 //! One crate: the `ssr` feature builds the server, `hydrate` the browser bundle.
-// The server build keeps every view's full type; the app frame's island nests deep enough to need this.
+// The server build keeps every view's full type; the app's route tree nests deep enough to need this.
 #![recursion_limit = "256"]
 
 pub mod admin;
@@ -31,14 +31,9 @@ pub mod unread;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    use leptos::prelude::window;
     console_error_panic_hook::set_once();
-    // No client-side router: a server function's redirect is a page load.
-    let _ = leptos::server_fn::redirect::set_redirect_hook(|url| {
-        let _ = window().location().set_href(url);
-    });
-    // Each page hydrates only its islands: the script that called this hydrates them next, and
-    // the last of them marks the page (`ui::ready`).
-    leptos::mount::hydrate_islands();
-    ui::ready::page_started();
+    // The whole page hydrates, and from then on the router renders each page in the browser; a
+    // server function's redirect is a client-side navigation (the router's own redirect hook).
+    leptos::mount::hydrate_body(app::App);
+    ui::ready::page_hydrated();
 }

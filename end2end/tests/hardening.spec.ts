@@ -28,7 +28,7 @@ test("leaving a conversation right after typing leaves nothing running behind", 
   await say(page, "Thanks, bye");
   await nav(page).getByRole("link", { name: "My tickets" }).click();
   await expect(page).toHaveURL(/\/app\/tickets$/);
-  // A link is a page load: the next page has loaded its code before the network drops.
+  // A link is a client-side navigation: the next page is on screen before the network drops.
   await hydrated(page);
   // Past the composer's 4 s "stopped typing" timer and a reconnect delay or two.
   await page.clock.runFor(20_000);

@@ -78,8 +78,10 @@ export async function open(page: Page, path: string): Promise<void> {
   await hydrated(page);
 }
 
+/** The page has hydrated, and no client-side navigation is still loading its page. */
 export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.locator("body")).not.toHaveAttribute("data-routing", "true");
 }
 
 export async function register(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {

@@ -28,7 +28,7 @@ test("an agent sets the priority; other staff see it live, the inbox sorts and f
   await agent.getByLabel("Priority").selectOption("low");
   await expect(agent).toHaveURL(/priority=low/);
   await expect(agent.locator(`.queue-row[data-ticket-id="${id}"]`)).toHaveCount(0);
-  // A filter is a page load: the next choice applies once that page runs.
+  // A filter is a navigation: the next choice applies once it has loaded.
   await hydrated(agent);
   await agent.getByLabel("Priority").selectOption("urgent");
   await expect(agent.locator(`.queue-row[data-ticket-id="${id}"]`)).toBeVisible();

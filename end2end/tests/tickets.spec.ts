@@ -111,7 +111,7 @@ test("the inbox's views and filters apply at once, each view with its count", as
   // No "Apply" once the page runs: choosing a status filters at once, keeping the view.
   await expect(agent.getByRole("button", { name: "Apply" })).toBeHidden();
   await views.getByRole("link", { name: /Unassigned/ }).click();
-  // Each view is a page of its own: filtering at once needs it running.
+  // Each view is a page of its own (a navigation): filter once it has loaded.
   await expect(agent).toHaveURL(/assignment=unassigned$/);
   await hydrated(agent);
   await agent.getByLabel("Status").selectOption("open");

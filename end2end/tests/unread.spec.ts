@@ -47,7 +47,7 @@ test("unread counts show in lists, the navigation and the tab title, and reading
   const mine = user.locator(`.queue-row[data-ticket-id="${id}"]`);
   await expect(mine.getByTestId("unread")).toHaveText("1");
   await expect(user.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /My tickets/ }).getByTestId("unread")).toHaveText("1");
-  // Opening the ticket is a page load; once it runs, it tells the server what was read.
+  // Opening the ticket shows it; on screen, it tells the server what was read.
   const read = user.waitForResponse((response) => response.url().endsWith("/api/tickets/read") && response.ok());
   await mine.getByRole("link").first().click();
   await expect(user.getByText("Looking at it now.")).toBeVisible();

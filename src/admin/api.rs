@@ -16,6 +16,7 @@ use {
     crate::error::{AppResult, ErrorCode, Problem}, crate::ui::flash::with_status,
     crate::i18n::Lang,
     crate::ui::flash::after_form_notice,
+    super::model::notices,
     crate::server::state::AppState,
     crate::tickets::{api::page_size, repo as tickets},
 };
@@ -100,10 +101,7 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError>
         }
         .await,
     );
-    after_form_notice(result, |person| {
-        let texts = Lang::detect().texts();
-        Some((texts.admin.now_has_role)(&person.display_name, texts.common.role(person.role)))
-    })
+    after_form_notice(result, |person| Some(notices::role_changed(Lang::detect().texts(), person)))
 }
 
 /// Deactivates (ending all their sessions at once) or reactivates a person.
@@ -120,10 +118,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
         }
         .await,
     );
-    after_form_notice(result, |person| {
-        let t = &Lang::detect().texts().admin;
-        Some((if person.is_active { t.reactivated } else { t.was_deactivated })(&person.display_name))
-    })
+    after_form_notice(result, |person| Some(notices::active_changed(Lang::detect().texts(), person)))
 }
 
 /// Sets the agent who takes a person's new tickets (`agent_id` empty: nobody; the category's
@@ -138,14 +133,7 @@ pub async fn set_responsible_agent(user_id: i64, agent_id: Option<i64>) -> Resul
         }
         .await,
     );
-    after_form_notice(result, |account| {
-        let t = &Lang::detect().texts().admin;
-        let name = &account.user.display_name;
-        Some(match &account.responsible_agent_name {
-            Some(agent) => (t.now_answered_by)(name, agent),
-            None => (t.no_longer_answered_by)(name),
-        })
-    })
+    after_form_notice(result, |account| Some(notices::responsible_changed(Lang::detect().texts(), account)))
 }
 
 #[cfg(feature = "ssr")]

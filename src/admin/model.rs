@@ -46,3 +46,27 @@ pub struct Account {
     #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub presence: crate::domain::presence::StaffStatus,
 }
+
+/// What the people table says after each change (the server, after a plain form post; the
+/// browser, from the action's answer).
+pub mod notices {
+    use super::Account;
+    use crate::domain::account::User;
+    use crate::i18n::Texts;
+
+    pub fn role_changed(texts: &Texts, person: &User) -> String {
+        (texts.admin.now_has_role)(&person.display_name, texts.common.role(person.role))
+    }
+
+    pub fn active_changed(texts: &Texts, person: &User) -> String {
+        (if person.is_active { texts.admin.reactivated } else { texts.admin.was_deactivated })(&person.display_name)
+    }
+
+    pub fn responsible_changed(texts: &Texts, account: &Account) -> String {
+        let name = &account.user.display_name;
+        match &account.responsible_agent_name {
+            Some(agent) => (texts.admin.now_answered_by)(name, agent),
+            None => (texts.admin.no_longer_answered_by)(name),
+        }
+    }
+}

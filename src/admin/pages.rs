@@ -2,13 +2,15 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos_router::components::Form;
 
 use super::api::{SetResponsibleAgent, SetUserActive, SetUserRole, admin_stats, list_users};
-use super::model::{Account, SystemStats};
+use super::model::{Account, SystemStats, notices};
 use crate::domain::account::{Role, User};
 use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};
+use crate::ui::flash::Outcome;
 use crate::ui::{LoadError, Loading, PageTitle, ServerForm, encode_query_value, format_time, url};
 
 /// `/app/admin`: system figures, each linking to the list behind it, and the team. The browser
@@ -43,9 +45,8 @@ const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The dashboard as the browser keeps it: the figures loaded again every few seconds, and how
 /// fresh they are ("Updated 3 s ago"). `children`: the team panel.
-#[island]
+#[component]
 fn LiveDashboard(stats: SystemStats, children: Children) -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &t().admin;
     let stats = RwSignal::new(stats);
     // When the figures were last loaded, and the time now (browser only).
@@ -53,16 +54,20 @@ fn LiveDashboard(stats: SystemStats, children: Children) -> impl IntoView {
     let now = RwSignal::new(None::<f64>);
     #[cfg(feature = "hydrate")]
     {
-        let tick = move || now.set(Some(js_sys::Date::now()));
+        // Loads answer after their await: the page may be gone by then.
+        let tick = move || {
+            now.try_set(Some(js_sys::Date::now()));
+        };
         Effect::new(move |_| {
             loaded_at.set(Some(js_sys::Date::now()));
             tick();
         });
         let reload = move || {
             leptos::task::spawn_local(async move {
-                if let Ok(fresh) = admin_stats().await {
-                    stats.set(fresh);
-                    loaded_at.set(Some(js_sys::Date::now()));
+                if let Ok(fresh) = admin_stats().await
+                    && stats.try_set(fresh).is_none()
+                {
+                    loaded_at.try_set(Some(js_sys::Date::now()));
                     tick();
                 }
             })
@@ -207,7 +212,11 @@ pub fn AdminUsersPage() -> impl IntoView {
                 view! { <a class="tab" href=href aria-current=current>{label}</a> }
             }).collect_view()}
         </nav>
-        <PeopleTable role=role_in_query() />
+        // A tab, a search or another page of people is a new table.
+        {move || {
+            query.track();
+            view! { <PeopleTable role=role_in_query() /> }
+        }}
     }
 }
 
@@ -215,16 +224,20 @@ pub fn AdminUsersPage() -> impl IntoView {
 #[component]
 pub fn AdminAgentsPage() -> impl IntoView {
     let t = &t().admin;
+    let query = url::query();
     view! {
         <PageTitle text=t.agents />
         <div class="page-head"><h1>{t.agents}</h1></div>
-        <PeopleTable role=Some(Role::Agent) />
+        {move || {
+            query.track();
+            view! { <PeopleTable role=Some(Role::Agent) /> }
+        }}
     }
 }
 
-/// People with their role and state, and the admin's controls for each. Rendered by the server
-/// only: the search is a GET form, the pages are links, each change a form that comes back with
-/// what it did (`ui::flash`) or why it was refused.
+/// People with their role and state, and the admin's controls for each: the search is a GET form,
+/// the pages are links, each change a form whose answer says what it did or why it was refused
+/// (`ui::flash::Outcome`), after which the people load again.
 #[component]
 fn PeopleTable(role: Option<Role>) -> impl IntoView {
     let texts = t();
@@ -233,10 +246,6 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
     let query = url::query().get_untracked();
     let search = query.get("q").filter(|q| !q.trim().is_empty());
     let cursor = query.get("cursor").filter(|c| !c.is_empty());
-    let people = {
-        let (search, cursor) = (search.clone(), cursor.clone());
-        Resource::new(|| (), move |_| list_users(role.map(|r| r.as_str().to_owned()), cursor.clone(), None, search.clone()))
-    };
     // Who can be someone's responsible agent: the active agents.
     let agents = Resource::new(|| (), |_| async {
         let page = list_users(Some(Role::Agent.as_str().to_owned()), None, Some(100), None).await?;
@@ -245,8 +254,15 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let set_responsible = ServerAction::<SetResponsibleAgent>::new();
-    // What the last change did, in words, or why it was refused.
-    let crate::ui::flash::Flash { notice: done, error: refused, .. } = crate::ui::flash::current();
+    // What the last change did, in words, or why it was refused; each success loads the people again.
+    let outcome = Outcome::new()
+        .follow(set_role, |person| Some(notices::role_changed(crate::i18n::t(), person)))
+        .follow(set_active, |person| Some(notices::active_changed(crate::i18n::t(), person)))
+        .follow(set_responsible, |account| Some(notices::responsible_changed(crate::i18n::t(), account)));
+    let people = {
+        let (search, cursor) = (search.clone(), cursor.clone());
+        Resource::new(move || outcome.saved.get(), move |_| list_users(role.map(|r| r.as_str().to_owned()), cursor.clone(), None, search.clone()))
+    };
     let searching = search.is_some();
     // This list's address with another page.
     let here = move |cursor: Option<&str>| {
@@ -259,14 +275,14 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
     let on_later_page = cursor.is_some();
 
     view! {
-        {refused.map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
-        <form method="get" class="filters" role="search">
+        {move || outcome.error.get().map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
+        <Form method="get" action=url::path() attr:class="filters" attr:role="search">
             {role.map(|r| view! { <input type="hidden" name="role" value=r.as_str() /> })}
             <label>{t.search} <input type="search" name="q" placeholder=t.name_or_email maxlength="100" value=searched /></label>
             <button type="submit" class="button subtle">{t.search}</button>
-        </form>
-        {done.map(|message| view! { <p class="notice success" role="status">{message}</p> })}
-        <Suspense fallback=Loading>
+        </Form>
+        {move || outcome.notice.get().map(|message| view! { <p class="notice success" role="status">{message}</p> })}
+        <Transition fallback=Loading>
             {move || {
                 let me = me.clone();
                 let here = here.clone();
@@ -306,7 +322,7 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
                     Err(error) => Either::Right(view! { <LoadError error retry=move |_| people.refetch() /> }),
                 }
             })}}
-        </Suspense>
+        </Transition>
     }
 }
 

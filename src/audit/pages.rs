@@ -3,6 +3,7 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
+use leptos_router::components::Form;
 
 use super::api::audit_log;
 use super::model::{AuditAction, AuditEntry, FieldChange, SubjectKind};
@@ -10,7 +11,7 @@ use crate::ui::{LoadError, Loading, PageTitle, Time, encode_query_value, url};
 
 const FILTER_KEYS: [&str; 2] = ["action", "q"];
 
-/// Rendered by the server only.
+/// The audit log, filtered and paged by the address.
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let t = &crate::i18n::t().audit;
@@ -66,7 +67,7 @@ fn page_href(query: &leptos_router::params::ParamsMap, cursor: Option<&str>) -> 
     format!("/app/admin/audit?{}", parts.join("&"))
 }
 
-/// The kind applies at once (a small island around the form); the search on Enter, both from
+/// The kind applies at once (`ApplyOnChange` around the form); the search on Enter, both from
 /// page one.
 #[component]
 fn AuditFilters() -> impl IntoView {
@@ -79,11 +80,11 @@ fn AuditFilters() -> impl IntoView {
         .collect_view();
     view! {
         <crate::ui::apply::ApplyOnChange>
-            <form method="get" class="filters" role="search" aria-label=t.filter>
+            <Form method="get" action="/app/admin/audit" attr:class="filters" attr:role="search" attr:aria-label=t.filter>
                 <label>{t.kind} <select name="action">{options}</select></label>
                 <label>{t.search} <input type="search" name="q" placeholder=t.search_hint maxlength="100" value=current("q") /></label>
                 <button type="submit" class="button subtle">{t.apply}</button>
-            </form>
+            </Form>
         </crate::ui::apply::ApplyOnChange>
     }
 }

@@ -1,18 +1,19 @@
-//! Sign-in and registration pages, rendered by the server only: plain HTML forms posting to the
-//! server functions, which send the browser on, or back with the error and what was typed
-//! (`ui::flash`).
+//! Sign-in and registration pages. Their forms post through their actions, and the server
+//! function sends the person on (a client-side navigation); without JavaScript they are plain
+//! posts, which come back with the error and what was typed (`ui::flash`).
 
 use leptos::prelude::*;
 
 use super::api::{Login, Logout, Register};
 use crate::i18n::{LanguageSwitch, t};
+use crate::ui::flash::Outcome;
 use crate::ui::{FieldError, FormError, PageTitle, ServerForm, SubmitButton, aria_invalid, url};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let flash = crate::ui::flash::current();
-    let error = Signal::stored(flash.error.clone());
+    let error = Outcome::new().follow(action, |_| None).refusal();
     let query = url::query().get_untracked();
     let t = &t().auth;
     let notice = if query.get("signed_out").is_some() {
@@ -53,7 +54,7 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let flash = crate::ui::flash::current();
-    let error = Signal::stored(flash.error.clone());
+    let error = Outcome::new().follow(action, |_| None).refusal();
     let t = &t().auth;
 
     view! {

@@ -1,6 +1,6 @@
 //! `/app/admin/categories`: the admin's list of categories, in the order people are offered them,
 //! with a form to add one and, on each, moving, editing and (de)activating. Every control is a
-//! plain form, so the page also works without JavaScript.
+//! form that also works without JavaScript.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -11,10 +11,11 @@ use crate::domain::account::User;
 use crate::domain::category::{Category, DEFAULT_MESSAGE_MAX_CHARS, DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::error::AppError;
 use crate::i18n::{error_message, t};
-use crate::ui::flash::Flash;
+use crate::ui::flash::{Flash, Outcome};
 use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, aria_invalid};
 
-/// Rendered by the server only: each form posts and the page comes back with the outcome.
+/// Each form posts through its action (or, without JavaScript, as a plain form, and the page
+/// comes back with the outcome).
 #[component]
 pub fn AdminCategoriesPage() -> impl IntoView {
     let t = &t().admin;
@@ -22,24 +23,23 @@ pub fn AdminCategoriesPage() -> impl IntoView {
     let update = ServerAction::<UpdateCategory>::new();
     let set_active = ServerAction::<SetCategoryActive>::new();
     let move_one = ServerAction::<MoveCategory>::new();
-    let categories = Resource::new(|| (), |_| list_categories());
+    // A change refused on a row; the form of a new one shows its own errors. Each success loads
+    // the list again.
+    let rows = Outcome::fresh().follow(update, |_| None).follow(set_active, |_| None).follow(move_one, |_| None);
+    let added = Outcome::new().follow(create, |_| None);
+    let categories = Resource::new(move || (rows.saved.get(), added.saved.get()), |_| list_categories());
     let agents = Resource::new(|| (), |_| async {
         let page = list_users(Some("agent".into()), None, Some(100), None).await?;
         Ok::<_, AppError>(page.items.into_iter().map(|account| account.user).filter(|agent| agent.is_active).collect::<Vec<_>>())
     });
-    // A change refused on a row (the form of a new one shows its own errors).
-    let refused = |result: Option<Result<(), AppError>>| result.and_then(Result::err);
-    let row_error = refused(update.value().get_untracked().map(|r| r.map(drop)))
-        .or_else(|| refused(set_active.value().get_untracked().map(|r| r.map(drop))))
-        .or_else(|| refused(move_one.value().get_untracked().map(|r| r.map(drop))));
-    // What was typed into a new category that was refused.
+    // What was typed into a new category that was refused (a plain post).
     let typed = crate::ui::flash::current();
     view! {
         <PageTitle text=t.categories />
         <div class="page-head"><h1>{t.categories}</h1></div>
         <p class="muted">{t.categories_intro}</p>
-        {row_error.map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
-        <Suspense fallback=Loading>
+        {move || rows.error.get().map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
+        <Transition fallback=Loading>
             {move || {
                 let typed = typed.clone();
                 Suspend::new(async move {
@@ -57,14 +57,14 @@ pub fn AdminCategoriesPage() -> impl IntoView {
                             Either::Left(view! {
                                 {rows.is_none().then(|| view! { <div class="empty-state"><p>{t.no_categories}</p></div> })}
                                 {rows}
-                                <NewCategory action=create agents typed />
+                                <NewCategory action=create error=added.refusal() agents typed />
                             })
                         }
                         Err(error) => Either::Right(view! { <LoadError error retry=move |_| categories.refetch() /> }),
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -126,9 +126,8 @@ fn CategoryRow(
 }
 
 #[component]
-fn NewCategory(action: ServerAction<CreateCategory>, agents: Vec<User>, typed: Flash) -> impl IntoView {
+fn NewCategory(action: ServerAction<CreateCategory>, error: Signal<Option<AppError>>, agents: Vec<User>, typed: Flash) -> impl IntoView {
     let t = &t().admin;
-    let error = Signal::stored(typed.error.clone());
     // Empty after each category added; a refused one comes back with what was typed.
     let again = typed.typed("name").map(|name| Category {
         id: 0,

@@ -112,7 +112,7 @@ pub fn ChatPanel(
     }
 }
 
-/// The sign-in page, coming back here afterwards (a full page load: the session is gone).
+/// The sign-in page, coming back here afterwards.
 fn sign_in_again() -> String {
     crate::auth::guard::login_url_for(&crate::ui::url::path())
 }

@@ -3,6 +3,7 @@
 //! changes and previews, unread counts, staff presence. Own messages show at once as "sending"
 //! and are confirmed by their ack. On the server (SSR) it only holds the history it was given.
 
+mod following;
 pub mod room;
 #[cfg(feature = "hydrate")]
 mod socket;
@@ -20,6 +21,8 @@ use crate::domain::ticket::{LastMessage, Message, PersonRef};
 use crate::domain::timeline::TimelineEntry;
 use crate::domain::unread::UnreadCount;
 
+pub use following::ViewId;
+use following::Following;
 use room::{ConnectionState, Pending, PendingState, Room};
 
 #[derive(Clone, Copy)]
@@ -44,10 +47,9 @@ pub struct LiveClient {
     /// Agents' and admins' presence as the socket reports it (staff: the whole team; customers:
     /// the agents of their open tickets).
     staff: RwSignal<HashMap<i64, StaffPresence>>,
-    watched: StoredValue<Vec<i64>>,
-    watching_inbox: StoredValue<bool>,
+    /// What the views on screen follow: lists' tickets, new tickets, rooms.
+    following: StoredValue<Following>,
     me: StoredValue<User>,
-    rooms: StoredValue<HashMap<i64, Room>>,
     /// Where rooms are made: they live as long as the client, not as the view that opened them
     /// (the server renders a suspended view again, and its first rendering is disposed of).
     owner: StoredValue<Owner>,
@@ -79,10 +81,8 @@ impl LiveClient {
             mine: RwSignal::new(Vec::new()),
             reported: StoredValue::new(HashMap::new()),
             staff: RwSignal::new(HashMap::new()),
-            watched: StoredValue::new(Vec::new()),
-            watching_inbox: StoredValue::new(false),
+            following: StoredValue::new(Following::default()),
             me: StoredValue::new(me),
-            rooms: StoredValue::new(HashMap::new()),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
@@ -101,27 +101,29 @@ impl LiveClient {
         client
     }
 
-    /// The room of a ticket, seeded with its history (and, for staff, its notes); joined (or
-    /// rejoined) on the socket from there.
+    /// The room of a ticket for a view that shows it, seeded with its history (and, for staff,
+    /// its notes); joined on the socket (or rejoined, after a reconnect) while a view shows it.
+    /// Each call is released by one [`close_room`](Self::close_room) when the view goes.
     pub fn open_room(&self, ticket_id: i64, history: Vec<TimelineEntry>, notes: Vec<Note>) -> Room {
-        let room = self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied()).unwrap_or_else(|| {
-            let room = self.owner.with_value(|owner| owner.with(|| Room::new(ticket_id)));
-            self.rooms.update_value(|rooms| {
-                rooms.insert(ticket_id, room);
-            });
-            room
-        });
+        let room = self.room(ticket_id).unwrap_or_else(|| self.owner.with_value(|owner| owner.with(|| Room::new(ticket_id))));
+        let first = self.following.try_update_value(|following| following.hold_room(ticket_id, room)).unwrap_or(true);
         room.add_history(history);
         room.add_notes(notes);
         #[cfg(feature = "hydrate")]
-        self.join(room);
+        if first {
+            self.join(room);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = first;
         room
     }
 
+    /// A view showing the room went; the last one leaves it. Its signals stay (a view being taken
+    /// down may still read them) but let go of what they hold.
     pub fn close_room(&self, ticket_id: i64) {
-        self.rooms.update_value(|rooms| {
-            rooms.remove(&ticket_id);
-        });
+        let Some(room) = self.following.try_update_value(|following| following.release_room(ticket_id)).flatten() else { return };
+        room.entries.try_update(|entries| entries.clear());
+        room.notes.try_update(|notes| notes.clear());
         #[cfg(feature = "hydrate")]
         self.send_event(&crate::domain::live::ClientEvent::Leave { ticket_id });
     }
@@ -145,24 +147,44 @@ impl LiveClient {
         self.transmit(room, &client_id);
     }
 
-    /// Follows the messages, status and assignment changes of the tickets a list shows.
-    pub fn watch(&self, ticket_ids: Vec<i64>) {
-        if self.previews.with_untracked(|previews| previews.keys().any(|id| !ticket_ids.contains(id))) {
-            self.previews.update(|previews| previews.retain(|id, _| ticket_ids.contains(id)));
-        }
-        self.watched.set_value(ticket_ids);
-        #[cfg(feature = "hydrate")]
-        self.send_event(&crate::domain::live::ClientEvent::Watch { ticket_ids: self.followed() });
+    /// A new view that will follow tickets ([`watch`](Self::watch)) until [`unwatch`](Self::unwatch).
+    pub fn new_view(&self) -> ViewId {
+        self.following.try_update_value(Following::new_view).unwrap_or_default()
     }
 
-    /// Agents' and admins' inbox: hear of every new ticket while it is on screen.
-    pub fn watch_inbox(&self, on: bool) {
-        self.watching_inbox.set_value(on);
-        if !on {
+    /// Follows the messages, status and assignment changes of the tickets `view` (a list) shows.
+    pub fn watch(&self, view: ViewId, ticket_ids: Vec<i64>) {
+        self.following.update_value(|following| following.set_list(view, ticket_ids));
+        self.watch_changed();
+    }
+
+    /// Agents' and admins' inbox: hear of every new ticket while `view` is on screen.
+    pub fn watch_inbox(&self, view: ViewId) {
+        if self.following.try_update_value(|following| following.watch_inbox(view)).unwrap_or(false) {
+            #[cfg(feature = "hydrate")]
+            self.send_event(&crate::domain::live::ClientEvent::WatchInbox { on: true });
+        }
+    }
+
+    /// `view` is gone: what only it followed is no longer followed.
+    pub fn unwatch(&self, view: ViewId) {
+        let Some(inbox_gone) = self.following.try_update_value(|following| following.drop_view(view)) else { return };
+        if inbox_gone {
             self.new_tickets.set(Vec::new());
+            #[cfg(feature = "hydrate")]
+            self.send_event(&crate::domain::live::ClientEvent::WatchInbox { on: false });
+        }
+        self.watch_changed();
+    }
+
+    /// The lists' tickets changed: previews of tickets no longer listed go; the socket follows the rest.
+    fn watch_changed(&self) {
+        let listed = self.following.with_value(Following::listed);
+        if self.previews.with_untracked(|previews| previews.keys().any(|id| !listed.contains(id))) {
+            self.previews.update(|previews| previews.retain(|id, _| listed.contains(id)));
         }
         #[cfg(feature = "hydrate")]
-        self.send_event(&crate::domain::live::ClientEvent::WatchInbox { on });
+        self.send_event(&crate::domain::live::ClientEvent::Watch { ticket_ids: self.followed() });
     }
 
     pub fn set_typing(&self, _ticket_id: i64, _typing: bool) {
@@ -178,7 +200,7 @@ impl LiveClient {
     /// What the socket follows: the lists' tickets and, in the background, the person's own.
     #[cfg(feature = "hydrate")]
     fn followed(&self) -> Vec<i64> {
-        let mut ids = self.watched.get_value();
+        let mut ids = self.following.with_value(Following::listed);
         self.mine.with_untracked(|mine| {
             for id in mine {
                 if ids.len() < crate::domain::live::WATCH_MAX && !ids.contains(id) {
@@ -256,7 +278,9 @@ impl LiveClient {
         {
             let client = *self;
             leptos::task::spawn_local(async move {
-                if let Ok(state) = crate::unread::api::mark_read(ticket_id, seq).await {
+                if let Ok(state) = crate::unread::api::mark_read(ticket_id, seq).await
+                    && client.alive()
+                {
                     client.seed_unread(ticket_id, state.unread, state.last_seq);
                 }
             });
@@ -269,6 +293,9 @@ impl LiveClient {
         let client = *self;
         leptos::task::spawn_local(async move {
             let Ok(summary) = crate::unread::api::unread_counts().await else { return };
+            if !client.alive() {
+                return;
+            }
             for ticket in &summary.tickets {
                 client.seed_unread(ticket.ticket_id, ticket.unread, ticket.last_seq);
             }
@@ -285,7 +312,7 @@ impl LiveClient {
         // It may have become (or stopped being) one of the person's own.
         #[cfg(feature = "hydrate")]
         self.load_unread();
-        if self.watched.with_value(|ids| ids.contains(&ticket_id)) {
+        if self.following.with_value(|following| following.is_listed(ticket_id)) {
             self.list_changes.update(|n| *n += 1);
         }
         if let Some(room) = self.room(ticket_id) {
@@ -304,7 +331,7 @@ impl LiveClient {
     }
 
     fn room(&self, ticket_id: i64) -> Option<Room> {
-        self.rooms.with_value(|rooms| rooms.get(&ticket_id).copied())
+        self.following.with_value(|following| following.room(ticket_id))
     }
 
     /// Applies one server event to the rooms.
@@ -318,7 +345,7 @@ impl LiveClient {
             }
             ServerEvent::MessageNew(message) => {
                 self.count_arrival(&message);
-                if self.watched.with_value(|ids| ids.contains(&message.ticket_id)) {
+                if self.following.with_value(|following| following.is_listed(message.ticket_id)) {
                     self.previews.update(|previews| {
                         previews.insert(message.ticket_id, LastMessage::of(&message));
                     });
@@ -383,7 +410,7 @@ impl LiveClient {
             ServerEvent::InboxWatching { on: true } => self.inbox_watched.update(|n| *n += 1),
             ServerEvent::InboxWatching { on: false } => {}
             ServerEvent::TicketCreated { ticket_id } => {
-                if self.watching_inbox.get_value() {
+                if self.following.with_value(Following::inbox_watched) {
                     self.new_tickets.update(|ids| ids.push(ticket_id));
                 }
             }

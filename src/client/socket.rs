@@ -34,7 +34,7 @@ enum Ended {
 }
 
 pub fn start(client: LiveClient) {
-    // Once the page's islands have hydrated: they hydrate what the server rendered, so
+    // Once the page has hydrated: it hydrates what the server rendered, so
     // nothing the socket says may change it before.
     crate::ui::ready::when_page_ready(move || connect(client));
     let online = window_event_listener(leptos::ev::online, move |_| {
@@ -122,14 +122,14 @@ fn connect(client: LiveClient) {
     // where it left off, with the messages still waiting for their ack.
     client.send_event(&ClientEvent::Watch { ticket_ids: client.followed() });
     client.load_unread();
-    if client.watching_inbox.get_value() {
+    if client.following.with_value(super::Following::inbox_watched) {
         client.send_event(&ClientEvent::WatchInbox { on: true });
     }
     // A new connection counts as in use until told otherwise.
     if client.idle.get_value() {
         client.send_event(&ClientEvent::Idle { idle: true });
     }
-    let rooms: Vec<Room> = client.rooms.with_value(|rooms| rooms.values().copied().collect());
+    let rooms: Vec<Room> = client.following.with_value(super::Following::rooms);
     for room in rooms {
         client.join(room);
         let waiting: Vec<String> = room.pending.with_untracked(|pending| {
@@ -172,6 +172,9 @@ async fn run(client: LiveClient, mut socket: WebSocket, mut queue: mpsc::Unbound
     if !matches!(socket.state(), State::Open) {
         return Ended::Lost;
     }
+    if !client.alive() {
+        return Ended::Dropped;
+    }
     client.connection.set(ConnectionState::Live);
     client.attempts.set_value(0);
     loop {
@@ -193,6 +196,11 @@ async fn run(client: LiveClient, mut socket: WebSocket, mut queue: mpsc::Unbound
                 return Ended::Dropped;
             }
             Either::Right(Some(Ok(Message::Text(text)))) => {
+                // The frame went (signing out): nothing is left to apply it to.
+                if !client.alive() {
+                    let _ = socket.close(Some(1000), None);
+                    return Ended::Dropped;
+                }
                 if let Ok(event) = serde_json::from_str::<ServerEvent>(&text) {
                     client.apply(event);
                 }
@@ -222,9 +230,15 @@ fn schedule_reconnect(client: LiveClient) {
 }
 
 impl LiveClient {
+    /// The app frame that made this client is still there (its state is not disposed).
+    pub(super) fn alive(&self) -> bool {
+        self.stopped.try_get_value() == Some(false)
+    }
+
     pub(super) fn send_event(&self, event: &ClientEvent) {
         let text = serde_json::to_string(event).unwrap_or_default();
-        self.socket.with_value(|live| {
+        // Views let go of rooms and lists as the frame goes: after it, there is nobody to tell.
+        self.socket.try_with_value(|live| {
             if let Some(live) = live {
                 let _ = live.outgoing.unbounded_send(text);
             }
@@ -254,7 +268,7 @@ impl LiveClient {
 
     /// Nobody is here any more as far as this tab knows, and nothing waiting will be sent.
     fn session_ended(&self) {
-        let rooms: Vec<Room> = self.rooms.with_value(|rooms| rooms.values().copied().collect());
+        let rooms: Vec<Room> = self.following.with_value(super::Following::rooms);
         for room in rooms {
             room.members.set(Vec::new());
             room.typing.set(Vec::new());

@@ -169,8 +169,7 @@ pub fn provide_lang() -> Lang {
     lang
 }
 
-/// The page's language (English outside a page). An island in the browser has no context from
-/// the server's components: it reads `<html lang>`.
+/// The page's language (English outside a page; in the browser without context, `<html lang>`).
 pub fn lang() -> Lang {
     use_context::<Lang>().unwrap_or_else(|| if cfg!(feature = "ssr") { Lang::default() } else { Lang::detect() })
 }
@@ -182,11 +181,16 @@ pub fn t() -> &'static Texts {
 
 /// The language switch: a form posting to `/language` (so it works without JavaScript), one
 /// button per language, the current one pressed. The server sets the cookie and sends the
-/// browser back to this page.
+/// browser back to this page (a page load: every text changes).
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let current = lang();
-    let here = crate::ui::url::path_and_query();
+    // Where the person is now (the header stays while they move between pages).
+    let location = leptos_router::hooks::use_location();
+    let here = move || {
+        let (path, search) = (location.pathname.get(), location.search.get());
+        if search.is_empty() { path } else { format!("{path}?{search}") }
+    };
     view! {
         <form method="post" action="/language" class="lang-switch" aria-label=current.texts().common.language>
             <input type="hidden" name="next" value=here />

@@ -97,9 +97,8 @@ pub fn TeamPresence() -> impl IntoView {
 
 /// The team as the browser keeps it: each person as the socket last reported them (else as
 /// loaded), online first; the viewer's switch posts without leaving the page.
-#[island]
+#[component]
 fn LiveTeam(people: Vec<StaffPresence>, refused: Option<AppError>) -> impl IntoView {
-    crate::ui::ready::island_ready();
     let chat = use_context::<LiveClient>();
     let set_away = ServerAction::<SetAway>::new();
     let refusal = RwSignal::new(refused);

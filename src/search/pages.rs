@@ -3,6 +3,7 @@
 
 use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
+use leptos_router::components::Form;
 
 use super::api::search;
 use super::model::{HitKind, SearchHit, SnippetPart};
@@ -15,14 +16,14 @@ pub fn SearchBox() -> impl IntoView {
     let t = &crate::i18n::t().search;
     let query = url::query();
     view! {
-        <form method="get" action="/app/search" role="search" class="search-box">
+        <Form method="get" action="/app/search" attr:role="search" attr:class="search-box">
             <input type="search" name="q" aria-label=t.label placeholder=t.placeholder maxlength="200" required
                 value=move || query.read().get("q").unwrap_or_default() />
-        </form>
+        </Form>
     }
 }
 
-/// Rendered by the server only: results are links, and their times are rewritten by the clock.
+/// The results of the address's search: links to the tickets, paged by the address.
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let t = &crate::i18n::t().search;
@@ -41,10 +42,10 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <PageTitle text=text().map_or_else(|| t.title.to_owned(), |q| format!("{q} · {}", t.title)) />
         <div class="page-head"><h1>{t.title}</h1></div>
-        <form method="get" action="/app/search" role="search" class="filters search-form">
+        <Form method="get" action="/app/search" attr:role="search" attr:class="filters search-form">
             <label class="grow">{t.label} <input type="search" name="q" maxlength="200" required value=move || text().unwrap_or_default() /></label>
             <button type="submit" class="button primary">{t.submit}</button>
-        </form>
+        </Form>
         <p class="muted hint">{t.hint}</p>
         <Transition fallback=move || view! { <div class="queue skeleton" aria-busy="true" aria-label=t.loading><span class="bone row"></span><span class="bone row"></span></div> }>
             {move || Suspend::new(async move {

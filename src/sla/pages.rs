@@ -9,6 +9,7 @@ use super::api::{SaveSlaPolicies, sla_policies};
 use crate::domain::sla::{ClockState, DUE_SOON_MS, FORM_FIELDS, SlaPolicy, Target, TicketSla, format_duration};
 use crate::i18n::SlaTexts;
 use crate::ui::time::machine_time;
+use crate::ui::flash::Outcome;
 use crate::ui::{FieldError, FormError, LoadError, Loading, PageTitle, ServerForm, SubmitButton, format_time};
 
 /// A countdown as people read it: "2 d 3 h", "3 h 05 min", "42 min 07 s", "9 s".
@@ -99,20 +100,22 @@ pub fn SlaFacts(sla: TicketSla) -> impl IntoView {
         .collect_view()
 }
 
-/// `/app/admin/sla`: each priority's targets, in one form, rendered by the server only: the form
-/// posts and comes back (`ui::flash`) with the outcome and, after a refusal, what was typed.
+/// `/app/admin/sla`: each priority's targets, in one form, posted through its action (without
+/// JavaScript, a plain post that comes back (`ui::flash`) with the outcome and, after a refusal,
+/// what was typed).
 #[component]
 pub fn SlaSettingsPage() -> impl IntoView {
     let t = &crate::i18n::t().sla;
     let save = ServerAction::<SaveSlaPolicies>::new();
-    let policies = Resource::new(|| (), |_| sla_policies());
+    let outcome = Outcome::new().follow(save, move |_| Some(crate::i18n::t().sla.saved.to_owned()));
+    let policies = Resource::new(move || outcome.saved.get(), |_| sla_policies());
     let flash = crate::ui::flash::current();
-    let error = Signal::stored(flash.error.clone());
+    let error = outcome.refusal();
     view! {
         <PageTitle text=t.title />
         <div class="page-head"><h1>{t.title}</h1></div>
         <p class="muted">{t.intro}</p>
-        <Suspense fallback=Loading>
+        <Transition fallback=Loading>
             {move || {
                 let flash = flash.clone();
                 Suspend::new(async move {
@@ -132,14 +135,14 @@ pub fn SlaSettingsPage() -> impl IntoView {
                                 </table>
                                 <p class="muted" id="sla-hint">{t.hint}</p>
                                 <SubmitButton pending=save.pending() label=t.save busy_label=t.saving />
-                                {flash.notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                                {move || outcome.notice.get().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                             </ServerForm>
                         }),
                         Err(error) => Either::Right(view! { <LoadError error retry=move |_| policies.refetch() /> }),
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 

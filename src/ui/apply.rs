@@ -1,18 +1,20 @@
-//! Filters that apply as soon as they change. The filters are a server-rendered GET form (which
-//! works without JavaScript through its Apply button); this island around it loads the page again
-//! when a choice changes, with the new value in the address. Text fields are left to the form's
-//! own submit (Enter).
+//! Filters that apply as soon as they change. The filters are a GET form (which works without
+//! JavaScript through its Apply button); around it, this goes to the page's address with the new
+//! value when a choice changes (a client-side navigation: the list loads its rows for it). Text
+//! fields are left to the form's own submit (Enter).
 
 use leptos::prelude::*;
 
-#[island]
+#[component]
 pub fn ApplyOnChange(children: Children) -> impl IntoView {
-    crate::ui::ready::island_ready();
+    let navigate = leptos_router::hooks::use_navigate();
     let on_change = move |event: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         if let Some(address) = browser::address_after(&event) {
-            crate::ui::url::go(&address);
+            navigate(&address, Default::default());
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &navigate;
         #[cfg(not(feature = "hydrate"))]
         let _ = event;
     };

@@ -2,11 +2,12 @@
 //! sends the browser back to its page (a redirect). What the page should say then (a notice after
 //! a success, "Targets saved."; after a refusal the error and what was typed) rides along in a
 //! short-lived cookie that the next page reads once, so the address stays the page's own.
-//! Requests from scripts (islands, integrators) get none of it.
+//! Requests from scripts (the app's own actions, integrators) get none of it.
 //!
 //! The page takes it once, at the top of the app ([`provide`]), as a value the browser reads back
 //! when it hydrates: the server and the browser render the same feedback. Components read it with
-//! [`current`].
+//! [`current`]. Once the page runs, its forms post through their actions instead, and [`Outcome`]
+//! carries on from the flash with each action's answer.
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +52,65 @@ pub fn provide() {
 /// What the previous form post left for this page (nothing after a navigation in the browser).
 pub fn current() -> Flash {
     leptos::prelude::use_context::<ThisPage>().map(|page| page.0).unwrap_or_default()
+}
+
+/// What a page's forms said last, for the page to show: at first what a plain post left in the
+/// flash, then the answer of each action the page follows (posted from the browser).
+#[derive(Clone, Copy)]
+pub struct Outcome {
+    pub notice: leptos::prelude::RwSignal<Option<String>>,
+    pub error: leptos::prelude::RwSignal<Option<AppError>>,
+    /// Bumped by each success: what the page loaded, it loads again.
+    pub saved: leptos::prelude::RwSignal<u64>,
+}
+
+impl Outcome {
+    pub fn new() -> Self {
+        Self::starting_with(current())
+    }
+
+    /// One that starts empty: another part of the page shows the flash.
+    pub fn fresh() -> Self {
+        Self::starting_with(Flash::default())
+    }
+
+    fn starting_with(flash: Flash) -> Self {
+        use leptos::prelude::RwSignal;
+        Self { notice: RwSignal::new(flash.notice), error: RwSignal::new(flash.error), saved: RwSignal::new(0) }
+    }
+
+    /// Follows `action`: a success says `notice(answer)` and bumps `saved`; a refusal says why.
+    pub fn follow<S>(self, action: leptos::prelude::ServerAction<S>, notice: impl Fn(&S::Output) -> Option<String> + Send + Sync + 'static) -> Self
+    where
+        S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
+    {
+        use leptos::prelude::*;
+        Effect::new(move |_| match action.value().get() {
+            None => {}
+            Some(Ok(answer)) => {
+                self.notice.set(notice(&answer));
+                self.error.set(None);
+                self.saved.update(|n| *n += 1);
+            }
+            Some(Err(error)) => {
+                self.notice.set(None);
+                self.error.set(Some(error));
+            }
+        });
+        self
+    }
+
+    /// The last refusal, for `FormError`/`FieldError`.
+    pub fn refusal(self) -> leptos::prelude::Signal<Option<AppError>> {
+        self.error.into()
+    }
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -33,6 +33,19 @@ where
     ServFn::Output: Send + Sync + 'static,
     ServFn::Client: Client<AppError>,
 {
+    // After a success the form starts over, as a page loaded again would show it (what a view
+    // renders again is updated in place, and an input keeps what was typed into it).
+    let form = NodeRef::<leptos::html::Form>::new();
+    let sent_here = StoredValue::new(false);
+    Effect::new(move |_| {
+        let succeeded = action.value().with(|value| matches!(value, Some(Ok(_))));
+        if succeeded && sent_here.get_value() {
+            sent_here.set_value(false);
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     let on_submit = move |event: SubmitEvent| {
         if event.default_prevented() {
             return;
@@ -45,6 +58,7 @@ where
         event.prevent_default();
         match form_data::from_pairs::<ServFn>(&pairs) {
             Ok(input) => {
+                sent_here.set_value(true);
                 action.dispatch(input);
             }
             Err(error) => {
@@ -53,7 +67,7 @@ where
             }
         }
     };
-    view! { <form method="post" action=ServFn::url() on:submit=on_submit>{children()}</form> }
+    view! { <form method="post" action=ServFn::url() on:submit=on_submit node_ref=form>{children()}</form> }
 }
 use crate::domain::ticket::TicketStatus;
 
@@ -101,29 +115,10 @@ pub fn SubmitButton(pending: Memo<bool>, label: &'static str, busy_label: &'stat
     }
 }
 
-/// The page's name in the tab's title. Written by the server: in the browser only the app frame
-/// changes the title (its unread count), so an island's title does not fight it.
+/// The page's name in the tab's title ("Inbox · MyRelay"; the app frame adds the unread count).
 #[component]
 pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        server_only(view! { <leptos_meta::Title text /> })
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = text;
-}
-
-/// Whether the server is rendering a part of the page outside every island: the browser will
-/// never run it (always false in the browser).
-pub fn server_only_view() -> bool {
-    cfg!(feature = "ssr") && !leptos::reactive::owner::Owner::current_shared_context().is_some_and(|context| context.get_is_hydrating())
-}
-
-/// A view the server renders where the browser hydrates nothing (`()`). A title, say: it writes
-/// no node into the page, and `()` stands for one empty marker, so the server adds that marker.
-#[cfg(feature = "ssr")]
-pub fn server_only(view: impl IntoView) -> impl IntoView {
-    (view, ())
+    view! { <leptos_meta::Title text /> }
 }
 
 #[component]
@@ -139,11 +134,8 @@ pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl Int
     let action = if error.code == crate::error::ErrorCode::Unauthenticated {
         let sign_in = crate::auth::guard::login_url_for(&url::path_and_query());
         let target = sign_in.clone();
-        Effect::new(move |_| url::go(&target));
+        Effect::new(move |_| url::load(&target));
         leptos::either::Either::Left(view! { <a class="button primary" href=sign_in>{t.sign_in}</a> })
-    } else if server_only_view() {
-        // Nothing would run a button's click here: loading the page again is the retry.
-        leptos::either::Either::Left(view! { <a class="button" href=url::path_and_query()>{t.try_again}</a> })
     } else {
         leptos::either::Either::Right(view! { <button type="button" class="button" on:click=move |_| retry.run(())>{t.try_again}</button> })
     };

@@ -3,17 +3,18 @@
 
 use leptos::prelude::*;
 
-/// Whether the list of shortcuts is open (a button on the inbox opens it too).
+/// Whether the list of shortcuts is open (a button on the inbox opens it too); the app frame
+/// provides it.
 #[derive(Clone, Copy)]
 pub struct ShortcutHelp(pub RwSignal<bool>);
 
 #[component]
 pub fn Shortcuts() -> impl IntoView {
     let t = &crate::i18n::t().chat;
-    let open = RwSignal::new(false);
-    provide_context(ShortcutHelp(open));
+    let ShortcutHelp(open) = expect_context::<ShortcutHelp>();
     #[cfg(feature = "hydrate")]
     {
+        let navigate = leptos_router::hooks::use_navigate();
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
             if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
                 return;
@@ -38,7 +39,7 @@ pub fn Shortcuts() -> impl IntoView {
                 "r" => click("[data-shortcut=resolve]").is_some(),
                 "c" => focus("#chat-input"),
                 "u" => {
-                    crate::ui::url::go("/app/inbox");
+                    navigate("/app/inbox", Default::default());
                     true
                 }
                 _ => false,
@@ -63,9 +64,8 @@ pub fn Shortcuts() -> impl IntoView {
 }
 
 /// The inbox's button that opens the list of shortcuts (shown once the page runs).
-#[island]
+#[component]
 pub fn ShortcutsButton() -> impl IntoView {
-    crate::ui::ready::island_ready();
     let t = &crate::i18n::t().tickets;
     view! {
         <button type="button" class="button subtle shortcut-hint" on:click=move |_| {

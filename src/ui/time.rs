@@ -24,7 +24,7 @@ impl Clock {
         clock
     }
 
-    /// Sets the time now and keeps it going (browser only).
+    /// Sets the time now and keeps it going (browser only), until the frame that started it goes.
     pub fn start(self) {
         #[cfg(feature = "hydrate")]
         {
@@ -33,14 +33,20 @@ impl Clock {
                 self.fine.set(Some(now));
                 if self.coarse.get_untracked().is_none_or(|then| now - then >= 30_000) {
                     self.coarse.set(Some(now));
-                    local::rewrite_static_times(now);
                 }
             };
-            // Once every island of the page has hydrated: they render the server's UTC times.
-            // (The page is never taken down: every link loads a new one.)
+            let timer = StoredValue::new(None::<IntervalHandle>);
+            // Once the page has hydrated: it hydrates the server's UTC times.
             crate::ui::ready::when_page_ready(move || {
                 tick();
-                let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(1));
+                if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+                    timer.set_value(Some(handle));
+                }
+            });
+            on_cleanup(move || {
+                if let Some(handle) = timer.try_get_value().flatten() {
+                    handle.clear();
+                }
             });
         }
     }
@@ -66,18 +72,15 @@ pub(crate) fn machine_time(at: DateTime<Utc>) -> String {
 }
 
 /// A `<time>`: "3 min ago" (or a date, when long ago), the full local date and time on hover.
-/// Outside an island the browser never runs this view: the server marks it `data-static`, and
-/// the clock rewrites its text as it ticks.
 #[component]
 pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     let millis = at.timestamp_millis();
     let text = move || Clock::now().map_or_else(|| format_time(at), |now| local::relative(millis, now));
     let title = move || Clock::now().map_or_else(|| format_time(at), |_| local::full(millis));
-    view! { <time datetime=machine_time(at) title=title data-static=super::server_only_view().then_some("")>{text}</time> }
+    view! { <time datetime=machine_time(at) title=title>{text}</time> }
 }
 
-/// How long someone has waited: "waiting 5 min", the start on hover. Outside an island, as
-/// [`Time`]: the clock rewrites it.
+/// How long someone has waited: "waiting 5 min", the start on hover.
 #[component]
 pub fn Waiting(since: DateTime<Utc>) -> impl IntoView {
     let t = &crate::i18n::t().chat;
@@ -87,7 +90,7 @@ pub fn Waiting(since: DateTime<Utc>) -> impl IntoView {
         None => (t.waiting_since)(&format_time(since)),
     };
     let title = move || Clock::now().map_or_else(|| format_time(since), |_| local::full(millis));
-    view! { <time class="waiting" datetime=machine_time(since) title=title data-static=super::server_only_view().then_some("")>{text}</time> }
+    view! { <time class="waiting" datetime=machine_time(since) title=title>{text}</time> }
 }
 
 fn waited(t: &ChatTexts, ms: i64) -> String {
@@ -175,28 +178,6 @@ mod local {
     pub fn full(millis: i64) -> String {
         let parts = [("dateStyle", "full"), ("timeStyle", "short")];
         date(millis).to_locale_string(&language(), &options(&parts)).into()
-    }
-
-    /// The server-rendered times outside islands (`data-static`), as `Time` would show them.
-    pub fn rewrite_static_times(now: i64) {
-        use wasm_bindgen::JsCast;
-        let Ok(times) = leptos::prelude::document().query_selector_all("time[data-static]") else { return };
-        for index in 0..times.length() {
-            let Some(time) = times.item(index).and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok()) else { continue };
-            let millis = time.get_attribute("datetime").map_or(f64::NAN, |at| Date::parse(&at));
-            if millis.is_nan() {
-                continue;
-            }
-            let millis = millis as i64;
-            let text = if time.class_list().contains("waiting") {
-                let t = &crate::i18n::t().chat;
-                (t.waiting)(&super::waited(t, (now - millis).max(0)))
-            } else {
-                relative(millis, now)
-            };
-            time.set_text_content(Some(&text));
-            let _ = time.set_attribute("title", &full(millis));
-        }
     }
 
     pub fn day(millis: i64) -> i64 {

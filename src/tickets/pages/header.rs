@@ -46,16 +46,18 @@ pub fn TicketHeader(ticket: Ticket, back_href: &'static str, back_label: &'stati
     }
 }
 
-/// Why the ticket is not shown, and where to go instead.
+/// Why the ticket is not shown, and where to go instead. `reload`: the way out loads the page
+/// anew (the ticket went away while open: the person's role may have changed, and with it the
+/// pages they may see).
 #[component]
-pub fn Unavailable(error: AppError, back_href: &'static str, back_label: &'static str) -> impl IntoView {
+pub fn Unavailable(error: AppError, back_href: &'static str, back_label: &'static str, #[prop(optional)] reload: bool) -> impl IntoView {
     let t = &crate::i18n::t().tickets;
     if error.code == ErrorCode::NotFound {
         Either::Left(view! {
             <div class="unavailable" role="alert" data-testid="ticket-unavailable">
                 <h1>{t.not_available_heading}</h1>
                 <p>{t.not_available_text}</p>
-                <a class="button primary" href=back_href>{(t.back_to)(back_label)}</a>
+                <a class="button primary" href=back_href rel=reload.then_some("external")>{(t.back_to)(back_label)}</a>
             </div>
         })
     } else {

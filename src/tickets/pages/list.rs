@@ -4,6 +4,7 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::params::ParamsMap;
 
 use super::{ListKind, LoadedRows};
@@ -128,9 +129,8 @@ async fn load_rows(kind: ListKind, query: ParamsMap) -> Result<Page<Ticket>, cra
 /// HTML, `children`) and the rows, kept current: loaded again (as data) when the live client hears
 /// of a change to a ticket on screen, a message in one, a new ticket (the inbox, highlighted) or
 /// a reconnect; unread badges and presence dots follow the live client between loads.
-#[island]
+#[component]
 fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
-    crate::ui::ready::island_ready();
     let query = url::query();
     // Bumped when the live client says the rows on screen are out of date.
     let stale = RwSignal::new(0u64);
@@ -148,16 +148,17 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
         count_again.track();
         if kind == ListKind::Inbox {
             leptos::task::spawn_local(async move {
+                // The list may be gone by the time they come.
                 if let Ok(now) = inbox_counts().await {
-                    counts.set(Some(now));
+                    counts.try_set(Some(now));
                 }
             });
         }
     });
     #[cfg(feature = "hydrate")]
     super::live_rows::start(kind, page, move || {
-        stale.update(|n| *n += 1);
-        count_again.update(|n| *n += 1);
+        stale.try_update(|n| *n += 1);
+        count_again.try_update(|n| *n += 1);
     });
     view! {
         {(kind == ListKind::Inbox).then(|| view! { <Tabs counts /> })}
@@ -166,7 +167,7 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
     }
 }
 
-/// Whether the list's island has hydrated (context for its rows).
+/// Whether the list has hydrated (context for its rows: until then they show what was loaded).
 #[derive(Clone, Copy)]
 struct Hydrated(RwSignal<bool>);
 
@@ -310,8 +311,8 @@ fn EmptyList(kind: ListKind, filtered: bool) -> impl IntoView {
     }
 }
 
-/// The filters of a list (none on a user's own): rendered by the server, applied at once by a
-/// small island.
+/// The filters of a list (none on a user's own): a GET form (with an Apply button without
+/// JavaScript), applied as each choice changes (`ApplyOnChange`).
 #[component]
 fn ListFilters(kind: ListKind) -> impl IntoView {
     (kind != ListKind::Mine).then(|| view! { <crate::ui::apply::ApplyOnChange><Filters kind /></crate::ui::apply::ApplyOnChange> })
@@ -344,7 +345,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
         .map(|(value, label)| view! { <option value=value selected=move || current("assignment") == value>{label}</option> })
         .collect_view();
     view! {
-        <form method="get" class="filters" aria-label=t.filter_tickets>
+        <Form method="get" action=url::path() attr:class="filters" attr:aria-label=t.filter_tickets>
             {match kind {
                 // The inbox's tabs choose the assignment; keep it while filtering by status.
                 ListKind::Inbox => Either::Left(view! { <input type="hidden" name="assignment" value=move || current("assignment") /> }),
@@ -384,6 +385,6 @@ fn Filters(kind: ListKind) -> impl IntoView {
             </label>
             <label>{t.sort_filter} <select name="sort">{sort_options}</select></label>
             <button type="submit" class="button subtle apply">{t.apply}</button>
-        </form>
+        </Form>
     }
 }

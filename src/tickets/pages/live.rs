@@ -20,9 +20,8 @@ use crate::error::{AppError, ErrorCode, Problem};
 
 /// `loaded`: the page's data; `from_inbox`: reached from the agents' inbox, which it leads back
 /// to; `refusal` and `comment`: what a refused plain post (no JavaScript) left for the page.
-#[island]
+#[component]
 pub fn LiveTicket(loaded: Loaded, from_inbox: bool, refusal: Option<AppError>, comment: Option<String>) -> impl IntoView {
-    crate::ui::ready::island_ready();
     let Loaded { ticket, history, notes, others } = loaded;
     let staff = expect_context::<User>().role.is_staff();
     let texts = crate::i18n::t();
@@ -36,7 +35,7 @@ pub fn LiveTicket(loaded: Loaded, from_inbox: bool, refusal: Option<AppError>, c
     let reload = reloader(ticket_id, ticket, gone);
     let actions = TicketActions::new(ticket, refusal, reload);
     let closed = Signal::derive(move || ticket.with(|t| t.status == TicketStatus::Closed));
-    let gone_view = move || view! { <Unavailable error=AppError::new(ErrorCode::NotFound, Problem::TicketNotFound) back_href back_label /> };
+    let gone_view = move || view! { <Unavailable error=AppError::new(ErrorCode::NotFound, Problem::TicketNotFound) back_href back_label reload=true /> };
     view! {
         <Show when=move || !gone.get() fallback=gone_view>
             {move || ticket.with(|ticket| view! {

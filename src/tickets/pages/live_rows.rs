@@ -25,10 +25,13 @@ pub fn start(kind: ListKind, rows: LoadedRows, stale: impl Fn() + Copy + 'static
         waiting.set_value(true);
         set_timeout(
             move || {
-                waiting.set_value(false);
+                // The list may be gone by now.
+                if waiting.try_set_value(false).is_some() {
+                    return;
+                }
                 // Offline, a load could only fail (and show an error over good rows): the
                 // socket's return loads them again.
-                if chat.connection.get_untracked() == ConnectionState::Live {
+                if chat.connection.try_get_untracked() == Some(ConnectionState::Live) {
                     stale();
                 }
             },
@@ -52,20 +55,16 @@ pub fn start(kind: ListKind, rows: LoadedRows, stale: impl Fn() + Copy + 'static
         now
     });
     // What the rows on screen are: followed, their unread counts known.
+    let view = chat.new_view();
     Effect::new(move |_| {
         let Some(Ok(page)) = rows.get() else { return };
         for ticket in &page.items {
             chat.seed_unread(ticket.id, ticket.unread, ticket.last_seq);
         }
-        chat.watch(page.items.iter().map(|ticket| ticket.id).collect());
+        chat.watch(view, page.items.iter().map(|ticket| ticket.id).collect());
     });
     if kind == ListKind::Inbox {
-        chat.watch_inbox(true);
+        chat.watch_inbox(view);
     }
-    on_cleanup(move || {
-        chat.watch(Vec::new());
-        if kind == ListKind::Inbox {
-            chat.watch_inbox(false);
-        }
-    });
+    on_cleanup(move || chat.unwatch(view));
 }

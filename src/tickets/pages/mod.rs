@@ -32,7 +32,7 @@ pub enum ListKind {
     All,
 }
 
-/// What a ticket's page shows, loaded at once (`detail`), and what its island starts from (`live`).
+/// What a ticket's page shows, loaded at once (`detail`), and what its live view starts from (`live`).
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Loaded {
     pub ticket: Ticket,

@@ -1,7 +1,6 @@
-//! `/app/tickets/new`: a customer opens a ticket (a plain form; only its files are an island).
+//! `/app/tickets/new`: a customer opens a ticket.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 
 use crate::attachments::view::{AttachButton, FileTarget, UploadTray};
 use crate::attachments::{Upload, UploadState};
@@ -9,17 +8,20 @@ use crate::categories::api::active_categories;
 use crate::domain::attachment::Attachment;
 use crate::domain::ticket::{DESCRIPTION_MAX_CHARS, SUBJECT_MAX_CHARS};
 use crate::tickets::api::CreateTicket;
-use crate::ui::{FieldError, FormError, PageTitle, aria_invalid};
+use crate::ui::flash::Outcome;
+use crate::ui::{FieldError, FormError, PageTitle, ServerForm, aria_invalid};
 
-/// `/app/tickets/new`, rendered by the server: a plain form. On success the server sends the
-/// browser to the new ticket's page; after a refusal, back here with the error and what was
-/// typed, files included (`ui::flash`). Only the files are an island ([`TicketFiles`]).
+/// `/app/tickets/new`: the form posts through its action, and on success the server sends the
+/// person to the new ticket's page (a client-side navigation); a refusal shows here, with what
+/// was typed kept. Without JavaScript a plain post: after a refusal the page comes back with the
+/// error and what was typed, files included (`ui::flash`).
 #[component]
 pub fn NewTicketPage() -> impl IntoView {
     let texts = crate::i18n::t();
     let (t, nav) = (&texts.tickets, &texts.common);
+    let create = ServerAction::<CreateTicket>::new();
     let flash = crate::ui::flash::current();
-    let error = Signal::stored(flash.error.clone());
+    let error = Outcome::new().follow(create, |_| None).refusal();
     let typed = move |name: &str| flash.typed(name).unwrap_or_default();
     let (subject, description, category) = (typed("subject"), typed("description"), typed("category_id"));
     let attachment_ids = typed("attachment_ids");
@@ -30,7 +32,7 @@ pub fn NewTicketPage() -> impl IntoView {
         <div class="page-head">
             <h1>{nav.nav_new_ticket}</h1>
         </div>
-        <form method="post" action=CreateTicket::url() class="form wide" aria-label=nav.nav_new_ticket>
+        <ServerForm action=create attr:class="form wide" attr:aria-label=nav.nav_new_ticket>
             <FormError error />
             // Offered only while the installation has active categories; then one is required.
             <Suspense fallback=|| ()>
@@ -81,7 +83,7 @@ pub fn NewTicketPage() -> impl IntoView {
                 <button type="submit" class="button primary">{t.open_ticket}</button>
                 <a class="button" href="/app/tickets">{t.cancel}</a>
             </div>
-        </form>
+        </ServerForm>
     }
 }
 
@@ -107,9 +109,8 @@ async fn kept_files(ids: String) -> Vec<Attachment> {
 /// The description with the ticket's files: uploaded as they are picked, pasted or dropped, and
 /// sent by id with the form (`children`: the description field). `kept`: files already
 /// uploaded. The form's button waits while a file is still uploading.
-#[island]
+#[component]
 fn TicketFiles(kept: Vec<Attachment>, children: Children) -> impl IntoView {
-    crate::ui::ready::island_ready();
     let kept = kept.into_iter().zip((0..u32::MAX).rev());
     let uploads = RwSignal::new(
         kept.map(|(file, key)| Upload { key, name: file.name.clone(), size: file.size_bytes, state: UploadState::Ready(file) }).collect::<Vec<_>>(),
