@@ -77,8 +77,12 @@ async function call(page, path, fields) {
   const agentMeter = meter(agent);
 
   // 1. inbox → ticket → inbox, by clicking as a person would, each leg until its data shows.
+  // The page has hydrated and its socket is open (the rows are in the server's HTML before).
+  const opened = agent.waitForEvent("websocket");
   await agent.goto("/app/inbox");
   await agent.locator("li.queue-row").first().waitFor();
+  await agent.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await opened;
   agentMeter.take();
   const toTicket = [];
   const toInbox = [];
