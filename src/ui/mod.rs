@@ -17,15 +17,16 @@ use leptos::server_fn::{Http, ServerFn};
 use serde::de::DeserializeOwned;
 
 use crate::codec::Form;
+use crate::domain::ticket::TicketStatus;
 use crate::error::{AppError, ErrorCode, Problem};
 use crate::i18n::{error_message, t};
 
-/// A form posting to the server function `action` stands for (`codec::Form` arguments): a plain
-/// HTML form where nothing runs it in the browser (a page rendered by the server only, or before
-/// hydration), which the function answers by sending the browser back to the page (`ui::flash`);
-/// inside a hydrated view, submitted through `action` without a page load, its typed result in
-/// `action.value()`. (leptos' `ActionForm` takes only `PostUrl` functions, whose decoding errors
-/// name no field.)
+/// A form posting to the server function `action` stands for (`codec::Form` arguments). Once the
+/// page runs, it is submitted through `action` without a page load, its typed answer in
+/// `action.value()` (`ui::flash::Outcome` shows it). Without JavaScript, or before hydration, it
+/// is a plain HTML form, which the function answers by sending the browser back to the page
+/// (`ui::flash`). (leptos' `ActionForm` takes only `PostUrl` functions, whose decoding errors name
+/// no field.)
 #[component]
 pub fn ServerForm<ServFn, OutputProtocol>(action: ServerAction<ServFn>, children: Children) -> impl IntoView
 where
@@ -68,15 +69,6 @@ where
         }
     };
     view! { <form method="post" action=ServFn::url() on:submit=on_submit node_ref=form>{children()}</form> }
-}
-use crate::domain::ticket::TicketStatus;
-
-/// The error of a form's last submission, if it failed.
-pub fn last_error<T, V>(value: V) -> Signal<Option<AppError>>
-where
-    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
-    Signal::derive(move || value.get().and_then(Result::err))
 }
 
 /// `aria-invalid` for an input: "true" while the last error is about `field`.
