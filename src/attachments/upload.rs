@@ -38,12 +38,13 @@ pub fn dropped(event: &web_sys::DragEvent) -> Vec<File> {
 fn upload_file(ticket_id: Option<i64>, file: File, key: u32, uploads: RwSignal<Vec<Upload>>) {
     let name = file.name();
     uploads.update(|all| all.push(Upload { key, name: name.clone(), size: file.size() as i64, state: UploadState::Sending(0) }));
+    // It ends after its view may be gone (the person moved to another page meanwhile).
     let set = move |state: UploadState| {
-        uploads.update(|all| {
+        uploads.try_update(|all| {
             if let Some(upload) = all.iter_mut().find(|u| u.key == key) {
                 upload.state = state;
             }
-        })
+        });
     };
     let Ok(request) = XmlHttpRequest::new() else { return set(UploadState::Failed(network_trouble())) };
     let ticket = ticket_id.map(|id| format!("ticket_id={id}&")).unwrap_or_default();

@@ -67,9 +67,11 @@ pub fn OlderMessages(room: Room, cursor: RwSignal<Option<String>>) -> impl IntoV
     let load = Action::new(move |before: &Option<i64>| {
         let before = *before;
         async move {
-            if let Ok(page) = ticket_timeline(room.ticket_id, before, Some(HISTORY_PAGE)).await {
+            // Unless the conversation has gone meanwhile (the person moved to another page).
+            if let Ok(page) = ticket_timeline(room.ticket_id, before, Some(HISTORY_PAGE)).await
+                && cursor.try_set(page.next_cursor).is_none()
+            {
                 room.add_history(page.items);
-                cursor.set(page.next_cursor);
             }
         }
     });
