@@ -5,15 +5,17 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos::either::{Either, EitherOf3};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::{Lazy, SsrMode, path};
+use leptos_router::{SsrMode, path};
 
+use crate::admin::pages::{AdminAgentsPage, AdminTicketsPage, AdminUsersPage, DashboardPage};
 use crate::auth::api::me;
 use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
+use crate::categories::pages::AdminCategoriesPage;
 use crate::client::LiveClient;
 use crate::domain::account::{Role, User};
 use crate::i18n::{Lang, LanguageSwitch, t};
-use crate::routes::*;
+use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
 use crate::ui::LoadError;
 use crate::ui::shortcuts::{ShortcutHelp, Shortcuts};
 use crate::unread::view::UnreadBadge;
@@ -77,19 +79,19 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/app") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=RoleHome ssr=SsrMode::Async />
-                    <Route path=path!("tickets") view={Lazy::<MyTicketsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("tickets/new") view={Lazy::<NewTicketRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("tickets/:ticketId") view={Lazy::<UserTicketRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("inbox/:ticketId") view={Lazy::<AgentTicketRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("admin") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("admin/tickets") view={Lazy::<AdminTicketsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("admin/agents") view={Lazy::<AdminAgentsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("admin/categories") view={Lazy::<AdminCategoriesRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("admin/sla") view={Lazy::<SlaSettingsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("search") view={Lazy::<SearchRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("tickets") view=MyTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("tickets/new") view=NewTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("tickets/:ticketId") view=UserTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("inbox") view=InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("inbox/:ticketId") view=AgentTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("admin") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/tickets") view=AdminTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/agents") view=AdminAgentsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/sla") view=crate::sla::pages::SlaSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/audit") view=crate::audit::pages::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("search") view=crate::search::pages::SearchPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>
