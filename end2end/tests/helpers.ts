@@ -84,6 +84,15 @@ export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator("body")).not.toHaveAttribute("data-routing", "true");
 }
 
+/** The session's cookie gone, in a new tab of the same browser: the old tab, possibly still loading
+ * its page's data, would be sent to sign-in by that load and cut the test's next navigation short. */
+export async function withoutSession(page: Page): Promise<Page> {
+  const context = page.context();
+  await page.close();
+  await context.clearCookies();
+  return context.newPage();
+}
+
 export async function register(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {
   await open(page, "/register");
   await page.getByLabel("Your name").fill(name);
