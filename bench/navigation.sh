@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 bin="${MYRELAY_BIN:-$ROOT/target/release/myrelay}"
-[ -x "$bin" ] && [ -d target/site/pkg ] || { say "Build first: cargo leptos build --release --precompress"; exit 1; }
+[ -x "$bin" ] && [ -d target/site/pkg ] || { say "Build first: cargo leptos build --release --precompress --split"; exit 1; }
 ensure_node_packages
 
 use_postgres_server

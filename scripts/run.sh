@@ -16,8 +16,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 profile=debug; for arg in "$@"; do [ "$arg" = "--release" ] && profile=release; done
+# Every build splits the bundle by route (src/routes.rs: the lazy routes' code only runs split).
 # Release builds also write brotli and gzip copies of the bundle, which the server sends instead.
-build_flags=("$@"); [ "$profile" = release ] && build_flags+=(--precompress)
+build_flags=("$@" --split); [ "$profile" = release ] && build_flags+=(--precompress)
 say "Building"
 cargo leptos build "${build_flags[@]}"
 if [ -n "${private_db:-}" ]; then

@@ -21,7 +21,7 @@ cargo test --features ssr --locked
 # The browser tests run what users run: the release bundle (wasm-release profile, wasm-opt,
 # precompressed) and the release server. A debug bundle that hydrates proves nothing for it.
 say "Building the release site for the browser tests"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 mkdir -p "$DATA_DIR"
 E2E_PORT="${MYRELAY_E2E_PORT:-$(free_port 3100)}"

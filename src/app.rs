@@ -2,20 +2,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos::either::{Either, EitherOf3};
+use leptos::either::{Either, EitherOf4};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use crate::admin::pages::{AdminAgentsPage, AdminTicketsPage, AdminUsersPage, DashboardPage};
-use crate::auth::api::me;
 use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::pages::{LoginPage, LogoutButton, RegisterPage};
-use crate::categories::pages::AdminCategoriesPage;
 use crate::client::LiveClient;
 use crate::domain::account::{Role, User};
 use crate::i18n::{Lang, LanguageSwitch, t};
-use crate::tickets::pages::{AgentTicketPage, InboxPage, MyTicketsPage, NewTicketPage, UserTicketPage};
+use crate::routes::*;
 use crate::ui::LoadError;
 use crate::ui::shortcuts::{ShortcutHelp, Shortcuts};
 use crate::unread::view::UnreadBadge;
@@ -79,19 +76,19 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/app") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=RoleHome ssr=SsrMode::Async />
-                    <Route path=path!("tickets") view=MyTicketsPage ssr=SsrMode::Async />
-                    <Route path=path!("tickets/new") view=NewTicketPage ssr=SsrMode::Async />
-                    <Route path=path!("tickets/:ticketId") view=UserTicketPage ssr=SsrMode::Async />
-                    <Route path=path!("inbox") view=InboxPage ssr=SsrMode::Async />
-                    <Route path=path!("inbox/:ticketId") view=AgentTicketPage ssr=SsrMode::Async />
-                    <Route path=path!("admin") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/tickets") view=AdminTicketsPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/users") view=AdminUsersPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/agents") view=AdminAgentsPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/sla") view=crate::sla::pages::SlaSettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("admin/audit") view=crate::audit::pages::AuditPage ssr=SsrMode::Async />
-                    <Route path=path!("search") view=crate::search::pages::SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("tickets") view={Lazy::<MyTicketsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("tickets/new") view={Lazy::<NewTicketRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("tickets/:ticketId") view={Lazy::<UserTicketRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("inbox/:ticketId") view={Lazy::<AgentTicketRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin/tickets") view={Lazy::<AdminTicketsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin/agents") view={Lazy::<AdminAgentsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin/categories") view={Lazy::<AdminCategoriesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin/sla") view={Lazy::<SlaSettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("search") view={Lazy::<SearchRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -170,24 +167,30 @@ fn AppShell() -> impl IntoView {
     }
 }
 
-/// [`AppShell`] when the user is not known yet: asks the server.
+/// [`AppShell`] when the user is not known yet: asks the server, then makes the frame once.
+///
+/// Not a `<Suspense>`: a page below suspends while it loads (its chunk, its data), and a Suspense
+/// above it would build the whole frame again (the header with the search being typed, the focus).
 #[component]
 fn FetchedAppFrame() -> impl IntoView {
-    let session = Resource::new(|| (), |_| me());
+    let session = RwSignal::new(None::<Result<Option<User>, crate::error::AppError>>);
+    let ask = move || {
+        session.set(None);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let answer = crate::auth::api::me().await;
+            session.try_set(Some(answer));
+        });
+    };
+    ask();
     let t = &t().common;
-    view! {
-        <Suspense fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
-            {move || Suspend::new(async move {
-                let here = crate::ui::url::path_and_query();
-                match session.await {
-                    Ok(Some(user)) => EitherOf3::A(view! { <AppFrame user /> }),
-                    Ok(None) => EitherOf3::B(view! { <Redirect path=login_url_for(&here) /> }),
-                    Err(error) => EitherOf3::C(view! {
-                        <main class="landing"><LoadError error retry=move |_| session.refetch() /></main>
-                    }),
-                }
-            })}
-        </Suspense>
+    move || match session.get() {
+        None => EitherOf4::A(view! { <p class="loading" role="status">{t.loading}</p> }),
+        Some(Ok(Some(user))) => EitherOf4::B(untrack(move || view! { <AppFrame user /> })),
+        Some(Ok(None)) => EitherOf4::C(view! { <Redirect path=login_url_for(&crate::ui::url::path_and_query()) /> }),
+        Some(Err(error)) => EitherOf4::D(view! {
+            <main class="landing"><LoadError error retry=move |_| ask() /></main>
+        }),
     }
 }
 
@@ -204,6 +207,7 @@ fn AppFrame(user: User) -> impl IntoView {
     // Effects run only in the browser, after hydration: times turn local and relative then.
     Effect::new(move |_| clock.start());
     provide_context(ShortcutHelp(RwSignal::new(false)));
+    crate::routes::prefetch_likely_next(user.role);
     let location = use_location();
     let home = user.role.home_path();
     let guarded = user.clone();

@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod live;
 pub mod notes;
 pub mod presence;
+pub mod routes;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -34,6 +35,10 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     // The whole page hydrates, and from then on the router renders each page in the browser; a
     // server function's redirect is a client-side navigation (the router's own redirect hook).
-    leptos::mount::hydrate_body(app::App);
-    ui::ready::page_hydrated();
+    // Lazy routes hydrate asynchronously (a page's chunk may have to load first).
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else { return };
+        leptos::mount::hydrate_from_async(body, app::App).await.forget();
+        ui::ready::page_hydrated();
+    });
 }

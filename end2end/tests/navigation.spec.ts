@@ -18,6 +18,8 @@ test("a tab keeps one page and one live socket across its navigations; the ticke
   await expect(agent).toHaveURL(new RegExp(`/app/inbox/${id}$`));
   // The inbox will list it first: urgent, and just changed.
   await agent.getByLabel("Priority").selectOption("urgent");
+  // The frame (header, search box) is made once: marked here, it must be the same element at the end.
+  await agent.locator(".app-header").evaluate((header) => ((header as any).__madeOnce = true));
 
   // Back to the inbox and to the ticket, five times over.
   const presence = user.getByTestId("presence");
@@ -42,6 +44,7 @@ test("a tab keeps one page and one live socket across its navigations; the ticke
   await agent.locator(`.queue-row[data-ticket-id="${id}"] .row-link`).click();
   await expect(agent.getByTestId("connection")).toHaveText("live");
 
+  expect(await agent.locator(".app-header").evaluate((header) => (header as any).__madeOnce)).toBe(true);
   expect(documents).toEqual([]);
   expect(sockets).toHaveLength(1);
   expect(await agent.evaluate(() => (window as any).__sameTab)).toBe(true);
