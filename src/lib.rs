@@ -14,6 +14,7 @@ pub mod client;
 pub mod codec;
 pub mod domain;
 pub mod error;
+pub mod frame;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod live;

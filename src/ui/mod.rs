@@ -113,6 +113,11 @@ pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
     view! { <leptos_meta::Title text /> }
 }
 
+/// A page's title in the tab: "Inbox · MyRelay" (what [`PageTitle`]'s text becomes).
+pub fn tab_title(page: String) -> String {
+    if page.is_empty() { "MyRelay".to_owned() } else { format!("{page} · MyRelay") }
+}
+
 #[component]
 pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
     view! { <span class=format!("status status-{}", status.as_str())>{t().common.status(status)}</span> }
