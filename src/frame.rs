@@ -85,10 +85,22 @@ fn AppFrame(user: User) -> impl IntoView {
         let path = location.pathname.get();
         path.starts_with("/app") && page_access(&path, Some(&guarded)) != PageAccess::Allow
     };
-    // The tab's title leads with the unread count: "(3) Inbox · MyRelay".
-    let counted = move |page: String| match chat.unread_total() {
-        0 => crate::ui::tab_title(page),
-        total => format!("({}) {}", crate::domain::unread::badge(total), crate::ui::tab_title(page)),
+    // The tab's title leads with the unread count: "(3) Inbox · MyRelay". The count is the live
+    // client's, so the browser's alone: on the server leptos_meta calls this after the render,
+    // outside the request's reactive arena, where reading a signal panics (the request then got
+    // no answer at all, about once in a thousand under concurrent load).
+    let counted = move |page: String| {
+        #[cfg(feature = "ssr")]
+        let total = {
+            let _ = chat;
+            0
+        };
+        #[cfg(not(feature = "ssr"))]
+        let total = chat.unread_total();
+        match total {
+            0 => crate::ui::tab_title(page),
+            total => format!("({}) {}", crate::domain::unread::badge(total), crate::ui::tab_title(page)),
+        }
     };
     view! {
         <Title formatter=counted />
