@@ -10,6 +10,7 @@ use leptos_router::hooks::use_location;
 use crate::auth::guard::{PageAccess, login_url_for, page_access};
 use crate::auth::pages::LogoutButton;
 use crate::client::LiveClient;
+use crate::client::room::ConnectionState;
 use crate::domain::account::{Role, User};
 use crate::i18n::{LanguageSwitch, t};
 use crate::ui::LoadError;
@@ -148,7 +149,8 @@ fn AppHeader(user: User) -> impl IntoView {
         }
     });
     view! {
-        <header class="app-header">
+        // `data-live`: the tab's socket is connected (for tests and styles).
+        <header class="app-header" data-live=move || (chat.connection.get() == ConnectionState::Live).then_some("true")>
             <a href=user.role.home_path() class="brand">"MyRelay"</a>
             <details class="nav-menu" open node_ref=menu>
             <summary aria-label=t.menu>{t.menu}</summary>

@@ -131,11 +131,28 @@ function pagesLoadedBy(page: Page): string[] {
   return pages;
 }
 
-test("an open ticket follows others' status, assignment and priority as data, and its own forms load no page", async ({ browser }) => {
+/** Every ticket or list `page` loads from now on: what a live event used to make a view load again. */
+function ticketLoadsBy(page: Page): string[] {
+  const loads: string[] = [];
+  page.on("request", (request) => {
+    if (/\/api\/tickets\/(get|list)\b/.test(request.url())) loads.push(request.url());
+  });
+  return loads;
+}
+
+/** The tab's socket is connected and the page has loaded what a first connection makes it load. */
+async function settled(page: Page): Promise<void> {
+  await expect(page.locator(".app-header")).toHaveAttribute("data-live", "true");
+  await page.waitForLoadState("networkidle");
+}
+
+test("an open ticket follows others' status, assignment and priority from the socket's reports, and its own forms load no page", async ({ browser }) => {
   const { user, id } = await customerWithTicket(browser, "The invoice shows the wrong address.", "Ada Address");
   const agent = await staffOn(browser, AGENT, id);
   const admin = await staffOn(browser, ADMIN, id);
+  for (const page of [user, agent, admin]) await settled(page);
   const pages = [user, agent, admin].map(pagesLoadedBy);
+  const loads = [user, agent, admin].map(ticketLoadsBy);
 
   await agent.getByRole("button", { name: "Assign to me" }).click();
   for (const page of [agent, admin, user]) {
@@ -154,13 +171,17 @@ test("an open ticket follows others' status, assignment and priority as data, an
   await expect(admin.getByTestId("ticket-rating")).toContainText("5");
 
   expect(pages).toEqual([[], [], []]);
+  // The ticket came with each change: nobody loaded it again.
+  expect(loads).toEqual([[], [], []]);
 });
 
 test("an open inbox takes a new ticket and its messages live, without loading any page", async ({ browser }) => {
   const agent = await signedIn(browser, AGENT);
   // Newest first, so that the new ticket is on the first page whatever other tests left.
   await open(agent, "/app/inbox?sort=recent");
+  await settled(agent);
   const pages = pagesLoadedBy(agent);
+  const loads = ticketLoadsBy(agent);
 
   const user = await newUser(browser, "Liv Live");
   const subject = `Live row ${Date.now()}`;
@@ -176,5 +197,11 @@ test("an open inbox takes a new ticket and its messages live, without loading an
     await expect(row.locator(".preview")).toContainText(text);
   }
   await expect(row.getByTestId("unread")).toHaveText("2");
+  // Someone else takes it: the row follows.
+  const other = await staffOn(browser, ADMIN, id);
+  await other.getByRole("button", { name: "Assign to me" }).click();
+  await expect(row.locator(".agent")).toContainText("Eda");
+  await expect(row.locator(".status")).toHaveClass(/status-assigned/);
   expect(pages).toEqual([]);
+  expect(loads).toEqual([]);
 });

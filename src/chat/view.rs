@@ -27,10 +27,9 @@ pub fn ChatPanel(
     /// The ticket's description, shown as its creator's first message (seq 0) once the thread
     /// is loaded back to its start.
     opening: Message,
-    /// Called after a change to the ticket arrives (or access to it is lost), to bring the rest
-    /// of the page up to date.
+    /// Called when access to the ticket is lost, to bring the rest of the page up to date.
     #[prop(into)]
-    on_change: Callback<()>,
+    on_access_lost: Callback<()>,
     /// The ticket is closed: no composer.
     #[prop(into)]
     closed: Signal<bool>,
@@ -39,18 +38,11 @@ pub fn ChatPanel(
     let chat = expect_context::<LiveClient>();
     let room = chat.open_room(ticket_id, history.items, notes);
     on_cleanup(move || chat.close_room(ticket_id));
-    Effect::new(move |previous: Option<u64>| {
-        let now = room.changes.get();
-        if previous.is_some_and(|p| p != now) {
-            on_change.run(());
-        }
-        now
-    });
     // Access lost (a role changed, say): the page, brought up to date, says so as a whole.
     Effect::new(move |previous: Option<bool>| {
         let lost = room.problem.with(Option::is_some);
         if lost && previous == Some(false) {
-            on_change.run(());
+            on_access_lost.run(());
         }
         lost
     });

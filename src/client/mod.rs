@@ -17,7 +17,7 @@ use crate::domain::attachment::Attachment;
 use crate::domain::live::ServerEvent;
 use crate::domain::note::Note;
 use crate::domain::presence::StaffPresence;
-use crate::domain::ticket::{LastMessage, Message, PersonRef};
+use crate::domain::ticket::{LastMessage, Message, PersonRef, Ticket, TicketEvent};
 use crate::domain::timeline::TimelineEntry;
 use crate::domain::unread::UnreadCount;
 
@@ -28,8 +28,15 @@ use room::{ConnectionState, Pending, PendingState, Room};
 #[derive(Clone, Copy)]
 pub struct LiveClient {
     pub connection: RwSignal<ConnectionState>,
-    /// Bumped when a watched ticket (a list on screen) changes status or assignee.
+    /// Bumped when the lists on screen must load again: what the socket said is not enough to
+    /// bring them up to date (a read in another tab before messages this tab counted).
     pub list_changes: RwSignal<u64>,
+    /// The tickets on screen (lists' rows, open tickets, new ones in the inbox) as the socket last
+    /// reported them (`ticket:updated`, `ticket:created`): views show these over what they loaded.
+    tickets: RwSignal<HashMap<i64, Ticket>>,
+    /// Bumped when a ticket is opened or a followed one changes status or assignee: the inbox's
+    /// tab counts may have moved.
+    pub queue_changes: RwSignal<u64>,
     /// Tickets opened since the inbox went on screen (newest last), while it is watched.
     pub new_tickets: RwSignal<Vec<i64>>,
     /// Bumped each time the server confirms it announces new tickets to this tab: a list loaded
@@ -74,6 +81,8 @@ impl LiveClient {
         let client = Self {
             connection: RwSignal::new(ConnectionState::Connecting),
             list_changes: RwSignal::new(0),
+            tickets: RwSignal::new(HashMap::new()),
+            queue_changes: RwSignal::new(0),
             new_tickets: RwSignal::new(Vec::new()),
             inbox_watched: RwSignal::new(0),
             previews: RwSignal::new(HashMap::new()),
@@ -177,11 +186,16 @@ impl LiveClient {
         self.watch_changed();
     }
 
-    /// The lists' tickets changed: previews of tickets no longer listed go; the socket follows the rest.
+    /// The lists' tickets changed: previews and reports of tickets no longer on screen go; the
+    /// socket follows the rest.
     fn watch_changed(&self) {
         let listed = self.following.with_value(Following::listed);
         if self.previews.with_untracked(|previews| previews.keys().any(|id| !listed.contains(id))) {
             self.previews.update(|previews| previews.retain(|id, _| listed.contains(id)));
+        }
+        let on_screen = |id: &i64| listed.contains(id) || self.room(*id).is_some() || self.new_tickets.with_untracked(|ids| ids.contains(id));
+        if self.tickets.with_untracked(|tickets| tickets.keys().any(|id| !on_screen(id))) {
+            self.tickets.update(|tickets| tickets.retain(|id, _| on_screen(id)));
         }
         #[cfg(feature = "hydrate")]
         self.send_event(&crate::domain::live::ClientEvent::Watch { ticket_ids: self.followed() });
@@ -261,7 +275,11 @@ impl LiveClient {
             self.unread.update(|unread| {
                 unread.remove(&ticket_id);
             });
-            self.ticket_changed(ticket_id);
+            #[cfg(feature = "hydrate")]
+            self.load_unread();
+            if self.following.with_value(|following| following.is_listed(ticket_id)) {
+                self.list_changes.update(|n| *n += 1);
+            }
         }
     }
 
@@ -307,17 +325,34 @@ impl LiveClient {
         });
     }
 
-    /// A ticket changed: lists showing it and its page (if open) reload it.
-    fn ticket_changed(&self, ticket_id: i64) {
-        // It may have become (or stopped being) one of the person's own.
+    /// The ticket as the socket last reported it, if it did (tracked).
+    pub fn reported(&self, ticket_id: i64) -> Option<Ticket> {
+        self.tickets.with(|tickets| tickets.get(&ticket_id).cloned())
+    }
+
+    /// Reads the tickets the socket reported (tracked).
+    pub fn with_reported<R>(&self, read: impl FnOnce(&HashMap<i64, Ticket>) -> R) -> R {
+        self.tickets.with(read)
+    }
+
+    /// A ticket as it now stands (a change, or a new ticket in the inbox).
+    fn report(&self, ticket: Ticket) {
+        self.tickets.update(|tickets| {
+            tickets.insert(ticket.id, ticket);
+        });
+    }
+
+    /// A status or assignment change: the ticket may have become (or stopped being) one of the
+    /// tickets the navigation's count covers, which the server says.
+    fn reconsider_own(&self, change: &TicketEvent) {
+        let me = self.me.with_value(|me| (me.id, me.role.is_staff()));
+        let concerns_me = !me.1 || change.from_agent_id == Some(me.0) || change.to_agent_id == Some(me.0);
         #[cfg(feature = "hydrate")]
-        self.load_unread();
-        if self.following.with_value(|following| following.is_listed(ticket_id)) {
-            self.list_changes.update(|n| *n += 1);
+        if concerns_me {
+            self.load_unread();
         }
-        if let Some(room) = self.room(ticket_id) {
-            room.changes.update(|n| *n += 1);
-        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = concerns_me;
     }
 
     /// Everyone's presence the socket has reported (tracked: a view follows each report).
@@ -389,15 +424,16 @@ impl LiveClient {
             }
             ServerEvent::StatusUpdated(change) | ServerEvent::Assigned(change) => {
                 let ticket_id = change.ticket_id;
+                self.reconsider_own(&change);
+                self.queue_changes.update(|n| *n += 1);
                 if let Some(room) = self.room(ticket_id) {
                     room.received(change.seq);
                     room.entries.update(|entries| {
                         entries.insert(change.seq, TimelineEntry::Change(change));
                     });
                 }
-                self.ticket_changed(ticket_id);
             }
-            ServerEvent::TicketUpdated { ticket_id } => self.ticket_changed(ticket_id),
+            ServerEvent::TicketUpdated(news) => self.report(*news.ticket),
             ServerEvent::TicketRead { ticket_id, last_read_seq } => self.read_up_to(ticket_id, last_read_seq),
             ServerEvent::NoteNew(note) => {
                 if let Some(room) = self.room(note.ticket_id) {
@@ -409,9 +445,14 @@ impl LiveClient {
             }),
             ServerEvent::InboxWatching { on: true } => self.inbox_watched.update(|n| *n += 1),
             ServerEvent::InboxWatching { on: false } => {}
-            ServerEvent::TicketCreated { ticket_id } => {
+            ServerEvent::TicketCreated(news) => {
                 if self.following.with_value(Following::inbox_watched) {
+                    let ticket_id = news.ticket_id;
+                    // Nobody has read a new ticket: its count is every message so far.
+                    self.seed_unread(ticket_id, news.ticket.unread, news.ticket.last_seq);
+                    self.report(*news.ticket);
                     self.new_tickets.update(|ids| ids.push(ticket_id));
+                    self.queue_changes.update(|n| *n += 1);
                 }
             }
             ServerEvent::UserJoined { ticket_id, user } => {

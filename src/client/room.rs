@@ -46,8 +46,6 @@ pub struct Room {
     pub pending: RwSignal<Vec<Pending>>,
     pub members: RwSignal<Vec<Member>>,
     pub typing: RwSignal<Vec<Member>>,
-    /// Bumped by every status or assignment change, so the page can reload the ticket.
-    pub changes: RwSignal<u64>,
     /// Why the room cannot be followed (no access any more), if so.
     pub problem: RwSignal<Option<Problem>>,
     /// Staff: the ticket's internal notes by `note_seq`.
@@ -68,7 +66,6 @@ impl Room {
             pending: RwSignal::new(Vec::new()),
             members: RwSignal::new(Vec::new()),
             typing: RwSignal::new(Vec::new()),
-            changes: RwSignal::new(0),
             problem: RwSignal::new(None),
             notes: RwSignal::new(BTreeMap::new()),
             note_seq: StoredValue::new(None),

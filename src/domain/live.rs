@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::account::Role;
-use crate::domain::ticket::{Message, TicketEvent};
+use crate::domain::ticket::{Message, Ticket, TicketEvent};
 use crate::error::Problem;
 
 /// Content limit of one chat message, in characters.
@@ -111,6 +111,15 @@ pub struct Member {
     pub role: Role,
 }
 
+/// A ticket as it stands now, as the receiving person may see it (`ticket:created`,
+/// `ticket:updated`): views replace what they show with it. Its `unread` is always 0 (each
+/// person's count travels on its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketNews {
+    pub ticket_id: i64,
+    pub ticket: Box<Ticket>,
+}
+
 /// Written with serde's adjacent tagging; read back by `decode::EventVisitor` (below).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", content = "data")]
@@ -131,16 +140,17 @@ pub enum ServerEvent {
     UserLeft { ticket_id: i64, user: Member },
     #[serde(rename = "ticket:typing")]
     Typing { ticket_id: i64, user: Member, typing: bool },
-    /// A ticket was opened (to sockets watching the inbox).
+    /// A ticket was opened (to sockets watching the inbox), as it stands.
     #[serde(rename = "ticket:created")]
-    TicketCreated { ticket_id: i64 },
+    TicketCreated(TicketNews),
     /// The answer to `inbox:watch`: from here on (`on`) every new ticket is announced, so a list
     /// loaded after it misses none.
     #[serde(rename = "inbox:watching")]
     InboxWatching { on: bool },
-    /// A ticket's staff-only details (its priority, SLA clocks) changed: to staff in its room or watching it.
+    /// A ticket changed (status, assignment, priority, SLA clocks, rating), as it now stands: to
+    /// staff in its room or watching it, and to its customer for the changes they see.
     #[serde(rename = "ticket:updated")]
-    TicketUpdated { ticket_id: i64 },
+    TicketUpdated(TicketNews),
     /// The socket's person read a ticket up to `last_read_seq` (in some tab, on some node).
     #[serde(rename = "ticket:read")]
     TicketRead { ticket_id: i64, last_read_seq: i64 },
@@ -202,8 +212,6 @@ mod decode {
     #[derive(Deserialize)]
     struct Typing { ticket_id: i64, user: Member, typing: bool }
     #[derive(Deserialize)]
-    struct OfTicket { ticket_id: i64 }
-    #[derive(Deserialize)]
     struct Watching { on: bool }
     #[derive(Deserialize)]
     struct Read { ticket_id: i64, last_read_seq: i64 }
@@ -250,9 +258,9 @@ mod decode {
                     let Typing { ticket_id, user, typing } = map.next_value()?;
                     E::Typing { ticket_id, user, typing }
                 }
-                "ticket:created" => E::TicketCreated { ticket_id: map.next_value::<OfTicket>()?.ticket_id },
+                "ticket:created" => E::TicketCreated(map.next_value()?),
                 "inbox:watching" => E::InboxWatching { on: map.next_value::<Watching>()?.on },
-                "ticket:updated" => E::TicketUpdated { ticket_id: map.next_value::<OfTicket>()?.ticket_id },
+                "ticket:updated" => E::TicketUpdated(map.next_value()?),
                 "ticket:read" => {
                     let Read { ticket_id, last_read_seq } = map.next_value()?;
                     E::TicketRead { ticket_id, last_read_seq }
@@ -306,6 +314,12 @@ mod tests {
             ticket_id: 4, seq: 9, actor_id: 3, actor_name: "Abe".into(), from_status: TicketStatus::Open,
             to_status: TicketStatus::Assigned, from_agent_id: None, to_agent_id: Some(3), agent_name: Some("Abe".into()), at,
         };
+        let ticket = crate::domain::ticket::Ticket {
+            id: 4, subject: Some("Printer".into()), description: "It jams".into(), status: TicketStatus::Assigned,
+            creator: person.clone(), assigned_agent: Some(person.clone()), created_at: at, updated_at: at, resolved_at: None,
+            closed_at: None, version: 2, last_message: None, category: None, rating: None, priority: Default::default(),
+            source: Default::default(), sla: None, last_seq: 9, unread: 0, agent_status: None,
+        };
         let events = [
             ServerEvent::Joined { ticket_id: 4, last_seq: 9, members: vec![member.clone()] },
             ServerEvent::MessageNew(Message {
@@ -318,9 +332,9 @@ mod tests {
             ServerEvent::UserJoined { ticket_id: 4, user: member.clone() },
             ServerEvent::UserLeft { ticket_id: 4, user: member.clone() },
             ServerEvent::Typing { ticket_id: 4, user: member, typing: true },
-            ServerEvent::TicketCreated { ticket_id: 5 },
+            ServerEvent::TicketCreated(TicketNews { ticket_id: 4, ticket: Box::new(ticket.clone()) }),
             ServerEvent::InboxWatching { on: true },
-            ServerEvent::TicketUpdated { ticket_id: 4 },
+            ServerEvent::TicketUpdated(TicketNews { ticket_id: 4, ticket: Box::new(ticket) }),
             ServerEvent::TicketRead { ticket_id: 4, last_read_seq: 8 },
             ServerEvent::NoteNew(crate::domain::note::Note {
                 id: 2, ticket_id: 4, note_seq: 1, after_seq: 8, client_id: "n1".into(), author: person,
@@ -344,10 +358,10 @@ mod tests {
     #[test]
     fn server_events_are_read_with_their_name_first() {
         let read = |frame: &str| serde_json::from_str::<ServerEvent>(frame).map_err(|err| err.to_string());
-        assert_eq!(read(r#"{"event":"ticket:created","data":{"ticket_id":5},"v":2}"#), Ok(ServerEvent::TicketCreated { ticket_id: 5 }));
-        assert!(read(r#"{"data":{"ticket_id":5},"event":"ticket:created"}"#).unwrap_err().contains("starts with \"event\""));
-        assert!(read(r#"{"event":"ticket:created"}"#).unwrap_err().contains("missing field `data`"));
+        assert_eq!(read(r#"{"event":"inbox:watching","data":{"on":true},"v":2}"#), Ok(ServerEvent::InboxWatching { on: true }));
+        assert!(read(r#"{"data":{"on":true},"event":"inbox:watching"}"#).unwrap_err().contains("starts with \"event\""));
+        assert!(read(r#"{"event":"inbox:watching"}"#).unwrap_err().contains("missing field `data`"));
         assert!(read(r#"{"event":"ticket:gone","data":{}}"#).unwrap_err().contains("unknown variant `ticket:gone`"));
-        assert!(read(r#"{"event":"ticket:created","data":{"ticket":5}}"#).unwrap_err().contains("missing field `ticket_id`"));
+        assert!(read(r#"{"event":"ticket:read","data":{"ticket_id":5}}"#).unwrap_err().contains("missing field `last_read_seq`"));
     }
 }

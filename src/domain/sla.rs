@@ -84,7 +84,7 @@ pub fn format_duration(minutes: i32) -> String {
 }
 
 /// A ticket's clocks, as staff see them (customers never get them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TicketSla {
     pub first_response: Option<SlaClock>,
     pub resolution: Option<SlaClock>,
@@ -95,7 +95,7 @@ pub struct TicketSla {
 }
 
 /// One target: when it is due, and when it was reached, if it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SlaClock {
     pub due_at: DateTime<Utc>,
     pub met_at: Option<DateTime<Utc>>,

@@ -41,7 +41,7 @@ impl TicketStatus {
 }
 
 /// Where a ticket was opened: MyRelay's own pages, or a program calling the API.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "ticket_source", rename_all = "lowercase"))]
@@ -52,7 +52,7 @@ pub enum TicketSource {
 }
 
 /// A person as shown on a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PersonRef {
     pub id: i64,
     pub display_name: String,
@@ -60,7 +60,7 @@ pub struct PersonRef {
 }
 
 /// A ticket as lists and the detail page show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Ticket {
     pub id: i64,
     pub subject: Option<String>,
@@ -103,7 +103,7 @@ pub struct Ticket {
 }
 
 /// A customer's rating of a resolution: 1 (bad) to 5 (great), with an optional comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Rating {
     pub score: i16,
     pub comment: String,
@@ -126,6 +126,21 @@ pub fn validate_rating(score: i16, comment: &str) -> AppResult<String> {
 }
 
 impl Ticket {
+    /// The ticket as a person of `role` may read it: customers never get its SLA clocks.
+    pub fn as_seen_by(mut self, role: Role) -> Ticket {
+        if !role.is_staff() {
+            self.sla = None;
+        }
+        self
+    }
+
+    /// Whether this report of the ticket may replace `shown`: it is not behind it (every status or
+    /// assignment change raises the version, every change and message the last seq; a priority
+    /// or rating changes neither, and the newest report of those wins).
+    pub fn is_not_older_than(&self, shown: &Ticket) -> bool {
+        self.version >= shown.version && self.last_seq >= shown.last_seq
+    }
+
     /// The customer may rate now: it is resolved (or closed after a resolution) and this
     /// resolution is not rated yet.
     pub fn awaits_rating(&self) -> bool {
@@ -134,14 +149,14 @@ impl Ticket {
 }
 
 /// A ticket's category, as tickets show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CategoryRef {
     pub id: i64,
     pub name: String,
 }
 
 /// A ticket's newest message, as lists preview it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LastMessage {
     pub sender_name: String,
     pub from_staff: bool,
@@ -425,6 +440,29 @@ pub struct TicketFilter {
     pub sort: TicketSort,
 }
 
+impl TicketFilter {
+    /// Whether a list with this filter shows `ticket` to `viewer` at `now`: the rule
+    /// `tickets::repo::list_tickets` writes in SQL, for a browser patching its list from live events.
+    pub fn admits(&self, ticket: &Ticket, viewer: &User, now: DateTime<Utc>) -> bool {
+        let status_ok = match self.status {
+            Some(status) => ticket.status == status,
+            None => ticket.status != TicketStatus::Closed || self.include_closed.unwrap_or(viewer.role == Role::Admin),
+        };
+        let assignment_ok = match self.assignment.as_deref() {
+            Some("unassigned") => ticket.assigned_agent.is_none(),
+            Some("mine") => ticket.assigned_agent.as_ref().is_some_and(|agent| agent.id == viewer.id),
+            _ => true,
+        };
+        status_ok
+            && assignment_ok
+            && may_view(viewer, ticket.creator.id)
+            && self.creator.is_none_or(|creator| ticket.creator.id == creator)
+            && self.category.is_none_or(|category| ticket.category.as_ref().is_some_and(|c| c.id == category))
+            && self.priority.is_none_or(|priority| ticket.priority == priority)
+            && (!self.sla_breached || ticket.sla.as_ref().is_some_and(|sla| sla.is_breached(now)))
+    }
+}
+
 /// How a list is ordered; each is keyset-paged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -449,6 +487,21 @@ impl TicketSort {
 
     pub fn parse(text: &str) -> Option<Self> {
         [Self::Recent, Self::Priority, Self::Due].into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Where `a` comes relative to `b` in this order: the `ORDER BY` of
+    /// `tickets::repo::list_tickets`, for a browser keeping a patched list in order.
+    pub fn compare(self, a: &Ticket, b: &Ticket) -> std::cmp::Ordering {
+        let recent = |t: &Ticket| (t.updated_at, t.id);
+        match self {
+            Self::Recent => recent(b).cmp(&recent(a)),
+            Self::Priority => (b.priority, recent(b)).cmp(&(a.priority, recent(a))),
+            Self::Due => {
+                // No running clock: last ("infinity").
+                let due = |t: &Ticket| (t.sla.as_ref().and_then(|sla| sla.next_due()).map_or((1, None), |at| (0, Some(at))), t.id);
+                due(a).cmp(&due(b))
+            }
+        }
     }
 }
 
@@ -527,6 +580,72 @@ pub struct Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(id: i64) -> PersonRef {
+        PersonRef { id, display_name: format!("P{id}"), email: format!("p{id}@example.com") }
+    }
+
+    fn ticket(id: i64, status: TicketStatus, agent: Option<i64>, minutes: i64) -> Ticket {
+        let at = DateTime::from_timestamp(1_764_000_000 + minutes * 60, 0).unwrap();
+        Ticket {
+            id, subject: None, description: String::new(), status, creator: person(1), assigned_agent: agent.map(person),
+            created_at: at, updated_at: at, resolved_at: None, closed_at: None, version: 1, last_message: None, category: None,
+            rating: None, priority: Priority::Normal, source: TicketSource::Web, sla: None, last_seq: 0, unread: 0, agent_status: None,
+        }
+    }
+
+    fn viewer(id: i64, role: Role) -> User {
+        User { id, email: String::new(), display_name: String::new(), role, is_active: true, created_at: DateTime::from_timestamp(0, 0).unwrap() }
+    }
+
+    /// The rules a browser patches its lists with, in the cases SQL decides by role and default.
+    #[test]
+    fn a_filter_admits_what_the_list_query_would_list() {
+        let now = Utc::now();
+        let closed = ticket(1, TicketStatus::Closed, Some(7), 0);
+        let (agent, admin, owner, stranger) = (viewer(7, Role::Agent), viewer(8, Role::Admin), viewer(1, Role::User), viewer(2, Role::User));
+        let default = TicketFilter::default();
+        assert!(!default.admits(&closed, &agent, now), "agents ask for closed tickets");
+        assert!(default.admits(&closed, &admin, now), "admins see them unless they ask not to");
+        assert!(!TicketFilter { include_closed: Some(false), ..default.clone() }.admits(&closed, &admin, now));
+        assert!(TicketFilter { status: Some(TicketStatus::Closed), ..default.clone() }.admits(&closed, &agent, now));
+        let open = ticket(2, TicketStatus::Open, None, 0);
+        assert!(default.admits(&open, &owner, now) && !default.admits(&open, &stranger, now), "customers: their own");
+        let mine = TicketFilter { assignment: Some("mine".into()), ..default.clone() };
+        let unassigned = TicketFilter { assignment: Some("unassigned".into()), ..default.clone() };
+        let taken = ticket(3, TicketStatus::Assigned, Some(7), 0);
+        assert!(mine.admits(&taken, &agent, now) && !mine.admits(&taken, &admin, now) && !unassigned.admits(&taken, &agent, now));
+        assert!(unassigned.admits(&open, &agent, now));
+        let breached = TicketFilter { sla_breached: true, ..default };
+        let mut late = ticket(4, TicketStatus::Open, None, 0);
+        assert!(!breached.admits(&late, &agent, now), "no clock, nothing missed");
+        let due_at = now - chrono::TimeDelta::minutes(1);
+        late.sla = Some(crate::domain::sla::TicketSla {
+            first_response: Some(crate::domain::sla::SlaClock { due_at, met_at: None }), resolution: None, paused_at: None, checked_at: now,
+        });
+        assert!(breached.admits(&late, &agent, now));
+    }
+
+    #[test]
+    fn the_orders_match_the_list_query() {
+        let (old, new) = (ticket(1, TicketStatus::Open, None, 0), ticket(2, TicketStatus::Open, None, 5));
+        let urgent_old = Ticket { priority: Priority::Urgent, ..ticket(3, TicketStatus::Open, None, 0) };
+        let mut rows = vec![old.clone(), urgent_old.clone(), new.clone()];
+        rows.sort_by(|a, b| TicketSort::Recent.compare(a, b));
+        assert_eq!(rows.iter().map(|t| t.id).collect::<Vec<_>>(), [2, 3, 1], "newest first, then the higher id");
+        rows.sort_by(|a, b| TicketSort::Priority.compare(a, b));
+        assert_eq!(rows.iter().map(|t| t.id).collect::<Vec<_>>(), [3, 2, 1]);
+        let clock = |minutes: i64| crate::domain::sla::TicketSla {
+            first_response: None,
+            resolution: Some(crate::domain::sla::SlaClock { due_at: DateTime::from_timestamp(1_764_000_000 + minutes * 60, 0).unwrap(), met_at: None }),
+            paused_at: None,
+            checked_at: Utc::now(),
+        };
+        let (soon, later) = (Ticket { sla: Some(clock(10)), ..old }, Ticket { sla: Some(clock(20)), ..new });
+        let mut rows = vec![urgent_old, later, soon];
+        rows.sort_by(|a, b| TicketSort::Due.compare(a, b));
+        assert_eq!(rows.iter().map(|t| t.id).collect::<Vec<_>>(), [1, 2, 3], "due soonest first, no clock last");
+    }
 
     #[test]
     fn previews_show_the_first_non_blank_line_cut_short() {

@@ -18,10 +18,11 @@ use sqlx::postgres::{PgListener, PgNotification};
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::outbox::timeline::{Delivery, Slot};
-use super::outbox::{self, Notice, RoomSignal, RoomSignalKind};
-use crate::domain::live::ServerEvent;
+use super::outbox::{self, Audience, Notice, RoomSignal, RoomSignalKind};
+use crate::domain::account::Role;
+use crate::domain::live::{ServerEvent, TicketNews};
 use crate::domain::presence::StaffPresence;
-use crate::domain::ticket::Message;
+use crate::domain::ticket::{Message, Ticket};
 use crate::error::AppResult;
 
 /// Items a socket may have waiting before it counts as too slow and is closed.
@@ -61,10 +62,10 @@ pub enum Outgoing {
     Resync,
     /// Logged out, expired or deactivated.
     SessionEnded,
-    /// A ticket was opened (to sockets watching the inbox).
-    TicketCreated(i64),
-    /// A ticket's staff-only details changed (to its room and watchers).
-    TicketUpdated(i64),
+    /// A ticket was opened (to sockets watching the inbox; staff only).
+    TicketCreated(Arc<TicketFrames>),
+    /// A ticket changed (to its room and watchers; each socket checks who may hear it).
+    TicketUpdated(Arc<TicketFrames>),
     /// The socket's person read a ticket up to this seq (in another tab, maybe on another node).
     /// Boxed, like `Sent`: every item takes the largest one's room in each socket's queue.
     Read(Box<ReadUpTo>),
@@ -94,6 +95,33 @@ pub struct NoteDelivery {
     pub ticket_id: i64,
     pub note_seq: i64,
     pub frame: Utf8Bytes,
+}
+
+/// A ticket as it now stands, encoded once for staff and, when its customer hears of the change,
+/// once for them (without what only staff see).
+#[derive(Debug)]
+pub struct TicketFrames {
+    pub creator_id: i64,
+    pub for_staff: Utf8Bytes,
+    pub for_customer: Option<Utf8Bytes>,
+}
+
+impl TicketFrames {
+    /// `ticket` as loaded for the live path: a new ticket keeps its count of unread messages
+    /// (nobody has read it yet); a change carries none (each person's count travels on its own).
+    fn new(mut ticket: Ticket, audience: Audience, created: bool) -> Self {
+        if !created {
+            ticket.unread = 0;
+        }
+        let frame = |ticket: Ticket| {
+            let news = TicketNews { ticket_id: ticket.id, ticket: Box::new(ticket) };
+            let event = if created { ServerEvent::TicketCreated(news) } else { ServerEvent::TicketUpdated(news) };
+            Utf8Bytes::from(serde_json::to_string(&event).unwrap_or_default())
+        };
+        let creator_id = ticket.creator.id;
+        let for_customer = (audience == Audience::Everyone).then(|| frame(ticket.clone().as_seen_by(Role::User)));
+        Self { creator_id, for_staff: frame(ticket), for_customer }
+    }
 }
 
 /// A `staff:presence` frame, encoded once for staff and once (without what only staff see) for
@@ -399,7 +427,7 @@ impl Hub {
         let mut changed_users: Vec<i64> = Vec::new();
         let mut reads: Vec<(i64, i64, i64)> = Vec::new();
         let mut created: Vec<i64> = Vec::new();
-        let mut updated: Vec<i64> = Vec::new();
+        let mut updated: HashMap<i64, Audience> = HashMap::new();
         let mut people: Vec<StaffPresence> = Vec::new();
         let mut notes: Vec<(i64, i64)> = Vec::new();
         for notification in &notices {
@@ -413,7 +441,10 @@ impl Hub {
                 Notice::UserChanged { user_id } => changed_users.push(user_id),
                 Notice::Read { user_id, ticket_id, seq } => reads.push((user_id, ticket_id, seq)),
                 Notice::TicketCreated { ticket_id } => created.push(ticket_id),
-                Notice::TicketUpdated { ticket_id } => updated.push(ticket_id),
+                Notice::TicketUpdated { ticket_id, audience } => {
+                    let heard_by = updated.entry(ticket_id).or_insert(audience);
+                    *heard_by = (*heard_by).max(audience);
+                }
                 Notice::Note { ticket_id, note_seq } => notes.push((ticket_id, note_seq)),
             }
         }
@@ -422,6 +453,7 @@ impl Hub {
         let deliveries = self.resolve(pool, slots).await;
         self.deliver(deliveries);
         self.deliver_signals(signals);
+        self.deliver_tickets(pool, created, updated).await;
         let registry = self.registry();
         for user_id in changed_users {
             for entry in registry.sockets.values().filter(|e| e.user_id == user_id) {
@@ -433,14 +465,47 @@ impl Hub {
                 entry.mailbox.offer(Outgoing::Read(Box::new(ReadUpTo { ticket_id, seq })));
             }
         }
-        for ticket_id in created {
-            for entry in registry.inbox.iter().filter_map(|socket| registry.sockets.get(socket)) {
-                entry.mailbox.offer(Outgoing::TicketCreated(ticket_id));
-            }
+    }
+
+    /// Hands new and changed tickets, as they now stand (one query for the batch), to the inbox
+    /// watchers and to the sockets following them when the notices came (one that starts
+    /// watching meanwhile loads its list after that, with the ticket in it).
+    async fn deliver_tickets(&self, pool: &PgPool, created: Vec<i64>, updated: HashMap<i64, Audience>) {
+        let (inbox, followers) = {
+            let registry = self.registry();
+            let inbox: Vec<Mailbox> = match created.is_empty() {
+                true => Vec::new(),
+                false => registry.inbox.iter().filter_map(|socket| registry.sockets.get(socket)).map(|entry| entry.mailbox.clone()).collect(),
+            };
+            let followers: HashMap<i64, Vec<Mailbox>> = updated
+                .keys()
+                .map(|id| (*id, registry.following(*id).map(|entry| entry.mailbox.clone()).collect::<Vec<_>>()))
+                .filter(|(_, mailboxes)| !mailboxes.is_empty())
+                .collect();
+            (inbox, followers)
+        };
+        let ids: Vec<i64> = created.iter().filter(|_| !inbox.is_empty()).chain(followers.keys()).copied().collect();
+        if ids.is_empty() {
+            return;
         }
-        for ticket_id in updated {
-            for entry in registry.following(ticket_id) {
-                entry.mailbox.offer(Outgoing::TicketUpdated(ticket_id));
+        let tickets = match crate::tickets::repo::tickets_for_live(pool, &ids).await {
+            Ok(tickets) => tickets,
+            // Views find out at their next load (a reconnect, a navigation).
+            Err(err) => return tracing::warn!(err = %err.message, "could not load announced tickets"),
+        };
+        for ticket in tickets {
+            let id = ticket.id;
+            if created.contains(&id) && !inbox.is_empty() {
+                let frames = Arc::new(TicketFrames::new(ticket.clone(), Audience::Staff, true));
+                for mailbox in &inbox {
+                    mailbox.offer(Outgoing::TicketCreated(frames.clone()));
+                }
+            }
+            if let (Some(audience), Some(mailboxes)) = (updated.get(&id), followers.get(&id)) {
+                let frames = Arc::new(TicketFrames::new(ticket, *audience, false));
+                for mailbox in mailboxes {
+                    mailbox.offer(Outgoing::TicketUpdated(frames.clone()));
+                }
             }
         }
     }

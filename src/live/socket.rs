@@ -377,10 +377,14 @@ impl Connection {
             }
             Outgoing::RecheckRights => self.recheck_rights().await,
             // Checked again here: the role may have changed since the socket began watching.
-            Outgoing::TicketCreated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketCreated { ticket_id }).await,
+            Outgoing::TicketCreated(frames) if self.user.role.is_staff() => self.send_frame(frames.for_staff.clone()).await,
             Outgoing::TicketCreated(_) => Flow::Continue,
-            Outgoing::TicketUpdated(ticket_id) if self.user.role.is_staff() => self.send(&ServerEvent::TicketUpdated { ticket_id }).await,
-            Outgoing::TicketUpdated(_) => Flow::Continue,
+            Outgoing::TicketUpdated(frames) if self.user.role.is_staff() => self.send_frame(frames.for_staff.clone()).await,
+            // A customer follows only their own tickets; checked again here all the same.
+            Outgoing::TicketUpdated(frames) => match &frames.for_customer {
+                Some(frame) if frames.creator_id == self.user.id => self.send_frame(frame.clone()).await,
+                _ => Flow::Continue,
+            },
             Outgoing::Read(read) => self.send(&ServerEvent::TicketRead { ticket_id: read.ticket_id, last_read_seq: read.seq }).await,
             Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frame(frame.for_staff.clone()).await,
             Outgoing::Staff(frame) if self.agents.values().any(|agent| *agent == Some(frame.user_id)) => self.send_frame(frame.for_customers.clone()).await,

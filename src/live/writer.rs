@@ -240,7 +240,7 @@ async fn try_store(
         let last_seqs: Vec<(i64, i64, bool)> = last_seqs.into_iter().map(|(id, (seq, staff))| (id, seq, staff)).collect();
         // A first reply changes the ticket's SLA clock: staff watching it reload it.
         let first_replies = timeline::advance_seqs(&mut tx, &last_seqs).await?;
-        super::outbox::announce_tickets_updated(&mut tx, &first_replies).await?;
+        super::outbox::announce_tickets_updated(&mut tx, &first_replies, super::outbox::Audience::Staff).await?;
         let pick = |f: fn(&SendRequest) -> String| accepted.iter().map(|(i, _)| f(&batch[*i])).collect::<Vec<String>>();
         let inserted: Vec<(i64, i64, i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
             "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq, client_id)

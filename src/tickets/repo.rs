@@ -145,11 +145,8 @@ impl From<TicketRow> for Ticket {
 }
 
 /// The ticket as `viewer` may read it: customers never get its SLA clocks.
-fn for_viewer(viewer: &User, mut ticket: Ticket) -> Ticket {
-    if !viewer.role.is_staff() {
-        ticket.sla = None;
-    }
-    ticket
+fn for_viewer(viewer: &User, ticket: Ticket) -> Ticket {
+    ticket.as_seen_by(viewer.role)
 }
 
 /// Appends "who may see `t`" for `viewer`: users their own tickets, staff every ticket.
@@ -335,6 +332,20 @@ pub async fn find_ticket(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Opt
     Ok(query.build_query_as::<TicketRow>().fetch_optional(pool).await?.map(|row| for_viewer(viewer, row.into())))
 }
 
+/// Tickets as staff see them, for the live path to hand to the sockets following them: one query
+/// for a batch of announced changes. `unread` counts every message (up to [`UNREAD_CAP`]): what
+/// someone who never read the ticket has not read, as with a new one.
+pub async fn tickets_for_live(pool: &PgPool, ids: &[i64]) -> AppResult<Vec<Ticket>> {
+    let mut query = QueryBuilder::new(TICKET_SELECT);
+    query
+        .push(" CROSS JOIN LATERAL (SELECT count(*) AS unread FROM (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id LIMIT ")
+        .push(UNREAD_CAP)
+        .push(") every_message) un WHERE t.id = ANY(")
+        .push_bind(ids.to_vec())
+        .push(")");
+    Ok(query.build_query_as::<TicketRow>().fetch_all(pool).await?.into_iter().map(Ticket::from).collect())
+}
+
 /// Where a room stands, if the viewer may see the ticket (one query for joining it): the last
 /// timeline seq, the agent, and the last note's `note_seq` (for staff only to use).
 pub async fn visible_position(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Option<(i64, Option<i64>, i64)>> {
@@ -480,7 +491,7 @@ pub async fn set_priority(pool: &PgPool, actor: &User, ticket_id: i64, priority:
     if before != priority {
         sqlx::query("UPDATE tickets SET priority = $2 WHERE id = $1").bind(ticket_id).bind(priority).execute(&mut *tx).await?;
         apply_targets(&mut tx, Scope::Ticket(ticket_id)).await?;
-        crate::live::outbox::announce_ticket_updated(&mut tx, ticket_id).await?;
+        crate::live::outbox::announce_ticket_updated(&mut tx, ticket_id, crate::live::outbox::Audience::Staff).await?;
         use crate::audit::model::{AuditAction, FieldChange};
         let subject = format!("#{ticket_id} {}", crate::domain::ticket::title_of(subject.as_deref(), &description));
         let changes = [FieldChange::new("priority", Some(before.as_str()), Some(priority.as_str()))];
@@ -683,7 +694,7 @@ pub async fn rate_ticket(pool: &PgPool, rater: &User, ticket_id: i64, score: i16
         return Err(AppError::new(ErrorCode::Conflict, Problem::AlreadyRated));
     }
     // Staff with the ticket open see the rating come in.
-    crate::live::outbox::announce_ticket_updated(&mut tx, ticket_id).await?;
+    crate::live::outbox::announce_ticket_updated(&mut tx, ticket_id, crate::live::outbox::Audience::Staff).await?;
     tx.commit().await?;
     find_ticket(pool, rater, ticket_id).await?.ok_or_else(AppError::internal)
 }

@@ -10,7 +10,8 @@ use crate::domain::timeline::TimelineEntry;
 use crate::error::AppResult;
 use crate::live::outbox::{self, timeline::Delivery};
 
-/// Stores a status or assignment change (its seq already taken from the ticket row) and announces it.
+/// Stores a status or assignment change (its seq already taken from the ticket row) and announces
+/// it: the entry to the room, the ticket as it now stands to everyone following it.
 pub async fn record_change(conn: &mut PgConnection, event: &TicketEvent) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO ticket_events (ticket_id, seq, actor_id, from_status, to_status, from_agent_id, to_agent_id, at)
@@ -26,7 +27,8 @@ pub async fn record_change(conn: &mut PgConnection, event: &TicketEvent) -> AppR
     .bind(event.at)
     .execute(&mut *conn)
     .await?;
-    Ok(outbox::publish_entries(conn, 0, &[Delivery::new(TimelineEntry::Change(event.clone()))]).await?)
+    outbox::publish_entries(conn, 0, &[Delivery::new(TimelineEntry::Change(event.clone()))]).await?;
+    Ok(outbox::announce_ticket_updated(conn, event.ticket_id, outbox::Audience::Everyone).await?)
 }
 
 pub const MESSAGE_SELECT: &str = "

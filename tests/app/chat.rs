@@ -432,6 +432,9 @@ async fn a_watched_list_hears_changes_of_visible_tickets_only() {
     agent.post_json("/api/tickets/assign", &[("id", &room.ticket_id.to_string()), ("version", "1")]).await;
     let heard = owner_list.until("ticket:assigned").await;
     assert_eq!(heard["ticket_id"], room.ticket_id, "the stranger's ticket is not reported");
+    // Then the ticket as it now stands, for the list to show without loading it.
+    let (name, data) = owner_list.next().await;
+    assert_eq!((name.as_str(), data["ticket"]["id"].as_i64(), data["ticket"]["status"].as_str()), ("ticket:updated", Some(room.ticket_id), Some("assigned")), "{data}");
     // Messages reach watchers too (a list previews the newest one), in order with the changes.
     let content = "\n  Second try\r\nwith more lines";
     agent.post_json("/api/tickets/send-message", &[("ticket_id", &room.ticket_id.to_string()), ("client_id", "w1"), ("content", content)]).await;
@@ -440,6 +443,8 @@ async fn a_watched_list_hears_changes_of_visible_tickets_only() {
     assert_eq!((name.as_str(), data["content"].as_str()), ("ticket:message:new", Some(content.trim())), "{data}");
     let (name, data) = owner_list.next().await;
     assert_eq!((name.as_str(), data["to_status"].as_str()), ("ticket:status:updated", Some("resolved")));
+    let (name, data) = owner_list.next().await;
+    assert_eq!((name.as_str(), data["ticket"]["status"].as_str()), ("ticket:updated", Some("resolved")), "{data}");
     // The list's preview, as loaded, is the message's first line: what the browser makes of it live.
     let (_, list) = app.browser_with(&room.owner).get_json("/api/tickets/list").await;
     let loaded = list["items"].as_array().unwrap().iter().find(|t| t["id"] == room.ticket_id).unwrap()["last_message"].clone();
@@ -827,7 +832,10 @@ async fn staff_watching_the_inbox_hear_of_each_new_ticket_and_users_may_not_watc
     agent.send("inbox:watch", json!({ "on": true })).await;
     assert_eq!(agent.until("inbox:watching").await, json!({ "on": true }), "confirmed once it applies");
     let first = owner.new_ticket("A new problem").await;
-    assert_eq!(agent.until("ticket:created").await["ticket_id"], first);
+    let news = agent.until("ticket:created").await;
+    // The ticket as lists show it comes along: the inbox adds its row without loading anything.
+    assert_eq!((news["ticket_id"].as_i64(), news["ticket"]["id"].as_i64()), (Some(first), Some(first)), "{news}");
+    assert_eq!((news["ticket"]["status"].as_str(), news["ticket"]["description"].as_str()), (Some("open"), Some("A new problem")), "{news}");
 
     // Not watching: nothing arrives. Watching again, the next notice is about the next ticket.
     agent.send("inbox:watch", json!({ "on": false })).await;

@@ -2,7 +2,8 @@
 //! a ticket records whether a browser or another program opened it.
 
 use crate::common::spawn_app;
-use myrelay::domain::account::Role;
+use myrelay::domain::account::{Role, User};
+use myrelay::domain::ticket::{Priority, Ticket, TicketFilter, TicketSort};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -65,6 +66,23 @@ async fn lists_filter_by_priority_and_the_inbox_order_puts_urgent_work_first() {
     let (_, recent) = agent.get_json("/api/tickets/list").await;
     assert_eq!(ids(&recent), vec![normal_2, urgent_2, low, urgent_1, normal_1, high], "the default order is unchanged");
 
+    // A browser keeps a list it patches from live reports in order and filtered by the same rules.
+    let (_, me) = agent.get_json("/api/auth/me").await;
+    let me: User = serde_json::from_value(me).unwrap();
+    let every: Vec<Ticket> = serde_json::from_value(recent["items"].clone()).unwrap();
+    for sort in [TicketSort::Recent, TicketSort::Priority] {
+        let (_, listed) = agent.get_json(&format!("/api/tickets/list?sort={}", sort.as_str())).await;
+        let listed: Vec<Ticket> = serde_json::from_value(listed["items"].clone()).unwrap();
+        let mut sorted = every.clone();
+        sorted.sort_by(|a, b| sort.compare(a, b));
+        assert_eq!(sorted.iter().map(|t| t.id).collect::<Vec<_>>(), listed.iter().map(|t| t.id).collect::<Vec<_>>(), "{sort:?}");
+    }
+    let urgent_only = TicketFilter { priority: Some(Priority::Urgent), ..TicketFilter::default() };
+    let admitted: Vec<i64> = every.iter().filter(|t| urgent_only.admits(t, &me, chrono::Utc::now())).map(|t| t.id).collect();
+    assert_eq!(admitted, ids(&urgent));
+    let mine_only = TicketFilter { assignment: Some("mine".into()), ..TicketFilter::default() };
+    assert!(every.iter().all(|t| !mine_only.admits(t, &me, chrono::Utc::now())), "nothing is assigned yet");
+
     for (query, field) in [("priority=critical", "priority"), ("sort=oldest", "sort"), ("sort=priority&cursor=123_4", "cursor"), ("sort=priority&cursor=soon_1_2", "cursor")] {
         let (status, body) = agent.get_json(&format!("/api/tickets/list?{query}")).await;
         assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{query}: {body}");
@@ -106,12 +124,26 @@ async fn staff_hear_of_a_priority_change_live_and_customers_do_not() {
     list.watch(&[id]).await;
 
     agent.post_json("/api/tickets/priority", &[("id", &id.to_string()), ("priority", "high")]).await;
-    assert_eq!(in_room.until("ticket:updated").await, json!({ "ticket_id": id }));
-    assert_eq!(list.until("ticket:updated").await, json!({ "ticket_id": id }));
+    // The ticket as it now stands: no reload needed.
+    for socket in [&mut in_room, &mut list] {
+        let news = socket.until("ticket:updated").await;
+        assert_eq!(news["ticket_id"], id, "{news}");
+        assert_eq!(news["ticket"]["priority"], "high", "{news}");
+        assert_eq!(news["ticket"]["unread"], 0, "nobody's own count travels: {news}");
+    }
 
     // Every socket got what it was going to get from that notice before the agents did; the
     // customer's next ticket event is the assignment, not the priority.
     let version = agent.get_json(&format!("/api/tickets/get?id={id}")).await.1["version"].to_string();
     agent.post_json("/api/tickets/assign", &[("id", &id.to_string()), ("version", &version)]).await;
     customer.never_until("ticket:updated", |event, _| event == "ticket:assigned").await;
+    // A change the customer sees reaches them as their ticket, without what only staff see.
+    let staff_news = in_room.until("ticket:updated").await;
+    assert_eq!(staff_news["ticket"]["status"], "assigned", "{staff_news}");
+    assert_eq!(staff_news["ticket"]["version"].to_string(), (version.parse::<i64>().unwrap() + 1).to_string(), "{staff_news}");
+    assert!(staff_news["ticket"]["sla"].is_object(), "staff get the clocks: {staff_news}");
+    let news = customer.until("ticket:updated").await;
+    assert_eq!(news["ticket"]["status"], "assigned", "{news}");
+    assert_eq!(news["ticket"]["assigned_agent"], staff_news["ticket"]["assigned_agent"], "{news}");
+    assert_eq!(news["ticket"]["sla"], Value::Null, "{news}");
 }

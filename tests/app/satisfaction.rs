@@ -75,5 +75,6 @@ async fn staff_with_the_ticket_open_hear_of_a_rating_live() {
     in_room.join(id, None).await;
     let (status, body) = user.post_json("/api/tickets/rate", &[("ticket_id", &ticket), ("score", "5"), ("comment", "")]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(in_room.until("ticket:updated").await, json!({ "ticket_id": id }));
+    let news = in_room.until("ticket:updated").await;
+    assert_eq!((news["ticket_id"].as_i64(), news["ticket"]["rating"]["score"].as_i64()), (Some(id), Some(5)), "{news}");
 }

@@ -151,6 +151,11 @@ async fn transitions_set_their_timestamps_and_record_events() {
         let Some(Outgoing::Entry(entry)) = events.recv().await else { panic!("an entry per change") };
         let frame: Value = serde_json::from_str(entry.frame.as_str()).unwrap();
         assert_eq!((entry.ticket_id, entry.seq, frame["event"].as_str()), (id, n as i64 + 1, Some(event_name)));
+        // Then the ticket as it now stands, for staff and (a change they see) for its customer.
+        let Some(Outgoing::TicketUpdated(frames)) = events.recv().await else { panic!("a report per change") };
+        let report: Value = serde_json::from_str(frames.for_staff.as_str()).unwrap();
+        assert_eq!((report["event"].as_str(), &report["data"]["ticket"]["version"]), (Some("ticket:updated"), &body["version"]), "{report}");
+        assert!(frames.for_customer.is_some());
         match step {
             Act::Resolve => assert!(body["resolved_at"].is_string()),
             Act::Reopen => assert!(body["resolved_at"].is_null(), "reopening clears resolved_at"),

@@ -28,7 +28,8 @@ pub const ROOM_CHANNEL: &str = "myrelay_room";
 pub const USER_CHANNEL: &str = "myrelay_user";
 /// `{"ticket_id": …}`: a ticket was opened; sockets watching the inbox hear of it.
 /// `{"ticket_id": …, "updated": true}`: a ticket's staff-only details (its priority, its first
-/// reply) changed; staff sockets in its room or watching it hear of it.
+/// reply, its rating) changed; `"everyone": true` as well: a change its customer sees too (status,
+/// assignment). The receiving node loads the ticket once and hands it to the sockets following it.
 pub const INBOX_CHANNEL: &str = "myrelay_inbox";
 /// `{"from": node, "people": [StaffPresence…]}`: agents' or admins' status changed (the sending
 /// node has delivered it to its own sockets already).
@@ -65,7 +66,7 @@ pub enum Notice {
     UserChanged { user_id: i64 },
     Read { user_id: i64, ticket_id: i64, seq: i64 },
     TicketCreated { ticket_id: i64 },
-    TicketUpdated { ticket_id: i64 },
+    TicketUpdated { ticket_id: i64, audience: Audience },
     Staff { from: i64, people: Vec<StaffPresence> },
     Note { ticket_id: i64, note_seq: i64 },
 }
@@ -103,6 +104,15 @@ struct InboxNotice {
     ticket_id: i64,
     #[serde(default)]
     updated: bool,
+    #[serde(default)]
+    everyone: bool,
+}
+
+/// Who hears of a change to a ticket: its staff only, or its customer too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Audience {
+    Staff,
+    Everyone,
 }
 
 /// A received notice, typed; None for a channel or payload this version does not know.
@@ -121,8 +131,10 @@ pub fn decode(channel: &str, payload: &str) -> Option<Notice> {
             UserNotice { user_id, .. } => Notice::UserChanged { user_id },
         },
         INBOX_CHANNEL => match serde_json::from_str::<InboxNotice>(payload).ok()? {
-            InboxNotice { ticket_id, updated: true } => Notice::TicketUpdated { ticket_id },
-            InboxNotice { ticket_id, updated: false } => Notice::TicketCreated { ticket_id },
+            InboxNotice { ticket_id, updated: true, everyone } => {
+                Notice::TicketUpdated { ticket_id, audience: if everyone { Audience::Everyone } else { Audience::Staff } }
+            }
+            InboxNotice { ticket_id, updated: false, .. } => Notice::TicketCreated { ticket_id },
         },
         PRESENCE_CHANNEL => {
             let PresenceNotice { from, people } = serde_json::from_str(payload).ok()?;
@@ -176,14 +188,15 @@ pub async fn announce_ticket_created(conn: &mut PgConnection, ticket_id: i64) ->
     notify(conn, INBOX_CHANNEL, vec![format!(r#"{{"ticket_id":{ticket_id}}}"#)]).await
 }
 
-/// Tells every node that a ticket's staff-only details changed; call it inside that transaction.
-pub async fn announce_ticket_updated(conn: &mut PgConnection, ticket_id: i64) -> Result<(), sqlx::Error> {
-    announce_tickets_updated(conn, &[ticket_id]).await
+/// Tells every node that a ticket changed, for `audience`; call it inside that transaction.
+pub async fn announce_ticket_updated(conn: &mut PgConnection, ticket_id: i64, audience: Audience) -> Result<(), sqlx::Error> {
+    announce_tickets_updated(conn, &[ticket_id], audience).await
 }
 
 /// [`announce_ticket_updated`] for several tickets in one statement.
-pub async fn announce_tickets_updated(conn: &mut PgConnection, ticket_ids: &[i64]) -> Result<(), sqlx::Error> {
-    let payloads = ticket_ids.iter().map(|id| format!(r#"{{"ticket_id":{id},"updated":true}}"#)).collect();
+pub async fn announce_tickets_updated(conn: &mut PgConnection, ticket_ids: &[i64], audience: Audience) -> Result<(), sqlx::Error> {
+    let everyone = audience == Audience::Everyone;
+    let payloads = ticket_ids.iter().map(|id| format!(r#"{{"ticket_id":{id},"updated":true,"everyone":{everyone}}}"#)).collect();
     notify(conn, INBOX_CHANNEL, payloads).await
 }
 

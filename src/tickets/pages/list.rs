@@ -2,15 +2,16 @@
 //! as they are opened, each row with the last message and how long the customer has waited.
 //! Filters and the page live in the URL, so every state of a list is a link.
 
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::params::ParamsMap;
 
-use super::{ListKind, LoadedRows};
+use super::{ListKind, LoadedRows, OnScreen};
 use super::priority::PriorityBadge;
 
-use crate::domain::ticket::{EXCERPT_MAX_CHARS, Page, Priority, QueueCounts, TITLE_MAX_CHARS, Ticket, TicketSort, TicketStatus};
+use crate::domain::account::User;
+use crate::domain::ticket::{EXCERPT_MAX_CHARS, Page, Priority, QueueCounts, TITLE_MAX_CHARS, Ticket, TicketFilter, TicketSort, TicketStatus};
 use crate::presence::view::PresenceDot;
 use crate::sla::pages::SlaBadge;
 use crate::tickets::api::{inbox_counts, list_tickets};
@@ -77,16 +78,36 @@ fn Rows(kind: ListKind, page: LoadedRows) -> impl IntoView {
                 let filtered = query.with_untracked(|query| {
                     FILTER_KEYS.iter().filter(|k| **k != "sort").any(|k| query.get(k).is_some_and(|v| !v.is_empty() && v != "all"))
                 });
+                let first_page = query.with_untracked(|query| query.get("cursor").is_none_or(|c| c.is_empty()));
                 match page.await {
-                    Ok(result) if result.items.is_empty() => EitherOf3::A(view! { <EmptyList kind filtered /> }),
-                    Ok(result) => EitherOf3::B(view! {
-                        <TicketRows tickets=result.items kind detail_base />
+                    Ok(result) => Either::Left(view! {
+                        <TicketRows tickets=result.items kind detail_base filtered first_page last_page=result.next_cursor.is_none() />
                         <Pager next=result.next_cursor />
                     }),
-                    Err(error) => EitherOf3::C(view! { <LoadError error retry=move |_| page.refetch() /> }),
+                    Err(error) => Either::Right(view! { <LoadError error retry=move |_| page.refetch() /> }),
                 }
             })}
         </Transition>
+    }
+}
+
+/// The filter and order of the list the address's `query` asks for, as the server applies them
+/// (what it would refuse, it lists nothing for: the rows on screen came from the server).
+fn filter_of(kind: ListKind, query: &ParamsMap) -> TicketFilter {
+    let chosen = |key: &str| query.get(key).filter(|v| !v.is_empty() && v != "all");
+    let include_closed = match kind {
+        ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
+        _ => query.get("include_closed").map(|v| v == "true"),
+    };
+    TicketFilter {
+        status: chosen("status").and_then(|s| TicketStatus::parse(&s)),
+        assignment: chosen("assignment"),
+        include_closed,
+        creator: None,
+        category: chosen("category").and_then(|id| id.parse().ok()),
+        priority: chosen("priority").and_then(|p| Priority::parse(&p)),
+        sla_breached: chosen("sla").is_some_and(|v| v == "breached"),
+        sort: chosen("sort").and_then(|s| TicketSort::parse(&s)).unwrap_or(default_sort(kind)),
     }
 }
 
@@ -126,9 +147,9 @@ async fn load_rows(kind: ListKind, query: ParamsMap) -> Result<Page<Ticket>, cra
 }
 
 /// What a list runs in the browser: the inbox's tabs with their counts, the filters (the server's
-/// HTML, `children`) and the rows, kept current: loaded again (as data) when the live client hears
-/// of a change to a ticket on screen, a message in one, a new ticket (the inbox, highlighted) or
-/// a reconnect; unread badges and presence dots follow the live client between loads.
+/// HTML, `children`) and the rows, kept current from the live client's reports (`TicketRows`):
+/// changed tickets, messages, new tickets (the inbox, highlighted), unread counts and presence.
+/// They load again (as data) only after a reconnect; the tabs' counts when tickets move.
 #[component]
 fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
     let query = url::query();
@@ -155,11 +176,21 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
             });
         }
     });
+    let on_screen = OnScreen(RwSignal::new(Vec::new()));
+    provide_context(on_screen);
     #[cfg(feature = "hydrate")]
-    super::live_rows::start(kind, page, move || {
-        stale.try_update(|n| *n += 1);
-        count_again.try_update(|n| *n += 1);
-    });
+    super::live_rows::start(
+        kind,
+        page,
+        on_screen,
+        move || {
+            stale.try_update(|n| *n += 1);
+            count_again.try_update(|n| *n += 1);
+        },
+        move || {
+            count_again.try_update(|n| *n += 1);
+        },
+    );
     view! {
         {(kind == ListKind::Inbox).then(|| view! { <Tabs counts /> })}
         {children()}
@@ -198,73 +229,141 @@ fn Tabs(counts: RwSignal<Option<QueueCounts>>) -> impl IntoView {
     }
 }
 
+/// The rows of one loaded page, kept current in the browser from what the live client hears:
+/// a changed ticket replaces its row (and leaves the list when the filter no longer admits it), a
+/// new one joins where the order puts it within this page, a message updates its preview; the
+/// rows stay in the list's order. Nothing is loaded for it.
 #[component]
-fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str) -> impl IntoView {
+fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, filtered: bool, first_page: bool, last_page: bool) -> impl IntoView {
+    let chat = use_context::<crate::client::LiveClient>();
+    let live = use_context::<Hydrated>().map(|hydrated| hydrated.0);
+    let on_screen = use_context::<OnScreen>();
+    let me = use_context::<User>();
+    let query = url::query();
+    let loaded = StoredValue::new(tickets);
+    let shown = Memo::new(move |_| {
+        let mut rows = loaded.get_value();
+        let (Some(chat), Some(me)) = (chat.filter(|_| live.is_some_and(|live| live.get())), me.as_ref()) else { return rows };
+        let filter = query.with_untracked(|query| filter_of(kind, query));
+        // The browser's clock (chrono has none in WebAssembly), as the SLA badges read it.
+        let now = untrack(crate::ui::time::Clock::now_fine).and_then(chrono::DateTime::from_timestamp_millis).unwrap_or_default();
+        // The rows as loaded are the server's answer; what changed since is checked against the filter.
+        let mut changed: Vec<i64> = Vec::new();
+        chat.with_reported(|reported| {
+            for row in &mut rows {
+                if let Some(fresh) = reported.get(&row.id).filter(|fresh| fresh.is_not_older_than(row)) {
+                    *row = Ticket { unread: row.unread, ..fresh.clone() };
+                    changed.push(row.id);
+                }
+            }
+            // New tickets (the inbox) within this page's stretch of the order.
+            let (first, last) = (rows.first().cloned(), rows.last().cloned());
+            let fits = |ticket: &Ticket| {
+                (first_page || first.as_ref().is_some_and(|first| filter.sort.compare(ticket, first).is_ge()))
+                    && (last_page || last.as_ref().is_some_and(|last| filter.sort.compare(ticket, last).is_le()))
+            };
+            chat.new_tickets.with(|ids| {
+                for id in ids {
+                    if let Some(ticket) = reported.get(id).filter(|t| !rows.iter().any(|row| row.id == t.id) && fits(t)) {
+                        rows.push(ticket.clone());
+                        changed.push(*id);
+                    }
+                }
+            });
+        });
+        rows.retain(|row| !changed.contains(&row.id) || filter.admits(row, me, now));
+        chat.previews.with(|previews| {
+            for row in &mut rows {
+                if let Some(last) = previews.get(&row.id).filter(|last| row.last_message.as_ref().is_none_or(|m| m.at <= last.at)) {
+                    row.last_message = Some(last.clone());
+                }
+            }
+        });
+        rows.sort_by(|a, b| filter.sort.compare(a, b));
+        rows
+    });
+    // The live client follows what is on screen.
+    if let Some(on_screen) = on_screen {
+        Effect::new(move |_| {
+            let ids: Vec<i64> = shown.with(|rows| rows.iter().map(|row| row.id).collect());
+            if on_screen.0.with_untracked(|now| *now != ids) {
+                on_screen.0.set(ids);
+            }
+        });
+    }
+    let t = &crate::i18n::t().tickets;
+    view! {
+        <Show when=move || shown.with(|rows| !rows.is_empty()) fallback=move || view! { <EmptyList kind filtered /> }>
+            <ul class="queue" aria-label=t.tickets>
+                <For each=move || shown.get() key=|ticket| ticket.clone() let:ticket>
+                    <TicketRow ticket kind detail_base />
+                </For>
+            </ul>
+        </Show>
+    }
+}
+
+#[component]
+fn TicketRow(ticket: Ticket, kind: ListKind, detail_base: &'static str) -> impl IntoView {
     let show_creator = kind != ListKind::Mine;
     let t = &crate::i18n::t().tickets;
     let chat = use_context::<crate::client::LiveClient>();
     let live = use_context::<Hydrated>().map(|hydrated| hydrated.0);
-    let rows = tickets
-        .into_iter()
-        .map(|ticket| {
-            let id = ticket.id;
-            let href = format!("{detail_base}/{id}");
-            let last = ticket.last_message.clone();
-            let waiting = ticket.waiting_since(last.as_ref());
-            // For staff, a customer's message nobody has answered; for the customer, an answer.
-            let needs_attention = if show_creator {
-                waiting.is_some()
-            } else {
-                ticket.status == TicketStatus::Assigned && last.as_ref().is_some_and(|m| m.from_staff)
-            };
-            // The customer's own words are "You" on their list; staff see who wrote.
-            let preview = match last.clone() {
-                Some(last) => {
-                    let sender = if !show_creator && !last.from_staff { t.you.to_owned() } else { last.sender_name };
-                    Either::Left(view! {
-                        <span class="sender">{sender}": "</span>
-                        {if last.excerpt.is_empty() { Either::Left(view! { <em>{t.sent_files}</em> }) } else { Either::Right(last.excerpt) }}
-                        <span class="preview-age">" · "<Time at=last.at /></span>
-                    })
-                }
-                None => Either::Right(ticket.description.chars().take(EXCERPT_MAX_CHARS).collect::<String>()),
-            };
-            let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
-            let loaded_unread = ticket.unread;
-            let unread = move || chat.filter(|_| live.is_some_and(|live| live.get())).and_then(|chat| chat.unread_of(id)).unwrap_or(loaded_unread);
-            let fresh = move || chat.is_some_and(|chat| chat.new_tickets.with(|fresh| fresh.contains(&id)));
-            let latest = last.as_ref().map_or(ticket.updated_at, |m| m.at.max(ticket.updated_at));
-            view! {
-                <li class="queue-row" class:attention=needs_attention class:fresh=fresh data-ticket-id=id>
-                    <span class="marker" title=if needs_attention { t.waiting_for_reply } else { "" }></span>
-                    <div class="row-main">
-                        <a class="row-link" href=href>{ticket.title()}</a>
-                        <span class="unread-slot"><UnreadBadge count=unread /></span>
-                        <p class="preview">{preview}</p>
-                    </div>
-                    <div class="row-facts">
-                        <span class="num">{format!("#{id}")}</span>
-                        {show_creator.then(|| view! { <span class="who">{ticket.creator.display_name.clone()}</span> })}
-                        <StatusBadge status=ticket.status />
-                        {show_creator.then(|| view! { <PriorityBadge priority=ticket.priority /> })}
-                        {ticket.sla.clone().filter(|_| show_creator).map(|sla| view! { <SlaBadge sla /> })}
-                        {ticket.category.as_ref().map(|category| view! { <span class="category">{category.name.clone()}</span> })}
-                        <span class="agent" class:muted=ticket.assigned_agent.is_none()>
-                            {ticket.assigned_agent.as_ref().map(|a| view! { <PresenceDot user_id=a.id loaded=ticket.agent_status /> })}
-                            {agent}
-                        </span>
-                    </div>
-                    <div class="row-time">
-                        {match waiting {
-                            Some(since) if show_creator => Either::Left(view! { <Waiting since /> }),
-                            _ => Either::Right(view! { <Time at=latest /> }),
-                        }}
-                    </div>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="queue" aria-label=t.tickets>{rows}</ul> }
+    let id = ticket.id;
+    let href = format!("{detail_base}/{id}");
+    let last = ticket.last_message.clone();
+    let waiting = ticket.waiting_since(last.as_ref());
+    // For staff, a customer's message nobody has answered; for the customer, an answer.
+    let needs_attention = if show_creator {
+        waiting.is_some()
+    } else {
+        ticket.status == TicketStatus::Assigned && last.as_ref().is_some_and(|m| m.from_staff)
+    };
+    // The customer's own words are "You" on their list; staff see who wrote.
+    let preview = match last.clone() {
+        Some(last) => {
+            let sender = if !show_creator && !last.from_staff { t.you.to_owned() } else { last.sender_name };
+            Either::Left(view! {
+                <span class="sender">{sender}": "</span>
+                {if last.excerpt.is_empty() { Either::Left(view! { <em>{t.sent_files}</em> }) } else { Either::Right(last.excerpt) }}
+                <span class="preview-age">" · "<Time at=last.at /></span>
+            })
+        }
+        None => Either::Right(ticket.description.chars().take(EXCERPT_MAX_CHARS).collect::<String>()),
+    };
+    let agent = ticket.assigned_agent.as_ref().map_or_else(|| t.unassigned.to_owned(), |a| a.display_name.clone());
+    let loaded_unread = ticket.unread;
+    let unread = move || chat.filter(|_| live.is_some_and(|live| live.get())).and_then(|chat| chat.unread_of(id)).unwrap_or(loaded_unread);
+    let fresh = move || chat.is_some_and(|chat| chat.new_tickets.with(|fresh| fresh.contains(&id)));
+    let latest = last.as_ref().map_or(ticket.updated_at, |m| m.at.max(ticket.updated_at));
+    view! {
+        <li class="queue-row" class:attention=needs_attention class:fresh=fresh data-ticket-id=id>
+            <span class="marker" title=if needs_attention { t.waiting_for_reply } else { "" }></span>
+            <div class="row-main">
+                <a class="row-link" href=href>{ticket.title()}</a>
+                <span class="unread-slot"><UnreadBadge count=unread /></span>
+                <p class="preview">{preview}</p>
+            </div>
+            <div class="row-facts">
+                <span class="num">{format!("#{id}")}</span>
+                {show_creator.then(|| view! { <span class="who">{ticket.creator.display_name.clone()}</span> })}
+                <StatusBadge status=ticket.status />
+                {show_creator.then(|| view! { <PriorityBadge priority=ticket.priority /> })}
+                {ticket.sla.clone().filter(|_| show_creator).map(|sla| view! { <SlaBadge sla /> })}
+                {ticket.category.as_ref().map(|category| view! { <span class="category">{category.name.clone()}</span> })}
+                <span class="agent" class:muted=ticket.assigned_agent.is_none()>
+                    {ticket.assigned_agent.as_ref().map(|a| view! { <PresenceDot user_id=a.id loaded=ticket.agent_status /> })}
+                    {agent}
+                </span>
+            </div>
+            <div class="row-time">
+                {match waiting {
+                    Some(since) if show_creator => Either::Left(view! { <Waiting since /> }),
+                    _ => Either::Right(view! { <Time at=latest /> }),
+                }}
+            </div>
+        </li>
+    }
 }
 
 /// Links to the first page and the next one, keeping the filters.

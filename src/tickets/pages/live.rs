@@ -1,6 +1,7 @@
-//! A ticket's page as the browser runs it: the ticket is state that every change the live client
-//! hears of (status, assignment, priority, rating…) loads again as data, and that the page's own
-//! forms replace with their answer; the header, the rating box and the facts render from it. The
+//! A ticket's page as the browser runs it: the ticket is state that the live client's reports
+//! replace (status, assignment, priority, SLA, rating: `ticket:updated` carries the ticket as it
+//! now stands), as do the page's own forms with their answer; it loads again only after the
+//! socket was away. The header, the rating box and the facts render from it. The
 //! conversation (`ChatPanel`) follows the room. When the ticket is gone for this person (a role
 //! changed, say), one message and a way out instead of the screen.
 
@@ -33,6 +34,7 @@ pub fn LiveTicket(loaded: Loaded, from_inbox: bool, refusal: Option<AppError>, c
     let ticket = RwSignal::new(ticket);
     let gone = RwSignal::new(false);
     let reload = reloader(ticket_id, ticket, gone);
+    follow_reports(ticket_id, ticket, reload);
     let actions = TicketActions::new(ticket, refusal, reload);
     let closed = Signal::derive(move || ticket.with(|t| t.status == TicketStatus::Closed));
     let gone_view = move || view! { <Unavailable error=AppError::new(ErrorCode::NotFound, Problem::TicketNotFound) back_href back_label reload=true /> };
@@ -46,7 +48,7 @@ pub fn LiveTicket(loaded: Loaded, from_inbox: bool, refusal: Option<AppError>, c
                 let Body { history, notes, opening, customer, others } = body.get_value();
                 view! {
                     <div class="ticket-body">
-                        <ChatPanel ticket_id history notes opening on_change=move |_| reload() closed />
+                        <ChatPanel ticket_id history notes opening on_access_lost=move |_| reload() closed />
                         {staff.then(|| view! {
                             <Sidebar customer others>
                                 {move || ticket.with(|ticket| view! { <Facts ticket=ticket.clone() actions /> })}
@@ -67,6 +69,26 @@ struct Body {
     opening: Message,
     customer: String,
     others: Vec<Ticket>,
+}
+
+/// Shows each report of the ticket the live client hears, unless the page already has something
+/// newer; after the socket was away (reports may have been missed), loads the ticket again.
+fn follow_reports(ticket_id: i64, ticket: RwSignal<Ticket>, reload: impl Fn() + Copy + 'static) {
+    let Some(chat) = use_context::<crate::client::LiveClient>() else { return };
+    Effect::new(move |_| {
+        let Some(fresh) = chat.reported(ticket_id) else { return };
+        let fresh = ticket.with_untracked(|shown| fresh.is_not_older_than(shown).then(|| Ticket { unread: shown.unread, ..fresh }).filter(|fresh| fresh != shown));
+        if let Some(fresh) = fresh {
+            ticket.set(fresh);
+        }
+    });
+    Effect::new(move |was_live: Option<bool>| {
+        let live = chat.connection.get() == crate::client::room::ConnectionState::Live;
+        if was_live == Some(false) && live {
+            reload();
+        }
+        live
+    });
 }
 
 /// Loads the ticket again (the browser only): the newest load wins, one landing late is dropped;

@@ -24,6 +24,10 @@ use crate::domain::timeline::TimelineEntry;
 /// A list's tickets as loaded: rendered by `list`, loaded again by `live_rows`.
 type LoadedRows = leptos::prelude::Resource<Result<Page<Ticket>, crate::error::AppError>>;
 
+/// The tickets a list shows now (set by `list`'s rows, followed by `live_rows`).
+#[derive(Clone, Copy)]
+struct OnScreen(leptos::prelude::RwSignal<Vec<i64>>);
+
 /// Which list: a user's own tickets, the agent inbox, or the admin's view of every ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ListKind {

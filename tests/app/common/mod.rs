@@ -372,6 +372,16 @@ impl Ws {
         }
     }
 
+    /// Skips other events (and `name` events that fail `test`) until a `name` event passes it.
+    pub async fn until_with(&mut self, name: &str, test: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let data = self.until(name).await;
+            if test(&data) {
+                return data;
+            }
+        }
+    }
+
     /// Skips other events until `name` arrives.
     pub async fn until(&mut self, name: &str) -> Value {
         loop {
