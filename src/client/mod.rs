@@ -14,10 +14,10 @@ use leptos::prelude::*;
 
 use crate::domain::account::User;
 use crate::domain::attachment::Attachment;
-use crate::domain::live::ServerEvent;
+use crate::domain::live::{ServerEvent, TicketNews};
 use crate::domain::note::Note;
 use crate::domain::presence::StaffPresence;
-use crate::domain::ticket::{LastMessage, Message, PersonRef, Ticket, TicketEvent};
+use crate::domain::ticket::{LastMessage, Message, PersonRef, TicketEvent};
 use crate::domain::timeline::TimelineEntry;
 use crate::domain::unread::UnreadCount;
 
@@ -33,7 +33,7 @@ pub struct LiveClient {
     pub list_changes: RwSignal<u64>,
     /// The tickets on screen (lists' rows, open tickets, new ones in the inbox) as the socket last
     /// reported them (`ticket:updated`, `ticket:created`): views show these over what they loaded.
-    tickets: RwSignal<HashMap<i64, Ticket>>,
+    tickets: RwSignal<HashMap<i64, TicketNews>>,
     /// Bumped when a ticket is opened or a followed one changes status or assignee: the inbox's
     /// tab counts may have moved.
     pub queue_changes: RwSignal<u64>,
@@ -133,6 +133,10 @@ impl LiveClient {
         let Some(room) = self.following.try_update_value(|following| following.release_room(ticket_id)).flatten() else { return };
         room.entries.try_update(|entries| entries.clear());
         room.notes.try_update(|notes| notes.clear());
+        // Unfollowed, its report would go stale: a later view of it starts from what it loads.
+        if !self.on_screen(ticket_id) {
+            self.tickets.try_update(|tickets| tickets.remove(&ticket_id));
+        }
         #[cfg(feature = "hydrate")]
         self.send_event(&crate::domain::live::ClientEvent::Leave { ticket_id });
     }
@@ -193,9 +197,8 @@ impl LiveClient {
         if self.previews.with_untracked(|previews| previews.keys().any(|id| !listed.contains(id))) {
             self.previews.update(|previews| previews.retain(|id, _| listed.contains(id)));
         }
-        let on_screen = |id: &i64| listed.contains(id) || self.room(*id).is_some() || self.new_tickets.with_untracked(|ids| ids.contains(id));
-        if self.tickets.with_untracked(|tickets| tickets.keys().any(|id| !on_screen(id))) {
-            self.tickets.update(|tickets| tickets.retain(|id, _| on_screen(id)));
+        if self.tickets.with_untracked(|tickets| tickets.keys().any(|id| !self.on_screen(*id))) {
+            self.tickets.update(|tickets| tickets.retain(|id, _| self.on_screen(*id)));
         }
         #[cfg(feature = "hydrate")]
         self.send_event(&crate::domain::live::ClientEvent::Watch { ticket_ids: self.followed() });
@@ -326,20 +329,30 @@ impl LiveClient {
     }
 
     /// The ticket as the socket last reported it, if it did (tracked).
-    pub fn reported(&self, ticket_id: i64) -> Option<Ticket> {
+    pub fn reported(&self, ticket_id: i64) -> Option<TicketNews> {
         self.tickets.with(|tickets| tickets.get(&ticket_id).cloned())
     }
 
     /// Reads the tickets the socket reported (tracked).
-    pub fn with_reported<R>(&self, read: impl FnOnce(&HashMap<i64, Ticket>) -> R) -> R {
+    pub fn with_reported<R>(&self, read: impl FnOnce(&HashMap<i64, TicketNews>) -> R) -> R {
         self.tickets.with(read)
     }
 
-    /// A ticket as it now stands (a change, or a new ticket in the inbox).
-    fn report(&self, ticket: Ticket) {
-        self.tickets.update(|tickets| {
-            tickets.insert(ticket.id, ticket);
-        });
+    /// A ticket as it now stands (a change, or a new ticket in the inbox), kept while a view shows
+    /// it: one followed only in the background (the navigation's count) would go stale unseen.
+    fn report(&self, news: TicketNews) {
+        if self.on_screen(news.ticket_id) {
+            self.tickets.update(|tickets| {
+                tickets.insert(news.ticket_id, news);
+            });
+        }
+    }
+
+    /// Whether a view shows the ticket: a list's row, an open ticket, a new one in the inbox.
+    fn on_screen(&self, ticket_id: i64) -> bool {
+        self.following.with_value(|following| following.is_listed(ticket_id))
+            || self.room(ticket_id).is_some()
+            || self.new_tickets.with_untracked(|ids| ids.contains(&ticket_id))
     }
 
     /// A status or assignment change: the ticket may have become (or stopped being) one of the
@@ -433,7 +446,7 @@ impl LiveClient {
                     });
                 }
             }
-            ServerEvent::TicketUpdated(news) => self.report(*news.ticket),
+            ServerEvent::TicketUpdated(news) => self.report(news),
             ServerEvent::TicketRead { ticket_id, last_read_seq } => self.read_up_to(ticket_id, last_read_seq),
             ServerEvent::NoteNew(note) => {
                 if let Some(room) = self.room(note.ticket_id) {
@@ -447,11 +460,10 @@ impl LiveClient {
             ServerEvent::InboxWatching { on: false } => {}
             ServerEvent::TicketCreated(news) => {
                 if self.following.with_value(Following::inbox_watched) {
-                    let ticket_id = news.ticket_id;
-                    // Nobody has read a new ticket: its count is every message so far.
-                    self.seed_unread(ticket_id, news.ticket.unread, news.ticket.last_seq);
-                    self.report(*news.ticket);
-                    self.new_tickets.update(|ids| ids.push(ticket_id));
+                    // The list that shows it seeds its unread count (every message so far).
+                    self.new_tickets.update_untracked(|ids| ids.push(news.ticket_id));
+                    self.report(news);
+                    self.new_tickets.notify();
                     self.queue_changes.update(|n| *n += 1);
                 }
             }

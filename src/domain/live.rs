@@ -112,13 +112,34 @@ pub struct Member {
 }
 
 /// A ticket as it stands now, as the receiving person may see it (`ticket:created`,
-/// `ticket:updated`): views replace what they show with it. Its `unread` is always 0 (each
-/// person's count travels on its own).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `ticket:updated`): views replace what they show with it. Kept as the JSON it came in: the
+/// live client (in every page's code) only files it; the pages that show tickets decode it,
+/// with the decoder their own loads need anyway.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TicketNews {
     pub ticket_id: i64,
-    pub ticket: Box<Ticket>,
+    ticket: Box<serde_json::value::RawValue>,
 }
+
+impl TicketNews {
+    pub fn new(ticket: &Ticket) -> Self {
+        let ticket_json = serde_json::value::to_raw_value(ticket).unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
+        Self { ticket_id: ticket.id, ticket: ticket_json }
+    }
+
+    /// The ticket, if it reads as one.
+    pub fn ticket(&self) -> Option<Ticket> {
+        serde_json::from_str(self.ticket.get()).ok()
+    }
+}
+
+impl PartialEq for TicketNews {
+    fn eq(&self, other: &Self) -> bool {
+        self.ticket_id == other.ticket_id && self.ticket.get() == other.ticket.get()
+    }
+}
+
+impl Eq for TicketNews {}
 
 /// Written with serde's adjacent tagging; read back by `decode::EventVisitor` (below).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -332,9 +353,9 @@ mod tests {
             ServerEvent::UserJoined { ticket_id: 4, user: member.clone() },
             ServerEvent::UserLeft { ticket_id: 4, user: member.clone() },
             ServerEvent::Typing { ticket_id: 4, user: member, typing: true },
-            ServerEvent::TicketCreated(TicketNews { ticket_id: 4, ticket: Box::new(ticket.clone()) }),
+            ServerEvent::TicketCreated(TicketNews::new(&ticket)),
             ServerEvent::InboxWatching { on: true },
-            ServerEvent::TicketUpdated(TicketNews { ticket_id: 4, ticket: Box::new(ticket) }),
+            ServerEvent::TicketUpdated(TicketNews::new(&ticket)),
             ServerEvent::TicketRead { ticket_id: 4, last_read_seq: 8 },
             ServerEvent::NoteNew(crate::domain::note::Note {
                 id: 2, ticket_id: 4, note_seq: 1, after_seq: 8, client_id: "n1".into(), author: person,
@@ -353,6 +374,7 @@ mod tests {
             let frame = serde_json::to_string(&event).unwrap();
             assert_eq!(serde_json::from_str::<ServerEvent>(&frame).unwrap(), event, "{frame}");
         }
+        assert_eq!(TicketNews::new(&ticket).ticket(), Some(ticket), "the report reads back as the ticket");
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl TicketFrames {
             ticket.unread = 0;
         }
         let frame = |ticket: Ticket| {
-            let news = TicketNews { ticket_id: ticket.id, ticket: Box::new(ticket) };
+            let news = TicketNews::new(&ticket);
             let event = if created { ServerEvent::TicketCreated(news) } else { ServerEvent::TicketUpdated(news) };
             Utf8Bytes::from(serde_json::to_string(&event).unwrap_or_default())
         };

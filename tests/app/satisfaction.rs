@@ -3,7 +3,7 @@
 use crate::common::{Browser, spawn_app};
 use myrelay::domain::account::Role;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 async fn act(browser: &Browser, id: &str, action: &str) -> Value {
     let (_, ticket) = browser.get_json(&format!("/api/tickets/get?id={id}")).await;

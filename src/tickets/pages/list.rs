@@ -250,9 +250,10 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
         // The rows as loaded are the server's answer; what changed since is checked against the filter.
         let mut changed: Vec<i64> = Vec::new();
         chat.with_reported(|reported| {
+            let reported = |id: &i64| reported.get(id).and_then(|news| news.ticket());
             for row in &mut rows {
-                if let Some(fresh) = reported.get(&row.id).filter(|fresh| fresh.is_not_older_than(row)) {
-                    *row = Ticket { unread: row.unread, ..fresh.clone() };
+                if let Some(fresh) = reported(&row.id).filter(|fresh| fresh.is_not_older_than(row)) {
+                    *row = Ticket { unread: row.unread, ..fresh };
                     changed.push(row.id);
                 }
             }
@@ -264,8 +265,8 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
             };
             chat.new_tickets.with(|ids| {
                 for id in ids {
-                    if let Some(ticket) = reported.get(id).filter(|t| !rows.iter().any(|row| row.id == t.id) && fits(t)) {
-                        rows.push(ticket.clone());
+                    if let Some(ticket) = reported(id).filter(|t| !rows.iter().any(|row| row.id == t.id) && fits(t)) {
+                        rows.push(ticket);
                         changed.push(*id);
                     }
                 }
@@ -282,10 +283,15 @@ fn TicketRows(tickets: Vec<Ticket>, kind: ListKind, detail_base: &'static str, f
         rows.sort_by(|a, b| filter.sort.compare(a, b));
         rows
     });
-    // The live client follows what is on screen.
+    // The live client follows what is on screen, and counts on from a new ticket's unread
+    // messages (every message so far: nobody has read it).
     if let Some(on_screen) = on_screen {
         Effect::new(move |_| {
             let ids: Vec<i64> = shown.with(|rows| rows.iter().map(|row| row.id).collect());
+            if let Some(chat) = chat {
+                let fresh = chat.new_tickets.get_untracked();
+                shown.with(|rows| rows.iter().filter(|row| fresh.contains(&row.id)).for_each(|row| chat.seed_unread(row.id, row.unread, row.last_seq)));
+            }
             if on_screen.0.with_untracked(|now| *now != ids) {
                 on_screen.0.set(ids);
             }

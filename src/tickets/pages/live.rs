@@ -76,7 +76,7 @@ struct Body {
 fn follow_reports(ticket_id: i64, ticket: RwSignal<Ticket>, reload: impl Fn() + Copy + 'static) {
     let Some(chat) = use_context::<crate::client::LiveClient>() else { return };
     Effect::new(move |_| {
-        let Some(fresh) = chat.reported(ticket_id) else { return };
+        let Some(fresh) = chat.reported(ticket_id).and_then(|news| news.ticket()) else { return };
         let fresh = ticket.with_untracked(|shown| fresh.is_not_older_than(shown).then(|| Ticket { unread: shown.unread, ..fresh }).filter(|fresh| fresh != shown));
         if let Some(fresh) = fresh {
             ticket.set(fresh);
