@@ -5,11 +5,37 @@ use sqlx::{PgConnection, PgPool};
 use super::store::Stored;
 use crate::domain::account::User;
 use crate::domain::attachment::Attachment;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 
 const COLUMNS: &str = "a.id, a.token, a.name, a.size_bytes, a.content_type, a.has_thumbnail";
 
-pub async fn insert(pool: &PgPool, uploader: &User, ticket_id: Option<i64>, name: &str, stored: &Stored, has_thumbnail: bool) -> AppResult<Attachment> {
+/// Stores an upload's row, unless this person already has `max_unsent` files waiting to be sent:
+/// the count and the insert happen under one per-person lock, so uploads racing each other cannot
+/// all pass a count taken before any of them was stored.
+pub async fn insert_within_cap(
+    pool: &PgPool,
+    uploader: &User,
+    ticket_id: Option<i64>,
+    name: &str,
+    stored: &Stored,
+    has_thumbnail: bool,
+    max_unsent: i64,
+) -> AppResult<Attachment> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('uploads:' || $1, 0))").bind(uploader.id).execute(&mut *tx).await?;
+    let unsent: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments WHERE uploaded_by = $1 AND message_id IS NULL")
+        .bind(uploader.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if unsent >= max_unsent {
+        return Err(AppError::new(ErrorCode::TooManyRequests, Problem::TooManyUnsentFiles { max: max_unsent }));
+    }
+    let attachment = insert(&mut tx, uploader, ticket_id, name, stored, has_thumbnail).await?;
+    tx.commit().await?;
+    Ok(attachment)
+}
+
+async fn insert(conn: &mut PgConnection, uploader: &User, ticket_id: Option<i64>, name: &str, stored: &Stored, has_thumbnail: bool) -> AppResult<Attachment> {
     let token = hex::encode(rand::random::<[u8; 16]>());
     let sql = format!(
         "INSERT INTO attachments AS a (token, ticket_id, uploaded_by, name, size_bytes, content_type, sha256, has_thumbnail)
@@ -24,7 +50,7 @@ pub async fn insert(pool: &PgPool, uploader: &User, ticket_id: Option<i64>, name
         .bind(stored.content_type)
         .bind(&stored.sha256)
         .bind(has_thumbnail)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await?)
 }
 

@@ -47,12 +47,14 @@ pub async fn upload(
             return Err(AppError::new(ErrorCode::Conflict, Problem::TicketClosedForFiles));
         }
     }
+    // Checked before a byte is read, and again, under a lock, as the row is stored (uploads racing
+    // each other all pass the first check).
     if repo::count_unsent(&state.pool, &user).await? >= MAX_UNSENT {
         return Err(AppError::new(ErrorCode::TooManyRequests, Problem::TooManyUnsentFiles { max: MAX_UNSENT }));
     }
     let stored = store::store_body(&state.files, body, limit).await?;
     let has_thumbnail = sniff::is_image(stored.content_type) && store::make_thumbnail(&state.files, &stored.sha256).await?;
-    Ok(Json(repo::insert(&state.pool, &user, ticket_id, &name, &stored, has_thumbnail).await?))
+    Ok(Json(repo::insert_within_cap(&state.pool, &user, ticket_id, &name, &stored, has_thumbnail, MAX_UNSENT).await?))
 }
 
 fn no_such_ticket() -> AppError {

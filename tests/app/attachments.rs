@@ -239,3 +239,18 @@ async fn files_uploaded_while_opening_a_ticket_arrive_with_it() {
     let (_, list) = owner.get_json("/api/tickets/list").await;
     assert_eq!(list["items"][0]["last_message"]["excerpt"], "", "{list}");
 }
+
+#[tokio::test]
+async fn the_cap_on_unsent_files_holds_when_uploads_race() {
+    let app = spawn_app().await;
+    let owner = app.browser_with(&app.cookie_for(Role::User, "owner@example.com").await);
+    let ticket = owner.new_ticket("Many files at once").await;
+    // 25 at once: every one passes the check made before its bytes are read.
+    let uploads = (0..25).map(|n| owner.upload(ticket, "burst.txt", format!("file {n}").into_bytes()));
+    let statuses: Vec<StatusCode> = futures::future::join_all(uploads).await.into_iter().map(|(status, _)| status).collect();
+    let accepted = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((accepted, refused), (20, 5), "{statuses:?}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments").fetch_one(app.pool()).await.unwrap();
+    assert_eq!(stored, 20);
+}
