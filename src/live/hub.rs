@@ -238,6 +238,8 @@ pub struct Hub {
     next_socket: Arc<AtomicU64>,
     shutdown: watch::Sender<bool>,
     pub(super) started: Arc<AtomicBool>,
+    /// LISTEN is in place: this node hears the others' changes (`/readyz`).
+    pub(super) listening: Arc<AtomicBool>,
     /// Open sockets of this node, so shutdown can wait for their goodbyes.
     open_sockets: Arc<AtomicUsize>,
     all_closed: Arc<Notify>,
@@ -294,6 +296,7 @@ impl Hub {
             next_socket: Arc::new(AtomicU64::new(1)),
             shutdown,
             started: Arc::default(),
+            listening: Arc::default(),
             open_sockets: Arc::default(),
             all_closed: Arc::default(),
         }
@@ -385,6 +388,11 @@ impl Hub {
         self.shutdown.subscribe()
     }
 
+    /// Whether this node hears the other nodes' changes (its LISTEN connection is in place).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::SeqCst)
+    }
+
     /// Tells every socket of this node to close with "going away", so clients reconnect elsewhere.
     pub fn begin_shutdown(&self) {
         let _ = self.shutdown.send(true);
@@ -413,7 +421,9 @@ impl Hub {
                     // socket up then: waiting for the next notice would leave what was committed
                     // meanwhile undelivered until someone writes again.
                     tracing::warn!(%err, "LISTEN failed; reconnecting");
+                    self.listening.store(false, Ordering::SeqCst);
                     listener = relisten(&pool).await;
+                    self.listening.store(true, Ordering::SeqCst);
                     tracing::info!("listening again; catching up");
                     self.to_all(|| Outgoing::Resync);
                 }

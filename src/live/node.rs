@@ -28,6 +28,7 @@ impl Hub {
         repo::register_node(pool, self.node_id).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
         reap_dead_nodes(pool, self).await;
         let listener = subscribe(pool).await?;
+        self.listening.store(true, Ordering::SeqCst);
         tokio::spawn(self.clone().listen(listener, pool.clone()));
         tokio::spawn(self.clone().heartbeat(pool.clone()));
         tokio::spawn(self.clone().check_sessions(pool.clone()));

@@ -20,3 +20,11 @@ pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::migrate!("./migrations").run(pool).await.map_err(Into::into)
 }
+
+/// Whether every migration this build carries is applied (a node of a newer build started on an
+/// older schema is not ready).
+pub async fn migrations_applied(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    let wanted: Vec<i64> = sqlx::migrate!("./migrations").iter().map(|migration| migration.version).collect();
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(pool).await?;
+    Ok(wanted.iter().all(|version| applied.contains(version)))
+}

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod health;
 pub mod http_guard;
 pub mod state;
 
@@ -57,6 +58,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/attachments/{token}/thumbnail", axum::routing::get(crate::attachments::routes::thumbnail))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .route_layer(from_fn_with_state(state.clone(), session_layer))
+        // For balancers: no session looked up.
+        .route("/healthz", axum::routing::get(health::healthz))
+        .route("/readyz", axum::routing::get(health::readyz))
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(http_guard::server_fn_error_status))

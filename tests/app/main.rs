@@ -10,6 +10,7 @@ mod auth;
 mod categories;
 mod chat;
 mod hardening;
+mod health;
 mod languages;
 mod notes;
 mod presence;
