@@ -6,6 +6,7 @@ mod common;
 
 mod attachments;
 mod audit;
+mod backup;
 mod auth;
 mod categories;
 mod chat;

@@ -170,7 +170,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 /// The same server URL pointing at another database.
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let prefix = match base.rsplit_once('/') {
         Some((prefix, _)) if prefix.ends_with('/') => base, // no database named: "postgres://host:port"
