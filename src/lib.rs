@@ -18,6 +18,8 @@ pub mod frame;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod live;
+#[cfg(feature = "ssr")]
+pub mod metrics;
 pub mod notes;
 pub mod presence;
 pub mod routes;

@@ -388,6 +388,11 @@ impl Hub {
         self.shutdown.subscribe()
     }
 
+    /// Open sockets and rooms with someone in them, on this node (for the metrics).
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.open_sockets.load(Ordering::SeqCst), self.registry().rooms.len())
+    }
+
     /// Whether this node hears the other nodes' changes (its LISTEN connection is in place).
     pub fn is_listening(&self) -> bool {
         self.listening.load(Ordering::SeqCst)

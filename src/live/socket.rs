@@ -217,7 +217,10 @@ impl Connection {
                     flow
                 }
                 // Its queue overflowed: it missed entries. The client resumes with after_seq.
-                _ = self.too_slow.notified() => close(1013, "too slow; reconnect and resume"),
+                _ = self.too_slow.notified() => {
+                    crate::metrics::METRICS.slow_readers_dropped.inc();
+                    close(1013, "too slow; reconnect and resume")
+                }
                 _ = ping.tick() => {
                     // Silent for too long, or a ping that cannot be written: the peer is gone.
                     let gone = last_heard.elapsed() > IDLE_LIMIT
@@ -357,6 +360,7 @@ impl Connection {
                     Flow::Continue // already sent (replay or an earlier catch-up)
                 } else if entry.seq == last + 1 {
                     self.rooms.insert(entry.ticket_id, entry.seq);
+                    crate::metrics::METRICS.entries_delivered.inc();
                     let flow = self.send_frame(entry.frame.clone()).await;
                     // A customer's ticket that changes hands: they follow the new agent's presence.
                     if let (Flow::Continue, true) = (&flow, entry.is_change && !self.user.role.is_staff())

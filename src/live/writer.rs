@@ -126,6 +126,10 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
             Err(err) => vec![Err(err)],
         };
         tracing::debug!(size = requests.len(), took_us = started.elapsed().as_micros() as u64, "batch committed");
+        let metrics = &*crate::metrics::METRICS;
+        metrics.writer_batch_size.observe(requests.len() as f64);
+        metrics.writer_commit_seconds.observe(started.elapsed().as_secs_f64());
+        metrics.messages_committed.inc_by(stored.len() as u64);
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             reply(outcome);
         }

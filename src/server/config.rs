@@ -24,6 +24,8 @@ pub struct Config {
     /// How long a person whose last socket closed still counts as present (in their rooms, and
     /// online for staff): a reload or a page change reconnects within it, so nobody sees a flip.
     pub presence_grace: Duration,
+    /// Where `/metrics` is served (an address of its own, kept from the public); none when unset.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Config {
@@ -43,6 +45,10 @@ impl Config {
             s3_bucket: std::env::var("MYRELAY_S3_BUCKET").ok().filter(|b| !b.trim().is_empty()),
             upload_limit_bytes: parse_env::<u64>("MYRELAY_UPLOAD_LIMIT_MB", 10)? * 1_000_000,
             presence_grace: Duration::from_millis(parse_env("MYRELAY_PRESENCE_GRACE_MS", 5_000)?),
+            metrics_addr: match std::env::var("MYRELAY_METRICS_ADDR").ok().filter(|a| !a.trim().is_empty()) {
+                Some(text) => Some(text.trim().parse().map_err(|_| ConfigError(format!("MYRELAY_METRICS_ADDR={text:?} is not an address such as 127.0.0.1:9187")))?),
+                None => None,
+            },
         })
     }
 

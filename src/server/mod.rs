@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod health;
 pub mod http_guard;
+pub mod metrics;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(http_guard::server_fn_error_status))
+        .layer(from_fn(crate::metrics::track_http))
         .layer(axum::extract::DefaultBodyLimit::max(http_guard::BODY_LIMIT_BYTES))
         .layer(from_fn(http_guard::body_limit))
         .layer(from_fn_with_state(state.clone(), http_guard::same_site_writes))
@@ -97,6 +99,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     state.hub.start(&state.pool).await.map_err(std::io::Error::other)?;
     tokio::spawn(housekeeping(state.clone()));
+    if let Some(addr) = state.config.metrics_addr {
+        let metrics_state = state.clone();
+        tokio::spawn(async move {
+            if let Err(err) = metrics::serve(addr, metrics_state).await {
+                tracing::error!(%addr, %err, "the metrics address could not be served");
+            }
+        });
+    } else {
+        tracing::info!("metrics: off (set MYRELAY_METRICS_ADDR to serve /metrics on an address of its own)");
+    }
     let (hub, presence, pool) = (state.hub.clone(), state.presence.clone(), state.pool.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = listener.tap_io(|stream| {

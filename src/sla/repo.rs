@@ -86,3 +86,14 @@ async fn policies_in(conn: &mut PgConnection) -> AppResult<Vec<SlaPolicy>> {
         .map(|(priority, first_response_minutes, resolution_minutes)| SlaPolicy { priority, first_response_minutes, resolution_minutes })
         .collect())
 }
+
+/// Tickets not closed that missed (or are missing) an SLA target now: the list filter's rule.
+pub async fn breached_open_tickets(pool: &PgPool) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM tickets t WHERE t.status <> 'closed'
+           AND (t.first_response_due_at < coalesce(t.first_responded_at, t.sla_paused_at, now())
+                OR t.resolution_due_at < coalesce(t.sla_paused_at, now()))",
+    )
+    .fetch_one(pool)
+    .await?)
+}

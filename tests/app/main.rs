@@ -13,6 +13,7 @@ mod chat;
 mod hardening;
 mod health;
 mod languages;
+mod metrics;
 mod notes;
 mod presence;
 mod priority;

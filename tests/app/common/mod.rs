@@ -160,6 +160,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         upload_limit_bytes: 3_000_000,
         // Short, so that leaving is heard soon; the test of the grace itself sets a longer one.
         presence_grace: Duration::from_millis(100),
+        metrics_addr: None,
     };
     change(&mut config);
     let state = myrelay::server::prepare(leptos_options, config).await.expect("prepare app");
