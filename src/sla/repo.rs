@@ -87,13 +87,12 @@ async fn policies_in(conn: &mut PgConnection) -> AppResult<Vec<SlaPolicy>> {
         .collect())
 }
 
-/// Tickets not closed that missed (or are missing) an SLA target now: the list filter's rule.
+/// Ticket `t` missed a target, now or before: first reply late or still missing past due, or the
+/// resolution due before the clocks stopped (or before now, while they run).
+pub(crate) const BREACHED: &str = "(t.first_response_due_at < coalesce(t.first_responded_at, t.sla_paused_at, now())
+     OR t.resolution_due_at < coalesce(t.sla_paused_at, now()))";
+
+/// Tickets not closed that missed (or are missing) an SLA target now.
 pub async fn breached_open_tickets(pool: &PgPool) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM tickets t WHERE t.status <> 'closed'
-           AND (t.first_response_due_at < coalesce(t.first_responded_at, t.sla_paused_at, now())
-                OR t.resolution_due_at < coalesce(t.sla_paused_at, now()))",
-    )
-    .fetch_one(pool)
-    .await?)
+    Ok(sqlx::query_scalar(&format!("SELECT count(*) FROM tickets t WHERE t.status <> 'closed' AND {BREACHED}")).fetch_one(pool).await?)
 }

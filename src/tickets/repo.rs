@@ -444,12 +444,7 @@ pub async fn list_tickets(
         query.push(" AND t.priority = ").push_bind(priority);
     }
     if filter.sla_breached {
-        // A target missed, now or before: first reply late or still missing past due, or the
-        // resolution due before the clocks stopped (or before now, while they run).
-        query.push(
-            " AND (t.first_response_due_at < coalesce(t.first_responded_at, t.sla_paused_at, now())
-                   OR t.resolution_due_at < coalesce(t.sla_paused_at, now()))",
-        );
+        query.push(" AND ").push(crate::sla::repo::BREACHED);
     }
     match cursor.filter(|c| !c.is_empty()).map(|c| decode_cursor(filter.sort, c)).transpose()? {
         Some(Cursor::Recent(at, id)) => {
