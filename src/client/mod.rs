@@ -456,6 +456,12 @@ impl LiveClient {
             ServerEvent::StaffPresence(presence) => self.staff.update(|staff| {
                 staff.insert(presence.user_id, presence);
             }),
+            ServerEvent::StaffTeam { people, complete } => self.staff.update(|staff| {
+                if complete {
+                    staff.clear();
+                }
+                staff.extend(people.into_iter().map(|presence| (presence.user_id, presence)));
+            }),
             ServerEvent::InboxWatching { on: true } => self.inbox_watched.update(|n| *n += 1),
             ServerEvent::InboxWatching { on: false } => {}
             ServerEvent::TicketCreated(news) => {

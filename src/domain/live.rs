@@ -178,10 +178,13 @@ pub enum ServerEvent {
     /// An internal note (to staff sockets in the ticket's room only), in `note_seq` order.
     #[serde(rename = "ticket:note:new")]
     NoteNew(crate::domain::note::Note),
-    /// An agent's or admin's status (to staff: everyone's, on connect and on each change; to a
-    /// customer: the agent of a ticket they have joined).
+    /// An agent's or admin's status, to a customer: the agent of a ticket they have joined.
     #[serde(rename = "staff:presence")]
     StaffPresence(crate::domain::presence::StaffPresence),
+    /// Staff presence, to staff, several people a frame: the whole team on connect (`complete`:
+    /// whoever is not listed is no longer on the team), then the changes since the last frame.
+    #[serde(rename = "staff:team")]
+    StaffTeam { people: Vec<crate::domain::presence::StaffPresence>, complete: bool },
     #[serde(rename = "error")]
     Error(ErrorEvent),
 }
@@ -220,7 +223,7 @@ mod decode {
     const NAMES: &[&str] = &[
         "ticket:joined", "ticket:message:new", "ticket:message:ack", "ticket:status:updated", "ticket:assigned",
         "ticket:user_joined", "ticket:user_left", "ticket:typing", "ticket:created", "inbox:watching",
-        "ticket:updated", "ticket:read", "ticket:note:new", "staff:presence", "error",
+        "ticket:updated", "ticket:read", "ticket:note:new", "staff:presence", "staff:team", "error",
     ];
 
     // The data of the events whose variants have named fields.
@@ -236,6 +239,8 @@ mod decode {
     struct Watching { on: bool }
     #[derive(Deserialize)]
     struct Read { ticket_id: i64, last_read_seq: i64 }
+    #[derive(Deserialize)]
+    struct Team { people: Vec<crate::domain::presence::StaffPresence>, complete: bool }
 
     pub(super) struct EventVisitor;
 
@@ -288,6 +293,10 @@ mod decode {
                 }
                 "ticket:note:new" => E::NoteNew(map.next_value()?),
                 "staff:presence" => E::StaffPresence(map.next_value()?),
+                "staff:team" => {
+                    let Team { people, complete } = map.next_value()?;
+                    E::StaffTeam { people, complete }
+                }
                 "error" => E::Error(map.next_value()?),
                 other => return Err(A::Error::unknown_variant(other, NAMES)),
             };
@@ -341,6 +350,10 @@ mod tests {
             closed_at: None, version: 2, last_message: None, category: None, rating: None, priority: Default::default(),
             source: Default::default(), sla: None, last_seq: 9, unread: 0, agent_status: None,
         };
+        let abe = crate::domain::presence::StaffPresence {
+            user_id: 3, display_name: "Abe".into(), role: Role::Agent,
+            status: crate::domain::presence::StaffStatus::Away, appear_away: true, last_seen_at: Some(at),
+        };
         let events = [
             ServerEvent::Joined { ticket_id: 4, last_seq: 9, members: vec![member.clone()] },
             ServerEvent::MessageNew(Message {
@@ -361,10 +374,8 @@ mod tests {
                 id: 2, ticket_id: 4, note_seq: 1, after_seq: 8, client_id: "n1".into(), author: person,
                 content: "Internal".into(), created_at: at,
             }),
-            ServerEvent::StaffPresence(crate::domain::presence::StaffPresence {
-                user_id: 3, display_name: "Abe".into(), role: Role::Agent,
-                status: crate::domain::presence::StaffStatus::Away, appear_away: true, last_seen_at: Some(at),
-            }),
+            ServerEvent::StaffPresence(abe.clone()),
+            ServerEvent::StaffTeam { people: vec![abe], complete: true },
             ServerEvent::Error(ErrorEvent {
                 code: "rate_limited".into(), problem: Problem::SendRateExceeded { per_second: 5, burst: 10 },
                 message: "Too many messages: at most 5 per second (bursts of 10).".into(), event: None, ticket_id: Some(4), client_id: None,

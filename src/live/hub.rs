@@ -16,6 +16,7 @@ use axum::extract::ws::Utf8Bytes;
 use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgNotification};
 use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::Instant;
 
 use super::outbox::timeline::{Delivery, Slot};
 use super::outbox::{self, Audience, Notice, RoomSignal, RoomSignalKind};
@@ -124,20 +125,40 @@ impl TicketFrames {
     }
 }
 
-/// A `staff:presence` frame, encoded once for staff and once (without what only staff see) for
-/// customers.
+/// Staff presence changes, encoded once: one `staff:team` frame with all of them for staff, and a
+/// `staff:presence` per person (without what only staff see) for the customers who hear that agent.
 #[derive(Debug)]
 pub struct StaffFrame {
-    pub user_id: i64,
     pub for_staff: Utf8Bytes,
-    pub for_customers: Utf8Bytes,
+    pub for_customers: Vec<(i64, Utf8Bytes)>,
 }
 
 impl StaffFrame {
-    fn new(presence: StaffPresence) -> Self {
-        let encode = |p: StaffPresence| Utf8Bytes::from(serde_json::to_string(&ServerEvent::StaffPresence(p)).unwrap_or_default());
-        Self { user_id: presence.user_id, for_customers: encode(presence.for_customers()), for_staff: encode(presence) }
+    fn new(people: Vec<StaffPresence>) -> Self {
+        let encode = |event: &ServerEvent| Utf8Bytes::from(serde_json::to_string(event).unwrap_or_default());
+        let for_customers = people.iter().map(|p| (p.user_id, encode(&ServerEvent::StaffPresence(p.for_customers())))).collect();
+        Self { for_staff: encode(&ServerEvent::StaffTeam { people, complete: false }), for_customers }
     }
+
+    fn heard_by(&self, hears: &Hears) -> bool {
+        self.for_customers.iter().any(|(user_id, _)| hears.about(*user_id))
+    }
+}
+
+/// Staff presence changes are handed out at once, then at most once per window: a mass connect of
+/// N staff (a node restart) makes a frame per socket per window instead of N² (each change to
+/// each staff socket), which used to overflow sockets' queues.
+const STAFF_WINDOW: Duration = Duration::from_millis(100);
+
+/// Staff presence changes waiting for the window to end.
+#[derive(Default)]
+struct StaffBatch {
+    /// The latest change of each person.
+    waiting: HashMap<i64, StaffPresence>,
+    /// Until when the last hand-out's window lasts.
+    window_ends: Option<Instant>,
+    /// A hand-out at `window_ends` is due.
+    scheduled: bool,
 }
 
 /// What the group commit (`super::writer`) answers a send: the stored message, and whether this
@@ -243,6 +264,7 @@ pub struct Hub {
     /// Open sockets of this node, so shutdown can wait for their goodbyes.
     open_sockets: Arc<AtomicUsize>,
     all_closed: Arc<Notify>,
+    staff_batch: Arc<Mutex<StaffBatch>>,
 }
 
 /// A socket's place in its node, held by the socket task; dropping it takes the socket out of
@@ -299,6 +321,7 @@ impl Hub {
             listening: Arc::default(),
             open_sockets: Arc::default(),
             all_closed: Arc::default(),
+            staff_batch: Arc::default(),
         }
     }
 
@@ -370,7 +393,7 @@ impl Hub {
     /// After `begin_shutdown`: waits (at most `limit`) until every socket has said goodbye and
     /// cleaned up. Upgraded connections are not covered by the HTTP server's graceful shutdown.
     pub async fn sockets_closed(&self, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
+        let deadline = Instant::now() + limit;
         loop {
             let closed = self.all_closed.notified();
             if self.open_sockets.load(Ordering::SeqCst) == 0 {
@@ -577,17 +600,45 @@ impl Hub {
     }
 
     /// Hands staff presence changes to the sockets of this node that hear them (each checks again
-    /// whether its person may).
+    /// whether its person may): at once if the last hand-out's window is over, else together
+    /// with whatever else changes until it is (needs a Tokio runtime then).
     pub fn deliver_staff(&self, people: Vec<StaffPresence>) {
         if people.is_empty() {
             return;
         }
-        let registry = self.registry();
-        for presence in people {
-            let frame = Arc::new(StaffFrame::new(presence));
-            for entry in registry.sockets.values().filter(|e| e.hears.about(frame.user_id)) {
-                entry.mailbox.offer(Outgoing::Staff(frame.clone()));
+        let mut batch = self.staff_batch.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        batch.waiting.extend(people.into_iter().map(|presence| (presence.user_id, presence)));
+        if batch.scheduled {
+            return;
+        }
+        match batch.window_ends {
+            Some(ends) if ends > Instant::now() => {
+                batch.scheduled = true;
+                let hub = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(ends).await;
+                    let mut batch = hub.staff_batch.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    batch.scheduled = false;
+                    hub.hand_out_staff(&mut batch);
+                });
             }
+            _ => self.hand_out_staff(&mut batch),
+        }
+    }
+
+    /// Hands out what waits and starts a window (under the batch's lock, so hand-outs keep their
+    /// order).
+    fn hand_out_staff(&self, batch: &mut StaffBatch) {
+        batch.window_ends = Some(Instant::now() + STAFF_WINDOW);
+        let mut people: Vec<StaffPresence> = batch.waiting.drain().map(|(_, presence)| presence).collect();
+        if people.is_empty() {
+            return;
+        }
+        people.sort_unstable_by_key(|presence| presence.user_id);
+        let frame = Arc::new(StaffFrame::new(people));
+        let registry = self.registry();
+        for entry in registry.sockets.values().filter(|e| frame.heard_by(&e.hears)) {
+            entry.mailbox.offer(Outgoing::Staff(frame.clone()));
         }
     }
 
@@ -665,29 +716,62 @@ mod tests {
         StaffPresence { user_id, display_name: format!("Agent {user_id}"), role: Role::Agent, status: StaffStatus::Online, appear_away: false, last_seen_at: None }
     }
 
-    fn staff_heard(inbox: &mut mpsc::Receiver<Outgoing>) -> Vec<i64> {
+    /// The people of each staff frame queued, as staff hear them; and the customers' frames' people.
+    fn staff_heard(inbox: &mut mpsc::Receiver<Outgoing>) -> Vec<(Vec<i64>, Vec<i64>)> {
         std::iter::from_fn(|| inbox.try_recv().ok())
-            .filter_map(|item| if let Outgoing::Staff(frame) = item { Some(frame.user_id) } else { None })
+            .filter_map(|item| if let Outgoing::Staff(frame) = item { Some(frame) } else { None })
+            .map(|frame| {
+                let team: serde_json::Value = serde_json::from_str(frame.for_staff.as_str()).unwrap();
+                let people = team["data"]["people"].as_array().unwrap().iter().map(|p| p["user_id"].as_i64().unwrap()).collect();
+                (people, frame.for_customers.iter().map(|(id, _)| *id).collect())
+            })
             .collect()
     }
 
     /// A presence change wakes only the sockets that hear it: staff's, and the customers whose
     /// rooms that agent has (each of 10,000 sockets used to get every change).
-    #[test]
-    fn presence_changes_reach_only_the_sockets_that_hear_them() {
+    #[tokio::test]
+    async fn presence_changes_reach_only_the_sockets_that_hear_them() {
         let hub = Hub::new();
         let (_staff, mut staff_inbox, _) = hub.register(1, b"a", Hears::Team);
         let (customer, mut customer_inbox, _) = hub.register(2, b"b", Hears::Agents(vec![5]));
         let (_other, mut other_inbox, _) = hub.register(3, b"c", Hears::Agents(Vec::new()));
 
         hub.deliver_staff(vec![online(5), online(7)]);
-        assert_eq!(staff_heard(&mut staff_inbox), [5, 7]);
-        assert_eq!(staff_heard(&mut customer_inbox), [5]);
-        assert_eq!(staff_heard(&mut other_inbox), Vec::<i64>::new());
+        assert_eq!(staff_heard(&mut staff_inbox), [(vec![5, 7], vec![5, 7])]);
+        assert_eq!(staff_heard(&mut customer_inbox).len(), 1);
+        assert_eq!(staff_heard(&mut other_inbox), []);
 
         // The customer's ticket changed hands.
         hub.hear(customer.id, Hears::Agents(vec![7]));
-        hub.deliver_staff(vec![online(5), online(7)]);
-        assert_eq!(staff_heard(&mut customer_inbox), [7]);
+        hub.deliver_staff(vec![online(7)]);
+        let Some(Outgoing::Staff(frame)) = customer_inbox.recv().await else { panic!("a staff frame") };
+        assert_eq!(frame.for_customers.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [7]);
+        assert_eq!(staff_heard(&mut other_inbox), []);
+    }
+
+    /// Changes within a window after a hand-out go out together at its end, the latest of each
+    /// person only: one frame per socket, not one per change.
+    #[tokio::test]
+    async fn presence_changes_in_a_window_go_out_as_one_frame() {
+        let hub = Hub::new();
+        let (_staff, mut staff_inbox, _) = hub.register(1, b"a", Hears::Team);
+        hub.deliver_staff(vec![online(5)]);
+        assert_eq!(staff_heard(&mut staff_inbox), [(vec![5], vec![5])]);
+
+        let mut away = online(6);
+        away.status = StaffStatus::Away;
+        for person in [online(6), online(8), away.clone(), online(7)] {
+            hub.deliver_staff(vec![person]);
+        }
+        assert_eq!(staff_heard(&mut staff_inbox), [], "held until the window ends");
+        let Some(Outgoing::Staff(frame)) = staff_inbox.recv().await else { panic!("a staff frame") };
+        let team: serde_json::Value = serde_json::from_str(frame.for_staff.as_str()).unwrap();
+        assert_eq!(team["event"], "staff:team");
+        assert_eq!(team["data"]["complete"], false);
+        let people: Vec<(i64, String)> =
+            team["data"]["people"].as_array().unwrap().iter().map(|p| (p["user_id"].as_i64().unwrap(), p["status"].as_str().unwrap().to_owned())).collect();
+        assert_eq!(people, [(6, "away".to_owned()), (7, "online".to_owned()), (8, "online".to_owned())]);
+        assert_eq!(staff_heard(&mut staff_inbox), []);
     }
 }

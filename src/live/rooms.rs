@@ -18,6 +18,7 @@ use tokio::time::Instant;
 
 use super::hub::Hub;
 use super::outbox::{RoomSignal, RoomSignalKind, notify_room, notify_staff};
+use super::team::TeamReader;
 use crate::chat::repo::{self, PresenceBatch};
 use crate::domain::account::{Role, User};
 use crate::domain::live::Member;
@@ -34,19 +35,22 @@ enum Change {
     Flush(oneshot::Sender<()>),
 }
 
-/// This node's presence writer; cheap to clone.
+/// This node's presence writer, and its reader of the team's presence; cheap to clone.
 #[derive(Clone)]
 pub struct Presence {
     // Unbounded: what queues is bounded by the sockets' join budgets.
     queue: mpsc::UnboundedSender<Change>,
+    pub team: TeamReader,
 }
 
 impl Presence {
-    /// Starts the writer task (needs a Tokio runtime); closed sockets count as present for `grace`.
+    /// Starts the writer and reader tasks (needs a Tokio runtime); closed sockets count as present
+    /// for `grace`.
     pub fn start(pool: PgPool, hub: Hub, grace: Duration) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
+        let team = TeamReader::start(pool.clone());
         tokio::spawn(run(pool, hub, receiver, grace));
-        Self { queue }
+        Self { queue, team }
     }
 
     /// A new socket (or one whose row was lost, written again with its idle state).

@@ -14,7 +14,7 @@ use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
 use super::budget::SendBudget;
-use super::hub::{Hears, Hub, Outgoing, Registration, SendAnswer, SendOutcome};
+use super::hub::{Hears, Hub, Outgoing, Registration, SendAnswer, SendOutcome, StaffFrame};
 use super::outbox::{RoomSignal, RoomSignalKind};
 use super::rooms::Presence;
 use super::writer::{SendRequest, Writer};
@@ -391,8 +391,7 @@ impl Connection {
             },
             Outgoing::Read(read) => self.send(&ServerEvent::TicketRead { ticket_id: read.ticket_id, last_read_seq: read.seq }).await,
             Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frame(frame.for_staff.clone()).await,
-            Outgoing::Staff(frame) if self.agents.values().any(|agent| *agent == Some(frame.user_id)) => self.send_frame(frame.for_customers.clone()).await,
-            Outgoing::Staff(_) => Flow::Continue,
+            Outgoing::Staff(frame) => self.send_agents_presence(&frame).await,
             Outgoing::Presence => self.send_presence().await,
             // Checked here, per note: the role may have changed since the socket joined.
             Outgoing::Note(note) if self.user.role.is_staff() => match self.notes.get(&note.ticket_id).copied() {
@@ -526,16 +525,24 @@ impl Connection {
     /// agents of the customer's rooms.
     async fn send_presence(&mut self) -> Flow {
         if self.user.role.is_staff() {
-            let Ok(team) = crate::presence::repo::team(&self.state.pool).await else { return database_trouble() };
-            for presence in team {
-                if let Flow::Close(frame) = self.send(&ServerEvent::StaffPresence(presence)).await {
-                    return Flow::Close(frame);
-                }
-            }
-            return Flow::Continue;
+            let Some(team) = self.state.presence.team.now().await else { return database_trouble() };
+            return self.send_frame(team).await;
         }
         let Hears::Agents(agents) = self.hears() else { return Flow::Continue };
         self.send_presence_of(&agents).await
+    }
+
+    /// The changes of the agents of this customer's rooms (checked here too: the hub's view of
+    /// whom a socket hears may be a change behind).
+    async fn send_agents_presence(&mut self, frame: &StaffFrame) -> Flow {
+        for (agent, presence) in &frame.for_customers {
+            if self.agents.values().any(|heard| *heard == Some(*agent))
+                && let Flow::Close(close) = self.send_frame(presence.clone()).await
+            {
+                return Flow::Close(close);
+            }
+        }
+        Flow::Continue
     }
 
     /// These staff's presence, as a customer may see it.

@@ -35,9 +35,9 @@ impl From<PresenceRow> for StaffPresence {
     }
 }
 
-/// Every active agent and admin, by name.
+/// Every active agent and admin, by name (the first 5,000: a team beyond that needs paging).
 pub async fn team(pool: &PgPool) -> AppResult<Vec<StaffPresence>> {
-    let sql = format!("{PRESENCE_SELECT} AND u.is_active ORDER BY lower(u.display_name), u.id LIMIT 500");
+    let sql = format!("{PRESENCE_SELECT} AND u.is_active ORDER BY lower(u.display_name), u.id LIMIT 5000");
     let rows: Vec<PresenceRow> = sqlx::query_as(&sql).fetch_all(pool).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }

@@ -11,13 +11,22 @@ use crate::chat::second_node;
 use crate::common::{Browser, Ws, connect_socket, spawn_app, spawn_app_with};
 use myrelay::domain::account::Role;
 
-/// Reads events until `person`'s presence is `status`; every presence heard meanwhile must be
-/// someone `allowed` to be heard.
+/// The people a presence event tells of: one to a customer (`staff:presence`), any number to
+/// staff (`staff:team`); none for other events.
+fn people_in(event: &str, data: &Value) -> Vec<Value> {
+    match event {
+        "staff:presence" => vec![data.clone()],
+        "staff:team" => data["people"].as_array().cloned().unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads events until `person`'s presence is `status`.
 async fn until_status(ws: &mut Ws, person: i64, status: &str) -> Value {
     loop {
         let (event, data) = ws.next_event().await;
-        if event == "staff:presence" && data["user_id"] == person && data["status"] == status {
-            return data;
+        if let Some(heard) = people_in(&event, &data).into_iter().find(|p| p["user_id"] == person && p["status"] == status) {
+            return heard;
         }
     }
 }
@@ -26,10 +35,10 @@ async fn until_status(ws: &mut Ws, person: i64, status: &str) -> Value {
 async fn until_status_never(ws: &mut Ws, person: i64, status: &str, never: i64) -> Value {
     loop {
         let (event, data) = ws.next_event().await;
-        if event == "staff:presence" {
-            assert_ne!(data["user_id"], never, "heard someone it must not: {data}");
-            if data["user_id"] == person && data["status"] == status {
-                return data;
+        for heard in people_in(&event, &data) {
+            assert_ne!(heard["user_id"], never, "heard someone it must not: {heard}");
+            if heard["user_id"] == person && heard["status"] == status {
+                return heard;
             }
         }
     }
@@ -151,8 +160,8 @@ async fn a_customer_hears_only_the_presence_of_their_tickets_agent() {
     other_tab_2.say(id, "m-1", "Looking into it").await;
     loop {
         let (event, data) = room.next_event().await;
-        if event == "staff:presence" {
-            assert_eq!(data["user_id"], other_id, "only the ticket's agent: {data}");
+        for heard in people_in(&event, &data) {
+            assert_eq!(heard["user_id"], other_id, "only the ticket's agent: {heard}");
         }
         if event == "ticket:message:new" {
             break;
@@ -252,7 +261,19 @@ async fn a_reload_is_never_heard_as_leaving_and_coming_back() {
     customer.send("ticket:message:send", serde_json::json!({ "ticket_id": ticket_id, "client_id": "marker", "content": "marker" })).await;
     let heard_in_room = events_until_marker(&mut customer, |name, _| name.starts_with("ticket:user_")).await;
     assert_eq!(heard_in_room, Vec::<String>::new(), "the customer heard the reload");
-    let heard_by_team = events_until_marker(&mut watcher, |name, data| name == "staff:presence" && data["user_id"] == agent_id).await;
+    // The team's marker: a colleague comes online (staff presence goes out in order, batched).
+    let colleague = app.cookie_for(Role::Agent, "colleague@example.com").await;
+    let colleague_id = app.browser_with(&colleague).id().await;
+    let _colleague_tab = app.socket(&colleague).await;
+    let mut heard_by_team = Vec::new();
+    loop {
+        let (name, data) = watcher.next_event().await;
+        let people = people_in(&name, &data);
+        heard_by_team.extend(people.iter().filter(|p| p["user_id"] == agent_id).map(Value::to_string));
+        if people.iter().any(|p| p["user_id"] == colleague_id && p["status"] == "online") {
+            break;
+        }
+    }
     assert_eq!(heard_by_team, Vec::<String>::new(), "the team heard the reload");
 
     // The tab closes for good: once the grace is over, gone from the room and offline, once each.
@@ -279,4 +300,39 @@ async fn events_until_marker(ws: &mut Ws, wanted: impl Fn(&str, &Value) -> bool)
             heard.push(format!("{name} {data}"));
         }
     }
+}
+
+/// Staff connecting at once (a node restart with the team online) hear each other in a few frames:
+/// each staff socket starts with the whole team in one `staff:team` frame, then the changes come
+/// batched, not one frame per person per socket (N staff used to make N² frames).
+#[tokio::test]
+async fn staff_connecting_at_once_hear_each_other_in_a_few_frames() {
+    const TEAM: usize = 30;
+    let app = spawn_app().await;
+    let mut cookies = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for n in 0..TEAM {
+        let cookie = app.cookie_for(Role::Agent, &format!("agent{n}@example.com")).await;
+        ids.insert(app.browser_with(&cookie).id().await);
+        cookies.push(cookie);
+    }
+    let mut watcher = app.socket(&app.cookie_for(Role::Admin, "admin@example.com").await).await;
+    let (event, team) = watcher.next_event().await;
+    assert_eq!((event.as_str(), &team["complete"]), ("staff:team", &Value::Bool(true)), "{team}");
+    let offline: std::collections::HashSet<i64> =
+        people_in("staff:team", &team).iter().filter(|p| p["status"] == "offline").map(|p| p["user_id"].as_i64().unwrap()).collect();
+    assert!(offline.is_superset(&ids), "the whole team, offline: {team}");
+
+    let _tabs = futures::future::join_all(cookies.iter().map(|cookie| app.socket(cookie))).await;
+    let mut online = std::collections::HashSet::new();
+    let mut frames = 0;
+    while online.len() < TEAM {
+        let (event, data) = watcher.next_event().await;
+        assert_ne!(event, "staff:presence", "staff hear presence as staff:team: {data}");
+        if event == "staff:team" {
+            frames += 1;
+            online.extend(people_in(&event, &data).iter().filter(|p| p["status"] == "online").filter_map(|p| p["user_id"].as_i64()).filter(|id| ids.contains(id)));
+        }
+    }
+    assert!(frames <= TEAM / 3, "{frames} frames for {TEAM} arrivals");
 }

@@ -86,6 +86,9 @@ struct Counters {
     duplicates: AtomicU64,
     gaps: AtomicU64,
     connect_failures: AtomicU64,
+    /// Sockets the server closed (or that broke) before they had joined all their rooms, and after.
+    closed_before_join: AtomicU64,
+    closed_after_join: AtomicU64,
 }
 
 struct Shared {
@@ -162,7 +165,11 @@ async fn socket_task(shared: Arc<Shared>, spec: SocketSpec, mut commands: mpsc::
         let reconnect = loop {
             tokio::select! {
                 frame = ws.next() => {
-                    let Some(Ok(frame)) = frame else { break true };
+                    let Some(Ok(frame)) = frame else {
+                        let counter = if permit.is_some() { &shared.counters.closed_before_join } else { &shared.counters.closed_after_join };
+                        counter.fetch_add(1, Relaxed);
+                        break true;
+                    };
                     let Frame::Text(text) = frame else { continue };
                     let Ok(incoming) = serde_json::from_str::<Incoming>(text.as_str()) else { continue };
                     let data = incoming.data;
@@ -386,8 +393,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let held = o.server_pid.and_then(proc_stat).map(|(_, rss)| rss);
     println!(
-        "connect + join of all {total}: {connect_time:.2} s ({} failed attempts retried); server RSS {:.0} MiB before, {:.0} MiB holding them",
+        "connect + join of all {total}: {connect_time:.2} s ({} failed attempts and {} sockets closed before their join, retried); server RSS {:.0} MiB before, {:.0} MiB holding them",
         shared.counters.connect_failures.load(Relaxed),
+        shared.counters.closed_before_join.load(Relaxed),
         mib(idle.unwrap_or(0)),
         mib(held.unwrap_or(0))
     );
@@ -478,10 +486,11 @@ async fn storm(run: &Run, o: &Options, joined_rx: &mut mpsc::UnboundedReceiver<u
 fn report_integrity(shared: &Shared) {
     let c = &shared.counters;
     println!(
-        "sent {}, acked {}, errors {}; gaps {}, duplicates {} (both must be 0)",
+        "sent {}, acked {}, errors {}; sockets closed by the server after joining {}; gaps {}, duplicates {} (both must be 0)",
         c.sent.load(Relaxed),
         c.acked.load(Relaxed),
         c.errors.load(Relaxed),
+        c.closed_after_join.load(Relaxed),
         c.gaps.load(Relaxed),
         c.duplicates.load(Relaxed)
     );

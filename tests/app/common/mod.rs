@@ -333,7 +333,7 @@ impl Ws {
     pub async fn next(&mut self) -> (String, Value) {
         loop {
             let (event, data) = self.next_event().await;
-            if event != "staff:presence" {
+            if event != "staff:presence" && event != "staff:team" {
                 return (event, data);
             }
         }
