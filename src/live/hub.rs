@@ -484,6 +484,11 @@ impl Hub {
                     *heard_by = (*heard_by).max(audience);
                 }
                 Notice::Note { ticket_id, note_seq } => notes.push((ticket_id, note_seq)),
+                Notice::Probe { from, sent_us } if from == self.node_id => {
+                    let lag_us = outbox::micros_now().saturating_sub(sent_us).max(0);
+                    crate::metrics::METRICS.listener_lag_seconds.observe(lag_us as f64 / 1e6);
+                }
+                Notice::Probe { .. } => {}
             }
         }
         self.deliver_staff(people);

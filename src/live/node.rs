@@ -79,6 +79,10 @@ impl Hub {
             Ok(false) => {}
             Err(err) => tracing::warn!(err = %err.message, "node heartbeat failed"),
         }
+        // Timed when it comes back through LISTEN (the listener's lag, in the metrics).
+        if let Err(err) = super::outbox::probe(pool, self.node_id).await {
+            tracing::warn!(%err, "could not probe the listener");
+        }
         reap_dead_nodes(pool, self).await;
     }
 

@@ -37,13 +37,18 @@ async fn metrics_are_served_apart_from_the_site_in_prometheus_text_format() {
     assert_eq!(public.status(), StatusCode::NOT_FOUND);
 
     let mut scrape = None;
-    for _ in 0..50 {
-        // The metrics listener starts with the node; it may take a moment to bind.
+    for _ in 0..100 {
+        // The metrics listener starts with the node; it may take a moment to bind. The node's
+        // first heartbeat probes its listener; the probe's return is counted a moment later.
         if let Ok(response) = reqwest::get(format!("http://{addr}/metrics")).await {
             assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
             let text = response.text().await.unwrap();
-            scrape = Some(Scrape::parse(text.lines().map(|line| Ok(line.to_owned()))).expect("Prometheus' text format"));
-            break;
+            let parsed = Scrape::parse(text.lines().map(|line| Ok(line.to_owned()))).expect("Prometheus' text format");
+            let probed = value(&parsed, "myrelay_listener_lag_seconds", None).is_some_and(|count| count >= 1.0);
+            scrape = Some(parsed);
+            if probed {
+                break;
+            }
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
@@ -64,6 +69,7 @@ async fn metrics_are_served_apart_from_the_site_in_prometheus_text_format() {
     at_least("myrelay_listening", None, 1.0);
     at_least("myrelay_db_pool_connections", None, 1.0);
     at_least("myrelay_slow_readers_dropped_total", None, 0.0);
+    at_least("myrelay_listener_lag_seconds", None, 1.0);
     at_least("myrelay_sla_breached_tickets", None, 0.0);
     // Routes are their patterns, never raw paths with ids in them.
     assert!(scrape.samples.iter().all(|s| s.labels.get("route").is_none_or(|route| !route.contains(&ticket.to_string()))));

@@ -37,9 +37,12 @@ pub const PRESENCE_CHANNEL: &str = "myrelay_presence";
 /// `{"ticket_id": …, "note_seq": …}`: an internal note was written; the text is loaded by the
 /// receiving node, which hands it to staff only.
 pub const NOTES_CHANNEL: &str = "myrelay_notes";
+/// `{"from": node, "sent_us": …}`: a node's probe of its own listener (the lag metric); other
+/// nodes ignore it.
+pub const PROBE_CHANNEL: &str = "myrelay_probe";
 
 /// Every channel a node listens on.
-pub const CHANNELS: [&str; 6] = [TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL, PRESENCE_CHANNEL, NOTES_CHANNEL];
+pub const CHANNELS: [&str; 7] = [TIMELINE_CHANNEL, ROOM_CHANNEL, USER_CHANNEL, INBOX_CHANNEL, PRESENCE_CHANNEL, NOTES_CHANNEL, PROBE_CHANNEL];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomSignal {
@@ -69,6 +72,14 @@ pub enum Notice {
     TicketUpdated { ticket_id: i64, audience: Audience },
     Staff { from: i64, people: Vec<StaffPresence> },
     Note { ticket_id: i64, note_seq: i64 },
+    /// Sent by node `from` at `sent_us` (microseconds since the Unix epoch, its clock).
+    Probe { from: i64, sent_us: i64 },
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProbeNotice {
+    from: i64,
+    sent_us: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -144,6 +155,10 @@ pub fn decode(channel: &str, payload: &str) -> Option<Notice> {
             let NoteNotice { ticket_id, note_seq } = serde_json::from_str(payload).ok()?;
             Notice::Note { ticket_id, note_seq }
         }
+        PROBE_CHANNEL => {
+            let ProbeNotice { from, sent_us } = serde_json::from_str(payload).ok()?;
+            Notice::Probe { from, sent_us }
+        }
         _ => return None,
     })
 }
@@ -174,6 +189,17 @@ pub async fn notify_room(conn: &mut PgConnection, origin: i64, signals: &[RoomSi
     let payloads =
         signals.chunks(12).map(|chunk| serde_json::to_string(&RoomNotice { from: origin, signals: chunk.to_vec() }).unwrap_or_default()).collect();
     notify(conn, ROOM_CHANNEL, payloads).await
+}
+
+/// Sends node `origin` a probe through PostgreSQL, stamped with the time now.
+pub async fn probe(pool: &sqlx::PgPool, origin: i64) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(&ProbeNotice { from: origin, sent_us: micros_now() }).unwrap_or_default();
+    notify(&mut *pool.acquire().await?, PROBE_CHANNEL, vec![payload]).await
+}
+
+/// Microseconds since the Unix epoch (a probe's stamp).
+pub fn micros_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_micros() as i64)
 }
 
 /// Announces staff presence changes from node `origin` to every node.
