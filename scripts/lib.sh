@@ -59,6 +59,11 @@ ensure_chromium() {
   if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
 }
 
+# The balancer test (tests/app/balancer.rs) runs deploy/nginx.conf in Debian's nginx.
+ensure_nginx() {
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then apt_install nginx-light; fi
+}
+
 # ---- PostgreSQL ------------------------------------------------------------------------------
 
 pg_bin() {

@@ -10,6 +10,7 @@ cd "$ROOT"
 ensure_rust_tools
 ensure_node_packages
 ensure_chromium
+ensure_nginx
 use_postgres_server
 server="$PG_SERVER_URL"
 export DATABASE_URL="$server/postgres"

@@ -259,6 +259,11 @@ pub(crate) async fn second_node(app: &TestApp) -> SecondNode {
 }
 
 async fn second_node_on(database_url: &str) -> SecondNode {
+    node_process(database_url, &[]).await
+}
+
+/// A server process on `database_url` with these settings too; returns once it accepts connections.
+pub(crate) async fn node_process(database_url: &str, settings: &[(&str, &str)]) -> SecondNode {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_myrelay"))
         .arg("serve")
@@ -267,6 +272,7 @@ async fn second_node_on(database_url: &str) -> SecondNode {
         .env("RUST_LOG", "warn")
         // As short as the first node's (common::spawn_app_with), so that leaving is heard soon.
         .env("MYRELAY_PRESENCE_GRACE_MS", "100")
+        .envs(settings.iter().copied())
         .kill_on_drop(true)
         .spawn()
         .expect("start a second node");

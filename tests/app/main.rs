@@ -7,6 +7,7 @@ mod common;
 mod attachments;
 mod audit;
 mod backup;
+mod balancer;
 mod auth;
 mod categories;
 mod chat;
