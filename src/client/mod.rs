@@ -456,8 +456,8 @@ impl LiveClient {
             ServerEvent::StaffPresence(presence) => self.staff.update(|staff| {
                 staff.insert(presence.user_id, presence);
             }),
-            ServerEvent::StaffTeam { people, complete } => self.staff.update(|staff| {
-                if complete {
+            ServerEvent::StaffTeam { people, reset } => self.staff.update(|staff| {
+                if reset {
                     staff.clear();
                 }
                 staff.extend(people.into_iter().map(|presence| (presence.user_id, presence)));

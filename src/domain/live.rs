@@ -17,6 +17,9 @@ pub const SEND_RATE_PER_SECOND: u32 = 5;
 pub const CLIENT_ID_MAX_CHARS: usize = 64;
 /// At most this many tickets can be watched by one socket.
 pub const WATCH_MAX: usize = 200;
+/// A `staff:team` frame tells of at most this many people (about 15 KB): each frame must fit the
+/// server's per-socket write buffer.
+pub const STAFF_PER_FRAME: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data")]
@@ -181,10 +184,11 @@ pub enum ServerEvent {
     /// An agent's or admin's status, to a customer: the agent of a ticket they have joined.
     #[serde(rename = "staff:presence")]
     StaffPresence(crate::domain::presence::StaffPresence),
-    /// Staff presence, to staff, several people a frame: the whole team on connect (`complete`:
-    /// whoever is not listed is no longer on the team), then the changes since the last frame.
+    /// Staff presence, to staff, up to `STAFF_PER_FRAME` people a frame: the whole team on
+    /// connect (its first frame has `reset`: forget whom you knew), then the changes since the
+    /// last hand-out.
     #[serde(rename = "staff:team")]
-    StaffTeam { people: Vec<crate::domain::presence::StaffPresence>, complete: bool },
+    StaffTeam { people: Vec<crate::domain::presence::StaffPresence>, reset: bool },
     #[serde(rename = "error")]
     Error(ErrorEvent),
 }
@@ -240,7 +244,7 @@ mod decode {
     #[derive(Deserialize)]
     struct Read { ticket_id: i64, last_read_seq: i64 }
     #[derive(Deserialize)]
-    struct Team { people: Vec<crate::domain::presence::StaffPresence>, complete: bool }
+    struct Team { people: Vec<crate::domain::presence::StaffPresence>, reset: bool }
 
     pub(super) struct EventVisitor;
 
@@ -294,8 +298,8 @@ mod decode {
                 "ticket:note:new" => E::NoteNew(map.next_value()?),
                 "staff:presence" => E::StaffPresence(map.next_value()?),
                 "staff:team" => {
-                    let Team { people, complete } = map.next_value()?;
-                    E::StaffTeam { people, complete }
+                    let Team { people, reset } = map.next_value()?;
+                    E::StaffTeam { people, reset }
                 }
                 "error" => E::Error(map.next_value()?),
                 other => return Err(A::Error::unknown_variant(other, NAMES)),
@@ -375,7 +379,7 @@ mod tests {
                 content: "Internal".into(), created_at: at,
             }),
             ServerEvent::StaffPresence(abe.clone()),
-            ServerEvent::StaffTeam { people: vec![abe], complete: true },
+            ServerEvent::StaffTeam { people: vec![abe], reset: true },
             ServerEvent::Error(ErrorEvent {
                 code: "rate_limited".into(), problem: Problem::SendRateExceeded { per_second: 5, burst: 10 },
                 message: "Too many messages: at most 5 per second (bursts of 10).".into(), event: None, ticket_id: Some(4), client_id: None,

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use super::outbox::timeline::{Delivery, Slot};
 use super::outbox::{self, Audience, Notice, RoomSignal, RoomSignalKind};
 use crate::domain::account::Role;
-use crate::domain::live::{ServerEvent, TicketNews};
+use crate::domain::live::{STAFF_PER_FRAME, ServerEvent, TicketNews};
 use crate::domain::presence::StaffPresence;
 use crate::domain::ticket::{Message, Ticket};
 use crate::error::AppResult;
@@ -125,19 +125,33 @@ impl TicketFrames {
     }
 }
 
-/// Staff presence changes, encoded once: one `staff:team` frame with all of them for staff, and a
+/// Staff presence changes, encoded once: `staff:team` frames with all of them for staff, and a
 /// `staff:presence` per person (without what only staff see) for the customers who hear that agent.
 #[derive(Debug)]
 pub struct StaffFrame {
-    pub for_staff: Utf8Bytes,
+    pub for_staff: Vec<Utf8Bytes>,
     pub for_customers: Vec<(i64, Utf8Bytes)>,
+}
+
+/// `people` as `staff:team` frames of at most `STAFF_PER_FRAME` each; with `reset`, the first
+/// says to forget the presence known before (it is sent even for nobody).
+pub fn team_frames(people: &[StaffPresence], reset: bool) -> Vec<Utf8Bytes> {
+    let encode = |people: &[StaffPresence], reset: bool| {
+        Utf8Bytes::from(serde_json::to_string(&ServerEvent::StaffTeam { people: people.to_vec(), reset }).unwrap_or_default())
+    };
+    if people.is_empty() {
+        return if reset { vec![encode(&[], true)] } else { Vec::new() };
+    }
+    people.chunks(STAFF_PER_FRAME).enumerate().map(|(n, chunk)| encode(chunk, reset && n == 0)).collect()
 }
 
 impl StaffFrame {
     fn new(people: Vec<StaffPresence>) -> Self {
-        let encode = |event: &ServerEvent| Utf8Bytes::from(serde_json::to_string(event).unwrap_or_default());
-        let for_customers = people.iter().map(|p| (p.user_id, encode(&ServerEvent::StaffPresence(p.for_customers())))).collect();
-        Self { for_staff: encode(&ServerEvent::StaffTeam { people, complete: false }), for_customers }
+        let for_customers = people
+            .iter()
+            .map(|p| (p.user_id, Utf8Bytes::from(serde_json::to_string(&ServerEvent::StaffPresence(p.for_customers())).unwrap_or_default())))
+            .collect();
+        Self { for_staff: team_frames(&people, false), for_customers }
     }
 
     fn heard_by(&self, hears: &Hears) -> bool {
@@ -726,7 +740,7 @@ mod tests {
         std::iter::from_fn(|| inbox.try_recv().ok())
             .filter_map(|item| if let Outgoing::Staff(frame) = item { Some(frame) } else { None })
             .map(|frame| {
-                let team: serde_json::Value = serde_json::from_str(frame.for_staff.as_str()).unwrap();
+                let team: serde_json::Value = serde_json::from_str(frame.for_staff[0].as_str()).unwrap();
                 let people = team["data"]["people"].as_array().unwrap().iter().map(|p| p["user_id"].as_i64().unwrap()).collect();
                 (people, frame.for_customers.iter().map(|(id, _)| *id).collect())
             })
@@ -771,12 +785,25 @@ mod tests {
         }
         assert_eq!(staff_heard(&mut staff_inbox), [], "held until the window ends");
         let Some(Outgoing::Staff(frame)) = staff_inbox.recv().await else { panic!("a staff frame") };
-        let team: serde_json::Value = serde_json::from_str(frame.for_staff.as_str()).unwrap();
+        let team: serde_json::Value = serde_json::from_str(frame.for_staff[0].as_str()).unwrap();
         assert_eq!(team["event"], "staff:team");
-        assert_eq!(team["data"]["complete"], false);
+        assert_eq!(team["data"]["reset"], false);
         let people: Vec<(i64, String)> =
             team["data"]["people"].as_array().unwrap().iter().map(|p| (p["user_id"].as_i64().unwrap(), p["status"].as_str().unwrap().to_owned())).collect();
         assert_eq!(people, [(6, "away".to_owned()), (7, "online".to_owned()), (8, "online".to_owned())]);
         assert_eq!(staff_heard(&mut staff_inbox), []);
+    }
+
+    /// A large team goes out in frames of `STAFF_PER_FRAME` (each must fit a socket's write
+    /// buffer), only the first of a whole team saying to forget what was known.
+    #[test]
+    fn a_large_team_is_split_into_frames() {
+        let people: Vec<StaffPresence> = (1..=250).map(online).collect();
+        let frames: Vec<serde_json::Value> = team_frames(&people, true).iter().map(|f| serde_json::from_str(f.as_str()).unwrap()).collect();
+        let shape: Vec<(usize, bool)> = frames.iter().map(|f| (f["data"]["people"].as_array().unwrap().len(), f["data"]["reset"].as_bool().unwrap())).collect();
+        assert_eq!(shape, [(100, true), (100, false), (50, false)]);
+        assert_eq!(team_frames(&[], true).len(), 1, "an empty team still resets");
+        assert!(team_frames(&[], false).is_empty());
+        assert!(team_frames(&people, false).iter().all(|f| f.len() < 64 * 1024));
     }
 }

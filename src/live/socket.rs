@@ -274,6 +274,18 @@ impl Connection {
         }
     }
 
+    /// Several frames in a row, each written out before the next (together they may be more than
+    /// the socket's write buffer holds).
+    async fn send_frames(&mut self, frames: &[Utf8Bytes]) -> Flow {
+        for frame in frames {
+            match tokio::time::timeout(WRITE_LIMIT, self.socket.send(Frame::Text(frame.clone()))).await {
+                Ok(Ok(())) => {}
+                _ => return Flow::Close(None),
+            }
+        }
+        Flow::Continue
+    }
+
     async fn send(&mut self, event: &ServerEvent) -> Flow {
         let text = serde_json::to_string(event).unwrap_or_default();
         self.send_frame(text.into()).await
@@ -390,7 +402,7 @@ impl Connection {
                 _ => Flow::Continue,
             },
             Outgoing::Read(read) => self.send(&ServerEvent::TicketRead { ticket_id: read.ticket_id, last_read_seq: read.seq }).await,
-            Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frame(frame.for_staff.clone()).await,
+            Outgoing::Staff(frame) if self.user.role.is_staff() => self.send_frames(&frame.for_staff).await,
             Outgoing::Staff(frame) => self.send_agents_presence(&frame).await,
             Outgoing::Presence => self.send_presence().await,
             // Checked here, per note: the role may have changed since the socket joined.
@@ -526,7 +538,7 @@ impl Connection {
     async fn send_presence(&mut self) -> Flow {
         if self.user.role.is_staff() {
             let Some(team) = self.state.presence.team.now().await else { return database_trouble() };
-            return self.send_frame(team).await;
+            return self.send_frames(&team).await;
         }
         let Hears::Agents(agents) = self.hears() else { return Flow::Continue };
         self.send_presence_of(&agents).await

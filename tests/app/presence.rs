@@ -318,7 +318,7 @@ async fn staff_connecting_at_once_hear_each_other_in_a_few_frames() {
     }
     let mut watcher = app.socket(&app.cookie_for(Role::Admin, "admin@example.com").await).await;
     let (event, team) = watcher.next_event().await;
-    assert_eq!((event.as_str(), &team["complete"]), ("staff:team", &Value::Bool(true)), "{team}");
+    assert_eq!((event.as_str(), &team["reset"]), ("staff:team", &Value::Bool(true)), "{team}");
     let offline: std::collections::HashSet<i64> =
         people_in("staff:team", &team).iter().filter(|p| p["status"] == "offline").map(|p| p["user_id"].as_i64().unwrap()).collect();
     assert!(offline.is_superset(&ids), "the whole team, offline: {team}");
@@ -335,4 +335,33 @@ async fn staff_connecting_at_once_hear_each_other_in_a_few_frames() {
         }
     }
     assert!(frames <= TEAM / 3, "{frames} frames for {TEAM} arrivals");
+}
+
+/// A team too large for one frame arrives in several (the first says to forget what was known),
+/// and the socket stays open: one frame of 1,200 people was more than a socket's write buffer
+/// holds, and the server closed every staff socket as it connected.
+#[tokio::test]
+async fn a_large_team_arrives_in_frames_and_the_socket_stays_open() {
+    const TEAM: i64 = 1200;
+    let app = spawn_app().await;
+    sqlx::query("INSERT INTO users (email, display_name, password_hash, role) SELECT 'agent' || n || '@example.com', 'Agent ' || n, 'x', 'agent' FROM generate_series(1, $1) n")
+        .bind(TEAM)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let admin = app.cookie_for(Role::Admin, "admin@example.com").await;
+    let mut socket = app.socket(&admin).await;
+    let mut heard = std::collections::HashSet::new();
+    let mut resets = Vec::new();
+    while heard.len() < TEAM as usize + 1 {
+        let (event, data) = socket.next_event().await;
+        assert_eq!(event, "staff:team", "{data}");
+        resets.push(data["reset"] == true);
+        heard.extend(people_in(&event, &data).iter().filter_map(|p| p["user_id"].as_i64()));
+    }
+    assert_eq!(resets.iter().filter(|reset| **reset).count(), 1, "only the first frame resets: {resets:?}");
+    assert!(resets[0] && resets.len() > 1, "{resets:?}");
+    // Still open and answering.
+    let ticket = app.signed_in_user("owner@example.com").await.new_ticket("Still here?").await;
+    assert_eq!(socket.join(ticket, None).await["ticket_id"], ticket);
 }
