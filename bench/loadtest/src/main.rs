@@ -165,11 +165,25 @@ async fn socket_task(shared: Arc<Shared>, spec: SocketSpec, mut commands: mpsc::
         let reconnect = loop {
             tokio::select! {
                 frame = ws.next() => {
+                    if let Some(Err(err)) = &frame {
+                        let mut first = shared.first_errors.lock().unwrap();
+                        if first.len() < 5 {
+                            eprintln!("socket error: {err}");
+                            first.push(format!("socket error: {err}"));
+                        }
+                    }
                     let Some(Ok(frame)) = frame else {
                         let counter = if permit.is_some() { &shared.counters.closed_before_join } else { &shared.counters.closed_after_join };
                         counter.fetch_add(1, Relaxed);
                         break true;
                     };
+                    if let Frame::Close(Some(close)) = &frame {
+                        let mut first = shared.first_errors.lock().unwrap();
+                        if first.len() < 5 {
+                            eprintln!("closed by the server: {} {}", close.code, close.reason);
+                            first.push(format!("closed by the server: {} {}", close.code, close.reason));
+                        }
+                    }
                     let Frame::Text(text) = frame else { continue };
                     let Ok(incoming) = serde_json::from_str::<Incoming>(text.as_str()) else { continue };
                     let data = incoming.data;
