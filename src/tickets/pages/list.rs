@@ -95,10 +95,7 @@ fn Rows(kind: ListKind, page: LoadedRows) -> impl IntoView {
 /// (what it would refuse, it lists nothing for: the rows on screen came from the server).
 fn filter_of(kind: ListKind, query: &ParamsMap) -> TicketFilter {
     let chosen = |key: &str| query.get(key).filter(|v| !v.is_empty() && v != "all");
-    let include_closed = match kind {
-        ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
-        _ => query.get("include_closed").map(|v| v == "true"),
-    };
+    let include_closed = include_closed_of(kind, query);
     TicketFilter {
         status: chosen("status").and_then(|s| TicketStatus::parse(&s)),
         assignment: chosen("assignment"),
@@ -111,13 +108,18 @@ fn filter_of(kind: ListKind, query: &ParamsMap) -> TicketFilter {
     }
 }
 
-/// The page of tickets the address's `query` asks for.
-async fn load_rows(kind: ListKind, query: ParamsMap) -> Result<Page<Ticket>, crate::error::AppError> {
-    // The inbox is the open work, for admins too: closed tickets only when asked for.
-    let include_closed = match kind {
+/// Whether the list shows closed tickets: the inbox is the open work, for admins too (closed
+/// tickets only when asked for); other lists leave it to the server's default unless asked.
+fn include_closed_of(kind: ListKind, query: &ParamsMap) -> Option<bool> {
+    match kind {
         ListKind::Inbox => Some(query.get("include_closed").is_some_and(|v| v == "true")),
         _ => query.get("include_closed").map(|v| v == "true"),
-    };
+    }
+}
+
+/// The page of tickets the address's `query` asks for.
+async fn load_rows(kind: ListKind, query: ParamsMap) -> Result<Page<Ticket>, crate::error::AppError> {
+    let include_closed = include_closed_of(kind, &query);
     let category = query.get("category").and_then(|id| id.parse::<i64>().ok());
     let sort = query.get("sort").filter(|s| !s.is_empty()).unwrap_or_else(|| default_sort(kind).as_str().to_owned());
     list_tickets(
