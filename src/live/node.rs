@@ -50,18 +50,17 @@ impl Hub {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            let hashes: Vec<Arc<[u8]>> = {
-                let registry = self.registry();
-                let unique: HashSet<&Arc<[u8]>> = registry.sockets.values().map(|e| &e.token_hash).collect();
-                unique.into_iter().cloned().collect()
-            };
+            let hashes: HashSet<Arc<[u8]>> = self.registry().sockets.values().map(|e| e.token_hash.clone()).collect();
             if hashes.is_empty() {
                 continue;
             }
             let ask: Vec<&[u8]> = hashes.iter().map(|h| h.as_ref()).collect();
             // A database error is not a reason to drop everyone: only a definite "no".
             let Ok(valid) = crate::auth::repo::valid_session_hashes(&pool, &ask).await else { continue };
-            for entry in self.registry().sockets.values().filter(|e| !valid.contains(e.token_hash.as_ref())) {
+            // Only sessions asked about: a socket that connected during the query is checked next
+            // time (it used to be told its brand-new session had ended).
+            let ended = |e: &&super::hub::SocketEntry| hashes.contains(&e.token_hash) && !valid.contains(e.token_hash.as_ref());
+            for entry in self.registry().sockets.values().filter(ended) {
                 entry.mailbox.offer(Outgoing::SessionEnded);
             }
         }
