@@ -64,6 +64,12 @@ ensure_nginx() {
   if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then apt_install nginx-light; fi
 }
 
+# The mail tests (tests/app/mail.rs) send through a real SMTP server: Debian's aiosmtpd, run by
+# Debian's python3 (tests/app/smtp_sink.py).
+ensure_smtp_test_server() {
+  if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then apt_install python3-aiosmtpd; fi
+}
+
 # ---- PostgreSQL ------------------------------------------------------------------------------
 
 pg_bin() {

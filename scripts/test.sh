@@ -11,6 +11,7 @@ ensure_rust_tools
 ensure_node_packages
 ensure_chromium
 ensure_nginx
+ensure_smtp_test_server
 use_postgres_server
 server="$PG_SERVER_URL"
 export DATABASE_URL="$server/postgres"

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod frame;
 pub mod i18n;
+pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]

@@ -26,6 +26,10 @@ pub struct Metrics {
     pub pool_connections: IntGauge,
     pub pool_idle: IntGauge,
     pub sla_breached: IntGauge,
+    pub mails_sent: IntCounter,
+    pub mails_failed: IntCounter,
+    pub mail_queue_due: IntGauge,
+    pub mail_queue_oldest_due_seconds: IntGauge,
 }
 
 /// This process's metrics.
@@ -77,6 +81,10 @@ impl Metrics {
             pool_connections: gauge("db_pool_connections", "Database connections open in this node's pool"),
             pool_idle: gauge("db_pool_idle", "Idle database connections in this node's pool"),
             sla_breached: gauge("sla_breached_tickets", "Tickets not closed that missed an SLA target"),
+            mails_sent: counter("mails_sent_total", "Mails this node handed to the SMTP server"),
+            mails_failed: counter("mails_failed_total", "Mails this node gave up on (refused, uncertain, too many tries)"),
+            mail_queue_due: gauge("mail_queue_due", "Mails due and waiting for a worker (all nodes)"),
+            mail_queue_oldest_due_seconds: gauge("mail_queue_oldest_due_seconds", "How long the longest-waiting due mail has waited (all nodes)"),
             registry,
         }
     }

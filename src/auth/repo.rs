@@ -282,6 +282,12 @@ pub async fn system_account(conn: &mut sqlx::PgConnection) -> AppResult<User> {
     Ok(sqlx::query_as::<_, User>(&sql).fetch_one(conn).await?)
 }
 
+/// The language of a person's mails (`en`, `es`).
+pub async fn set_language(pool: &PgPool, user_id: i64, code: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET language = $2 WHERE id = $1 AND language <> $2").bind(user_id).bind(code).execute(pool).await?;
+    Ok(())
+}
+
 pub async fn find_user(pool: &PgPool, id: i64) -> AppResult<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
     Ok(sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(pool).await?)

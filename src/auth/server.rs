@@ -153,7 +153,10 @@ pub fn require_role(roles: &[Role]) -> AppResult<User> {
 /// Creates a `user` account (never staff: staff come from the CLI or an admin).
 pub async fn register(state: &AppState, account: NewAccount) -> AppResult<User> {
     let hash = hash_password(account.password).await?;
-    repo::insert_user(&state.pool, &account.email, &account.display_name, &hash, Role::User).await
+    let user = repo::insert_user(&state.pool, &account.email, &account.display_name, &hash, Role::User).await?;
+    // Mails to this person are written in the language they registered in (until they switch).
+    repo::set_language(&state.pool, user.id, crate::i18n::Lang::detect().code()).await?;
+    Ok(user)
 }
 
 /// Checks credentials with throttling per account and per client address.

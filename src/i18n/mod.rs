@@ -14,6 +14,7 @@ mod auth;
 mod chat;
 mod common;
 mod errors;
+mod mail;
 #[cfg(feature = "ssr")]
 pub mod route;
 mod presence;
@@ -27,6 +28,7 @@ pub use auth::AuthTexts;
 pub use chat::ChatTexts;
 pub use common::CommonTexts;
 pub use errors::{error_message, problem_text};
+pub use mail::MailUiTexts;
 pub use presence::PresenceTexts;
 pub use search::SearchTexts;
 pub use sla::SlaTexts;
@@ -54,10 +56,11 @@ pub struct Texts {
     pub search: SearchTexts,
     pub sla: SlaTexts,
     pub presence: PresenceTexts,
+    pub mail: MailUiTexts,
 }
 
-static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN, search: search::EN, sla: sla::EN, presence: presence::EN };
-static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES, search: search::ES, sla: sla::ES, presence: presence::ES };
+static EN: Texts = Texts { common: common::EN, auth: auth::EN, tickets: tickets::EN, chat: chat::EN, admin: admin::EN, audit: audit::EN, search: search::EN, sla: sla::EN, presence: presence::EN, mail: mail::EN };
+static ES: Texts = Texts { common: common::ES, auth: auth::ES, tickets: tickets::ES, chat: chat::ES, admin: admin::ES, audit: audit::ES, search: search::ES, sla: sla::ES, presence: presence::ES, mail: mail::ES };
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];

@@ -21,7 +21,7 @@ pub struct LanguageChoice {
 
 const ONE_YEAR_SECONDS: u32 = 365 * 24 * 3600;
 
-pub async fn set_language(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+pub async fn set_language(State(state): State<AppState>, session: Option<axum::Extension<crate::auth::server::CurrentSession>>, body: axum::body::Bytes) -> Response {
     let choice: LanguageChoice = match decode::form(&body) {
         Ok(choice) => choice,
         Err(err) => return err.into_response(),
@@ -29,6 +29,12 @@ pub async fn set_language(State(state): State<AppState>, body: axum::body::Bytes
     let Some(lang) = Lang::parse(&choice.lang) else {
         return AppError::invalid("lang", Problem::UnknownLanguage).into_response();
     };
+    // A signed-in person's mails follow their choice too.
+    if let Some(axum::Extension(session)) = session
+        && let Err(err) = crate::auth::repo::set_language(&state.pool, session.user.id, lang.code()).await
+    {
+        return err.into_response();
+    }
     let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}={}; SameSite=Lax; Path=/; Max-Age={ONE_YEAR_SECONDS}{secure}", lang.code());
     let next = safe_next_path(choice.next.as_deref()).unwrap_or_else(|| "/".to_owned());

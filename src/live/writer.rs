@@ -55,17 +55,20 @@ pub struct Writer {
     queues: Arc<[mpsc::Sender<Queued>]>,
 }
 
+/// With mail on: how long a staff message waits for its customer to read it before it is mailed.
+type MailDelay = Option<std::time::Duration>;
+
 impl Writer {
     /// Starts the writer tasks (needs a Tokio runtime). Each task owns a share of the tickets and
     /// commits its batches one after the other, so this node hands out each ticket's entries in
     /// seq order. Several tasks, because one task's batches leave PostgreSQL idle while the
     /// server takes the next one up; their shares never meet, so they never wait on each other's
     /// ticket row locks.
-    pub fn start(pool: PgPool, hub: Hub) -> Self {
+    pub fn start(pool: PgPool, hub: Hub, mail_delay: MailDelay) -> Self {
         let queues = (0..WRITERS)
             .map(|_| {
                 let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-                tokio::spawn(run(pool.clone(), hub.clone(), receiver));
+                tokio::spawn(run(pool.clone(), hub.clone(), mail_delay, receiver));
                 queue
             })
             .collect();
@@ -97,7 +100,7 @@ impl Writer {
     }
 }
 
-async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
+async fn run(pool: PgPool, hub: Hub, mail_delay: MailDelay, mut receiver: mpsc::Receiver<Queued>) {
     loop {
         let Some(first) = receiver.recv().await else { return };
         let mut batch = vec![first];
@@ -110,7 +113,7 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
         let (requests, replies): (Vec<SendRequest>, Vec<Reply>) = batch.into_iter().map(|q| (q.request, q.reply)).unzip();
         let mut stored = Vec::new();
         let started = std::time::Instant::now();
-        let outcomes = match store(&pool, hub.node_id, &requests, &mut stored).await {
+        let outcomes = match store(&pool, hub.node_id, mail_delay, &requests, &mut stored).await {
             Ok(outcomes) => outcomes,
             // The batch failed as a whole (a database error): each message on its own, so one
             // cannot fail the others.
@@ -118,7 +121,7 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
                 tracing::warn!(err = %err.message, size = requests.len(), "a batch failed; storing its messages one by one");
                 let mut outcomes = Vec::with_capacity(requests.len());
                 for request in &requests {
-                    let single = store(&pool, hub.node_id, std::slice::from_ref(request), &mut stored).await;
+                    let single = store(&pool, hub.node_id, mail_delay, std::slice::from_ref(request), &mut stored).await;
                     outcomes.push(single.and_then(|mut o| o.pop().ok_or_else(AppError::internal)).and_then(|o| o));
                 }
                 outcomes
@@ -140,9 +143,9 @@ async fn run(pool: PgPool, hub: Hub, mut receiver: mpsc::Receiver<Queued>) {
 /// Stores a batch and adds the committed entries to `stored`. The first attempt assumes every
 /// client_id is new (a resend is rare: after a reconnect); if one was not, nothing is kept and the
 /// batch runs again looking up the earlier messages first.
-async fn store(pool: &PgPool, node_id: i64, batch: &[SendRequest], stored: &mut Vec<Delivery>) -> AppResult<Vec<SendOutcome>> {
+async fn store(pool: &PgPool, node_id: i64, mail_delay: MailDelay, batch: &[SendRequest], stored: &mut Vec<Delivery>) -> AppResult<Vec<SendOutcome>> {
     for attempt in 0..3 {
-        if let Some(outcomes) = try_store(pool, node_id, batch, attempt > 0, stored).await? {
+        if let Some(outcomes) = try_store(pool, node_id, mail_delay, batch, attempt > 0, stored).await? {
             return Ok(outcomes);
         }
     }
@@ -162,6 +165,7 @@ fn client_id_taken() -> AppError {
 async fn try_store(
     pool: &PgPool,
     node_id: i64,
+    mail_delay: MailDelay,
     batch: &[SendRequest],
     look_up_repeats: bool,
     stored: &mut Vec<Delivery>,
@@ -245,6 +249,13 @@ async fn try_store(
         // A first reply changes the ticket's SLA clock: staff watching it reload it.
         let first_replies = timeline::advance_seqs(&mut tx, &last_seqs).await?;
         super::outbox::announce_tickets_updated(&mut tx, &first_replies, super::outbox::Audience::Staff).await?;
+        // Staff wrote to a customer who may not be looking: a mail, unless they read it in time.
+        if let Some(delay) = mail_delay {
+            let staff_wrote: Vec<i64> = last_seqs.iter().filter(|(_, _, staff)| *staff).map(|(id, _, _)| *id).collect();
+            if !staff_wrote.is_empty() {
+                crate::mail::queue::queue_replies(&mut tx, &staff_wrote, delay).await?;
+            }
+        }
         let pick = |f: fn(&SendRequest) -> String| accepted.iter().map(|(i, _)| f(&batch[*i])).collect::<Vec<String>>();
         let inserted: Vec<(i64, i64, i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
             "INSERT INTO ticket_messages (ticket_id, sender_user_id, sender_role, content, seq, client_id)

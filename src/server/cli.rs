@@ -1,4 +1,4 @@
-//! The server binary's commands: `serve` (default), `migrate`, `create-staff`, `demo`.
+//! The server binary's commands: `serve` (default), `migrate`, `create-staff`, `mail-in`, `demo`.
 
 use std::process::ExitCode;
 
@@ -20,6 +20,10 @@ Commands:
                    myrelay create-staff --email EMAIL --role agent|admin [--name NAME] [--password-stdin]
                  The password is read from stdin with --password-stdin, else from MYRELAY_STAFF_PASSWORD;
                  it is required for a new account and optional (a reset) for an existing one.
+  mail-in        Read one mail (RFC 5322) on stdin and add it to the ticket its reply address names,
+                 or refuse it and tell the sender why (for the MTA: Postfix's pipe, procmail, …):
+                   myrelay mail-in [--recipient ADDRESS]
+                 Exits 0 when the mail was dealt with, 75 (try again later) when the database failed.
   demo           Create demo accounts and tickets with known passwords (local use only)
   help           Show this text
 
@@ -30,6 +34,8 @@ pub async fn main() -> ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        // Logs on stderr: stdout is a command's answer (`mail-in` tells the MTA what it did).
+        .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map_or("serve", String::as_str);
@@ -37,6 +43,7 @@ pub async fn main() -> ExitCode {
         "serve" => serve().await,
         "migrate" => with_state(|_| async { Ok(()) }).await,
         "create-staff" => create_staff(&args[1..]).await,
+        "mail-in" => return mail_in(&args[1..]).await,
         "demo" => with_state(|state| async move { super::demo::seed(&state).await }).await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -81,6 +88,24 @@ async fn serve() -> Result<(), String> {
     let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("MyRelay listening on http://{addr}");
     super::serve(listener, state, super::shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+async fn mail_in(args: &[String]) -> ExitCode {
+    const TEMPORARY_FAILURE: u8 = 75;
+    let state = match state().await {
+        Ok(state) => state,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(TEMPORARY_FAILURE);
+        }
+    };
+    match crate::mail::inbound::cli(state, flag(args, "--recipient")).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", err.message);
+            ExitCode::from(TEMPORARY_FAILURE)
+        }
+    }
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {

@@ -26,6 +26,13 @@ pub struct Config {
     pub presence_grace: Duration,
     /// Where `/metrics` is served (an address of its own, kept from the public); none when unset.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Outgoing mail (SMTP); none when `MYRELAY_SMTP_HOST` is unset.
+    pub mail: Option<crate::mail::settings::MailSettings>,
+    /// The bearer token a mail provider posts inbound mail with (`/api/mail/inbound`); the
+    /// endpoint is off when unset (`myrelay mail-in` needs none).
+    pub mail_inbound_token: Option<String>,
+    /// The largest inbound mail read, whole (attachments included, as encoded).
+    pub mail_inbound_max_bytes: u64,
 }
 
 impl Config {
@@ -49,6 +56,9 @@ impl Config {
                 Some(text) => Some(text.trim().parse().map_err(|_| ConfigError(format!("MYRELAY_METRICS_ADDR={text:?} is not an address such as 127.0.0.1:9187")))?),
                 None => None,
             },
+            mail: crate::mail::settings::MailSettings::from_env().map_err(ConfigError)?,
+            mail_inbound_token: std::env::var("MYRELAY_MAIL_INBOUND_TOKEN").ok().filter(|t| !t.trim().is_empty()),
+            mail_inbound_max_bytes: parse_env::<u64>("MYRELAY_MAIL_MAX_MB", 25)? * 1_000_000,
         })
     }
 

@@ -39,7 +39,9 @@ pub async fn same_site_writes(State(state): State<AppState>, request: Request, n
             None => true,
         }
     };
-    if !safe && !from_this_site {
+    // Signed links from mails (no cookie involved): mail programs post them from anywhere.
+    let signed_link = request.uri().path() == crate::mail::routes::UNSUBSCRIBE_PATH;
+    if !safe && !from_this_site && !signed_link {
         return AppError::new(ErrorCode::Forbidden, Problem::CrossSiteRequest).into_response();
     }
     next.run(request).await
@@ -48,8 +50,8 @@ pub async fn same_site_writes(State(state): State<AppState>, request: Request, n
 /// Answers 413 before reading a body that says it is too large (attachments aside); bodies without a length are cut
 /// off at the same limit while they are read (`DefaultBodyLimit`, mapped in `crate::error`).
 pub async fn body_limit(request: Request, next: Next) -> Response {
-    // Uploads stream under their own, larger limit (crate::attachments::routes).
-    if request.uri().path() == crate::attachments::routes::UPLOAD_PATH {
+    // Uploads and inbound mail stream under their own, larger limits.
+    if [crate::attachments::routes::UPLOAD_PATH, crate::mail::routes::INBOUND_PATH].contains(&request.uri().path()) {
         return next.run(request).await;
     }
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());

@@ -20,6 +20,10 @@ pub async fn render(State(state): State<AppState>) -> Response {
     if let Ok(breached) = crate::sla::repo::breached_open_tickets(&state.pool).await {
         metrics.sla_breached.set(breached);
     }
+    if let Ok((due, oldest)) = crate::mail::queue::due_now(&state.pool).await {
+        metrics.mail_queue_due.set(due);
+        metrics.mail_queue_oldest_due_seconds.set(oldest);
+    }
     let mut text = Vec::new();
     if TextEncoder::new().encode(&metrics.registry.gather(), &mut text).is_err() {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -31,9 +31,12 @@ pub async fn prepare(leptos_options: LeptosOptions, config: Config) -> Result<Ap
     let pool = db::connect(&config).await.map_err(|e| format!("database: {e}"))?;
     db::migrate(&pool).await.map_err(|e| format!("database: {e}"))?;
     let hub = crate::live::hub::Hub::new();
-    let writer = crate::live::writer::Writer::start(pool.clone(), hub.clone());
+    let mail_delay = config.mail.as_ref().map(|mail| mail.delay);
+    let writer = crate::live::writer::Writer::start(pool.clone(), hub.clone(), mail_delay);
     let presence = crate::live::rooms::Presence::start(pool.clone(), hub.clone(), config.presence_grace);
-    Ok(AppState { leptos_options, hub, writer, presence, pool, files, config: Arc::new(config), http_send_budgets: Default::default() })
+    let signer = crate::mail::signing::Signer::load(&pool).await.map_err(|e| format!("database: {}", e.message))?;
+    let config = Arc::new(config);
+    Ok(AppState { leptos_options, hub, writer, presence, pool, files, config, http_send_budgets: Default::default(), signer })
 }
 
 /// The app's routes, worked out once per process. Leptos suppresses resource loading for the whole
@@ -57,11 +60,14 @@ pub fn router(state: AppState) -> Router {
         .route(crate::attachments::routes::UPLOAD_PATH, axum::routing::post(crate::attachments::routes::upload))
         .route("/api/attachments/{token}", axum::routing::get(crate::attachments::routes::download))
         .route("/api/attachments/{token}/thumbnail", axum::routing::get(crate::attachments::routes::thumbnail))
+        .route(crate::mail::routes::INBOUND_PATH, axum::routing::post(crate::mail::routes::inbound_post))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .route_layer(from_fn_with_state(state.clone(), session_layer))
         // For balancers: no session looked up.
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/readyz", axum::routing::get(health::readyz))
+        // Signed links from mails, opened signed out (and posted by mail programs).
+        .route(crate::mail::routes::UNSUBSCRIBE_PATH, axum::routing::get(crate::mail::routes::unsubscribe).post(crate::mail::routes::unsubscribe))
         // Static files (the wasm bundle, CSS) and 404 pages: no session lookup needed.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(http_guard::server_fn_error_status))
@@ -109,6 +115,7 @@ pub async fn serve(
     } else {
         tracing::info!("metrics: off (set MYRELAY_METRICS_ADDR to serve /metrics on an address of its own)");
     }
+    start_mail(&state);
     let (hub, presence, pool) = (state.hub.clone(), state.presence.clone(), state.pool.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = listener.tap_io(|stream| {
@@ -127,6 +134,18 @@ pub async fn serve(
     let _ = tokio::time::timeout(Duration::from_secs(5), presence.flushed()).await;
     hub.leave_cluster(&pool).await;
     Ok(())
+}
+
+/// The start-up line about mail, and this node's mail worker when mail is on.
+fn start_mail(state: &AppState) {
+    tracing::info!("{}", crate::mail::settings::MailSettings::describe(state.config.mail.as_ref()));
+    let Some(settings) = state.config.mail.clone() else { return };
+    match crate::mail::worker::MailWorker::new(state.pool.clone(), settings, state.signer.clone(), state.config.public_url.clone()) {
+        Ok(worker) => {
+            tokio::spawn(worker.run());
+        }
+        Err(err) => tracing::error!(%err, "mail: the SMTP settings are not usable; no mail is sent"),
+    }
 }
 
 /// Deletes expired sessions and old login failures once an hour.

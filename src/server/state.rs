@@ -29,6 +29,8 @@ pub struct AppState {
     pub files: crate::attachments::store::Files,
     /// The HTTP send fallback's rate limits (sockets keep their own).
     pub http_send_budgets: Arc<PersonBudgets>,
+    /// Signs and checks reply addresses and unsubscribe links (a key shared through the database).
+    pub signer: crate::mail::signing::Signer,
 }
 
 impl AppState {

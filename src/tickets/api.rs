@@ -244,7 +244,7 @@ pub async fn ticket_timeline(ticket_id: i64, before: Option<i64>, limit: Option<
 async fn apply(user: &crate::domain::account::User, id: i64, action: TicketAction, version: i32) -> AppResult<Ticket> {
     let state = AppState::from_context()?;
     // The change is announced to every node (and so to the ticket's room) by the database.
-    let (ticket, _event) = repo::apply_action(&state.pool, user, id, action, version).await?;
+    let (ticket, _event) = repo::apply_action(&state.pool, user, id, action, version, state.config.mail.as_ref().map(|m| m.delay)).await?;
     Ok(ticket)
 }
 

@@ -505,6 +505,7 @@ pub async fn apply_action(
     ticket_id: i64,
     action: TicketAction,
     expected_version: i32,
+    mail_delay: Option<std::time::Duration>,
 ) -> AppResult<(Ticket, TicketEvent)> {
     let mut tx = pool.begin().await?;
     // Lock the bare row first, then read it with its joins in a new statement: a locking read that
@@ -578,6 +579,10 @@ pub async fn apply_action(
         at,
     };
     crate::timeline::repo::record_change(&mut tx, &event).await?;
+    // The customer hears of the resolution by mail (with the rating link) unless they see it live.
+    if let Some(delay) = mail_delay.filter(|_| event.to_status == TicketStatus::Resolved && event.from_status != TicketStatus::Resolved) {
+        crate::mail::queue::queue_resolved(&mut tx, ticket_id, delay).await?;
+    }
     let agent_before = current.assigned_agent.as_ref().map(|a| a.display_name.as_str());
     audit_change(&mut tx, actor, &current.title(), &event, agent_before).await?;
     tx.commit().await?;

@@ -14,6 +14,7 @@ mod chat;
 mod hardening;
 mod health;
 mod languages;
+mod mail;
 mod metrics;
 mod notes;
 mod presence;

@@ -29,6 +29,7 @@ pub fn MyTicketsPage() -> impl IntoView {
             <a class="button primary" href="/app/tickets/new">{nav.nav_new_ticket}</a>
         </div>
         <TicketList kind=ListKind::Mine />
+        <crate::mail::view::EmailSetting />
     }
 }
 

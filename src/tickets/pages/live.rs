@@ -52,6 +52,7 @@ pub fn LiveTicket(loaded: Loaded, from_inbox: bool, refusal: Option<AppError>, c
                         {staff.then(|| view! {
                             <Sidebar customer others>
                                 {move || ticket.with(|ticket| view! { <Facts ticket=ticket.clone() actions /> })}
+                                <crate::mail::view::MailFacts ticket_id ticket />
                             </Sidebar>
                         })}
                     </div>

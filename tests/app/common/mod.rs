@@ -161,6 +161,9 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         // Short, so that leaving is heard soon; the test of the grace itself sets a longer one.
         presence_grace: Duration::from_millis(100),
         metrics_addr: None,
+        mail: None,
+        mail_inbound_token: None,
+        mail_inbound_max_bytes: 25_000_000,
     };
     change(&mut config);
     let state = myrelay::server::prepare(leptos_options, config).await.expect("prepare app");
