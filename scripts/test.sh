@@ -32,14 +32,27 @@ ensure_database "$server" "$E2E_DB"
 export MYRELAY_E2E_URL="http://127.0.0.1:$E2E_PORT"
 export MYRELAY_E2E_STAFF_PASSWORD="staff-password-$RANDOM$RANDOM"
 server_pid=
+smtp_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$smtp_pid" ]; then kill "$smtp_pid" 2>/dev/null || true; wait "$smtp_pid" 2>/dev/null || true; fi
   drop_databases_like "$server" 'myrelay_test_%' || true
 }
 trap cleanup EXIT
 
+# The server mails through a real SMTP server whose mails the browser tests read (mail.spec.ts).
+export MYRELAY_E2E_MAILDIR="$DATA_DIR/e2e-mail"
+export MYRELAY_E2E_MAIL_TOKEN="inbound-$RANDOM$RANDOM"
+rm -rf "$MYRELAY_E2E_MAILDIR" && mkdir -p "$MYRELAY_E2E_MAILDIR"
+SMTP_PORT="$(free_port 2525)"
+/usr/bin/python3 "$ROOT/tests/app/smtp_sink.py" --port "$SMTP_PORT" --dir "$MYRELAY_E2E_MAILDIR" --forever > "$DATA_DIR/e2e-smtp.log" 2>&1 < /dev/null &
+smtp_pid=$!
+
 server_env=(env "DATABASE_URL=$server/$E2E_DB" "LEPTOS_SITE_ADDR=127.0.0.1:$E2E_PORT" LEPTOS_SITE_ROOT=target/site
-  "LEPTOS_RELOAD_PORT=$(free_port $((E2E_PORT + 1)))" "RUST_LOG=${RUST_LOG:-warn}" "$ROOT/target/release/myrelay")
+  "LEPTOS_RELOAD_PORT=$(free_port $((E2E_PORT + 1)))" "RUST_LOG=${RUST_LOG:-warn}"
+  MYRELAY_SMTP_HOST=127.0.0.1 "MYRELAY_SMTP_PORT=$SMTP_PORT" MYRELAY_SMTP_TLS=none
+  "MYRELAY_MAIL_FROM=MyRelay Support <support@e2e.myrelay.test>" MYRELAY_MAIL_DELAY_SECONDS=2
+  "MYRELAY_MAIL_INBOUND_TOKEN=$MYRELAY_E2E_MAIL_TOKEN" "$ROOT/target/release/myrelay")
 "${server_env[@]}" migrate
 for staff in "admin Eda" "agent Abe"; do
   set -- $staff
@@ -47,6 +60,11 @@ for staff in "admin Eda" "agent Abe"; do
 done
 "${server_env[@]}" serve > "$DATA_DIR/e2e-server.log" 2>&1 &
 server_pid=$!
+for _ in $(seq 1 100); do
+  port_in_use "$SMTP_PORT" && break
+  kill -0 "$smtp_pid" 2>/dev/null || { cat "$DATA_DIR/e2e-smtp.log"; say "The SMTP server did not start"; exit 1; }
+  sleep 0.2
+done
 for _ in $(seq 1 100); do
   port_in_use "$E2E_PORT" && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$DATA_DIR/e2e-server.log"; say "The server did not start"; exit 1; }

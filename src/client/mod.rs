@@ -378,7 +378,8 @@ impl LiveClient {
         self.staff.with(|staff| staff.get(&user_id).cloned())
     }
 
-    fn room(&self, ticket_id: i64) -> Option<Room> {
+    /// The room of a ticket a view has open.
+    pub fn room(&self, ticket_id: i64) -> Option<Room> {
         self.following.with_value(|following| following.room(ticket_id))
     }
 

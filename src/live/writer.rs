@@ -253,7 +253,7 @@ async fn try_store(
         if let Some(delay) = mail_delay {
             let staff_wrote: Vec<i64> = last_seqs.iter().filter(|(_, _, staff)| *staff).map(|(id, _, _)| *id).collect();
             if !staff_wrote.is_empty() {
-                crate::mail::queue::queue_replies(&mut tx, &staff_wrote, delay).await?;
+                crate::mail::queue::queue_for_tickets(&mut tx, crate::mail::queue::CustomerMailKind::Replies, &staff_wrote, delay).await?;
             }
         }
         let pick = |f: fn(&SendRequest) -> String| accepted.iter().map(|(i, _)| f(&batch[*i])).collect::<Vec<String>>();

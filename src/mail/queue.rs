@@ -7,28 +7,29 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::error::AppResult;
 
-/// Staff wrote in these tickets: each gets a pending reply mail due after `delay`, unless one
-/// is pending already (what they write meanwhile goes in that one). Inside the messages' transaction.
-pub async fn queue_replies(conn: &mut PgConnection, ticket_ids: &[i64], delay: Duration) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO mail_queue (kind, ticket_id, due_at)
-         SELECT 'replies', t, now() + make_interval(secs => $2) FROM unnest($1::BIGINT[]) AS t
-         ON CONFLICT (ticket_id, kind) WHERE state = 'pending' AND ticket_id IS NOT NULL DO NOTHING",
-    )
-    .bind(ticket_ids)
-    .bind(delay.as_secs_f64())
-    .execute(conn)
-    .await?;
-    Ok(())
+/// What a ticket's customer is mailed about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerMailKind {
+    /// Staff wrote: the messages the customer has not read.
+    Replies,
+    /// The ticket was resolved: with the rating link.
+    Resolved,
 }
 
-/// The ticket was resolved: a mail with the rating link, due after `delay`. Inside the change's transaction.
-pub async fn queue_resolved(conn: &mut PgConnection, ticket_id: i64, delay: Duration) -> AppResult<()> {
+/// Each ticket gets a pending mail of `kind` due after `delay`, unless one is pending already (what
+/// happens meanwhile goes in that one). Inside the transaction of what causes it.
+pub async fn queue_for_tickets(conn: &mut PgConnection, kind: CustomerMailKind, ticket_ids: &[i64], delay: Duration) -> AppResult<()> {
+    let kind = match kind {
+        CustomerMailKind::Replies => "replies",
+        CustomerMailKind::Resolved => "resolved",
+    };
     sqlx::query(
-        "INSERT INTO mail_queue (kind, ticket_id, due_at) VALUES ('resolved', $1, now() + make_interval(secs => $2))
+        "INSERT INTO mail_queue (kind, ticket_id, due_at)
+         SELECT $1, t, now() + make_interval(secs => $3) FROM unnest($2::BIGINT[]) AS t
          ON CONFLICT (ticket_id, kind) WHERE state = 'pending' AND ticket_id IS NOT NULL DO NOTHING",
     )
-    .bind(ticket_id)
+    .bind(kind)
+    .bind(ticket_ids)
     .bind(delay.as_secs_f64())
     .execute(conn)
     .await?;

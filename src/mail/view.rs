@@ -5,15 +5,28 @@ use leptos::prelude::*;
 use super::api::{SetEmailNotifications, email_notifications, ticket_mails};
 use super::model::{MailRecord, MailState, TicketMail};
 use crate::domain::ticket::Ticket;
+use crate::domain::timeline::TimelineEntry;
 use crate::ui::{ServerForm, Time};
 
-/// The ticket's mails in the agent's side pane. Loaded again when the ticket changes (a message,
-/// a resolution), and at a waiting mail's due time, when the worker decides about it.
+/// The ticket's mails in the agent's side pane. Loaded again when what makes a mail happens in the
+/// view (a staff message in the room, a change of status), and a little after a waiting mail is
+/// due, when a worker has decided about it.
 #[component]
 pub fn MailFacts(ticket_id: i64, ticket: RwSignal<Ticket>) -> impl IntoView {
-    let changed = Memo::new(move |_| ticket.with(|t| (t.updated_at, t.status)));
+    let status = Memo::new(move |_| ticket.with(|t| t.status));
+    let room = use_context::<crate::client::LiveClient>().and_then(|chat| chat.room(ticket_id));
+    let last_staff_message = Memo::new(move |_| {
+        room.and_then(|room| {
+            room.entries.with(|entries| {
+                entries.values().rev().find_map(|entry| match entry {
+                    TimelineEntry::Message(message) if message.sender_role.is_staff() => Some(message.seq),
+                    _ => None,
+                })
+            })
+        })
+    });
     let due_check = RwSignal::new(0u32);
-    let mails = Resource::new(move || (changed.get(), due_check.get()), move |_| ticket_mails(ticket_id));
+    let mails = Resource::new(move || (status.get(), last_staff_message.get(), due_check.get()), move |_| ticket_mails(ticket_id));
     let t = &crate::i18n::t().mail;
     view! {
         <dl class="facts mail-facts" data-testid="ticket-mail">
@@ -83,11 +96,12 @@ fn MailItem(mail: MailRecord) -> impl IntoView {
         MailState::Failed => (t.failed, "failed"),
         MailState::Cancelled => (t.not_needed, "cancelled"),
     };
-    let at = mail.sent_at.unwrap_or(mail.due_at);
+    // When it went, or when it was decided about; a waiting mail has no time yet.
+    let at = mail.sent_at.or((state_class != "waiting").then_some(mail.due_at)).map(|at| view! { " " <Time at /> });
     let detail = mail.outcome.filter(|_| mail.state != MailState::Sent).map(|why| view! { <br /><span class="muted">{why}</span> });
     view! {
         <li class=format!("mail-item {state_class}") data-state=state_class>
-            {what} " · " <strong>{state}</strong> " " <Time at />
+            {what} " · " <strong>{state}</strong> {at}
             {detail}
         </li>
     }

@@ -229,7 +229,8 @@ struct CustomerState {
     subject: Option<String>,
     description: String,
     status: String,
-    /// The customer has a socket in the ticket's room now.
+    /// The customer has the ticket open now, in a tab in use (a tab left in the background goes
+    /// idle: that customer is not looking, and is mailed).
     watching: bool,
     /// What the customer has read, or was mailed already (the later).
     seen_seq: i64,
@@ -240,7 +241,7 @@ async fn customer_state(pool: &PgPool, ticket_id: i64) -> AppResult<Option<Custo
         "SELECT u.id AS customer_id, u.email, u.display_name, u.language, u.email_notifications, u.is_active,
                 t.subject, t.description, t.status::TEXT AS status,
                 EXISTS (SELECT 1 FROM live_room_members m JOIN live_connections c USING (connection_id)
-                        WHERE m.ticket_id = t.id AND c.user_id = u.id) AS watching,
+                        WHERE m.ticket_id = t.id AND c.user_id = u.id AND NOT c.idle) AS watching,
                 greatest(
                     coalesce((SELECT r.last_read_seq FROM ticket_reads r WHERE r.user_id = u.id AND r.ticket_id = t.id), 0),
                     coalesce((SELECT max(q.through_seq) FROM mail_queue q WHERE q.ticket_id = t.id AND q.state IN ('sending', 'sent')), 0)

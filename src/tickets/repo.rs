@@ -581,7 +581,7 @@ pub async fn apply_action(
     crate::timeline::repo::record_change(&mut tx, &event).await?;
     // The customer hears of the resolution by mail (with the rating link) unless they see it live.
     if let Some(delay) = mail_delay.filter(|_| event.to_status == TicketStatus::Resolved && event.from_status != TicketStatus::Resolved) {
-        crate::mail::queue::queue_resolved(&mut tx, ticket_id, delay).await?;
+        crate::mail::queue::queue_for_tickets(&mut tx, crate::mail::queue::CustomerMailKind::Resolved, &[ticket_id], delay).await?;
     }
     let agent_before = current.assigned_agent.as_ref().map(|a| a.display_name.as_str());
     audit_change(&mut tx, actor, &current.title(), &event, agent_before).await?;

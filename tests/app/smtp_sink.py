@@ -1,10 +1,12 @@
 """A real SMTP server for the mail tests (Debian's python3-aiosmtpd): every mail it takes is written
 to DIR as NNNNNN.eml, headed by the envelope's recipients (X-Envelope-To). It refuses recipients
 whose address contains "bounce" for good (550), and the first --tempfail mails for now (451).
-Prints "ready" once it listens; runs until stdin closes (the test ends)."""
+Prints "ready" once it listens; runs until stdin closes (the test ends), or with --forever until
+killed (scripts/test.sh runs one for the browser tests)."""
 import argparse
 import os
 import sys
+import threading
 
 from aiosmtpd.controller import Controller
 
@@ -39,10 +41,13 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--tempfail", type=int, default=0)
+    parser.add_argument("--forever", action="store_true")
     args = parser.parse_args()
     controller = Controller(Sink(args.dir, args.tempfail), hostname="127.0.0.1", port=args.port)
     controller.start()
     print("ready", flush=True)
+    if args.forever:
+        threading.Event().wait()
     sys.stdin.read()
     controller.stop()
 
