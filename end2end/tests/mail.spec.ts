@@ -50,6 +50,10 @@ test("an answer the customer did not see is mailed once, and their answer by mai
   await expect(agent.getByTestId("messages")).toContainText("We sent a new parcel today.");
   // The side pane tells the agent it was mailed, once the customer had a chance to read it live.
   await expect(agent.getByTestId("ticket-mail").locator("li[data-state=sent]")).toHaveCount(1, { timeout: 20_000 });
+  // Loaded afresh, the page hydrates with the mail in its side pane.
+  await open(agent, `/app/inbox/${id}`);
+  await expect(agent.getByTestId("ticket-mail").locator("li[data-state=sent]")).toContainText("1 reply");
+  await expect(agent.getByTestId("connection")).toHaveText("live");
   const mails = mailsTo(email);
   expect(mails).toHaveLength(1);
   const mail = mails[0];

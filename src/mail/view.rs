@@ -101,7 +101,8 @@ fn MailItem(mail: MailRecord) -> impl IntoView {
     let detail = mail.outcome.filter(|_| mail.state != MailState::Sent).map(|why| view! { <br /><span class="muted">{why}</span> });
     view! {
         <li class=format!("mail-item {state_class}") data-state=state_class>
-            {what} " · " <strong>{state}</strong> {at}
+            // Text next to text would be one node in the page and two to hydrate: each its own.
+            <span>{what}</span> " · " <strong>{state}</strong> {at}
             {detail}
         </li>
     }

@@ -31,6 +31,11 @@ async fn metrics_are_served_apart_from_the_site_in_prometheus_text_format() {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(owner.post_json("/api/tickets/send-message", &fields).await.0, StatusCode::OK);
     socket.until("ticket:message:new").await;
+    // A mail waiting half a minute for a worker (this node has mail off: nobody takes it).
+    sqlx::query("INSERT INTO mail_queue (kind, to_address, reason, due_at) VALUES ('refusal', 'x@example.com', 'forged', now() - interval '30 seconds')")
+        .execute(app.pool())
+        .await
+        .unwrap();
 
     // Not on the public address.
     let public = app.browser().get_raw("/metrics").await;
@@ -71,6 +76,10 @@ async fn metrics_are_served_apart_from_the_site_in_prometheus_text_format() {
     at_least("myrelay_slow_readers_dropped_total", None, 0.0);
     at_least("myrelay_listener_lag_seconds", None, 1.0);
     at_least("myrelay_sla_breached_tickets", None, 0.0);
+    at_least("myrelay_mail_queue_due", None, 1.0);
+    at_least("myrelay_mail_queue_oldest_due_seconds", None, 30.0);
+    at_least("myrelay_mails_sent_total", None, 0.0);
+    at_least("myrelay_mails_failed_total", None, 0.0);
     // Routes are their patterns, never raw paths with ids in them.
     assert!(scrape.samples.iter().all(|s| s.labels.get("route").is_none_or(|route| !route.contains(&ticket.to_string()))));
 }
