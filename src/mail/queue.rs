@@ -197,3 +197,13 @@ pub async fn set_notifications(pool: &PgPool, user_id: i64, on: bool) -> AppResu
     sqlx::query("UPDATE users SET email_notifications = $2 WHERE id = $1").bind(user_id).bind(on).execute(pool).await?;
     Ok(())
 }
+
+/// Forgets mails dealt with over 90 days ago and the inbound log of the same age (the messages
+/// they brought stay in their tickets).
+pub async fn delete_old(pool: &PgPool) -> AppResult<()> {
+    sqlx::query("DELETE FROM mail_queue WHERE state IN ('sent', 'failed', 'cancelled') AND created_at < now() - interval '90 days'")
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM mail_inbound WHERE received_at < now() - interval '90 days'").execute(pool).await?;
+    Ok(())
+}

@@ -148,13 +148,16 @@ fn start_mail(state: &AppState) {
     }
 }
 
-/// Deletes expired sessions and old login failures once an hour.
+/// Deletes expired sessions, old login failures and the mail log's old rows once an hour.
 async fn housekeeping(state: AppState) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
         if let Err(err) = crate::auth::repo::delete_stale_rows(&state.pool).await {
             tracing::warn!(%err, "housekeeping failed");
+        }
+        if let Err(err) = crate::mail::queue::delete_old(&state.pool).await {
+            tracing::warn!(%err, "mail housekeeping failed");
         }
     }
 }

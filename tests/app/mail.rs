@@ -587,3 +587,19 @@ async fn forged_unknown_closed_and_oversized_replies_are_refused_with_an_answer_
     let refusals: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_queue WHERE kind = 'refusal'").fetch_one(app.pool()).await.unwrap();
     assert_eq!(refusals, 6, "the robot was not answered");
 }
+
+#[tokio::test]
+async fn the_mail_log_forgets_what_was_dealt_with_three_months_ago_and_nothing_waiting() {
+    let app = crate::common::spawn_app().await;
+    for (state, age) in [("sent", "100 days"), ("failed", "100 days"), ("cancelled", "100 days"), ("sent", "10 days"), ("pending", "100 days")] {
+        sqlx::query(&format!("INSERT INTO mail_queue (kind, to_address, reason, state, created_at) VALUES ('refusal', 'x@example.com', 'forged', '{state}', now() - interval '{age}')"))
+            .execute(app.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO mail_inbound (outcome, received_at) VALUES ('forged', now() - interval '100 days'), ('accepted', now())").execute(app.pool()).await.unwrap();
+    myrelay::mail::queue::delete_old(app.pool()).await.unwrap();
+    let left: Vec<String> = sqlx::query_scalar("SELECT state::TEXT FROM mail_queue ORDER BY id").fetch_all(app.pool()).await.unwrap();
+    assert_eq!(left, ["sent", "pending"]);
+    assert_eq!(app.count("mail_inbound").await, 1);
+}
