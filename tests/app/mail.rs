@@ -603,3 +603,22 @@ async fn the_mail_log_forgets_what_was_dealt_with_three_months_ago_and_nothing_w
     assert_eq!(left, ["sent", "pending"]);
     assert_eq!(app.count("mail_inbound").await, 1);
 }
+
+#[tokio::test]
+async fn the_bots_greeting_is_never_mailed() {
+    let sink = Sink::start(0).await;
+    let app = mailing_app(&sink, Duration::ZERO).await;
+    let admin = app.signed_in_as(Role::Admin, "admin@example.com").await;
+    let (status, category) = admin
+        .post_json("/api/admin/categories/create", &[("name", "Billing"), ("default_message", "Thanks! Please include your invoice number.")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{category}");
+    let customer = app.signed_in_user("bea@example.com").await;
+    let id = category["id"].as_i64().unwrap().to_string();
+    let (status, ticket) = customer.post_json("/api/tickets/create", &[("description", "Invoice missing"), ("category_id", &id)]).await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    let bot: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_messages WHERE sender_role = 'system'").fetch_one(app.pool()).await.unwrap();
+    assert_eq!(bot, 1, "the bot greeted the customer");
+    // A mail would have been queued in the same transaction as the greeting.
+    assert_eq!(app.count("mail_queue").await, 0);
+}
