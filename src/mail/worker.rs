@@ -107,8 +107,10 @@ impl MailWorker {
         let Some(message) = message else { return queue::mark_failed(&self.pool, mail.id, "the mail could not be written").await };
         let message_id = message.headers().get_raw("Message-ID").unwrap_or_default().trim_matches(['<', '>']).to_owned();
         // Nothing has left yet: a server that cannot be reached now is tried again later.
-        if let Err(err) = self.transport.test_connection().await {
-            return self.refused_for_now(mail, &format!("SMTP server unreachable: {err}")).await;
+        match self.transport.test_connection().await {
+            Ok(true) => {}
+            Ok(false) => return self.refused_for_now(mail, "SMTP server did not answer NOOP").await,
+            Err(err) => return self.refused_for_now(mail, &format!("SMTP server unreachable: {err}")).await,
         }
         queue::mark_sending(&self.pool, mail.id, &message_id, through_seq, count).await?;
         match self.transport.send(message).await {
