@@ -72,6 +72,7 @@ fn AppFrame(user: User) -> impl IntoView {
     provide_context(user.clone());
     let chat = LiveClient::new(user.clone());
     provide_context(chat);
+    provide_context(crate::ui::SigningOut(RwSignal::new(false)));
     let clock = crate::ui::time::Clock::provide();
     // Effects run only in the browser, after hydration: times turn local and relative then.
     Effect::new(move |_| clock.start());

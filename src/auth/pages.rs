@@ -92,6 +92,13 @@ pub fn RegisterPage() -> impl IntoView {
 #[component]
 pub fn LogoutButton() -> impl IntoView {
     let action = ServerAction::<Logout>::new();
+    if let Some(crate::ui::SigningOut(signing_out)) = use_context::<crate::ui::SigningOut>() {
+        Effect::new(move |_| {
+            if action.pending().get() {
+                signing_out.set(true);
+            }
+        });
+    }
     let t = &t().auth;
     view! {
         <ServerForm action=action attr:class="logout-form">

@@ -123,6 +123,11 @@ pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
     view! { <span class=format!("status status-{}", status.as_str())>{t().common.status(status)}</span> }
 }
 
+/// Set once this tab signs out (the frame provides it): a load refused meanwhile is no reason to
+/// send the browser to sign in again, the sign-out's own page follows.
+#[derive(Clone, Copy)]
+pub struct SigningOut(pub RwSignal<bool>);
+
 /// A failed load, with a way to try again; when the session has ended meanwhile (signed out in
 /// another tab, deactivated), the way to the sign-in page instead, taken at once.
 #[component]
@@ -131,7 +136,12 @@ pub fn LoadError(error: AppError, #[prop(into)] retry: Callback<()>) -> impl Int
     let action = if error.code == crate::error::ErrorCode::Unauthenticated {
         let sign_in = crate::auth::guard::login_url_for(&url::path_and_query());
         let target = sign_in.clone();
-        Effect::new(move |_| url::load(&target));
+        let signing_out = use_context::<SigningOut>();
+        Effect::new(move |_| {
+            if !signing_out.is_some_and(|s| s.0.get_untracked()) {
+                url::load(&target);
+            }
+        });
         leptos::either::Either::Left(view! { <a class="button primary" href=sign_in>{t.sign_in}</a> })
     } else {
         leptos::either::Either::Right(view! { <button type="button" class="button" on:click=move |_| retry.run(())>{t.try_again}</button> })
