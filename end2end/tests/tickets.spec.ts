@@ -175,6 +175,16 @@ test("an open ticket follows others' status, assignment and priority from the so
   expect(loads).toEqual([[], [], []]);
 });
 
+/** The inbox's tab counts as shown: unassigned, mine, all open. */
+async function tabCounts(page: Page): Promise<number[]> {
+  const views = page.getByRole("navigation", { name: "Views" });
+  const counts = [];
+  for (const name of [/Unassigned/, /Mine/, /All open/]) {
+    counts.push(Number((await views.getByRole("link", { name }).locator(".count").textContent())?.replace(/\D/g, "")));
+  }
+  return counts;
+}
+
 test("an open inbox takes a new ticket and its messages live, without loading any page", async ({ browser }) => {
   const agent = await signedIn(browser, AGENT);
   // Newest first, so that the new ticket is on the first page whatever other tests left.
@@ -182,6 +192,10 @@ test("an open inbox takes a new ticket and its messages live, without loading an
   await settled(agent);
   const pages = pagesLoadedBy(agent);
   const loads = ticketLoadsBy(agent);
+  const recounts: string[] = [];
+  agent.on("request", (request) => {
+    if (request.url().includes("/api/tickets/inbox-counts")) recounts.push(request.url());
+  });
 
   const user = await newUser(browser, "Liv Live");
   const subject = `Live row ${Date.now()}`;
@@ -202,6 +216,13 @@ test("an open inbox takes a new ticket and its messages live, without loading an
   await other.getByRole("button", { name: "Assign to me" }).click();
   await expect(row.locator(".agent")).toContainText("Eda");
   await expect(row.locator(".status")).toHaveClass(/status-assigned/);
+  // The tabs counted the new ticket and its move from the socket's reports, as the server
+  // counts them (other tests move tickets meanwhile: the two meet once things settle).
+  await expect(async () => {
+    const counts = await (await agent.request.get("/api/tickets/inbox-counts")).json();
+    expect(await tabCounts(agent)).toEqual([counts.unassigned, counts.mine, counts.all]);
+  }).toPass();
   expect(pages).toEqual([]);
   expect(loads).toEqual([]);
+  expect(recounts).toEqual([]);
 });

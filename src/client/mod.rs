@@ -17,7 +17,7 @@ use crate::domain::attachment::Attachment;
 use crate::domain::live::{ServerEvent, TicketNews};
 use crate::domain::note::Note;
 use crate::domain::presence::StaffPresence;
-use crate::domain::ticket::{LastMessage, Message, PersonRef, TicketEvent};
+use crate::domain::ticket::{LastMessage, Message, PersonRef, QueueCounts, QueuePlace, TicketEvent};
 use crate::domain::timeline::TimelineEntry;
 use crate::domain::unread::UnreadCount;
 
@@ -34,9 +34,10 @@ pub struct LiveClient {
     /// The tickets on screen (lists' rows, open tickets, new ones in the inbox) as the socket last
     /// reported them (`ticket:updated`, `ticket:created`): views show these over what they loaded.
     tickets: RwSignal<HashMap<i64, TicketNews>>,
-    /// Bumped when a ticket is opened or a followed one changes status or assignee: the inbox's
-    /// tab counts may have moved.
-    pub queue_changes: RwSignal<u64>,
+    /// Every move between the inbox's queues this tab heard while watching the inbox (tickets
+    /// opened, `inbox:moved`), as running totals: the tabs show a load of their counts plus what
+    /// moved since it.
+    pub queue_moves: RwSignal<QueueCounts>,
     /// Tickets opened since the inbox went on screen (newest last), while it is watched.
     pub new_tickets: RwSignal<Vec<i64>>,
     /// Bumped each time the server confirms it announces new tickets to this tab: a list loaded
@@ -82,7 +83,7 @@ impl LiveClient {
             connection: RwSignal::new(ConnectionState::Connecting),
             list_changes: RwSignal::new(0),
             tickets: RwSignal::new(HashMap::new()),
-            queue_changes: RwSignal::new(0),
+            queue_moves: RwSignal::new(QueueCounts::default()),
             new_tickets: RwSignal::new(Vec::new()),
             inbox_watched: RwSignal::new(0),
             previews: RwSignal::new(HashMap::new()),
@@ -357,6 +358,11 @@ impl LiveClient {
 
     /// A status or assignment change: the ticket may have become (or stopped being) one of the
     /// tickets the navigation's count covers, which the server says.
+    fn count_move(&self, from: Option<QueuePlace>, to: QueuePlace) {
+        let me = self.me.with_value(|me| me.id);
+        self.queue_moves.update(|moves| moves.moved(from, to, me));
+    }
+
     fn reconsider_own(&self, change: &TicketEvent) {
         let me = self.me.with_value(|me| (me.id, me.role.is_staff()));
         let concerns_me = !me.1 || change.from_agent_id == Some(me.0) || change.to_agent_id == Some(me.0);
@@ -439,7 +445,6 @@ impl LiveClient {
             ServerEvent::StatusUpdated(change) | ServerEvent::Assigned(change) => {
                 let ticket_id = change.ticket_id;
                 self.reconsider_own(&change);
-                self.queue_changes.update(|n| *n += 1);
                 if let Some(room) = self.room(ticket_id) {
                     room.received(change.seq);
                     room.entries.update(|entries| {
@@ -471,7 +476,12 @@ impl LiveClient {
                     self.new_tickets.update_untracked(|ids| ids.push(news.ticket_id));
                     self.report(news);
                     self.new_tickets.notify();
-                    self.queue_changes.update(|n| *n += 1);
+                    self.count_move(None, QueueCounts::OPENED);
+                }
+            }
+            ServerEvent::InboxMoved(change) => {
+                if self.following.with_value(Following::inbox_watched) {
+                    self.count_move(Some((change.from_status, change.from_agent_id)), (change.to_status, change.to_agent_id));
                 }
             }
             ServerEvent::UserJoined { ticket_id, user } => {

@@ -171,6 +171,10 @@ pub enum ServerEvent {
     /// loaded after it misses none.
     #[serde(rename = "inbox:watching")]
     InboxWatching { on: bool },
+    /// A ticket changed status or agent, to every socket watching the inbox (on screen or not:
+    /// the tabs count them all). Sent as the change commits, never replayed.
+    #[serde(rename = "inbox:moved")]
+    InboxMoved(crate::domain::ticket::QueueMove),
     /// A ticket changed (status, assignment, priority, SLA clocks, rating), as it now stands: to
     /// staff in its room or watching it, and to its customer for the changes they see.
     #[serde(rename = "ticket:updated")]
@@ -226,7 +230,7 @@ mod decode {
 
     const NAMES: &[&str] = &[
         "ticket:joined", "ticket:message:new", "ticket:message:ack", "ticket:status:updated", "ticket:assigned",
-        "ticket:user_joined", "ticket:user_left", "ticket:typing", "ticket:created", "inbox:watching",
+        "ticket:user_joined", "ticket:user_left", "ticket:typing", "ticket:created", "inbox:watching", "inbox:moved",
         "ticket:updated", "ticket:read", "ticket:note:new", "staff:presence", "staff:team", "error",
     ];
 
@@ -290,6 +294,7 @@ mod decode {
                 }
                 "ticket:created" => E::TicketCreated(map.next_value()?),
                 "inbox:watching" => E::InboxWatching { on: map.next_value::<Watching>()?.on },
+                "inbox:moved" => E::InboxMoved(map.next_value()?),
                 "ticket:updated" => E::TicketUpdated(map.next_value()?),
                 "ticket:read" => {
                     let Read { ticket_id, last_read_seq } = map.next_value()?;
@@ -372,6 +377,9 @@ mod tests {
             ServerEvent::Typing { ticket_id: 4, user: member, typing: true },
             ServerEvent::TicketCreated(TicketNews::new(&ticket)),
             ServerEvent::InboxWatching { on: true },
+            ServerEvent::InboxMoved(crate::domain::ticket::QueueMove {
+                ticket_id: 4, from_status: TicketStatus::Open, from_agent_id: None, to_status: TicketStatus::Assigned, to_agent_id: Some(3),
+            }),
             ServerEvent::TicketUpdated(TicketNews::new(&ticket)),
             ServerEvent::TicketRead { ticket_id: 4, last_read_seq: 8 },
             ServerEvent::NoteNew(crate::domain::note::Note {

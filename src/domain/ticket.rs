@@ -194,7 +194,7 @@ impl LastMessage {
 }
 
 /// The inbox's tabs: tickets waiting for an agent, the viewer's own, all not closed; and per status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueCounts {
     pub unassigned: i64,
     pub mine: i64,
@@ -203,6 +203,79 @@ pub struct QueueCounts {
     pub assigned: i64,
     pub resolved: i64,
     pub closed: i64,
+}
+
+/// Where a ticket stands for the inbox's counts: its status and its agent.
+pub type QueuePlace = (TicketStatus, Option<i64>);
+
+impl QueueCounts {
+    /// Where every ticket starts: open, nobody's.
+    pub const OPENED: QueuePlace = (TicketStatus::Open, None);
+
+    /// Counts a ticket in (`by` 1) or out (`by` -1) of the queues it is in, as `viewer` sees them:
+    /// the same rules as `tickets::repo::inbox_counts`' SQL.
+    pub fn tally(&mut self, (status, agent): QueuePlace, viewer: i64, by: i64) {
+        *match status {
+            TicketStatus::Open => &mut self.open,
+            TicketStatus::Assigned => &mut self.assigned,
+            TicketStatus::Resolved => &mut self.resolved,
+            TicketStatus::Closed => &mut self.closed,
+        } += by;
+        if status != TicketStatus::Closed {
+            self.all += by;
+            match agent {
+                None => self.unassigned += by,
+                Some(agent) if agent == viewer => self.mine += by,
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// A move counted: out of `from` (None: a new ticket), into `to`.
+    pub fn moved(&mut self, from: Option<QueuePlace>, to: QueuePlace, viewer: i64) {
+        if let Some(from) = from {
+            self.tally(from, viewer, -1);
+        }
+        self.tally(to, viewer, 1);
+    }
+
+    /// These counts with what moved since they were taken (`then` and `now` are running totals
+    /// of moves, as `LiveClient::queue_moves` keeps them).
+    pub fn with_moves(self, then: &QueueCounts, now: &QueueCounts) -> QueueCounts {
+        let field = |f: fn(&QueueCounts) -> i64| f(&self) + f(now) - f(then);
+        QueueCounts {
+            unassigned: field(|c| c.unassigned),
+            mine: field(|c| c.mine),
+            all: field(|c| c.all),
+            open: field(|c| c.open),
+            assigned: field(|c| c.assigned),
+            resolved: field(|c| c.resolved),
+            closed: field(|c| c.closed),
+        }
+    }
+}
+
+/// A ticket changed status or agent (`inbox:moved`, to every socket watching the inbox): what
+/// the inbox's counts need of the change, for tickets on screen or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMove {
+    pub ticket_id: i64,
+    pub from_status: TicketStatus,
+    pub from_agent_id: Option<i64>,
+    pub to_status: TicketStatus,
+    pub to_agent_id: Option<i64>,
+}
+
+impl From<&TicketEvent> for QueueMove {
+    fn from(change: &TicketEvent) -> Self {
+        Self {
+            ticket_id: change.ticket_id,
+            from_status: change.from_status,
+            from_agent_id: change.from_agent_id,
+            to_status: change.to_status,
+            to_agent_id: change.to_agent_id,
+        }
+    }
 }
 
 impl Ticket {
@@ -583,6 +656,21 @@ mod tests {
 
     fn person(id: i64) -> PersonRef {
         PersonRef { id, display_name: format!("P{id}"), email: format!("p{id}@example.com") }
+    }
+
+    /// The tabs: a load plus the moves counted since it (running totals taken at the load and now).
+    #[test]
+    fn counts_follow_the_moves_made_after_they_were_loaded() {
+        let me = 7;
+        let loaded = QueueCounts { unassigned: 3, mine: 1, all: 5, open: 3, assigned: 2, resolved: 0, closed: 4 };
+        let mut moves = QueueCounts::default();
+        moves.moved(None, QueueCounts::OPENED, me); // counted in the load already
+        let then = moves;
+        moves.moved(Some(QueueCounts::OPENED), (TicketStatus::Assigned, Some(me)), me);
+        moves.moved(None, QueueCounts::OPENED, me);
+        moves.moved(Some((TicketStatus::Assigned, Some(2))), (TicketStatus::Closed, Some(2)), me);
+        let now = loaded.with_moves(&then, &moves);
+        assert_eq!(now, QueueCounts { unassigned: 3, mine: 2, all: 5, open: 3, assigned: 2, resolved: 0, closed: 5 });
     }
 
     fn ticket(id: i64, status: TicketStatus, agent: Option<i64>, minutes: i64) -> Ticket {

@@ -23,7 +23,7 @@ use super::outbox::{self, Audience, Notice, RoomSignal, RoomSignalKind};
 use crate::domain::account::Role;
 use crate::domain::live::{STAFF_PER_FRAME, ServerEvent, TicketNews};
 use crate::domain::presence::StaffPresence;
-use crate::domain::ticket::{Message, Ticket};
+use crate::domain::ticket::{Message, QueueMove, Ticket};
 use crate::error::AppResult;
 
 /// Items a socket may have waiting before it counts as too slow and is closed.
@@ -67,6 +67,8 @@ pub enum Outgoing {
     TicketCreated(Arc<TicketFrames>),
     /// A ticket changed (to its room and watchers; each socket checks who may hear it).
     TicketUpdated(Arc<TicketFrames>),
+    /// A ticket changed status or agent: `inbox:moved`, to sockets watching the inbox (staff only).
+    Moved(Arc<Utf8Bytes>),
     /// The socket's person read a ticket up to this seq (in another tab, maybe on another node).
     /// Boxed, like `Sent`: every item takes the largest one's room in each socket's queue.
     Read(Box<ReadUpTo>),
@@ -323,6 +325,15 @@ impl Registry {
     }
 }
 
+/// The `inbox:moved` frame of a change entry (read back from the entry's own frame, which is all
+/// a node that did not make the change has of it).
+fn queue_move_frame(delivery: &Delivery) -> Option<Utf8Bytes> {
+    let (ServerEvent::StatusUpdated(change) | ServerEvent::Assigned(change)) = serde_json::from_str(delivery.frame.as_str()).ok()? else {
+        return None;
+    };
+    serde_json::to_string(&ServerEvent::InboxMoved(QueueMove::from(&change))).ok().map(Utf8Bytes::from)
+}
+
 impl Hub {
     pub fn new() -> Self {
         let (shutdown, _) = watch::channel(false);
@@ -567,12 +578,20 @@ impl Hub {
         }
     }
 
-    /// Hands committed entries to the sockets in their rooms and to those watching their tickets.
+    /// Hands committed entries to the sockets in their rooms and to those watching their tickets;
+    /// a status or assignment change also to every socket watching the inbox, as `inbox:moved`
+    /// (the tabs count tickets that are not on screen too).
     pub fn deliver(&self, deliveries: Vec<Delivery>) {
         if deliveries.is_empty() {
             return;
         }
+        let moves: Vec<Arc<Utf8Bytes>> = deliveries.iter().filter(|d| d.is_change).filter_map(queue_move_frame).map(Arc::new).collect();
         let registry = self.registry();
+        for frame in &moves {
+            for entry in registry.inbox.iter().filter_map(|socket| registry.sockets.get(socket)) {
+                entry.mailbox.offer(Outgoing::Moved(frame.clone()));
+            }
+        }
         for delivery in deliveries {
             let delivery = Arc::new(delivery);
             for entry in registry.following(delivery.ticket_id) {

@@ -395,6 +395,9 @@ impl Connection {
             // Checked again here: the role may have changed since the socket began watching.
             Outgoing::TicketCreated(frames) if self.user.role.is_staff() => self.send_frame(frames.for_staff.clone()).await,
             Outgoing::TicketCreated(_) => Flow::Continue,
+            // Watching the inbox is for staff; checked again here, as the role may have changed.
+            Outgoing::Moved(frame) if self.user.role.is_staff() => self.send_frame(frame.as_ref().clone()).await,
+            Outgoing::Moved(_) => Flow::Continue,
             Outgoing::TicketUpdated(frames) if self.user.role.is_staff() => self.send_frame(frames.for_staff.clone()).await,
             // A customer follows only their own tickets; checked again here all the same.
             Outgoing::TicketUpdated(frames) => match &frames.for_customer {

@@ -857,3 +857,60 @@ async fn staff_watching_the_inbox_hear_of_each_new_ticket_and_users_may_not_watc
     let error = user.expect("error").await;
     assert_eq!((error["code"].as_str(), error["event"].as_str()), (Some("forbidden"), Some("inbox:watch")));
 }
+
+/// The inbox's tabs count from what its socket hears: the counts loaded once, plus each ticket
+/// opened and each move (`inbox:moved`, for tickets the socket does not follow too), are the
+/// counts loaded again afterwards. A customer's socket hears no move.
+#[tokio::test]
+async fn the_inbox_hears_every_move_and_its_counts_follow_from_them() {
+    use myrelay::domain::ticket::{QueueCounts, QueueMove};
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let admin = app.cookie_for(Role::Admin, "admin@example.com").await;
+    let (owner_http, agent_http, admin_http) = (app.browser_with(&room.owner), app.browser_with(&room.agent), app.browser_with(&admin));
+    let agent_id = agent_http.id().await;
+    let counts = async || serde_json::from_value::<QueueCounts>(agent_http.get_json("/api/tickets/inbox-counts").await.1).unwrap();
+    let mut inbox = app.socket(&room.agent).await;
+    inbox.send("inbox:watch", json!({ "on": true })).await;
+    inbox.until("inbox:watching").await;
+    let mut customer = app.socket(&room.owner).await;
+    customer.watch(&[room.ticket_id]).await;
+    let loaded = counts().await;
+
+    let act = async |who: &crate::common::Browser, path: &str, id: i64, version: &str, action: Option<&str>| {
+        let (id, mut fields) = (id.to_string(), vec![("version", version)]);
+        fields.extend(action.map(|action| ("action", action)));
+        fields.push(("id", &id));
+        let (status, body) = who.post_json(path, &fields).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    };
+    // The admin takes the ticket the inbox's socket does not follow; a new one comes, which the
+    // agent takes and resolves; the admin closes the first.
+    act(&admin_http, "/api/tickets/assign", room.ticket_id, "1", None).await;
+    let fresh = owner_http.new_ticket("Opened while the inbox watches").await;
+    act(&agent_http, "/api/tickets/assign", fresh, "1", None).await;
+    act(&agent_http, "/api/tickets/status", fresh, "2", Some("resolve")).await;
+    act(&admin_http, "/api/tickets/status", room.ticket_id, "2", Some("close")).await;
+
+    let (mut followed, mut opened, mut moves) = (loaded, 0, Vec::new());
+    while (opened, moves.len()) != (1, 4) {
+        match inbox.next().await {
+            (event, data) if event == "ticket:created" => {
+                assert_eq!(data["ticket_id"], fresh);
+                followed.moved(None, QueueCounts::OPENED, agent_id);
+                opened += 1;
+            }
+            (event, data) if event == "inbox:moved" => {
+                let change: QueueMove = serde_json::from_value(data).unwrap();
+                followed.moved(Some((change.from_status, change.from_agent_id)), (change.to_status, change.to_agent_id), agent_id);
+                moves.push(change.ticket_id);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(moves.iter().filter(|id| **id == room.ticket_id).count(), 2, "{moves:?}");
+    let now = counts().await;
+    assert_eq!(followed, now);
+    assert_eq!((now.unassigned - loaded.unassigned, now.mine - loaded.mine, now.resolved - loaded.resolved), (-1, 1, 1));
+    customer.never_until("inbox:moved", |event, data| event == "ticket:status:updated" && data["to_status"] == "closed").await;
+}

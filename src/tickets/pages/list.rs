@@ -164,20 +164,32 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     provide_context(Hydrated(hydrated));
-    // The tabs' counts load in the browser: the page is served without waiting for them (they
-    // count the whole table; the list itself is one index range).
-    let counts = RwSignal::new(None::<QueueCounts>);
+    // The tabs' counts load in the browser (the page is served without waiting for them: they
+    // count the whole table; the list itself is one index range), then follow the moves the
+    // socket reports (`inbox:moved`, new tickets). They load again only after a break.
+    let moves = use_context::<crate::client::LiveClient>().map(|client| client.queue_moves);
+    let moved = move || moves.and_then(|moves| moves.try_get_untracked()).unwrap_or_default();
+    let loaded = RwSignal::new(None::<(QueueCounts, QueueCounts)>);
     let count_again = RwSignal::new(0u64);
     Effect::new(move |_| {
         count_again.track();
         if kind == ListKind::Inbox {
             leptos::task::spawn_local(async move {
-                // The list may be gone by the time they come.
-                if let Ok(now) = inbox_counts().await {
-                    counts.try_set(Some(now));
+                // A move reported during the load may or may not be in it: then load again.
+                for _ in 0..3 {
+                    let before = moved();
+                    let Ok(counts) = inbox_counts().await else { return };
+                    // The list may be gone by the time they come.
+                    if loaded.try_set(Some((counts, before))).is_some() || moved() == before {
+                        return;
+                    }
                 }
             });
         }
+    });
+    let counts = Signal::derive(move || {
+        let now = moves.map(|moves| moves.get()).unwrap_or_default();
+        loaded.get().map(|(counts, then)| counts.with_moves(&then, &now))
     });
     let on_screen = OnScreen(RwSignal::new(Vec::new()));
     provide_context(on_screen);
@@ -188,9 +200,6 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
         on_screen,
         move || {
             stale.try_update(|n| *n += 1);
-            count_again.try_update(|n| *n += 1);
-        },
-        move || {
             count_again.try_update(|n| *n += 1);
         },
     );
@@ -207,7 +216,7 @@ struct Hydrated(RwSignal<bool>);
 
 /// The inbox's views, each with its live count: what waits for an agent, mine, everything open.
 #[component]
-fn Tabs(counts: RwSignal<Option<QueueCounts>>) -> impl IntoView {
+fn Tabs(counts: Signal<Option<QueueCounts>>) -> impl IntoView {
     let query = url::query();
     let current = move || query.read().get("assignment").unwrap_or_default();
     let t = &crate::i18n::t().tickets;

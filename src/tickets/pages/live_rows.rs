@@ -1,8 +1,7 @@
 //! What keeps a list current in the browser beyond its rows (`list::TicketRows` patches those from
 //! the live client's reports): the tickets on screen are followed and their unread counts seeded
 //! from each load; the rows load again only when the socket cannot have told everything (it came
-//! back after a break; the inbox's announcements started after the load), and the inbox's tab
-//! counts when a ticket is opened or changes hands.
+//! back after a break; the inbox's announcements started after the load).
 #![cfg(feature = "hydrate")]
 
 use std::time::Duration;
@@ -16,12 +15,10 @@ use crate::client::room::ConnectionState;
 /// Changes often come in bursts (a message and its read, several tickets at once): one load.
 const SETTLE: Duration = Duration::from_millis(150);
 
-/// `stale`: the rows (and the tabs' counts) may be out of date; load them again. `recount`: the
-/// tabs' counts may be.
-pub fn start(kind: ListKind, rows: LoadedRows, on_screen: OnScreen, stale: impl Fn() + Copy + 'static, recount: impl Fn() + Copy + 'static) {
+/// `stale`: the rows (and the tabs' counts) may be out of date; load them again.
+pub fn start(kind: ListKind, rows: LoadedRows, on_screen: OnScreen, stale: impl Fn() + Copy + 'static) {
     let Some(chat) = use_context::<LiveClient>() else { return };
     let load = settled(chat, stale);
-    let count = settled(chat, recount);
     // The socket is back after a break (notices may have been missed meanwhile); the server
     // confirms it now announces new tickets (one opened before that would be missed); another
     // tab read what this one counted.
@@ -32,15 +29,6 @@ pub fn start(kind: ListKind, rows: LoadedRows, on_screen: OnScreen, stale: impl 
         }
         now
     });
-    if kind == ListKind::Inbox {
-        Effect::new(move |previous: Option<u64>| {
-            let now = chat.queue_changes.get();
-            if previous.is_some_and(|p| p != now) {
-                count();
-            }
-            now
-        });
-    }
     // Each load's unread counts are the newest the server knows.
     Effect::new(move |_| {
         let Some(Ok(page)) = rows.get() else { return };
