@@ -3,7 +3,10 @@
 # the release server on a fresh database, then bench/changes.cjs: WATCHERS staff sockets follow
 # TICKETS tickets, an admin changes their priority CHANGES times; prints the server's CPU time
 # per change. RELOAD=1 adds what browsers did before reports carried the ticket (a list load per
-# report heard). Usage: [WATCHERS=n] [TICKETS=n] [CHANGES=n] [RELOAD=1] [MYRELAY_BIN=path] bench/changes.sh
+# report heard); CHANGE=assignment changes assignments instead of priorities; INBOX=1 makes the
+# sockets watch the inbox too; RECOUNT=1 adds what browsers did before `inbox:moved` (a count load
+# per assignment heard). Usage: [WATCHERS=n] [TICKETS=n] [CHANGES=n] [CHANGE=assignment] [INBOX=1]
+# [RELOAD=1] [RECOUNT=1] [MYRELAY_BIN=path] bench/changes.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 bin="${MYRELAY_BIN:-$ROOT/target/release/myrelay}"
@@ -23,5 +26,5 @@ for staff in "admin Ada" "agent Abe"; do
 done
 "${run[@]}" serve >/dev/null 2>&1 & pid=$!
 until port_in_use "$port"; do sleep 0.1; done
-say "Live changes ($(basename "$bin"), ${WATCHERS:-50} watchers, ${TICKETS:-25} tickets, ${CHANGES:-200} changes$( [ "${RELOAD:-}" = 1 ] && echo ', with list loads'))"
+say "Live changes ($(basename "$bin"), ${WATCHERS:-50} watchers, ${TICKETS:-25} tickets, ${CHANGES:-200} ${CHANGE:-priority} changes$( [ "${INBOX:-}" = 1 ] && echo ', inbox watched')$( [ "${RELOAD:-}" = 1 ] && echo ', with list loads')$( [ "${RECOUNT:-}" = 1 ] && echo ', with count loads'))"
 MYRELAY_URL="http://127.0.0.1:$port" SERVER_PID="$pid" node --experimental-websocket --no-warnings bench/changes.cjs
