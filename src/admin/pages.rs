@@ -137,10 +137,10 @@ fn Satisfaction(stats: SystemStats) -> impl IntoView {
     let (t, tickets) = (&texts.admin, &texts.tickets);
     let lang = lang();
     let total: i64 = stats.ratings_30_days.iter().sum();
-    let summary = match stats.average_rating() {
-        Some(average) => {
-            let average = format!("{average:.1}");
-            let average = if lang == crate::i18n::Lang::Es { average.replace('.', ",") } else { average };
+    let summary = match stats.average_rating_tenths() {
+        Some(tenths) => {
+            let point = if lang == crate::i18n::Lang::Es { ',' } else { '.' };
+            let average = format!("{}{point}{}", tenths / 10, tenths % 10);
             (t.average_rating)(&average, total)
         }
         None => t.no_ratings.to_owned(),

@@ -119,7 +119,7 @@ fn ConnectionBadge(state: RwSignal<ConnectionState>) -> impl IntoView {
         ConnectionState::Offline => t.offline,
         ConnectionState::SessionEnded => t.session_ended,
     };
-    let class = move || format!("connection connection-{:?}", state.get()).to_lowercase();
+    let class = move || format!("connection connection-{}", state.get().name());
     view! { <span class=class data-testid="connection" role="status">{label}</span> }
 }
 

@@ -22,6 +22,19 @@ pub enum ConnectionState {
     SessionEnded,
 }
 
+impl ConnectionState {
+    /// As the page's classes name it (`connection-live`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Live => "live",
+            Self::Reconnecting => "reconnecting",
+            Self::Offline => "offline",
+            Self::SessionEnded => "sessionended",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PendingState {
     Sending,

@@ -61,14 +61,16 @@ pub fn check_ids(ids: &[i64]) -> AppResult<()> {
 
 /// "532 B", "14 KB", "2.4 MB": sizes as people read them.
 pub fn human_size(bytes: i64) -> String {
-    const KB: f64 = 1000.0;
-    let b = bytes as f64;
-    if b < KB {
+    // Integer arithmetic, rounded half up: formatting a float would bring Rust's float printing
+    // (about 20 KB of code) into the browser's bundle for this alone.
+    const KB: i64 = 1000;
+    if bytes < KB {
         format!("{bytes} B")
-    } else if b < KB * KB {
-        format!("{:.0} KB", b / KB)
+    } else if bytes < KB * KB {
+        format!("{} KB", (bytes + KB / 2) / KB)
     } else {
-        format!("{:.1} MB", b / (KB * KB))
+        let tenths = (bytes + KB * KB / 20) / (KB * KB / 10);
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     }
 }
 

@@ -203,7 +203,7 @@ pub fn LanguageSwitch() -> impl IntoView {
                     view! {
                         <button type="submit" name="lang" value=lang.code() lang=lang.code() title=lang.name()
                             aria-pressed=(lang == current).to_string()>
-                            {lang.code().to_uppercase()}
+                            {lang.code().to_ascii_uppercase()}
                         </button>
                     }
                 })

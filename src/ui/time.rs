@@ -189,9 +189,10 @@ mod local {
         let noon = Date::new_with_year_month_day_hr_min((day / 10_000) as u32, (day / 100 % 100 - 1) as i32, (day % 100) as i32, 12, 0);
         let days_ago = (now - noon.get_time() as i64 + 12 * HOUR).div_euclid(DAY);
         if (0..=1).contains(&days_ago) {
-            let text: String = relative_format().format(-(days_ago as f64), "day").into();
-            let mut chars = text.chars();
-            return chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+            // "Today", not "today": the first letter in capitals by JavaScript (Rust's Unicode case
+            // tables would add about 10 KB to the bundle).
+            let text = relative_format().format(-(days_ago as f64), "day");
+            return text.substring(0, 1).to_upper_case().concat(&text.substring(1, text.length())).into();
         }
         let same_year = noon.get_full_year() == date(now).get_full_year();
         let mut parts = vec![("weekday", "long"), ("month", "long"), ("day", "numeric")];
