@@ -356,13 +356,14 @@ impl LiveClient {
             || self.new_tickets.with_untracked(|ids| ids.contains(&ticket_id))
     }
 
-    /// A status or assignment change: the ticket may have become (or stopped being) one of the
-    /// tickets the navigation's count covers, which the server says.
+    /// A ticket opened (`from` None) or moved between the inbox's queues, counted.
     fn count_move(&self, from: Option<QueuePlace>, to: QueuePlace) {
         let me = self.me.with_value(|me| me.id);
         self.queue_moves.update(|moves| moves.moved(from, to, me));
     }
 
+    /// A status or assignment change: the ticket may have become (or stopped being) one of the
+    /// tickets the navigation's count covers, which the server says.
     fn reconsider_own(&self, change: &TicketEvent) {
         let me = self.me.with_value(|me| (me.id, me.role.is_staff()));
         let concerns_me = !me.1 || change.from_agent_id == Some(me.0) || change.to_agent_id == Some(me.0);

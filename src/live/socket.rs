@@ -113,6 +113,8 @@ struct Connection {
     typing_budget: SendBudget,
     /// The tab said it is not being used (`presence:idle`).
     idle: bool,
+    /// The tab watches the inbox (`inbox:watch`).
+    watching_inbox: bool,
     /// A customer's joined rooms → the ticket's agent (if any), whose presence this socket hears.
     agents: HashMap<i64, Option<i64>>,
     /// Staff's joined rooms → the last internal note sent (`note_seq`).
@@ -168,6 +170,7 @@ impl Connection {
             typing_budget: SendBudget::new(SEND_BURST, SEND_RATE_PER_SECOND),
             join_budget: SendBudget::new(JOIN_BURST, JOIN_RATE_PER_SECOND),
             idle: false,
+            watching_inbox: false,
             agents: HashMap::new(),
             notes: HashMap::new(),
         };
@@ -345,6 +348,7 @@ impl Connection {
                     return self.send_error("forbidden", Problem::InboxStaffOnly, Some("inbox:watch"), None, None).await;
                 }
                 self.state.hub.watch_inbox(self.registration.id, on);
+                self.watching_inbox = on;
                 self.send(&ServerEvent::InboxWatching { on }).await
             }
             ClientEvent::Idle { idle } => {
@@ -623,6 +627,11 @@ impl Connection {
     }
 
     async fn resync(&mut self) -> Flow {
+        // New tickets and moves may have been missed too: confirming the watch again makes the
+        // inbox load its list and counts again (as after its first confirmation).
+        if self.watching_inbox && let Flow::Close(frame) = self.send(&ServerEvent::InboxWatching { on: true }).await {
+            return Flow::Close(frame);
+        }
         let rooms: Vec<i64> = self.rooms.keys().copied().collect();
         for ticket_id in rooms {
             if let Flow::Close(frame) = self.catch_up(ticket_id).await {

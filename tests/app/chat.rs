@@ -394,12 +394,8 @@ async fn a_node_shutting_down_closes_its_sockets_with_going_away() {
     assert!(exit.success(), "a clean exit: {exit:?}");
 }
 
-#[tokio::test]
-async fn a_node_that_loses_its_listener_reconnects_and_catches_up() {
-    let app = spawn_app().await;
-    let room = room(&app).await;
-    let mut agent = app.socket(&room.agent).await;
-    agent.join(room.ticket_id, None).await;
+/// Ends the node's LISTEN connection, as a database restart or a network cut would.
+async fn cut_listener(app: &TestApp) {
     let killed: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
          WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
@@ -408,6 +404,29 @@ async fn a_node_that_loses_its_listener_reconnects_and_catches_up() {
     .await
     .unwrap();
     assert!(!killed.is_empty(), "the node's LISTEN connection was found");
+}
+
+/// New tickets and moves may be lost while a node's listener is away: a socket watching the inbox
+/// has its watch confirmed again once the node listens again, which makes the inbox load its list
+/// and counts again.
+#[tokio::test]
+async fn the_inbox_loads_again_after_its_node_lost_the_listener() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut agent = app.socket(&room.agent).await;
+    agent.send("inbox:watch", json!({ "on": true })).await;
+    agent.until("inbox:watching").await;
+    cut_listener(&app).await;
+    assert_eq!(agent.until("inbox:watching").await, json!({ "on": true }));
+}
+
+#[tokio::test]
+async fn a_node_that_loses_its_listener_reconnects_and_catches_up() {
+    let app = spawn_app().await;
+    let room = room(&app).await;
+    let mut agent = app.socket(&room.agent).await;
+    agent.join(room.ticket_id, None).await;
+    cut_listener(&app).await;
     let owner = app.browser_with(&room.owner);
     for n in 1..=3 {
         let (status, _) = owner
