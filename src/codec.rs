@@ -89,6 +89,10 @@ impl Query {
     }
 }
 
+/// The `output` of every `#[server]` function: JSON, read in the browser from text
+/// (`error::JsonText`, the error's encoding too).
+pub type Json = leptos::server_fn::codec::Post<crate::error::JsonText>;
+
 /// The browser never decodes requests; this keeps the decoders out of the bundle.
 #[cfg(not(feature = "ssr"))]
 fn decode_on_server_only<A, B>(_: A, _: B) -> AppError {

@@ -30,7 +30,7 @@ fn require_admin() -> AppResult<User> {
 crate::server_arguments!(Query: AdminStats, ListUsers);
 crate::server_arguments!(Form: SetUserRole, SetUserActive, SetResponsibleAgent);
 
-#[server(prefix = "/api/admin", endpoint = "stats", input = Query)]
+#[server(prefix = "/api/admin", endpoint = "stats", input = Query, output = crate::codec::Json)]
 pub async fn admin_stats() -> Result<SystemStats, AppError> {
     with_status(
         async {
@@ -60,7 +60,7 @@ pub async fn admin_stats() -> Result<SystemStats, AppError> {
 
 /// Accounts, oldest first; `role` narrows to `user`, `agent` or `admin`; `cursor` is the previous
 /// page's `next_cursor`; `q` keeps those whose name or email contains it.
-#[server(prefix = "/api/admin", endpoint = "users", input = Query)]
+#[server(prefix = "/api/admin", endpoint = "users", input = Query, output = crate::codec::Json)]
 pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Option<i64>, q: Option<String>) -> Result<Page<Account>, AppError> {
     with_status(
         async {
@@ -87,7 +87,7 @@ pub async fn list_users(role: Option<String>, cursor: Option<String>, limit: Opt
 }
 
 /// Changes a person's role. Admins cannot change their own role (no locking yourself out).
-#[server(prefix = "/api/admin", endpoint = "set-role", input = Form)]
+#[server(prefix = "/api/admin", endpoint = "set-role", input = Form, output = crate::codec::Json)]
 pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError> {
     let result = with_status(
         async {
@@ -105,7 +105,7 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<User, AppError>
 }
 
 /// Deactivates (ending all their sessions at once) or reactivates a person.
-#[server(prefix = "/api/admin", endpoint = "set-active", input = Form)]
+#[server(prefix = "/api/admin", endpoint = "set-active", input = Form, output = crate::codec::Json)]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppError> {
     let result = with_status(
         async {
@@ -123,7 +123,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<User, AppErro
 
 /// Sets the agent who takes a person's new tickets (`agent_id` empty: nobody; the category's
 /// default agent then applies). The agent must be an active agent.
-#[server(prefix = "/api/admin", endpoint = "set-responsible-agent", input = Form)]
+#[server(prefix = "/api/admin", endpoint = "set-responsible-agent", input = Form, output = crate::codec::Json)]
 pub async fn set_responsible_agent(user_id: i64, agent_id: Option<i64>) -> Result<Account, AppError> {
     let result = with_status(
         async {

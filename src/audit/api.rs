@@ -24,7 +24,7 @@ crate::server_arguments!(Query: AuditLog);
 
 /// Audit entries, newest first. `action` keeps one kind; `q` those whose actor (name or email) or
 /// subject contains it; `cursor` is the previous page's `next_cursor`.
-#[server(prefix = "/api/admin", endpoint = "audit", input = Query)]
+#[server(prefix = "/api/admin", endpoint = "audit", input = Query, output = crate::codec::Json)]
 pub async fn audit_log(action: Option<String>, q: Option<String>, cursor: Option<String>, limit: Option<i64>) -> Result<Page<AuditEntry>, AppError> {
     with_status(
         async {

@@ -15,7 +15,7 @@ crate::server_arguments!(Form: Register, Login, Logout);
 crate::server_arguments!(Query: Me);
 
 /// Creates a `user` account, signs it in and sends it to its home.
-#[server(prefix = "/api/auth", endpoint = "register", input = Form)]
+#[server(prefix = "/api/auth", endpoint = "register", input = Form, output = crate::codec::Json)]
 pub async fn register(email: String, display_name: String, password: String) -> Result<User, AppError> {
     let result = with_status(
         async {
@@ -32,7 +32,7 @@ pub async fn register(email: String, display_name: String, password: String) -> 
 }
 
 /// Signs in and sends the person to `next` (a path on this site) or their role's home.
-#[server(prefix = "/api/auth", endpoint = "login", input = Form)]
+#[server(prefix = "/api/auth", endpoint = "login", input = Form, output = crate::codec::Json)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
     let result = with_status(
         async {
@@ -50,7 +50,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 }
 
 /// Ends the session (its row is deleted, so the token is dead everywhere) and clears the cookie.
-#[server(prefix = "/api/auth", endpoint = "logout", input = Form)]
+#[server(prefix = "/api/auth", endpoint = "logout", input = Form, output = crate::codec::Json)]
 pub async fn logout() -> Result<(), AppError> {
     with_status(
         async {
@@ -65,7 +65,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in user, or `null` when there is no valid session.
-#[server(prefix = "/api/auth", endpoint = "me", input = Query)]
+#[server(prefix = "/api/auth", endpoint = "me", input = Query, output = crate::codec::Json)]
 pub async fn me() -> Result<Option<User>, AppError> {
     Ok(server::current_session().map(|session| session.user))
 }

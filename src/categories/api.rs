@@ -19,7 +19,7 @@ crate::server_arguments!(Query: ListCategories, ActiveCategories);
 crate::server_arguments!(Form: CreateCategory, UpdateCategory, SetCategoryActive, MoveCategory);
 
 /// Every category, inactive ones included, in order.
-#[server(prefix = "/api/admin/categories", endpoint = "list", input = Query)]
+#[server(prefix = "/api/admin/categories", endpoint = "list", input = Query, output = crate::codec::Json)]
 pub async fn list_categories() -> Result<Vec<Category>, AppError> {
     with_status(
         async {
@@ -32,7 +32,7 @@ pub async fn list_categories() -> Result<Vec<Category>, AppError> {
 
 /// The categories a ticket can be opened in, in order. People who are not staff do not see
 /// which agent takes each.
-#[server(prefix = "/api/tickets", endpoint = "categories", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "categories", input = Query, output = crate::codec::Json)]
 pub async fn active_categories() -> Result<Vec<Category>, AppError> {
     with_status(
         async {
@@ -49,7 +49,7 @@ pub async fn active_categories() -> Result<Vec<Category>, AppError> {
     )
 }
 
-#[server(prefix = "/api/admin/categories", endpoint = "create", input = Form)]
+#[server(prefix = "/api/admin/categories", endpoint = "create", input = Form, output = crate::codec::Json)]
 pub async fn create_category(
     name: String,
     description: Option<String>,
@@ -79,7 +79,7 @@ pub async fn create_category(
 }
 
 /// Replaces a category's name, texts and default agent (all of them: a missing text is empty).
-#[server(prefix = "/api/admin/categories", endpoint = "update", input = Form)]
+#[server(prefix = "/api/admin/categories", endpoint = "update", input = Form, output = crate::codec::Json)]
 pub async fn update_category(
     id: i64,
     name: String,
@@ -103,7 +103,7 @@ pub async fn update_category(
 }
 
 /// Deactivated categories are no longer offered; tickets keep theirs.
-#[server(prefix = "/api/admin/categories", endpoint = "set-active", input = Form)]
+#[server(prefix = "/api/admin/categories", endpoint = "set-active", input = Form, output = crate::codec::Json)]
 pub async fn set_category_active(id: i64, active: bool) -> Result<Category, AppError> {
     with_status(
         async {
@@ -115,7 +115,7 @@ pub async fn set_category_active(id: i64, active: bool) -> Result<Category, AppE
 }
 
 /// Moves a category one place `up` or `down`; answers the whole list in its new order.
-#[server(prefix = "/api/admin/categories", endpoint = "move", input = Form)]
+#[server(prefix = "/api/admin/categories", endpoint = "move", input = Form, output = crate::codec::Json)]
 pub async fn move_category(id: i64, direction: String) -> Result<Vec<Category>, AppError> {
     with_status(
         async {

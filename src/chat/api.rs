@@ -16,7 +16,7 @@ crate::server_arguments!(Form: SendMessage);
 /// Sends `content` and/or files (`attachment_ids`: upload ids, comma-separated) to a ticket;
 /// resending the same `client_id` returns the original message and stores nothing new. Answers
 /// only after the message is committed.
-#[server(prefix = "/api/tickets", endpoint = "send-message", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "send-message", input = Form, output = crate::codec::Json)]
 pub async fn send_message(ticket_id: i64, client_id: String, content: Option<String>, attachment_ids: Option<String>) -> Result<Message, AppError> {
     use crate::auth::server::require_user;
     use crate::domain::live::{SEND_BURST, SEND_RATE_PER_SECOND};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::account::Role;
 use crate::domain::ticket::{Message, Ticket, TicketEvent};
-use crate::error::Problem;
+use crate::error::{Problem, ProblemParams, unknown_problem};
 
 /// Content limit of one chat message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 5_000;
@@ -198,6 +198,7 @@ pub enum ServerEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ErrorEventWire")]
 pub struct ErrorEvent {
     pub code: String,
     #[serde(flatten)]
@@ -210,6 +211,32 @@ pub struct ErrorEvent {
     pub ticket_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+}
+
+/// An [`ErrorEvent`] as read (see `AppErrorWire` in `error/mod.rs`).
+#[derive(Deserialize)]
+struct ErrorEventWire {
+    code: String,
+    problem: String,
+    #[serde(default)]
+    params: ProblemParams,
+    message: String,
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    ticket_id: Option<i64>,
+    #[serde(default)]
+    client_id: Option<String>,
+}
+
+impl TryFrom<ErrorEventWire> for ErrorEvent {
+    type Error = String;
+
+    fn try_from(wire: ErrorEventWire) -> Result<Self, String> {
+        let problem = Problem::from_wire(&wire.problem, &wire.params).ok_or_else(|| unknown_problem(&wire.problem))?;
+        let ErrorEventWire { code, message, event, ticket_id, client_id, .. } = wire;
+        Ok(Self { code, problem, message, event, ticket_id, client_id })
+    }
 }
 
 impl<'de> Deserialize<'de> for ServerEvent {

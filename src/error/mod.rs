@@ -4,11 +4,12 @@
 //! `code` is the broad kind (it sets the HTTP status), `problem` the precise reason, by which the
 //! browser translates; `message` is the English text.
 
+mod encoding;
 mod problem;
 
-pub use problem::{Problem, TextKind};
+pub use encoding::JsonText;
+pub use problem::{Problem, ProblemParams, TextKind};
 
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,7 @@ pub enum ErrorCode {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
+#[serde(try_from = "AppErrorWire")]
 pub struct AppError {
     pub code: ErrorCode,
     #[serde(flatten)]
@@ -50,6 +52,34 @@ pub struct AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// An [`AppError`] as read: its problem by key and parameters, made a [`Problem`] by
+/// [`Problem::from_wire`] (serde's `flatten` of the enum cost the browser 40 KB of decoders).
+#[derive(Deserialize)]
+struct AppErrorWire {
+    code: ErrorCode,
+    problem: String,
+    #[serde(default)]
+    params: ProblemParams,
+    message: String,
+    #[serde(default)]
+    field: Option<String>,
+}
+
+impl TryFrom<AppErrorWire> for AppError {
+    type Error = String;
+
+    fn try_from(wire: AppErrorWire) -> Result<Self, String> {
+        let problem = Problem::from_wire(&wire.problem, &wire.params).ok_or_else(|| unknown_problem(&wire.problem))?;
+        let AppErrorWire { code, message, field, .. } = wire;
+        Ok(Self { code, problem, message, field })
+    }
+}
+
+/// Why a problem could not be read: its key is unknown or its parameters do not fit it.
+pub fn unknown_problem(key: &str) -> String {
+    format!("unknown problem or parameters: {key}")
+}
 
 /// Refuses control characters other than line breaks and tabs (PostgreSQL cannot store NUL; the
 /// others only hide or garble text). Every validator of people's text calls it, for HTTP and
@@ -111,7 +141,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

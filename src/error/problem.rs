@@ -8,6 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use params::ProblemParams;
+use params::FromParam;
+
 /// Which text was too long, for [`Problem::TooLong`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -22,132 +25,160 @@ pub enum TextKind {
     Comment,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "problem", content = "params", rename_all = "snake_case")]
-pub enum Problem {
+/// Declares [`Problem`], each variant once with its key on the wire. The key gives serde's name for
+/// the variant (what the server writes) and the arm of [`Problem::from_wire`] (what the browser
+/// and scripts read), so the two cannot drift apart. `from_wire` replaces serde's derived decoder,
+/// which compiled a decoder per variant, buffered through `#[serde(flatten)]`: 40 KB of the
+/// browser's bundle.
+macro_rules! problems {
+    ($($(#[$meta:meta])* $variant:ident $({ $($field:ident: $ty:ty),+ $(,)? })? = $key:literal,)+) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[serde(tag = "problem", content = "params")]
+        pub enum Problem {
+            $($(#[$meta])* #[serde(rename = $key)] $variant $({ $($field: $ty),+ })?,)+
+        }
+
+        impl Problem {
+            /// The problem called `key` (the wire's `problem`) with its `params`; `None` when the key
+            /// is unknown or a parameter is missing or out of range.
+            pub fn from_wire(key: &str, params: &ProblemParams) -> Option<Problem> {
+                Some(match key {
+                    $($key => Problem::$variant $({ $($field: FromParam::from_param(&params.$field)?),+ })?,)+
+                    _ => return None,
+                })
+            }
+        }
+
+        /// Every key, for the tests.
+        #[cfg(test)]
+        const KEYS: &[&str] = &[$($key),+];
+    };
+}
+
+problems! {
     // Anywhere
-    SignInRequired,
-    NotPermitted,
-    Internal,
+    SignInRequired = "sign_in_required",
+    NotPermitted = "not_permitted",
+    Internal = "internal",
     /// The browser could not reach the server.
-    Unreachable,
-    RequestTooLarge,
-    CrossSiteRequest,
-    CrossSiteSocket,
-    UnsupportedMediaType { media_type: String },
+    Unreachable = "unreachable",
+    RequestTooLarge = "request_too_large",
+    CrossSiteRequest = "cross_site_request",
+    CrossSiteSocket = "cross_site_socket",
+    UnsupportedMediaType { media_type: String } = "unsupported_media_type",
     /// The server function's arguments could not be read (`detail` is the decoder's, in English).
-    MalformedArguments { detail: String },
-    UnreadableRequest { detail: String },
-    FieldRequired { field: String },
-    FieldInvalid { field: String, detail: String },
-    ControlCharacters,
-    TooLong { text: TextKind, max: usize },
-    TooManyRequests,
-    PageCursorInvalid,
-    PageCursorStale,
-    LimitOutOfRange { max: i64 },
-    AfterNoteSeqNegative,
-    SeqNegative,
+    MalformedArguments { detail: String } = "malformed_arguments",
+    UnreadableRequest { detail: String } = "unreadable_request",
+    FieldRequired { field: String } = "field_required",
+    FieldInvalid { field: String, detail: String } = "field_invalid",
+    ControlCharacters = "control_characters",
+    TooLong { text: TextKind, max: usize } = "too_long",
+    TooManyRequests = "too_many_requests",
+    PageCursorInvalid = "page_cursor_invalid",
+    PageCursorStale = "page_cursor_stale",
+    LimitOutOfRange { max: i64 } = "limit_out_of_range",
+    AfterNoteSeqNegative = "after_note_seq_negative",
+    SeqNegative = "seq_negative",
     // Accounts and signing in
-    NameRequired,
-    EmailRequired,
-    EmailInvalid,
-    PasswordRequired,
-    PasswordTooShort { min: usize },
-    PasswordTooLong { max: usize },
-    WrongCredentials,
-    AccountDeactivated,
-    EmailTaken,
-    SignInThrottled { minutes: i32 },
-    UnknownLanguage,
+    NameRequired = "name_required",
+    EmailRequired = "email_required",
+    EmailInvalid = "email_invalid",
+    PasswordRequired = "password_required",
+    PasswordTooShort { min: usize } = "password_too_short",
+    PasswordTooLong { max: usize } = "password_too_long",
+    WrongCredentials = "wrong_credentials",
+    AccountDeactivated = "account_deactivated",
+    EmailTaken = "email_taken",
+    SignInThrottled { minutes: i32 } = "sign_in_throttled",
+    UnknownLanguage = "unknown_language",
     // People (admin)
-    UnknownRole,
-    OwnRole,
-    OwnDeactivation,
-    LastAdmin,
-    NoSuchPerson,
-    OwnResponsibleAgent,
-    ResponsibleAgentInactive,
-    UnknownAuditAction,
+    UnknownRole = "unknown_role",
+    OwnRole = "own_role",
+    OwnDeactivation = "own_deactivation",
+    LastAdmin = "last_admin",
+    NoSuchPerson = "no_such_person",
+    OwnResponsibleAgent = "own_responsible_agent",
+    ResponsibleAgentInactive = "responsible_agent_inactive",
+    UnknownAuditAction = "unknown_audit_action",
     // Search
-    SearchEmpty,
-    SearchTooLong { max: usize },
+    SearchEmpty = "search_empty",
+    SearchTooLong { max: usize } = "search_too_long",
     // Categories
-    CategoryNameRequired,
-    CategoryNameTaken,
-    DefaultAgentInactive,
-    NoSuchCategory,
-    UnknownDirection,
-    CategoryNotOffered,
-    CategoryRequired,
+    CategoryNameRequired = "category_name_required",
+    CategoryNameTaken = "category_name_taken",
+    DefaultAgentInactive = "default_agent_inactive",
+    NoSuchCategory = "no_such_category",
+    UnknownDirection = "unknown_direction",
+    CategoryNotOffered = "category_not_offered",
+    CategoryRequired = "category_required",
     // Tickets
-    TicketNotFound,
-    DescriptionRequired,
-    UnknownStatus,
-    UnknownAssignmentFilter,
-    UnknownPriorityFilter,
-    UnknownSort,
-    UnknownSlaFilter,
-    SlaStaffOnly,
-    UnknownPriority,
-    UnknownAction,
-    TicketClosed,
-    TicketResolved,
-    AgentsAssignThemselves,
-    AlreadyAssignedToYou,
+    TicketNotFound = "ticket_not_found",
+    DescriptionRequired = "description_required",
+    UnknownStatus = "unknown_status",
+    UnknownAssignmentFilter = "unknown_assignment_filter",
+    UnknownPriorityFilter = "unknown_priority_filter",
+    UnknownSort = "unknown_sort",
+    UnknownSlaFilter = "unknown_sla_filter",
+    SlaStaffOnly = "sla_staff_only",
+    UnknownPriority = "unknown_priority",
+    UnknownAction = "unknown_action",
+    TicketClosed = "ticket_closed",
+    TicketResolved = "ticket_resolved",
+    AgentsAssignThemselves = "agents_assign_themselves",
+    AlreadyAssignedToYou = "already_assigned_to_you",
     /// `agent` is the assignee's name; without it, "another agent".
-    AlreadyAssigned { agent: Option<String> },
-    AssignActiveAgentOnly,
-    ResolveUnassigned,
-    AlreadyResolved,
-    CloseNeedsResolved,
-    ReopenNeedsResolved,
-    AssigneeOrAdminOnly,
-    ChangedSinceLoaded,
-    RatingScore,
-    RatingOwnerOnly,
-    RatingNeedsResolved,
-    AlreadyRated,
+    AlreadyAssigned { agent: Option<String> } = "already_assigned",
+    AssignActiveAgentOnly = "assign_active_agent_only",
+    ResolveUnassigned = "resolve_unassigned",
+    AlreadyResolved = "already_resolved",
+    CloseNeedsResolved = "close_needs_resolved",
+    ReopenNeedsResolved = "reopen_needs_resolved",
+    AssigneeOrAdminOnly = "assignee_or_admin_only",
+    ChangedSinceLoaded = "changed_since_loaded",
+    RatingScore = "rating_score",
+    RatingOwnerOnly = "rating_owner_only",
+    RatingNeedsResolved = "rating_needs_resolved",
+    AlreadyRated = "already_rated",
     // SLA targets
-    DurationUnreadable,
-    DurationOutOfRange,
+    DurationUnreadable = "duration_unreadable",
+    DurationOutOfRange = "duration_out_of_range",
     // Messages and the live socket
-    MessageEmpty,
-    ClientIdLength { max: usize },
-    ClientIdReused,
-    TicketClosedForMessages,
-    SendRateExceeded { per_second: u32, burst: u32 },
-    ServerBusy,
-    JoinFirst,
-    AfterSeqOutOfRange { last_seq: i64 },
-    AfterNoteSeqOutOfRange { last_note_seq: i64 },
-    AccessLost,
-    InboxStaffOnly,
-    WatchTooMany { max: usize },
-    BinaryFrame,
-    FrameTooLarge { max: usize },
-    FrameNotJson,
-    UnknownEvent,
-    InvalidEventData { event: String, detail: String },
+    MessageEmpty = "message_empty",
+    ClientIdLength { max: usize } = "client_id_length",
+    ClientIdReused = "client_id_reused",
+    TicketClosedForMessages = "ticket_closed_for_messages",
+    SendRateExceeded { per_second: u32, burst: u32 } = "send_rate_exceeded",
+    ServerBusy = "server_busy",
+    JoinFirst = "join_first",
+    AfterSeqOutOfRange { last_seq: i64 } = "after_seq_out_of_range",
+    AfterNoteSeqOutOfRange { last_note_seq: i64 } = "after_note_seq_out_of_range",
+    AccessLost = "access_lost",
+    InboxStaffOnly = "inbox_staff_only",
+    WatchTooMany { max: usize } = "watch_too_many",
+    BinaryFrame = "binary_frame",
+    FrameTooLarge { max: usize } = "frame_too_large",
+    FrameNotJson = "frame_not_json",
+    UnknownEvent = "unknown_event",
+    InvalidEventData { event: String, detail: String } = "invalid_event_data",
     /// Shown by the browser on messages still waiting when the session ended.
-    SessionEndedUnsent,
+    SessionEndedUnsent = "session_ended_unsent",
     // Files
-    AttachmentIdsNotNumbers,
-    TooManyFiles { max: usize },
-    FileTwice,
-    AttachmentsNotYours,
-    UploadTicketInvalid,
-    UploadTicketMissing,
-    TicketClosedForFiles,
-    TooManyUnsentFiles { max: i64 },
-    NoSuchTicket,
-    NoSuchFile,
+    AttachmentIdsNotNumbers = "attachment_ids_not_numbers",
+    TooManyFiles { max: usize } = "too_many_files",
+    FileTwice = "file_twice",
+    AttachmentsNotYours = "attachments_not_yours",
+    UploadTicketInvalid = "upload_ticket_invalid",
+    UploadTicketMissing = "upload_ticket_missing",
+    TicketClosedForFiles = "ticket_closed_for_files",
+    TooManyUnsentFiles { max: i64 } = "too_many_unsent_files",
+    NoSuchTicket = "no_such_ticket",
+    NoSuchFile = "no_such_file",
     /// `limit` as people read sizes ("10.0 MB").
-    FileTooLarge { limit: String },
-    UploadInterrupted,
-    FileEmpty,
+    FileTooLarge { limit: String } = "file_too_large",
+    UploadInterrupted = "upload_interrupted",
+    FileEmpty = "file_empty",
     /// The browser's upload did not reach the server.
-    UploadUnreachable,
+    UploadUnreachable = "upload_unreachable",
 }
 
 impl TextKind {
@@ -292,5 +323,105 @@ impl Problem {
             UploadUnreachable => "The upload did not reach the server. Check your connection and try again.",
         };
         fixed.to_owned()
+    }
+}
+
+mod params {
+    use serde::Deserialize;
+
+    use super::TextKind;
+
+    /// Every parameter any problem has, by name: a problem's `params` object as read. Numbers are
+    /// read as `i64` and checked against the variant's type by [`FromParam`].
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub struct ProblemParams {
+        pub(super) media_type: Option<String>,
+        pub(super) detail: Option<String>,
+        pub(super) field: Option<String>,
+        pub(super) event: Option<String>,
+        pub(super) limit: Option<String>,
+        pub(super) agent: Option<String>,
+        pub(super) text: Option<TextKind>,
+        pub(super) max: Option<i64>,
+        pub(super) min: Option<i64>,
+        pub(super) minutes: Option<i64>,
+        pub(super) per_second: Option<i64>,
+        pub(super) burst: Option<i64>,
+        pub(super) last_seq: Option<i64>,
+        pub(super) last_note_seq: Option<i64>,
+    }
+
+    /// A variant's field from the parameter of the same name.
+    pub(super) trait FromParam<Read>: Sized {
+        fn from_param(read: &Read) -> Option<Self>;
+    }
+
+    impl FromParam<Option<String>> for String {
+        fn from_param(read: &Option<String>) -> Option<Self> {
+            read.clone()
+        }
+    }
+
+    /// An optional text parameter (`AlreadyAssigned`'s `agent`): absent and `null` are `None`.
+    impl FromParam<Option<String>> for Option<String> {
+        fn from_param(read: &Option<String>) -> Option<Self> {
+            Some(read.clone())
+        }
+    }
+
+    impl FromParam<Option<TextKind>> for TextKind {
+        fn from_param(read: &Option<TextKind>) -> Option<Self> {
+            *read
+        }
+    }
+
+    macro_rules! numbers {
+        ($($number:ty),+) => {$(
+            impl FromParam<Option<i64>> for $number {
+                fn from_param(read: &Option<i64>) -> Option<Self> {
+                    read.and_then(|n| n.try_into().ok())
+                }
+            }
+        )+};
+    }
+    numbers!(usize, u32, i32, i64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KEYS, Problem, ProblemParams};
+    use crate::error::{AppError, ErrorCode};
+
+    /// Every problem, read from a `params` object holding every parameter, written by serde and read
+    /// back whole: the keys and the parameters' names and types agree between both sides.
+    #[test]
+    fn every_problem_reads_back_as_written() {
+        let params: ProblemParams = serde_json::from_value(serde_json::json!({
+            "media_type": "text/plain", "detail": "d", "field": "f", "event": "e", "limit": "1 MB", "agent": "Ann",
+            "text": "first_message", "max": 7, "min": 8, "minutes": 9, "per_second": 5, "burst": 10, "last_seq": 11, "last_note_seq": 12,
+        }))
+        .unwrap();
+        for key in KEYS {
+            let problem = Problem::from_wire(key, &params).unwrap_or_else(|| panic!("{key} not read"));
+            let error = AppError::new(ErrorCode::Validation, problem.clone());
+            let written = serde_json::to_value(&error).unwrap();
+            assert_eq!(written["problem"], *key);
+            assert_eq!(serde_json::from_value::<AppError>(written).unwrap(), error, "{key}");
+        }
+        assert_eq!(KEYS.len(), KEYS.iter().collect::<std::collections::HashSet<_>>().len(), "a key is used twice");
+    }
+
+    #[test]
+    fn unknown_keys_and_unfit_parameters_are_refused() {
+        let read = |json: serde_json::Value| serde_json::from_value::<AppError>(json).map_err(|e| e.to_string());
+        let base = |problem: &str, params: serde_json::Value| serde_json::json!({"code": "validation", "problem": problem, "params": params, "message": "m"});
+        assert!(read(base("no_such_problem", serde_json::json!({}))).unwrap_err().contains("no_such_problem"));
+        assert!(read(base("too_long", serde_json::json!({"text": "message"}))).is_err(), "max missing");
+        assert!(read(base("too_long", serde_json::json!({"text": "message", "max": -1}))).is_err(), "max negative for a usize");
+        let assigned = read(base("already_assigned", serde_json::json!({"agent": null}))).unwrap();
+        assert_eq!(assigned.problem, Problem::AlreadyAssigned { agent: None });
+        let signed_out = read(serde_json::json!({"code": "unauthenticated", "problem": "sign_in_required", "message": "m"})).unwrap();
+        assert_eq!(signed_out.problem, Problem::SignInRequired);
     }
 }

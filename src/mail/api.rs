@@ -15,7 +15,7 @@ crate::server_arguments!(Form: SetEmailNotifications);
 
 /// The mails of ticket `ticket_id` (the 10 newest) and whether its customer turned mails off
 /// (agents and admins).
-#[server(prefix = "/api/tickets", endpoint = "mails", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "mails", input = Query, output = crate::codec::Json)]
 pub async fn ticket_mails(ticket_id: i64) -> Result<TicketMail, AppError> {
     with_status(
         async {
@@ -30,7 +30,7 @@ pub async fn ticket_mails(ticket_id: i64) -> Result<TicketMail, AppError> {
 }
 
 /// Whether the caller gets mails about their tickets.
-#[server(prefix = "/api/account", endpoint = "email-notifications", input = Query)]
+#[server(prefix = "/api/account", endpoint = "email-notifications", input = Query, output = crate::codec::Json)]
 pub async fn email_notifications() -> Result<bool, AppError> {
     with_status(
         async {
@@ -42,7 +42,7 @@ pub async fn email_notifications() -> Result<bool, AppError> {
 }
 
 /// The caller gets mails about their tickets (`on=true`) or not.
-#[server(prefix = "/api/account", endpoint = "set-email-notifications", input = Form)]
+#[server(prefix = "/api/account", endpoint = "set-email-notifications", input = Form, output = crate::codec::Json)]
 pub async fn set_email_notifications(on: bool) -> Result<bool, AppError> {
     let result = with_status(
         async {

@@ -18,7 +18,7 @@ pub const NOTES_PAGE_MAX: i64 = 200;
 
 /// Adds an internal note to a ticket (agents and admins). Resending the same `client_id` returns
 /// the original note. Staff in the ticket's room hear `ticket:note:new`; customers never do.
-#[server(prefix = "/api/tickets", endpoint = "add-note", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "add-note", input = Form, output = crate::codec::Json)]
 pub async fn add_note(ticket_id: i64, client_id: String, content: String) -> Result<Note, AppError> {
     with_status(
         async {
@@ -31,7 +31,7 @@ pub async fn add_note(ticket_id: i64, client_id: String, content: String) -> Res
 
 /// A ticket's notes after `after_note_seq` (default 0: from the first), oldest first, at most
 /// `limit` (1–200, default 200). Agents and admins.
-#[server(prefix = "/api/tickets", endpoint = "notes", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "notes", input = Query, output = crate::codec::Json)]
 pub async fn ticket_notes(ticket_id: i64, after_note_seq: Option<i64>, limit: Option<i64>) -> Result<Vec<Note>, AppError> {
     with_status(
         async {

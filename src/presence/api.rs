@@ -13,7 +13,7 @@ crate::server_arguments!(Form: SetAway);
 
 /// Every active agent and admin with their presence, by name (agents and admins). The socket's
 /// `staff:presence` keeps it current.
-#[server(prefix = "/api/presence", endpoint = "team", input = Query)]
+#[server(prefix = "/api/presence", endpoint = "team", input = Query, output = crate::codec::Json)]
 pub async fn team_presence() -> Result<Vec<StaffPresence>, AppError> {
     with_status(
         async {
@@ -26,7 +26,7 @@ pub async fn team_presence() -> Result<Vec<StaffPresence>, AppError> {
 
 /// The caller (an agent or admin) appears away (`away=true`) whatever their tabs do, or not
 /// (`away=false`). The choice is kept until changed; the team hears the new status at once.
-#[server(prefix = "/api/presence", endpoint = "away", input = Form)]
+#[server(prefix = "/api/presence", endpoint = "away", input = Form, output = crate::codec::Json)]
 pub async fn set_away(away: bool) -> Result<StaffPresence, AppError> {
     let result = with_status(
         async {

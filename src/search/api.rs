@@ -17,7 +17,7 @@ crate::server_arguments!(Query: Search);
 
 /// Tickets and messages matching `q` (web-search syntax: words, "a phrase", -not, or) among those
 /// the caller may see, best match first; `cursor` is the previous page's `next_cursor`.
-#[server(prefix = "/api", endpoint = "search", input = Query)]
+#[server(prefix = "/api", endpoint = "search", input = Query, output = crate::codec::Json)]
 pub async fn search(q: String, cursor: Option<String>, limit: Option<i64>) -> Result<Page<SearchHit>, AppError> {
     with_status(
         async {

@@ -21,7 +21,7 @@ crate::server_arguments!(Query: SlaPolicies);
 crate::server_arguments!(Form: SaveSlaPolicies);
 
 /// Every priority's targets, most urgent first (agents and admins).
-#[server(prefix = "/api/sla", endpoint = "policies", input = Query)]
+#[server(prefix = "/api/sla", endpoint = "policies", input = Query, output = crate::codec::Json)]
 pub async fn sla_policies() -> Result<Vec<SlaPolicy>, AppError> {
     with_status(
         async {
@@ -35,7 +35,7 @@ pub async fn sla_policies() -> Result<Vec<SlaPolicy>, AppError> {
 /// Replaces every priority's targets (admins). Each is a time like `30m`, `4h`, `2d`, `1h 30m`
 /// or bare minutes; blank (or missing) means no target. Nothing is stored unless all are valid.
 /// Open tickets of a changed priority get new due times; stopped clocks keep theirs.
-#[server(prefix = "/api/admin/sla", endpoint = "save", input = Form)]
+#[server(prefix = "/api/admin/sla", endpoint = "save", input = Form, output = crate::codec::Json)]
 #[allow(clippy::too_many_arguments)]
 pub async fn save_sla_policies(
     urgent_first_response: Option<String>,

@@ -25,7 +25,7 @@ crate::server_arguments!(Query: ListTickets, GetTicket, TicketMessages, TicketTi
 /// Opens a ticket (users only) and redirects to its page. `attachment_ids` (comma-separated):
 /// files uploaded for it beforehand, posted as the creator's first message. Its source is `web`
 /// when a browser sent it from MyRelay's pages, `api` otherwise.
-#[server(prefix = "/api/tickets", endpoint = "create", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "create", input = Form, output = crate::codec::Json)]
 pub async fn create_ticket(
     subject: Option<String>,
     description: String,
@@ -59,7 +59,7 @@ pub async fn create_ticket(
 /// `include_closed=false` (the inbox).
 // Each argument is one of the list's query parameters (docs/api.md).
 #[allow(clippy::too_many_arguments)]
-#[server(prefix = "/api/tickets", endpoint = "list", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "list", input = Query, output = crate::codec::Json)]
 pub async fn list_tickets(
     status: Option<String>,
     assignment: Option<String>,
@@ -121,7 +121,7 @@ pub async fn list_tickets(
 }
 
 /// The inbox's tab counts (agents and admins).
-#[server(prefix = "/api/tickets", endpoint = "inbox-counts", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "inbox-counts", input = Query, output = crate::codec::Json)]
 pub async fn inbox_counts() -> Result<QueueCounts, AppError> {
     with_status(
         async {
@@ -134,7 +134,7 @@ pub async fn inbox_counts() -> Result<QueueCounts, AppError> {
 }
 
 /// One ticket, if the caller may see it (otherwise `not_found`, never its data).
-#[server(prefix = "/api/tickets", endpoint = "get", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "get", input = Query, output = crate::codec::Json)]
 pub async fn get_ticket(id: i64) -> Result<Ticket, AppError> {
     with_status(
         async {
@@ -147,7 +147,7 @@ pub async fn get_ticket(id: i64) -> Result<Ticket, AppError> {
 }
 
 /// The ticket's customer rates its current resolution (1–5, an optional comment), once.
-#[server(prefix = "/api/tickets", endpoint = "rate", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "rate", input = Form, output = crate::codec::Json)]
 pub async fn rate_ticket(ticket_id: i64, score: i16, comment: Option<String>) -> Result<Ticket, AppError> {
     let result = with_status(
         async {
@@ -162,7 +162,7 @@ pub async fn rate_ticket(ticket_id: i64, score: i16, comment: Option<String>) ->
 }
 
 /// Sets a ticket's priority (agents and admins): `low`, `normal`, `high` or `urgent`.
-#[server(prefix = "/api/tickets", endpoint = "priority", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "priority", input = Form, output = crate::codec::Json)]
 pub async fn set_priority(id: i64, priority: String) -> Result<Ticket, AppError> {
     let result = with_status(
         async {
@@ -178,7 +178,7 @@ pub async fn set_priority(id: i64, priority: String) -> Result<Ticket, AppError>
 
 /// Assigns a ticket: agents to themselves (`agent_id` omitted), admins to any active agent.
 /// `version` is the ticket version the caller saw.
-#[server(prefix = "/api/tickets", endpoint = "assign", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "assign", input = Form, output = crate::codec::Json)]
 pub async fn assign_ticket(id: i64, version: i32, agent_id: Option<i64>) -> Result<Ticket, AppError> {
     let result = with_status(
         async {
@@ -192,7 +192,7 @@ pub async fn assign_ticket(id: i64, version: i32, agent_id: Option<i64>) -> Resu
 }
 
 /// `action`: `resolve`, `close` or `reopen`. `version` is the ticket version the caller saw.
-#[server(prefix = "/api/tickets", endpoint = "status", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "status", input = Form, output = crate::codec::Json)]
 pub async fn change_status(id: i64, version: i32, action: String) -> Result<Ticket, AppError> {
     let result = with_status(
         async {
@@ -211,7 +211,7 @@ pub async fn change_status(id: i64, version: i32, action: String) -> Result<Tick
 }
 
 /// A ticket's chat history, newest first; `before` (a timeline seq) is the previous page's `next_cursor`.
-#[server(prefix = "/api/tickets", endpoint = "messages", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "messages", input = Query, output = crate::codec::Json)]
 pub async fn ticket_messages(ticket_id: i64, before: Option<i64>, limit: Option<i64>) -> Result<Page<Message>, AppError> {
     with_status(
         async {
@@ -225,7 +225,7 @@ pub async fn ticket_messages(ticket_id: i64, before: Option<i64>, limit: Option<
 
 /// A ticket's timeline as its page shows it, newest first: messages and the status and assignment
 /// changes between them. `before` is the previous page's `next_cursor`.
-#[server(prefix = "/api/tickets", endpoint = "timeline", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "timeline", input = Query, output = crate::codec::Json)]
 pub async fn ticket_timeline(ticket_id: i64, before: Option<i64>, limit: Option<i64>) -> Result<Page<TimelineEntry>, AppError> {
     with_status(
         async {

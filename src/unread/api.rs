@@ -13,7 +13,7 @@ crate::server_arguments!(Query: UnreadCounts);
 
 /// The caller has seen ticket `ticket_id` up to timeline `seq` (its thread was on their screen).
 /// The cursor only moves forward; the caller's other tabs hear `ticket:read`.
-#[server(prefix = "/api/tickets", endpoint = "read", input = Form)]
+#[server(prefix = "/api/tickets", endpoint = "read", input = Form, output = crate::codec::Json)]
 pub async fn mark_read(ticket_id: i64, seq: i64) -> Result<ReadState, AppError> {
     with_status(
         async {
@@ -26,7 +26,7 @@ pub async fn mark_read(ticket_id: i64, seq: i64) -> Result<ReadState, AppError> 
 
 /// The caller's open tickets (their own; for staff, those assigned to them) and what is unread in
 /// them: the navigation's count.
-#[server(prefix = "/api/tickets", endpoint = "unread", input = Query)]
+#[server(prefix = "/api/tickets", endpoint = "unread", input = Query, output = crate::codec::Json)]
 pub async fn unread_counts() -> Result<UnreadSummary, AppError> {
     with_status(
         async {
