@@ -2,7 +2,6 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 use super::api::{SetResponsibleAgent, SetUserActive, SetUserRole, admin_stats, list_users};
 use super::model::{Account, SystemStats, notices};
@@ -11,7 +10,7 @@ use crate::error::AppError;
 use crate::i18n::{error_message, lang, t};
 use crate::tickets::pages::{ListKind, TicketList};
 use crate::ui::flash::Outcome;
-use crate::ui::{LoadError, Loading, PageTitle, ServerForm, encode_query_value, format_time, url};
+use crate::ui::{GetForm, LoadError, Loading, PageTitle, ServerForm, encode_query_value, format_time, url};
 
 /// `/app/admin`: system figures, each linking to the list behind it, and the team. The browser
 /// loads the figures again every few seconds ([`LiveDashboard`]) and keeps the team live.
@@ -276,11 +275,11 @@ fn PeopleTable(role: Option<Role>) -> impl IntoView {
 
     view! {
         {move || outcome.error.get().map(|error| view! { <p class="form-error" role="alert">{error_message(&error)}</p> })}
-        <Form method="get" action=url::path() attr:class="filters" attr:role="search">
+        <GetForm action=url::path() attr:class="filters" attr:role="search">
             {role.map(|r| view! { <input type="hidden" name="role" value=r.as_str() /> })}
             <label>{t.search} <input type="search" name="q" placeholder=t.name_or_email maxlength="100" value=searched /></label>
             <button type="submit" class="button subtle">{t.search}</button>
-        </Form>
+        </GetForm>
         {move || outcome.notice.get().map(|message| view! { <p class="notice success" role="status">{message}</p> })}
         <Transition fallback=Loading>
             {move || {

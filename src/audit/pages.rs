@@ -3,11 +3,10 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 use super::api::audit_log;
 use super::model::{AuditAction, AuditEntry, FieldChange, SubjectKind};
-use crate::ui::{LoadError, Loading, PageTitle, Time, encode_query_value, url};
+use crate::ui::{GetForm, LoadError, Loading, PageTitle, Time, encode_query_value, url};
 
 const FILTER_KEYS: [&str; 2] = ["action", "q"];
 
@@ -80,11 +79,11 @@ fn AuditFilters() -> impl IntoView {
         .collect_view();
     view! {
         <crate::ui::apply::ApplyOnChange>
-            <Form method="get" action="/app/admin/audit" attr:class="filters" attr:role="search" attr:aria-label=t.filter>
+            <GetForm action="/app/admin/audit" attr:class="filters" attr:role="search" attr:aria-label=t.filter>
                 <label>{t.kind} <select name="action">{options}</select></label>
                 <label>{t.search} <input type="search" name="q" placeholder=t.search_hint maxlength="100" value=current("q") /></label>
                 <button type="submit" class="button subtle">{t.apply}</button>
-            </Form>
+            </GetForm>
         </crate::ui::apply::ApplyOnChange>
     }
 }

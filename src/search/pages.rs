@@ -3,12 +3,11 @@
 
 use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 use super::api::search;
 use super::model::{HitKind, SearchHit, SnippetPart};
 use crate::domain::account::User;
-use crate::ui::{LoadError, PageTitle, StatusBadge, Time, encode_query_value, url};
+use crate::ui::{GetForm, LoadError, PageTitle, StatusBadge, Time, encode_query_value, url};
 
 /// The box in the app's header.
 #[component]
@@ -16,10 +15,10 @@ pub fn SearchBox() -> impl IntoView {
     let t = &crate::i18n::t().search;
     let query = url::query();
     view! {
-        <Form method="get" action="/app/search" attr:role="search" attr:class="search-box">
+        <GetForm action="/app/search" attr:role="search" attr:class="search-box">
             <input type="search" name="q" aria-label=t.label placeholder=t.placeholder maxlength="200" required
                 value=move || query.read().get("q").unwrap_or_default() />
-        </Form>
+        </GetForm>
     }
 }
 
@@ -42,10 +41,10 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <PageTitle text=text().map_or_else(|| t.title.to_owned(), |q| format!("{q} · {}", t.title)) />
         <div class="page-head"><h1>{t.title}</h1></div>
-        <Form method="get" action="/app/search" attr:role="search" attr:class="filters search-form">
+        <GetForm action="/app/search" attr:role="search" attr:class="filters search-form">
             <label class="grow">{t.label} <input type="search" name="q" maxlength="200" required value=move || text().unwrap_or_default() /></label>
             <button type="submit" class="button primary">{t.submit}</button>
-        </Form>
+        </GetForm>
         <p class="muted hint">{t.hint}</p>
         <Transition fallback=move || view! { <div class="queue skeleton" aria-busy="true" aria-label=t.loading><span class="bone row"></span><span class="bone row"></span></div> }>
             {move || Suspend::new(async move {

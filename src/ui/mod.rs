@@ -3,11 +3,13 @@
 pub mod apply;
 pub mod flash;
 pub mod form_data;
+mod get_form;
 pub mod shortcuts;
 pub mod ready;
 pub mod time;
 pub mod url;
 
+pub use get_form::GetForm;
 pub use time::{Time, Waiting, format_time};
 
 use leptos::ev::SubmitEvent;

@@ -4,7 +4,6 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use leptos_router::params::ParamsMap;
 
 use super::{ListKind, LoadedRows, OnScreen};
@@ -15,7 +14,7 @@ use crate::domain::ticket::{EXCERPT_MAX_CHARS, Page, Priority, QueueCounts, TITL
 use crate::presence::view::PresenceDot;
 use crate::sla::pages::SlaBadge;
 use crate::tickets::api::{inbox_counts, list_tickets};
-use crate::ui::{LoadError, PageTitle, StatusBadge, Time, Waiting, url};
+use crate::ui::{GetForm, LoadError, PageTitle, StatusBadge, Time, Waiting, url};
 use crate::unread::view::UnreadBadge;
 
 /// `/app/tickets`: a user's tickets, newest activity first.
@@ -462,7 +461,7 @@ fn Filters(kind: ListKind) -> impl IntoView {
         .map(|(value, label)| view! { <option value=value selected=move || current("assignment") == value>{label}</option> })
         .collect_view();
     view! {
-        <Form method="get" action=url::path() attr:class="filters" attr:aria-label=t.filter_tickets>
+        <GetForm action=url::path() attr:class="filters" attr:aria-label=t.filter_tickets>
             {match kind {
                 // The inbox's tabs choose the assignment; keep it while filtering by status.
                 ListKind::Inbox => Either::Left(view! { <input type="hidden" name="assignment" value=move || current("assignment") /> }),
@@ -502,6 +501,6 @@ fn Filters(kind: ListKind) -> impl IntoView {
             </label>
             <label>{t.sort_filter} <select name="sort">{sort_options}</select></label>
             <button type="submit" class="button subtle apply">{t.apply}</button>
-        </Form>
+        </GetForm>
     }
 }
