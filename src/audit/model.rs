@@ -98,6 +98,7 @@ impl FieldChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub at: DateTime<Utc>,
     /// Who did it (`None`: nobody signed in), named as they were then.
     pub actor_id: Option<i64>,

@@ -59,6 +59,7 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub is_active: bool,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

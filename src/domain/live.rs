@@ -265,7 +265,14 @@ mod decode {
     #[derive(Deserialize)]
     struct Joined { ticket_id: i64, last_seq: i64, members: Vec<Member> }
     #[derive(Deserialize)]
-    struct Ack { ticket_id: i64, client_id: String, id: i64, seq: i64, created_at: chrono::DateTime<chrono::Utc> }
+    struct Ack {
+        ticket_id: i64,
+        client_id: String,
+        id: i64,
+        seq: i64,
+        #[serde(deserialize_with = "crate::domain::timestamp::read")]
+        created_at: chrono::DateTime<chrono::Utc>,
+    }
     #[derive(Deserialize)]
     struct UserInRoom { ticket_id: i64, user: Member }
     #[derive(Deserialize)]

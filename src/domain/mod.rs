@@ -12,5 +12,6 @@ pub mod presence;
 pub mod priority;
 pub mod sla;
 pub mod ticket;
+pub mod timestamp;
 pub mod timeline;
 pub mod unread;

@@ -17,5 +17,6 @@ pub struct Note {
     pub client_id: String,
     pub author: PersonRef,
     pub content: String,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub created_at: DateTime<Utc>,
 }

@@ -53,7 +53,7 @@ pub struct StaffPresence {
     #[serde(default)]
     pub appear_away: bool,
     /// When their last tab closed; `None` if never, or if not for this viewer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::timestamp::read_optional")]
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 

@@ -89,15 +89,19 @@ pub struct TicketSla {
     pub first_response: Option<SlaClock>,
     pub resolution: Option<SlaClock>,
     /// Since when the clocks stand still: the ticket is resolved or closed.
+    #[serde(default, deserialize_with = "crate::domain::timestamp::read_optional")]
     pub paused_at: Option<DateTime<Utc>>,
     /// The server's time when this was read: what a page shows until the browser's clock runs.
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub checked_at: DateTime<Utc>,
 }
 
 /// One target: when it is due, and when it was reached, if it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SlaClock {
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub due_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::domain::timestamp::read_optional")]
     pub met_at: Option<DateTime<Utc>>,
 }
 

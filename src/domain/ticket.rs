@@ -68,9 +68,13 @@ pub struct Ticket {
     pub status: TicketStatus,
     pub creator: PersonRef,
     pub assigned_agent: Option<PersonRef>,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub updated_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::domain::timestamp::read_optional")]
     pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::domain::timestamp::read_optional")]
     pub closed_at: Option<DateTime<Utc>>,
     /// Changes name the version they were based on; a stale one is refused.
     pub version: i32,
@@ -107,6 +111,7 @@ pub struct Ticket {
 pub struct Rating {
     pub score: i16,
     pub comment: String,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub at: DateTime<Utc>,
 }
 
@@ -162,6 +167,7 @@ pub struct LastMessage {
     pub from_staff: bool,
     /// Its first line, at most [`EXCERPT_MAX_CHARS`] characters (see [`excerpt`]).
     pub excerpt: String,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub at: DateTime<Utc>,
 }
 
@@ -616,6 +622,7 @@ pub struct TicketEvent {
     pub to_agent_id: Option<i64>,
     /// The agent assigned after the change, if any.
     pub agent_name: Option<String>,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub at: DateTime<Utc>,
 }
 
@@ -644,6 +651,7 @@ pub struct Message {
     pub sender_role: Role,
     /// May be empty when the message carries files.
     pub content: String,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub created_at: DateTime<Utc>,
     /// Files sent with it (metadata only; the bytes are behind each one's link).
     #[serde(default)]

@@ -25,7 +25,9 @@ pub struct MailRecord {
     pub kind: String,
     pub state: MailState,
     pub message_count: Option<i32>,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub due_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::domain::timestamp::read_optional")]
     pub sent_at: Option<DateTime<Utc>>,
     /// Why it was cancelled or failed (in English, from the worker), or the last temporary failure.
     pub outcome: Option<String>,

@@ -35,6 +35,7 @@ pub struct SearchHit {
     pub seq: Option<i64>,
     /// Who wrote it (messages and notes).
     pub sender_name: Option<String>,
+    #[serde(deserialize_with = "crate::domain::timestamp::read")]
     pub at: DateTime<Utc>,
     pub rank: f32,
     pub snippet: Vec<SnippetPart>,
