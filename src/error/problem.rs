@@ -32,7 +32,8 @@ pub enum TextKind {
 /// browser's bundle.
 macro_rules! problems {
     ($($(#[$meta:meta])* $variant:ident $({ $($field:ident: $ty:ty),+ $(,)? })? = $key:literal,)+) => {
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+        #[cfg_attr(feature = "ssr", derive(Debug))]
         #[serde(tag = "problem", content = "params")]
         pub enum Problem {
             $($(#[$meta])* #[serde(rename = $key)] $variant $({ $($field: $ty),+ })?,)+
@@ -46,6 +47,22 @@ macro_rules! problems {
                     $($key => Problem::$variant $({ $($field: FromParam::from_param(&params.$field)?),+ })?,)+
                     _ => return None,
                 })
+            }
+
+            /// The wire's `problem`.
+            pub fn key(&self) -> &'static str {
+                match self {
+                    $(Problem::$variant { .. } => $key,)+
+                }
+            }
+        }
+
+        /// In the browser a problem debugs as its key: the derived `Debug` spelled out every
+        /// variant's name a second time in the bundle.
+        #[cfg(not(feature = "ssr"))]
+        impl std::fmt::Debug for Problem {
+            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str(self.key())
             }
         }
 
@@ -404,6 +421,7 @@ mod tests {
         .unwrap();
         for key in KEYS {
             let problem = Problem::from_wire(key, &params).unwrap_or_else(|| panic!("{key} not read"));
+            assert_eq!(problem.key(), *key);
             let error = AppError::new(ErrorCode::Validation, problem.clone());
             let written = serde_json::to_value(&error).unwrap();
             assert_eq!(written["problem"], *key);

@@ -12,6 +12,8 @@ pub mod url;
 pub use get_form::GetForm;
 pub use time::{Time, Waiting, format_time};
 
+use std::sync::Arc;
+
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::client::Client;
@@ -36,13 +38,34 @@ where
     ServFn::Output: Send + Sync + 'static,
     ServFn::Client: Client<AppError>,
 {
+    // Only what depends on the function is generic here; the form itself is `posting_form`'s,
+    // compiled once for every form of the app.
+    let succeeded = Signal::derive(move || action.value().with(|value| matches!(value, Some(Ok(_)))));
+    let submit = move |pairs: &[(String, String)]| match form_data::from_pairs::<ServFn>(pairs) {
+        Ok(input) => {
+            action.dispatch(input);
+            true
+        }
+        Err(error) => {
+            let detail = error.to_string();
+            action.value().set(Some(Err(AppError::new(ErrorCode::Validation, Problem::MalformedArguments { detail }))));
+            false
+        }
+    };
+    posting_form(ServFn::url(), succeeded, Arc::new(submit), children)
+}
+
+/// Sends a form's fields to `submit` instead of posting them (a plain post without JavaScript);
+/// `submit` says whether they went out.
+type Submit = Arc<dyn Fn(&[(String, String)]) -> bool + Send + Sync>;
+
+fn posting_form(url: &'static str, succeeded: Signal<bool>, submit: Submit, children: Children) -> AnyView {
     // After a success the form starts over, as a page loaded again would show it (what a view
     // renders again is updated in place, and an input keeps what was typed into it).
     let form = NodeRef::<leptos::html::Form>::new();
     let sent_here = StoredValue::new(false);
     Effect::new(move |_| {
-        let succeeded = action.value().with(|value| matches!(value, Some(Ok(_))));
-        if succeeded && sent_here.get_value() {
+        if succeeded.get() && sent_here.get_value() {
             sent_here.set_value(false);
             if let Some(form) = form.get_untracked() {
                 form.reset();
@@ -59,18 +82,12 @@ where
         #[cfg(not(feature = "hydrate"))]
         let pairs: Vec<(String, String)> = Vec::new();
         event.prevent_default();
-        match form_data::from_pairs::<ServFn>(&pairs) {
-            Ok(input) => {
-                sent_here.set_value(true);
-                action.dispatch(input);
-            }
-            Err(error) => {
-                let detail = error.to_string();
-                action.value().set(Some(Err(AppError::new(ErrorCode::Validation, Problem::MalformedArguments { detail }))));
-            }
+        sent_here.set_value(true);
+        if !submit(&pairs) {
+            sent_here.set_value(false);
         }
     };
-    view! { <form method="post" action=ServFn::url() on:submit=on_submit node_ref=form>{children()}</form> }
+    view! { <form method="post" action=url on:submit=on_submit node_ref=form>{children()}</form> }.into_any()
 }
 
 /// `aria-invalid` for an input: "true" while the last error is about `field`.
