@@ -26,9 +26,9 @@ def sections(data):
         pos += size
 
 
-def main():
-    data = open(sys.argv[1], "rb").read()
-    top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
+def functions(path):
+    """(size of its code, name) of every function of the module at `path`, from its name section."""
+    data = open(path, "rb").read()
     imported_funcs, bodies, names = 0, [], {}
     for kind, body in sections(data):
         if kind == 2:  # imports: function imports take the first indices
@@ -78,11 +78,16 @@ def main():
                         names[index] = body[p:p + length].decode("utf-8", "replace")
                         p += length
                 pos = end
+    return [(size, names.get(imported_funcs + i, "?")) for i, size in enumerate(bodies)]
+
+
+def main():
+    top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
+    bodies = functions(sys.argv[1])
     by_crate = Counter()
-    for i, size in enumerate(bodies):
-        name = names.get(imported_funcs + i, "?")
+    for size, name in bodies:
         by_crate[crate_of(name)] += size
-    total = sum(bodies)
+    total = sum(size for size, _ in bodies)
     print(f"code: {total:,} bytes in {len(bodies):,} functions")
     for crate, size in by_crate.most_common(top):
         print(f"{size:>10,}  {100 * size / total:5.1f} %  {crate}")
