@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Landing />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                // A lazy route's path is in routes.rs's list too (the chunk to load before hydrating).
                 <ParentRoute path=path!("/app") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=RoleHome ssr=SsrMode::Async />
                     <Route path=path!("tickets") view={Lazy::<MyTicketsRoute>::new()} ssr=SsrMode::Async />

@@ -39,9 +39,10 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     // The whole page hydrates, and from then on the router renders each page in the browser; a
     // server function's redirect is a client-side navigation (the router's own redirect hook).
-    // Lazy routes hydrate asynchronously (a page's chunk may have to load first).
+    // The page's chunk loads first: views hydrate synchronously (vendor/tachys).
     wasm_bindgen_futures::spawn_local(async {
         let Some(body) = leptos::prelude::document().body() else { return };
+        routes::load_rendered_page().await;
         leptos::mount::hydrate_from_async(body, app::App).await.forget();
         ui::ready::page_hydrated();
     });
