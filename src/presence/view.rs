@@ -113,8 +113,11 @@ fn LiveTeam(people: Vec<StaffPresence>, refused: Option<AppError>) -> impl IntoV
         }
         Some(Err(error)) => refusal.set(Some(error)),
     });
+    // The team as loaded, each person replaced by what the socket said since. Worked out anew
+    // for each use (a team is a few dozen people at most): a memo, a sort and a keyed list of
+    // their own would each compile Leptos' machinery once more for this type.
     let loaded = StoredValue::new(people);
-    let people = Memo::new(move |_| {
+    let people = move || {
         let mut people = loaded.get_value();
         for (_, heard) in chat.map(|chat| chat.known_presence()).unwrap_or_default() {
             match people.iter_mut().find(|p| p.user_id == heard.user_id) {
@@ -122,43 +125,24 @@ fn LiveTeam(people: Vec<StaffPresence>, refused: Option<AppError>) -> impl IntoV
                 None => people.push(heard),
             }
         }
-        // A stable sort: by name within a status, as the server had them.
-        people.sort_by_key(|p| rank(p.status));
-        people
-    });
-    view! {
-        <TeamList people set_away />
-        {move || refusal.get().map(|error| view! { <p class="form-error" role="alert">{crate::i18n::error_message(&error)}</p> })}
-    }
-}
-
-/// Online first, then away, then offline.
-fn rank(status: StaffStatus) -> u8 {
-    match status {
-        StaffStatus::Online => 0,
-        StaffStatus::Away => 1,
-        StaffStatus::Offline => 2,
-    }
-}
-
-#[component]
-fn TeamList(people: Memo<Vec<StaffPresence>>, set_away: ServerAction<SetAway>) -> impl IntoView {
+        // Online first, then away, then offline; by name within each, as the server had them.
+        let mut ordered = Vec::with_capacity(people.len());
+        for status in [StaffStatus::Online, StaffStatus::Away, StaffStatus::Offline] {
+            ordered.extend(people.iter().filter(|p| p.status == status).cloned());
+        }
+        ordered
+    };
     let t = &crate::i18n::t().presence;
     let me = expect_context::<User>().id;
-    let count = move |status| people.with(|people| people.iter().filter(|p| p.status == status).count());
+    let count = move |status| people().iter().filter(|p| p.status == status).count();
     let summary = move || (t.summary)(count(StaffStatus::Online), count(StaffStatus::Away));
-    let empty = Memo::new(move |_| people.with(Vec::is_empty));
     let list = move || {
-        if empty.get() {
+        let people = people();
+        if people.is_empty() {
             Either::Left(view! { <p class="muted">{t.team_empty}</p> })
         } else {
-            Either::Right(view! {
-                <ul class="team">
-                    <For each=move || people.get() key=|p| (p.user_id, p.status, p.appear_away, p.last_seen_at) let(person)>
-                        <TeamMember me={person.user_id == me} person set_away />
-                    </For>
-                </ul>
-            })
+            let members = people.into_iter().map(|person| view! { <TeamMember me={person.user_id == me} person set_away /> }).collect_view();
+            Either::Right(view! { <ul class="team">{members}</ul> })
         }
     };
     view! {
@@ -167,6 +151,7 @@ fn TeamList(people: Memo<Vec<StaffPresence>>, set_away: ServerAction<SetAway>) -
             <span class="muted" data-testid="team-summary">{summary}</span>
         </div>
         {list}
+        {move || refusal.get().map(|error| view! { <p class="form-error" role="alert">{crate::i18n::error_message(&error)}</p> })}
     }
 }
 

@@ -186,10 +186,11 @@ fn LiveList(kind: ListKind, children: Children) -> impl IntoView {
             });
         }
     });
-    let counts = Signal::derive(move || {
+    // A closure, not a derived signal: one type fewer in Leptos' signal machinery.
+    let counts = move || {
         let now = moves.map(|moves| moves.get()).unwrap_or_default();
         loaded.get().map(|(counts, then)| counts.with_moves(&then, &now))
-    });
+    };
     let on_screen = OnScreen(RwSignal::new(Vec::new()));
     provide_context(on_screen);
     #[cfg(feature = "hydrate")]
@@ -215,7 +216,7 @@ struct Hydrated(RwSignal<bool>);
 
 /// The inbox's views, each with its live count: what waits for an agent, mine, everything open.
 #[component]
-fn Tabs(counts: Signal<Option<QueueCounts>>) -> impl IntoView {
+fn Tabs(counts: impl Fn() -> Option<QueueCounts> + Copy + Send + Sync + 'static) -> impl IntoView {
     let query = url::query();
     let current = move || query.read().get("assignment").unwrap_or_default();
     let t = &crate::i18n::t().tickets;
@@ -227,7 +228,7 @@ fn Tabs(counts: Signal<Option<QueueCounts>>) -> impl IntoView {
             <a href=href class="tab" aria-current=move || active().then_some("page")>
                 {label}
                 // Empty on the server and while hydrating, then the count.
-                <span class="count">{move || counts.get().map(|c| lang.number(count(&c)))}</span>
+                <span class="count">{move || counts().map(|c| lang.number(count(&c)))}</span>
             </a>
         }
     };
