@@ -2,7 +2,7 @@
 //! main module keeps the frame. Each customer and agent page is a chunk of its own; the admin's
 //! pages share one ([`admin_page`]): split apart, the code they share with the agents' pages cut
 //! that code into dozens of small files for every page, which compress far worse than one
-//! (docs/benchmarks.md, "The admin's pages as one chunk").
+//! (docs/benchmarks.md, "Hydration compiled once, and the admin's pages as one chunk").
 //!
 //! The browser loads the chunk of the page the server rendered before it hydrates
 //! ([`load_rendered_page`]): views hydrate synchronously (vendor/tachys), and the router's
